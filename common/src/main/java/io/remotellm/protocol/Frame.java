@@ -1,0 +1,30 @@
+package io.remotellm.protocol;
+
+import jakarta.json.bind.annotation.JsonbSubtype;
+import jakarta.json.bind.annotation.JsonbTypeInfo;
+
+/** One JSON text frame on the relay socket; the {@code type} field names the record. */
+@JsonbTypeInfo(
+    key = "type",
+    value = {
+      @JsonbSubtype(alias = "hello", type = Hello.class),
+      @JsonbSubtype(alias = "models", type = ModelsChanged.class),
+      @JsonbSubtype(alias = "head", type = Head.class),
+      @JsonbSubtype(alias = "data", type = Data.class),
+      @JsonbSubtype(alias = "end", type = End.class),
+      @JsonbSubtype(alias = "error", type = Failure.class),
+      @JsonbSubtype(alias = "welcome", type = Welcome.class),
+      @JsonbSubtype(alias = "request", type = Request.class),
+      @JsonbSubtype(alias = "cancel", type = Cancel.class)
+    })
+public sealed interface Frame
+    permits Hello, ModelsChanged, Welcome, Request, Cancel, Frame.Answer {
+
+  /** The protocol version this code speaks. */
+  int PROTOCOL_VERSION = 1;
+
+  /** The connector's frames about one request, in the order head, data*, end, or error at any point. */
+  sealed interface Answer extends Frame permits Head, Data, End, Failure {
+    String id();
+  }
+}

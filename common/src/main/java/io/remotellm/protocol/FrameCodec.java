@@ -1,0 +1,105 @@
+package io.remotellm.protocol;
+
+import jakarta.json.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbConfig;
+import jakarta.json.bind.JsonbException;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParsingException;
+import java.io.StringReader;
+import java.util.Set;
+
+/**
+ * Turns frames into JSON text and back, through JSON-B. Thread-safe: one instance serves a whole
+ * process. Decoding never throws anything but {@link ProtocolException}, and its messages never
+ * quote the frame (a frame may carry a prompt or a key).
+ */
+public final class FrameCodec implements AutoCloseable {
+
+  private static final Set<String> TYPES =
+      Set.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel");
+
+  private final Jsonb jsonb;
+
+  public FrameCodec() {
+    this.jsonb = JsonbBuilder.create(new JsonbConfig().withNullValues(false));
+  }
+
+  public String encode(Frame frame) {
+    return jsonb.toJson(frame);
+  }
+
+  /**
+   * Reads one frame.
+   *
+   * @throws UnknownFrameTypeException for a well-formed frame of a type this version does not know
+   *     (a newer peer may send it; callers may ignore it)
+   * @throws ProtocolException for anything else that is not a valid frame
+   */
+  public Frame decode(String text) throws ProtocolException {
+    if (text == null || text.isBlank()) {
+      throw new ProtocolException("empty frame");
+    }
+    checkType(text);
+    try {
+      return jsonb.fromJson(text, Frame.class);
+    } catch (JsonbException | JsonException | IllegalArgumentException | ClassCastException e) {
+      throw new ProtocolException("invalid frame: " + ownMessage(e));
+    }
+  }
+
+  /** Reads the {@code type} first, so an unknown type can be told apart from a broken frame. */
+  private static void checkType(String text) throws ProtocolException {
+    JsonValue type;
+    try (JsonParser parser = Json.createParser(new StringReader(text))) {
+      if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
+        throw new ProtocolException("invalid frame: not a JSON object");
+      }
+      JsonObject object = parser.getObject();
+      if (parser.hasNext()) {
+        throw new ProtocolException("invalid frame: text after the JSON object");
+      }
+      type = object.get("type");
+    } catch (JsonParsingException e) {
+      throw new ProtocolException("invalid frame: malformed JSON");
+    } catch (JsonException | IllegalStateException e) {
+      throw new ProtocolException("invalid frame: malformed JSON");
+    }
+    if (!(type instanceof JsonString s)) {
+      throw new ProtocolException("invalid frame: missing field 'type'");
+    }
+    if (!TYPES.contains(s.getString())) {
+      throw new UnknownFrameTypeException(s.getString());
+    }
+  }
+
+  /**
+   * Our own constructors' messages name a field and are safe to show; a JSON-B implementation's
+   * message may quote the input, so only its kind is reported.
+   */
+  private static String ownMessage(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException && t.getMessage() != null
+          && t.getStackTrace().length > 0
+          && t.getStackTrace()[0].getClassName().startsWith(Fields.class.getPackageName())) {
+        return t.getMessage();
+      }
+    }
+    return "fields of the wrong type or shape";
+  }
+
+
+  @Override
+  public void close() {
+    try {
+      jsonb.close();
+    } catch (Exception e) {
+      // Closing a JSON-B instance only releases caches; there is nothing to recover.
+    }
+  }
+}

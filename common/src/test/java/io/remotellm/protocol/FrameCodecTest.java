@@ -1,0 +1,179 @@
+package io.remotellm.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FrameCodecTest {
+
+  private static final FrameCodec CODEC = new FrameCodec();
+
+  @AfterAll
+  static void close() {
+    CODEC.close();
+  }
+
+  static Stream<Arguments> fixtures() {
+    return Stream.of(
+        Arguments.of(
+            "hello",
+            new Hello(1, "remotellm-connector/0.1.0", List.of("llama3.2", "codellama"), 8)),
+        Arguments.of("models", new ModelsChanged(List.of("llama3.2"))),
+        Arguments.of("head", new Head("req-1", 200, Map.of("content-type", "text/event-stream"))),
+        Arguments.of(
+            "data",
+            new Data("req-1", "{\"choices\":[{\"delta\":{\"content\":\"Hi é \\\"there\\\"\\n\"}}]}")),
+        Arguments.of(
+            "end",
+            new End(
+                "req-1",
+                Json.createObjectBuilder()
+                    .add("prompt_tokens", 5)
+                    .add("completion_tokens", 7)
+                    .add("total_tokens", 12)
+                    .build())),
+        Arguments.of("error", new Failure("req-1", 502, "upstream_error", "LLM unreachable")),
+        Arguments.of("welcome", new Welcome("c-1a2b", 15)),
+        Arguments.of(
+            "request",
+            new Request(
+                "req-1",
+                "POST",
+                "/v1/chat/completions",
+                Map.of("x-request-id", "req-1", "authorization", "Bearer sk-llm"),
+                "{\"model\":\"llama3.2\",\"stream\":true}",
+                true)),
+        Arguments.of("cancel", new Cancel("req-1", "client disconnected")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fixtures")
+  void decodesFixture(String name, Frame expected) throws Exception {
+    assertThat(CODEC.decode(fixture(name))).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fixtures")
+  void encodesToFixture(String name, Frame frame) throws Exception {
+    assertThat(json(CODEC.encode(frame))).isEqualTo(json(fixture(name)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fixtures")
+  void roundTrips(String name, Frame frame) throws Exception {
+    assertThat(CODEC.decode(CODEC.encode(frame))).isEqualTo(frame);
+  }
+
+  @Test
+  void typeNeedNotComeFirst() throws Exception {
+    assertThat(CODEC.decode("{\"id\":\"r\",\"reason\":\"x\",\"type\":\"cancel\"}"))
+        .isEqualTo(new Cancel("r", "x"));
+  }
+
+  @Test
+  void dataPayloadIsKeptVerbatim() throws Exception {
+    String payload = "{\"a\":\"\\u00e9\\ud83d\\ude00 \\t\",\"b\":[1,2.50,3e2]}  ";
+    Data decoded = (Data) CODEC.decode(CODEC.encode(new Data("x", payload)));
+    assertThat(decoded.data()).isEqualTo(payload);
+  }
+
+  @Test
+  void unknownFieldsAreIgnored() throws Exception {
+    assertThat(CODEC.decode("{\"type\":\"cancel\",\"id\":\"r\",\"future\":{\"x\":1}}"))
+        .isEqualTo(new Cancel("r", ""));
+  }
+
+  @Test
+  void unknownTypeIsTyped() {
+    assertThatThrownBy(() -> CODEC.decode("{\"type\":\"teleport\",\"id\":\"r\"}"))
+        .isInstanceOf(UnknownFrameTypeException.class)
+        .hasMessageContaining("teleport");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "   ",
+        "not json",
+        "{",
+        "[]",
+        "[{\"type\":\"cancel\",\"id\":\"r\"}]",
+        "\"cancel\"",
+        "42",
+        "null",
+        "{}",
+        "{\"type\":null}",
+        "{\"type\":7,\"id\":\"r\"}",
+        "{\"type\":\"cancel\"}",
+        "{\"type\":\"cancel\",\"id\":\"\"}",
+        "{\"type\":\"cancel\",\"id\":\"r\"} trailing",
+        "{\"type\":\"data\",\"id\":\"r\"}",
+        "{\"type\":\"head\",\"id\":\"r\"}",
+        "{\"type\":\"head\",\"id\":\"r\",\"status\":\"ok\"}",
+        "{\"type\":\"head\",\"id\":\"r\",\"status\":200,\"headers\":[1]}",
+        "{\"type\":\"hello\",\"protocol\":1,\"models\":\"llama\",\"capacity\":1}",
+        "{\"type\":\"hello\",\"protocol\":1,\"models\":[\"a\"],\"capacity\":0}",
+        "{\"type\":\"hello\",\"protocol\":1,\"models\":[\"\"],\"capacity\":1}",
+        "{\"type\":\"hello\",\"protocol\":1,\"models\":[null],\"capacity\":1}",
+        "{\"type\":\"welcome\",\"connectorId\":\"c\",\"heartbeatSeconds\":-1}",
+        "{\"type\":\"request\",\"id\":\"r\",\"method\":\"POST\"}",
+        "{\"type\":\"error\",\"id\":\"r\",\"status\":42}",
+        "{\"type\":\"end\",\"id\":\"r\",\"usage\":\"lots\"}"
+      })
+  void malformedInputIsAProtocolError(String text) {
+    assertThatThrownBy(() -> CODEC.decode(text))
+        .isInstanceOf(ProtocolException.class)
+        .isNotInstanceOf(UnknownFrameTypeException.class);
+  }
+
+  @Test
+  void errorsNeverQuoteTheFrame() {
+    String secret = "sk-secret-0123456789";
+    assertThatThrownBy(
+            () ->
+                CODEC.decode(
+                    "{\"type\":\"request\",\"id\":\"r\",\"method\":\"POST\",\"path\":\"/\","
+                        + "\"headers\":{\"authorization\":[\""
+                        + secret
+                        + "\"]}}"))
+        .isInstanceOf(ProtocolException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(secret));
+    assertThatThrownBy(() -> CODEC.decode("{\"type\":\"data\",\"id\":\"r\",\"data\":" + secret))
+        .isInstanceOf(ProtocolException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(secret));
+  }
+
+  @Test
+  void requestToStringHidesHeadersAndBody() {
+    Request r =
+        new Request(
+            "r", "POST", "/v1/chat/completions", Map.of("authorization", "Bearer sk-x"), "{}", false);
+    assertThat(r.toString()).doesNotContain("sk-x").contains("/v1/chat/completions");
+  }
+
+  private static String fixture(String name) throws IOException {
+    try (InputStream in = FrameCodecTest.class.getResourceAsStream("/frames/" + name + ".json")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+    }
+  }
+
+  private static JsonObject json(String text) {
+    return Json.createReader(new StringReader(text)).readObject();
+  }
+}
