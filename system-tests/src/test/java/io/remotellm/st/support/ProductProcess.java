@@ -1,0 +1,133 @@
+package io.remotellm.st.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One of the product's launchers (bin/remotellm-broker, bin/remotellm-connector) running as its own
+ * process, its output kept in a log file under target/st-logs so that a test can read it and the
+ * secret scan can search it.
+ */
+public final class ProductProcess implements AutoCloseable {
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private ProductProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** The repository root, handed in by the build. */
+  public static Path root() {
+    String root = System.getProperty("remotellm.root");
+    if (root == null) {
+      throw new IllegalStateException("system property remotellm.root is not set (run through Maven)");
+    }
+    return Path.of(root);
+  }
+
+  public static Path logDir() {
+    Path dir = root().resolve("system-tests/target/st-logs");
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return dir;
+  }
+
+  /** Starts {@code bin/<launcher> args...} with the given extra environment. */
+  public static ProductProcess start(
+      String name, String launcher, List<String> args, Map<String, String> env) {
+    List<String> command = new ArrayList<>();
+    command.add(root().resolve("bin").resolve(launcher).toString());
+    command.addAll(args);
+    Path log = logDir().resolve(name + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(logDir().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_"));
+    builder.environment().putAll(env);
+    try {
+      return new ProductProcess(name, builder.start(), log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start " + launcher, e);
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  public String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** SIGTERM, then waits for the exit; returns the exit code. */
+  public int terminate(Duration timeout) {
+    process.destroy();
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill();
+        throw new AssertionError(name + " did not exit within " + timeout + " of SIGTERM");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return process.exitValue();
+  }
+
+  /** SIGKILL: no chance to say goodbye, as when a machine loses power. */
+  public void kill() {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    try {
+      process.waitFor(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(40, TimeUnit.SECONDS)) {
+          kill();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        kill();
+      }
+    }
+  }
+}
