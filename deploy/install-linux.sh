@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# Installs the RemoteLLM broker and/or connector as systemd services. See --help.
+set -euo pipefail
+
+PROG=install-linux.sh
+DEFAULT_PREFIX=/opt/remotellm
+DEFAULT_CONFIG_DIR=/etc/remotellm
+DEFAULT_SERVICE_USER=remotellm
+UNIT_DIR=/etc/systemd/system
+STATE_DIR=/var/lib/remotellm
+LOG_DIR=/var/log/remotellm
+# The broker drains in-flight streams for up to 30 s after SIGTERM; systemd must wait longer
+# before it sends SIGKILL.
+STOP_TIMEOUT=45
+
+# shellcheck source=lib/common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
+
+usage() {
+  cat <<'USAGE'
+Usage: sudo ./deploy/install-linux.sh [--broker] [--connector] [options]
+       sudo ./deploy/install-linux.sh --uninstall [--broker] [--connector] [--purge]
+
+Installs the RemoteLLM broker and/or connector as systemd services, run by the system user
+"remotellm": the launchers and built artifacts go to /opt/remotellm, the settings to
+/etc/remotellm/broker.env and /etc/remotellm/connector.env (mode 0640, root:remotellm), the
+units to /etc/systemd/system/remotellm-broker.service and remotellm-connector.service, which
+are enabled and started. With neither --broker nor --connector, both are installed.
+Build first: mvn -B -DskipTests package
+
+Values come from the options below or from the seed's env variables (sudo keeps them with
+`sudo -E` or `sudo VAR=value ...`); options win. Env variables keep secrets out of `ps` and
+shell history. Lists are comma-separated in the variables, repeated options on the command line.
+Nothing is asked interactively. Existing env and config files are never overwritten: a
+reinstall upgrades the program and units, and keeps your settings (edit the files instead).
+
+Broker (--broker):
+  --host HOST                  REMOTELLM_BROKER_HOST             default 0.0.0.0
+  --port N                     REMOTELLM_BROKER_PORT             default 8443 (relay at /ws)
+  --connector-token TOKEN      REMOTELLM_BROKER_CONNECTOR_TOKENS repeatable
+  --user-api-key KEY           REMOTELLM_BROKER_USER_API_KEYS    repeatable
+  --connector-config FILE      REMOTELLM_BROKER_CONNECTOR_CONFIG default /etc/remotellm/connectors.yaml
+                               (an example is written there if absent)
+  --broker-health-port N       REMOTELLM_BROKER_HEALTH_PORT      default 8080
+  --broker-log-level LEVEL     REMOTELLM_BROKER_LOG_LEVEL        default INFO
+
+Connector (--connector):
+  --broker-url URL             REMOTELLM_BROKER_URL    required, ws:// or wss://
+  --broker-token TOKEN         REMOTELLM_BROKER_TOKEN  required
+  --llm-url URL                REMOTELLM_LLM_URL       default http://localhost:11434 ('demo': built-in demo model)
+  --llm-api-key KEY            REMOTELLM_LLM_API_KEY   only for a local LLM that needs one
+  --model NAME                 REMOTELLM_MODELS        repeatable; none: the models the LLM lists
+  --connector-health-port N    REMOTELLM_HEALTH_PORT   default 8080, or 8081 when the broker is installed too
+  --connector-log-level LEVEL  REMOTELLM_LOG_LEVEL     default INFO
+
+Either:
+  --health-port N              the health port of the one service being installed
+  --log-level LEVEL            log level of both
+
+Installation:
+  --prefix DIR                 where the program goes (default /opt/remotellm)
+  --config-dir DIR             where env and config files go (default /etc/remotellm)
+  --service-user NAME          the account the services run as (default remotellm)
+  --source DIR                 the built source tree to install from (default: this repository)
+  --no-start                   enable the services but do not start them now
+  --dest-root DIR              stage every file under DIR instead of / (packaging, tests): creates
+                               no user, changes no ownership, does not touch systemd
+  -n, --dry-run                print what would be done; change nothing
+  --uninstall                  stop, disable and remove the services and the program; keeps
+                               /etc/remotellm, /var/lib/remotellm and /var/log/remotellm
+  --purge                      with --uninstall: also remove those and the remotellm user
+  -h, --help                   this text
+
+Examples:
+  sudo REMOTELLM_BROKER_CONNECTOR_TOKENS=ct-1 REMOTELLM_BROKER_USER_API_KEYS=sk-1 \
+    ./deploy/install-linux.sh --broker
+  sudo -E ./deploy/install-linux.sh --connector --broker-url wss://broker.example.com/ws --model llama3.2
+  journalctl -u remotellm-broker -f
+USAGE
+}
+
+unit_file() { printf '%s/remotellm-%s.service' "$UNIT_DIR" "$1"; }
+env_file() { printf '%s/%s.env' "$config_dir" "$1"; }
+
+# Prints the systemd unit of a component.
+unit_text() {
+  local component="$1" description after extra="" path_line=""
+  if [ "$component" = broker ]; then
+    description="RemoteLLM broker: OpenAI-compatible API and connector relay"
+    after="network-online.target"
+    # Operators often put the broker on 443: allow binding low ports, and nothing else.
+    extra=$'AmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE'
+  else
+    description="RemoteLLM connector: relays a local LLM to the broker"
+    # Only ordering: when both run on one machine the broker comes up first.
+    after="network-online.target remotellm-broker.service"
+    extra="CapabilityBoundingSet="
+  fi
+  local jdir
+  jdir="$(java_dir)"
+  local default_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  case ":$default_path:" in
+    *":$jdir:"*) ;;
+    *) [ -z "$jdir" ] || path_line="Environment=PATH=$jdir:$default_path" ;;
+  esac
+  cat <<EOF
+# Written by deploy/install-linux.sh; a reinstall replaces this file. Settings live in
+# $(env_file "$component"), not here.
+[Unit]
+Description=$description
+Documentation=file:$prefix/README.md
+Wants=network-online.target
+After=$after
+
+[Service]
+Type=exec
+User=$service_user
+Group=$service_user
+EnvironmentFile=$(env_file "$component")
+${path_line:+$path_line
+}WorkingDirectory=$STATE_DIR/$component
+ExecStart=$prefix/bin/remotellm-$component
+Restart=on-failure
+RestartSec=5
+KillSignal=SIGTERM
+TimeoutStopSec=$STOP_TIMEOUT
+# The JVM's exit code after SIGTERM (128 + 15).
+SuccessExitStatus=143
+UMask=0027
+
+# Hardening: a read-only system, private /tmp (Payara Micro unpacks there), no home folders;
+# only the state and log folders are writable. No MemoryDenyWriteExecute: the JVM's JIT needs it.
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ReadWritePaths=$STATE_DIR $LOG_DIR
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictSUIDSGID=yes
+RestrictRealtime=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
+SystemCallArchitectures=native
+$extra
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+nologin_shell() {
+  local s
+  for s in /usr/sbin/nologin /sbin/nologin /usr/bin/false /bin/false; do
+    [ -x "$s" ] && { printf '%s' "$s"; return; }
+  done
+  printf '/bin/false'
+}
+
+ensure_user() {
+  if [ -z "$dest_root" ] && id -u "$service_user" >/dev/null 2>&1; then
+    say "user $service_user exists"
+    return
+  fi
+  run_system useradd --system --user-group --home-dir "$STATE_DIR" --no-create-home \
+    --shell "$(nologin_shell)" --comment "RemoteLLM services" "$service_user"
+}
+
+have_systemd() {
+  command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]
+}
+
+install_component() {
+  local component="$1" changed_env=true
+  copy_runtime "$component"
+  mkdir_owned 0750 "$service_user:$service_user" "$STATE_DIR/$component"
+  if [ "$component" = broker ]; then
+    broker_env_text | install_config 0640 "$(env_file broker)" "root:$service_user" || changed_env=false
+    if ! $changed_env && broker_values_given; then
+      warn "$(env_file broker) exists, so the values given now were not used; edit that file to change them"
+    fi
+    # The example goes where the broker will look, unless the operator points elsewhere.
+    if [ "$broker_connector_config" = "$config_dir/connectors.yaml" ]; then
+      connectors_yaml_text | install_config 0640 "$config_dir/connectors.yaml" "root:$service_user" || true
+    fi
+  else
+    connector_env_text | install_config 0640 "$(env_file connector)" "root:$service_user" || changed_env=false
+    if ! $changed_env && connector_values_given; then
+      warn "$(env_file connector) exists, so the values given now were not used; edit that file to change them"
+    fi
+  fi
+  unit_text "$component" | install_text 0644 "$(unit_file "$component")" root:root
+}
+
+do_install() {
+  local components=() c
+  $want_broker && components+=(broker)
+  $want_connector && components+=(connector)
+  # Every value is checked before anything changes.
+  if $want_broker; then resolve_broker_values; fi
+  if $want_connector; then resolve_connector_values; fi
+  if $want_broker && [ -z "$broker_connector_tokens" ] && [ ! -e "$dest_root$(env_file broker)" ]; then
+    warn "no connector token given (--connector-token or REMOTELLM_BROKER_CONNECTOR_TOKENS): no connector can attach until one is set in $(env_file broker)"
+  fi
+  if $want_broker && [ -z "$broker_user_api_keys" ] && [ ! -e "$dest_root$(env_file broker)" ]; then
+    warn "no user API key given (--user-api-key or REMOTELLM_BROKER_USER_API_KEYS); set one in $(env_file broker)"
+  fi
+  if [ -z "$dest_root" ] && ! $dry_run && [ "$(id -u)" -ne 0 ]; then
+    die "run as root (sudo), or stage the files with --dest-root DIR"
+  fi
+  if [ -z "$dest_root" ] && ! $dry_run && ! have_systemd; then
+    die "systemd is not running here (no /run/systemd/system); use --dest-root DIR to stage the files"
+  fi
+  check_runtime "${components[@]}"
+  [ -n "$(java_dir)" ] || warn "no java found (PATH or JAVA_HOME): the services need Java 17 or later"
+
+  ensure_user
+  mkdir_owned 0755 root:root "$prefix"
+  mkdir_owned 0750 "root:$service_user" "$config_dir"
+  mkdir_owned 0750 "$service_user:$service_user" "$STATE_DIR" "$LOG_DIR"
+  if [ -f "$source_dir/README.md" ]; then
+    run install -m 0644 -- "$source_dir/README.md" "$dest_root$prefix/README.md"
+  fi
+  for c in "${components[@]}"; do
+    install_component "$c"
+  done
+
+  run_system systemctl daemon-reload
+  for c in "${components[@]}"; do
+    run_system systemctl enable "remotellm-$c.service"
+    if $no_start; then
+      say "remotellm-$c is enabled, not started (--no-start): systemctl start remotellm-$c"
+    else
+      # restart, not start: a reinstall must run the new version.
+      run_system systemctl restart "remotellm-$c.service"
+    fi
+  done
+  say "done. Settings: $config_dir; logs: journalctl -u remotellm-<broker|connector>"
+}
+
+do_uninstall() {
+  local components=() c
+  $want_broker && components+=(broker)
+  $want_connector && components+=(connector)
+  if [ -z "$dest_root" ] && ! $dry_run && [ "$(id -u)" -ne 0 ]; then
+    die "run as root (sudo), or give --dest-root DIR"
+  fi
+  for c in "${components[@]}"; do
+    if [ -n "$dest_root" ] || $dry_run || have_systemd; then
+      run_system systemctl disable --now "remotellm-$c.service" \
+        || warn "could not stop remotellm-$c (not installed?)"
+    fi
+    run rm -f -- "$dest_root$(unit_file "$c")"
+    run rm -f -- "$dest_root$prefix/bin/remotellm-$c"
+    if $purge; then
+      run rm -f -- "$dest_root$(env_file "$c")"
+      run rm -rf -- "$dest_root$STATE_DIR/$c"
+    else
+      say "kept $(env_file "$c") (remove it with --purge)"
+    fi
+  done
+  if [ -n "$dest_root" ] || $dry_run || have_systemd; then
+    run_system systemctl daemon-reload
+  fi
+
+  # The shared parts go with the last service.
+  local left=false
+  for c in broker connector; do
+    if [ -e "$dest_root$(unit_file "$c")" ] && ! { $dry_run && [[ " ${components[*]} " == *" $c "* ]]; }; then
+      left=true
+    fi
+  done
+  if $left; then
+    say "another RemoteLLM service is still installed: kept $prefix"
+    return
+  fi
+  run rm -rf -- "$dest_root$prefix"
+  if $purge; then
+    run rm -rf -- "$dest_root$config_dir" "$dest_root$STATE_DIR" "$dest_root$LOG_DIR"
+    if [ -n "$dest_root" ] || id -u "$service_user" >/dev/null 2>&1; then
+      run_system userdel "$service_user"
+    fi
+  else
+    say "kept $config_dir, $STATE_DIR and $LOG_DIR (remove them with --purge)"
+  fi
+  say "uninstalled"
+}
+
+parse_args "$@"
+if [ "$action" = uninstall ]; then
+  do_uninstall
+else
+  do_install
+fi
