@@ -1,0 +1,56 @@
+package io.remotellm.broker.api;
+
+import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.relay.RelayService;
+import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * The API's door: 503 while shutting down, then the user API key, before the body is read. With
+ * no keys configured the API serves nobody unless anonymous access is switched on: an operator who
+ * forgot the keys gets a broker that says so rather than one open to the internet.
+ */
+@Provider
+@PreMatching
+@Priority(Priorities.AUTHENTICATION)
+public class ApiKeyFilter implements ContainerRequestFilter {
+
+  @Inject Credentials credentials;
+  @Inject RelayService relay;
+
+  @Override
+  public void filter(ContainerRequestContext request) {
+    if (relay.draining()) {
+      throw new ApiException(ApiError.unavailable("The broker is shutting down"));
+    }
+    if (credentials.userKeysConfigured()) {
+      String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+      if (credentials.isValidUser(header)) {
+        return;
+      }
+      if (credentials.anonymousAllowed() && header == null) {
+        return;
+      }
+      throw new ApiException(
+          ApiError.invalidApiKey(
+              header == null
+                  ? "Missing API key: send 'Authorization: Bearer <key>'"
+                  : "Incorrect API key provided"));
+    }
+    if (!credentials.anonymousAllowed()) {
+      throw new ApiException(
+          ApiError.invalidApiKey(
+              "No user API keys are configured on this broker, so it serves no requests: set"
+                  + " REMOTELLM_BROKER_USER_API_KEYS (or --user-api-key), or allow anonymous access"
+                  + " explicitly with remotellm.broker.allow-anonymous=true"));
+    }
+  }
+}

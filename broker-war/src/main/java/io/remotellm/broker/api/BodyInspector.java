@@ -1,0 +1,82 @@
+package io.remotellm.broker.api;
+
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
+import jakarta.json.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads {@code model} and {@code stream} from a chat-completions body and nothing else: the body
+ * itself is relayed as it came. Every malformed input is a 400 with OpenAI's error shape.
+ */
+public final class BodyInspector {
+
+  public ChatBody inspect(byte[] body) {
+    String text = decodeUtf8(body);
+    if (text.isBlank()) {
+      throw bad("The request body is empty; expected a JSON object", null);
+    }
+    JsonObject object = parseObject(text);
+    JsonValue model = object.get("model");
+    if (model == null || model.getValueType() == JsonValue.ValueType.NULL) {
+      throw bad("You must provide a model parameter", "model");
+    }
+    if (!(model instanceof JsonString name) || name.getString().isBlank()) {
+      throw bad("'model' must be a non-empty string", "model");
+    }
+    JsonValue stream = object.get("stream");
+    boolean streaming;
+    if (stream == null || stream.getValueType() == JsonValue.ValueType.NULL) {
+      streaming = false;
+    } else if (stream.getValueType() == JsonValue.ValueType.TRUE) {
+      streaming = true;
+    } else if (stream.getValueType() == JsonValue.ValueType.FALSE) {
+      streaming = false;
+    } else {
+      throw bad("'stream' must be a boolean", "stream");
+    }
+    return new ChatBody(name.getString(), streaming, text);
+  }
+
+  private static String decodeUtf8(byte[] body) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw bad("The request body is not valid UTF-8", null);
+    }
+  }
+
+  private static JsonObject parseObject(String text) {
+    try (JsonParser parser = Json.createParser(new StringReader(text))) {
+      if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
+        throw bad("The request body must be a JSON object", null);
+      }
+      JsonObject object = parser.getObject();
+      if (parser.hasNext()) {
+        throw bad("The request body has text after the JSON object", null);
+      }
+      return object;
+    } catch (JsonException | IllegalStateException | java.util.NoSuchElementException e) {
+      // The parser's message may quote the body (the prompt): say only what kind of error it is.
+      throw bad("The request body is not valid JSON", null);
+    }
+  }
+
+  private static ApiException bad(String message, String param) {
+    return new ApiException(ApiError.invalidRequest(message, param));
+  }
+}

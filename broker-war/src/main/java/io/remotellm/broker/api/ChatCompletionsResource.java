@@ -1,0 +1,59 @@
+package io.remotellm.broker.api;
+
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.relay.RelayRequest;
+import io.remotellm.broker.relay.RelayService;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+
+/**
+ * {@code POST /v1/chat/completions}. {@link ChatRequestFilter} has read the body and sent the
+ * request to one of the two methods here; both return at once and let the relay answer later, so
+ * no container thread waits for the LLM.
+ */
+@Path("chat/completions")
+@RequestScoped
+public class ChatCompletionsResource {
+
+  static final String STREAMED = "chat/completions/~streamed";
+  static final String BUFFERED = "chat/completions/~buffered";
+
+  @Inject RelayService relay;
+
+  @Context HttpServletRequest http;
+
+  @POST
+  @Path("~streamed")
+  @Produces(MediaType.SERVER_SENT_EVENTS)
+  public void streamed(@Context SseEventSink sink, @Context Sse sse) {
+    relay.start(relayRequest(), new SseResponseSink(sink, sse));
+  }
+
+  @POST
+  @Path("~buffered")
+  @Produces(MediaType.APPLICATION_JSON)
+  public void buffered(@Suspended AsyncResponse response) {
+    relay.start(relayRequest(), new AsyncResponseSink(response));
+  }
+
+  private RelayRequest relayRequest() {
+    // Servlet request attributes are the JAX-RS request properties the filters set.
+    if (!(http.getAttribute(ChatRequestFilter.CHAT_BODY) instanceof ChatBody chat)) {
+      throw new ApiException(
+          new ApiError(404, "invalid_request_error", "not_found", "Unknown path", null));
+    }
+    String requestId = String.valueOf(http.getAttribute(RequestIds.PROPERTY));
+    return new RelayRequest(requestId, chat.model(), chat.stream(), chat.text());
+  }
+}

@@ -1,0 +1,83 @@
+package io.remotellm.broker.api;
+
+import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
+import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.ext.Provider;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+
+/**
+ * Reads a chat-completions body (bounded by max-body-bytes), takes {@code model} and {@code
+ * stream} from it, and routes the request to the streaming or the buffered resource method:
+ * JAX-RS matches methods by path and headers, not by a field inside the body, and the two cases
+ * need different async APIs ({@code SseEventSink} and {@code AsyncResponse}).
+ */
+@Provider
+@PreMatching
+@Priority(3000)
+public class ChatRequestFilter implements ContainerRequestFilter {
+
+  static final String CHAT_BODY = "io.remotellm.broker.chat-body";
+
+  @Inject BrokerSettings settings;
+
+  @Override
+  public void filter(ContainerRequestContext request) throws IOException {
+    if (!HttpMethod.POST.equals(request.getMethod()) || !isChatPath(request.getUriInfo().getPath())) {
+      return;
+    }
+    long max = settings.maxBodyBytes();
+    String length = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      try {
+        if (Long.parseLong(length.strip()) > max) {
+          throw new ApiException(ApiError.tooLarge(max));
+        }
+      } catch (NumberFormatException e) {
+        throw new ApiException(ApiError.invalidRequest("Invalid Content-Length", null));
+      }
+    }
+    byte[] body = readAtMost(request.getEntityStream(), max);
+    ChatBody chat = new BodyInspector().inspect(body);
+    request.setProperty(CHAT_BODY, chat);
+    request.setEntityStream(new ByteArrayInputStream(body));
+    URI base = request.getUriInfo().getBaseUri();
+    request.setRequestUri(
+        base, base.resolve(chat.stream() ? ChatCompletionsResource.STREAMED : ChatCompletionsResource.BUFFERED));
+  }
+
+  private static boolean isChatPath(String path) {
+    String p = path.startsWith("/") ? path.substring(1) : path;
+    if (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return p.equals("chat/completions");
+  }
+
+  /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */
+  private static byte[] readAtMost(InputStream in, long max) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[16384];
+    long total = 0;
+    int n;
+    while ((n = in.read(buffer)) != -1) {
+      total += n;
+      if (total > max) {
+        throw new ApiException(ApiError.tooLarge(max));
+      }
+      out.write(buffer, 0, n);
+    }
+    return out.toByteArray();
+  }
+}

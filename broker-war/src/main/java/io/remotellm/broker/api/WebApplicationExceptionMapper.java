@@ -1,0 +1,28 @@
+package io.remotellm.broker.api;
+
+import io.remotellm.broker.error.ApiError;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+/** JAX-RS's own refusals (unknown path, wrong method, bad media type) in OpenAI's shape too. */
+@Provider
+public class WebApplicationExceptionMapper implements ExceptionMapper<WebApplicationException> {
+
+  @Override
+  public Response toResponse(WebApplicationException exception) {
+    int status = exception.getResponse().getStatus();
+    Response.StatusType info = Response.Status.fromStatusCode(status);
+    String phrase = info == null ? "HTTP " + status : info.getReasonPhrase();
+    String code = switch (status) {
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 415 -> "unsupported_media_type";
+      default -> status >= 500 ? "internal_error" : "invalid_request_error";
+    };
+    String type = status >= 500 ? "api_error" : "invalid_request_error";
+    // The exception's message can quote request input; the reason phrase cannot.
+    return ApiExceptionMapper.response(new ApiError(status, type, code, phrase, null));
+  }
+}

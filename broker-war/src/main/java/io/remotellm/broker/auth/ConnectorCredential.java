@@ -1,0 +1,17 @@
+package io.remotellm.broker.auth;
+
+import java.util.Optional;
+
+/**
+ * What a valid connector token grants: a name for logs, and the LLM key for that connector's
+ * requests.
+ *
+ * @param fingerprint the token's fingerprint, the connector's name in logs
+ * @param llmApiKey the key its LLM wants, if the connector config gives one
+ */
+public record ConnectorCredential(String fingerprint, Optional<String> llmApiKey) {
+  @Override
+  public String toString() {
+    return "ConnectorCredential[" + fingerprint + "]";
+  }
+}

@@ -1,0 +1,23 @@
+package io.remotellm.broker.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** What logs show instead of a secret: the first 8 hex digits of its SHA-256. */
+public final class Fingerprint {
+  private Fingerprint() {}
+
+  public static String of(String secret) {
+    return HexFormat.of().formatHex(sha256(secret), 0, 4);
+  }
+
+  static byte[] sha256(String secret) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}

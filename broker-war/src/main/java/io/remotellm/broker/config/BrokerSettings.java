@@ -1,0 +1,122 @@
+package io.remotellm.broker.config;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Every setting of the broker, read once through MicroProfile Config. Defaults live in the WAR's
+ * {@code META-INF/microprofile-config.properties}; system properties and env variables (e.g.
+ * {@code REMOTELLM_BROKER_USER_API_KEYS}) override them by MP Config's rules.
+ */
+@ApplicationScoped
+public class BrokerSettings {
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.connector-tokens")
+  Optional<String> connectorTokens;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.user-api-keys")
+  Optional<String> userApiKeys;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.connector-config")
+  Optional<String> connectorConfig;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.log-level", defaultValue = "INFO")
+  String logLevel;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.allow-anonymous", defaultValue = "false")
+  boolean allowAnonymous;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.max-body-bytes", defaultValue = "16777216")
+  long maxBodyBytes;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.max-frame-bytes", defaultValue = "33554432")
+  int maxFrameBytes;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.upstream-timeout-seconds", defaultValue = "600")
+  long upstreamTimeoutSeconds;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.keepalive-seconds", defaultValue = "15")
+  long keepaliveSeconds;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.heartbeat-seconds", defaultValue = "15")
+  int heartbeatSeconds;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.drain-seconds", defaultValue = "30")
+  long drainSeconds;
+
+  public List<String> userApiKeys() {
+    return CommaList.parse(userApiKeys);
+  }
+
+  /** Tokens from the list setting and from the YAML file; the file's entries carry LLM keys. */
+  public List<ConnectorEntry> connectors() {
+    List<ConnectorEntry> all = new ArrayList<>();
+    for (String token : CommaList.parse(connectorTokens)) {
+      all.add(new ConnectorEntry(token, Optional.empty()));
+    }
+    Optional<String> path = connectorConfig.map(String::strip).filter(p -> !p.isEmpty());
+    if (path.isPresent()) {
+      String text;
+      try {
+        text = Files.readString(Path.of(path.get()), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new ConfigurationException(
+            "cannot read connector config " + path.get() + ": " + e.getClass().getSimpleName(), e);
+      }
+      all.addAll(new ConnectorConfigParser().parse(text, path.get()));
+    }
+    return all;
+  }
+
+  public String logLevel() {
+    return logLevel;
+  }
+
+  public boolean allowAnonymous() {
+    return allowAnonymous;
+  }
+
+  public long maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  public Duration upstreamTimeout() {
+    return Duration.ofSeconds(Math.max(1, upstreamTimeoutSeconds));
+  }
+
+  public Duration keepalive() {
+    return Duration.ofSeconds(Math.max(1, keepaliveSeconds));
+  }
+
+  public int heartbeatSeconds() {
+    return Math.max(1, heartbeatSeconds);
+  }
+
+  public Duration drain() {
+    return Duration.ofSeconds(Math.max(0, drainSeconds));
+  }
+}

@@ -1,0 +1,72 @@
+package io.remotellm.broker.error;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+
+/**
+ * One error as OpenAI clients expect it: {@code {"error":{"message","type","param","code"}}}.
+ *
+ * @param status the HTTP status
+ * @param type OpenAI's error type, e.g. {@code invalid_request_error}
+ * @param code the broker's error code, e.g. {@code model_not_found}
+ * @param message for people; never holds a key, a token or a prompt
+ * @param param the request field at fault, or null
+ */
+public record ApiError(int status, String type, String code, String message, String param) {
+
+  public static ApiError invalidApiKey(String message) {
+    return new ApiError(401, "invalid_request_error", "invalid_api_key", message, null);
+  }
+
+  public static ApiError invalidRequest(String message, String param) {
+    return new ApiError(400, "invalid_request_error", "invalid_request_error", message, param);
+  }
+
+  public static ApiError modelNotFound(String model) {
+    return new ApiError(
+        404,
+        "invalid_request_error",
+        "model_not_found",
+        "The model '" + model + "' is not served by any connected connector",
+        "model");
+  }
+
+  public static ApiError tooLarge(long max) {
+    return new ApiError(
+        413,
+        "invalid_request_error",
+        "request_too_large",
+        "Request body is larger than the maximum of " + max + " bytes",
+        null);
+  }
+
+  public static ApiError upstream(String message) {
+    return new ApiError(502, "api_error", "upstream_error", message, null);
+  }
+
+  public static ApiError upstreamTimeout(String message) {
+    return new ApiError(504, "api_error", "upstream_timeout", message, null);
+  }
+
+  public static ApiError unavailable(String message) {
+    return new ApiError(503, "api_error", "unavailable", message, null);
+  }
+
+  /** An error a connector reported in an {@code error} frame, kept with its status and code. */
+  public static ApiError fromConnector(int status, String code, String message) {
+    String type = status >= 500 ? "api_error" : "invalid_request_error";
+    return new ApiError(status, type, code, message.isEmpty() ? "Upstream error" : message, null);
+  }
+
+  public String toJson() {
+    JsonObjectBuilder inner =
+        Json.createObjectBuilder().add("message", message).add("type", type);
+    if (param == null) {
+      inner.addNull("param");
+    } else {
+      inner.add("param", param);
+    }
+    inner.add("code", code);
+    return Json.createObjectBuilder().add("error", inner).build().toString();
+  }
+}

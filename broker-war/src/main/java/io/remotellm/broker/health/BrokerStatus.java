@@ -1,0 +1,45 @@
+package io.remotellm.broker.health;
+
+import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.relay.RelayService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+
+/** The seed's health fields, shared by the liveness and readiness checks. */
+@ApplicationScoped
+public class BrokerStatus {
+
+  @Inject RelayService relay;
+  @Inject Credentials credentials;
+
+  HealthCheckResponseBuilder builder(String name) {
+    Set<String> models = relay.router().models();
+    return HealthCheckResponse.named(name)
+        .withData("connectors_connected", relay.router().size())
+        .withData("models", String.join(",", models))
+        .withData("model_count", models.size())
+        .withData("uptime_seconds", Duration.between(relay.started(), Instant.now()).toSeconds())
+        .withData("user_api_keys_configured", credentials.userKeysConfigured())
+        .withData("anonymous_access", credentials.anonymousAllowed())
+        .withData("draining", relay.draining());
+  }
+
+  /** Why the broker cannot serve, or null when it can. */
+  String notReadyReason() {
+    if (relay.draining()) {
+      return "shutting down";
+    }
+    if (!credentials.apiOpen()) {
+      return "no user API keys configured (set REMOTELLM_BROKER_USER_API_KEYS or allow anonymous access)";
+    }
+    if (relay.router().size() == 0) {
+      return "no connector attached";
+    }
+    return null;
+  }
+}

@@ -1,0 +1,86 @@
+package io.remotellm.broker.relay;
+
+import io.remotellm.broker.auth.ConnectorCredential;
+import io.remotellm.broker.config.BrokerSettings;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+import java.io.IOException;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The relay socket connectors dial into: one endpoint instance per connector connection. */
+@ServerEndpoint(value = "/ws", configurator = ConnectorHandshakeConfigurator.class)
+public class ConnectorEndpoint {
+
+  private static final Logger LOG = Logger.getLogger(ConnectorEndpoint.class.getName());
+
+  @Inject RelayService relay;
+  @Inject BrokerSettings settings;
+
+  private volatile ConnectorLink link;
+
+  @OnOpen
+  public void open(Session session, EndpointConfig config) throws IOException {
+    Object credential = session.getUserProperties().get(ConnectorHandshakeConfigurator.CREDENTIAL);
+    if (!(credential instanceof ConnectorCredential granted)) {
+      // 1008 before welcome: a bad token never gets to register a model.
+      session.close(
+          new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "invalid connector token"));
+      return;
+    }
+    session.setMaxTextMessageBufferSize(settings.maxFrameBytes());
+    // Liveness is the heartbeat's job; an idle but healthy connector must not be timed out.
+    session.setMaxIdleTimeout(0);
+    link = new ConnectorLink(UUID.randomUUID().toString(), granted, new SessionFrameSender(session));
+    LOG.log(
+        Level.INFO,
+        "connector {0} connected with token {1}, waiting for hello",
+        new Object[] {link.id(), granted.fingerprint()});
+  }
+
+  @OnMessage
+  public void text(String text) {
+    ConnectorLink current = link;
+    if (current != null) {
+      relay.onText(current, text);
+    }
+  }
+
+  @OnMessage
+  public void pong(PongMessage pong) {
+    ConnectorLink current = link;
+    if (current != null) {
+      current.heard();
+    }
+  }
+
+  @OnClose
+  public void close(CloseReason reason) {
+    ConnectorLink current = link;
+    if (current != null) {
+      relay.onClosed(
+          current, "socket closed (" + reason.getCloseCode().getCode() + " " + reason.getReasonPhrase() + ")");
+    }
+  }
+
+  @OnError
+  public void error(Throwable error) {
+    ConnectorLink current = link;
+    LOG.log(
+        Level.WARNING,
+        "connector {0}: socket error {1}",
+        new Object[] {current == null ? "(unregistered)" : current.id(), error.toString()});
+    if (current != null) {
+      relay.onClosed(current, "socket error");
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.remotellm.broker.relay;
+
+import io.remotellm.broker.auth.ConnectorCredential;
+import io.remotellm.broker.routing.Route;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** One attached connector: its socket, its models, and the requests it is answering. */
+public final class ConnectorLink implements Route {
+
+  private final String id;
+  private final ConnectorCredential credential;
+  private final FrameSender sender;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final ConcurrentMap<String, Exchange> pending = new ConcurrentHashMap<>();
+  private volatile Set<String> models = Set.of();
+  private volatile String name = "unknown";
+  private volatile int capacity = 1;
+  private volatile boolean open = true;
+  private volatile long lastHeardNanos = System.nanoTime();
+
+  public ConnectorLink(String id, ConnectorCredential credential, FrameSender sender) {
+    this.id = id;
+    this.credential = credential;
+    this.sender = sender;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  /** Fingerprint of the token it used: how logs name it without the secret. */
+  public String fingerprint() {
+    return credential.fingerprint();
+  }
+
+  public Optional<String> llmApiKey() {
+    return credential.llmApiKey();
+  }
+
+  @Override
+  public Set<String> models() {
+    return models;
+  }
+
+  public void models(List<String> served) {
+    this.models = Set.copyOf(served);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  void hello(String connectorName, int capacity) {
+    this.name = connectorName;
+    this.capacity = capacity;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  void markClosed() {
+    open = false;
+  }
+
+  @Override
+  public AtomicInteger inFlight() {
+    return inFlight;
+  }
+
+  void heard() {
+    lastHeardNanos = System.nanoTime();
+  }
+
+  long lastHeardNanos() {
+    return lastHeardNanos;
+  }
+
+  void add(Exchange exchange) {
+    pending.put(exchange.requestId(), exchange);
+  }
+
+  Exchange pending(String requestId) {
+    return pending.get(requestId);
+  }
+
+  void remove(Exchange exchange) {
+    pending.remove(exchange.requestId(), exchange);
+  }
+
+  Collection<Exchange> pendingExchanges() {
+    return List.copyOf(pending.values());
+  }
+
+  CompletionStage<Void> send(String text) {
+    return sender.send(text);
+  }
+
+  FrameSender sender() {
+    return sender;
+  }
+
+  @Override
+  public String toString() {
+    return "connector " + id + " (" + credential.fingerprint() + ")";
+  }
+}

@@ -1,0 +1,34 @@
+package io.remotellm.broker.relay;
+
+import io.remotellm.broker.error.ApiError;
+import java.util.Map;
+
+/**
+ * Where an exchange writes the answer: an SSE stream or a suspended HTTP response. Called by one
+ * thread at a time (the exchange serialises), never after {@link #end} or {@link #fail}.
+ */
+public interface ResponseSink {
+
+  boolean streaming();
+
+  /** The LLM answered with this status and these headers. */
+  void head(int status, Map<String, String> headers);
+
+  /** Streaming: one SSE payload, verbatim. Non-streaming: a piece of the body. */
+  void data(String payload);
+
+  /** The answer is complete. */
+  void end();
+
+  /**
+   * The request failed; {@code afterHead} tells whether the client has already seen the LLM's
+   * status.
+   */
+  void fail(ApiError error, boolean afterHead);
+
+  /** Streaming: a comment that keeps proxies from cutting an idle stream; no-op otherwise. */
+  void keepAlive();
+
+  /** Called at most once, from any thread, when the sink learns the client has gone. */
+  void onClientGone(Runnable callback);
+}
