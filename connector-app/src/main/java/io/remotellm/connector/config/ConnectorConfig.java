@@ -1,0 +1,73 @@
+package io.remotellm.connector.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+
+/**
+ * Everything the connector is told at start, validated and normalised.
+ *
+ * @param llmUrl the LLM's base URL without a trailing slash; null when {@code demo}
+ * @param demo serve the built-in demo model instead of forwarding to an LLM
+ * @param brokerUrl the broker's relay socket, always ending in {@code /ws}
+ * @param brokerToken the connector's secret token, shown at the upgrade
+ * @param models the models served; empty means "ask the LLM"
+ * @param llmApiKey a key for a local LLM that wants one, or null; a key the broker injects wins
+ * @param llmConnectTimeout how long to wait for a TCP connection to the LLM
+ * @param llmTimeout how long to wait for the LLM to start answering (status and headers)
+ * @param capacity how many requests run at once; more get a 503 so the broker can go elsewhere
+ * @param drainTimeout on SIGTERM, how long in-flight requests may take to finish
+ * @param reconnectInitial the first reconnect delay's ceiling
+ * @param reconnectMax the cap of the reconnect delay
+ * @param reconnectResetAfter a connection up this long resets the backoff
+ * @param probeInterval how often the LLM's availability is checked
+ */
+public record ConnectorConfig(
+    URI llmUrl,
+    boolean demo,
+    URI brokerUrl,
+    String brokerToken,
+    List<String> models,
+    int healthPort,
+    Level logLevel,
+    String llmApiKey,
+    Duration llmConnectTimeout,
+    Duration llmTimeout,
+    int capacity,
+    Duration drainTimeout,
+    Duration reconnectInitial,
+    Duration reconnectMax,
+    Duration reconnectResetAfter,
+    Duration probeInterval) {
+
+  public ConnectorConfig {
+    models = List.copyOf(models);
+    if (!demo && llmUrl == null) {
+      throw new IllegalArgumentException("llmUrl is required unless demo");
+    }
+    if (brokerToken == null || brokerToken.isEmpty()) {
+      throw new IllegalArgumentException("brokerToken is required");
+    }
+  }
+
+  /** Never shows the token or the key, only whether they are set. */
+  @Override
+  public String toString() {
+    return "ConnectorConfig[llmUrl=" + (demo ? "demo" : llmUrl) + ", brokerUrl=" + brokerUrl
+        + ", models=" + models + ", healthPort=" + healthPort + ", capacity=" + capacity
+        + ", llmApiKey=" + (llmApiKey == null ? "unset" : "set") + "]";
+  }
+
+  public ConnectorConfig withHealthPort(int port) {
+    return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, models, port, logLevel, llmApiKey,
+        llmConnectTimeout, llmTimeout, capacity, drainTimeout, reconnectInitial, reconnectMax,
+        reconnectResetAfter, probeInterval);
+  }
+
+  public ConnectorConfig withModels(List<String> served) {
+    return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, served, healthPort, logLevel,
+        llmApiKey, llmConnectTimeout, llmTimeout, capacity, drainTimeout, reconnectInitial,
+        reconnectMax, reconnectResetAfter, probeInterval);
+  }
+}

@@ -1,0 +1,334 @@
+package io.remotellm.connector.connection;
+
+import static io.remotellm.connector.logging.LogField.log;
+import static io.remotellm.connector.logging.LogField.of;
+
+import io.remotellm.connector.logging.Fingerprint;
+import io.remotellm.protocol.Cancel;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.Hello;
+import io.remotellm.protocol.ModelsChanged;
+import io.remotellm.protocol.ProtocolException;
+import io.remotellm.protocol.Request;
+import io.remotellm.protocol.UnknownFrameTypeException;
+import io.remotellm.protocol.Welcome;
+import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.glassfish.tyrus.client.ClientManager;
+import org.glassfish.tyrus.client.ClientProperties;
+import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
+
+/**
+ * Keeps one registered WebSocket to the broker, forever: dial with the token, {@code hello}, wait
+ * for {@code welcome}, ping at the broker's interval, and on any loss (refused, closed, silent)
+ * dial again after {@link ReconnectBackoff}'s delay. Attempts and heartbeats run on one scheduler
+ * thread; frames arrive on Tyrus's threads and go to the {@link RequestHandler}.
+ */
+public final class RelayClient implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(RelayClient.class.getName());
+  /** How long the broker may take to say {@code welcome} after the upgrade. */
+  private static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(10);
+  /** Heartbeats missed before the link counts as dead. */
+  private static final int MISSED_HEARTBEATS = 3;
+
+  /** Who we are and what we serve, as said in {@code hello}. */
+  public record Registration(String connector, List<String> models, int capacity) {}
+
+  private final URI brokerUrl;
+  private final String token;
+  private final FrameCodec codec;
+  private final RequestHandler handler;
+  private final ReconnectBackoff backoff;
+  private final ScheduledExecutorService timer;
+  private final ClientManager client;
+  private volatile Registration registration;
+  private volatile RelayState state = RelayState.CONNECTING;
+  private volatile Link link;
+  private volatile boolean stopped;
+
+  public RelayClient(URI brokerUrl, String token, Registration registration, FrameCodec codec,
+      RequestHandler handler, ReconnectBackoff backoff, ScheduledExecutorService timer) {
+    this.brokerUrl = brokerUrl;
+    this.token = token;
+    this.registration = registration;
+    this.codec = codec;
+    this.handler = handler;
+    this.backoff = backoff;
+    this.timer = timer;
+    this.client = ClientManager.createClient(JdkClientContainer.class.getName());
+    client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, 10_000);
+  }
+
+  public void start() {
+    timer.execute(this::connect);
+  }
+
+  public RelayState state() {
+    return state;
+  }
+
+  public boolean connected() {
+    return state == RelayState.CONNECTED;
+  }
+
+  /** Tells the broker the served models changed (and remembers them for the next hello). */
+  public void updateModels(List<String> models) {
+    Registration r = registration;
+    registration = new Registration(r.connector(), List.copyOf(models), r.capacity());
+    Link current = link;
+    if (current != null && current.welcomed) {
+      current.sender.send(new ModelsChanged(models));
+    }
+  }
+
+  /** Closes the socket with 1001 (going away) and stops reconnecting. */
+  @Override
+  public void close() {
+    stopped = true;
+    state = RelayState.STOPPED;
+    Link current = link;
+    if (current != null) {
+      current.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "connector shutting down"));
+    }
+    client.shutdown();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void connect() {
+    if (stopped) {
+      return;
+    }
+    state = RelayState.CONNECTING;
+    Link attempt = new Link();
+    link = attempt;
+    ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
+        .configurator(new ClientEndpointConfig.Configurator() {
+          @Override
+          public void beforeRequest(Map<String, List<String>> headers) {
+            headers.put("Authorization", List.of("Bearer " + token));
+          }
+        })
+        .build();
+    log(LOG, Level.FINE, "dialling the broker", of("broker_url", brokerUrl));
+    try {
+      client.connectToServer(attempt, config, brokerUrl);
+      attempt.welcomeTimeout = timer.schedule(() -> {
+        if (!attempt.welcomed) {
+          attempt.lost("no welcome from the broker within " + WELCOME_TIMEOUT.toSeconds() + " s");
+        }
+      }, WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      int status = handshakeStatus(e);
+      if (status == 401 || status == 403) {
+        log(LOG, Level.WARNING,
+            "the broker refused the token of this connector (HTTP {0}); check --broker-token; retrying",
+            of("status", status), of("token_fp", Fingerprint.of(token)), of("broker_url", brokerUrl));
+      } else {
+        log(LOG, Level.WARNING, "cannot reach the broker: {0}",
+            of("reason", describe(e)), of("broker_url", brokerUrl));
+      }
+      attempt.lost(null);
+    }
+  }
+
+  private void scheduleReconnect() {
+    if (stopped) {
+      return;
+    }
+    state = RelayState.RECONNECTING;
+    Duration delay = backoff.nextDelay();
+    log(LOG, Level.INFO, "reconnecting to the broker in {0} ms",
+        of("delay_ms", delay.toMillis()), of("attempt", backoff.attempts()));
+    timer.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** The HTTP status of a refused upgrade, if the exception chain carries one; else 0. */
+  static int handshakeStatus(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      try {
+        Object status = t.getClass().getMethod("getHttpStatusCode").invoke(t);
+        if (status instanceof Integer i && i > 0) {
+          return i;
+        }
+      } catch (ReflectiveOperationException notAHandshakeException) {
+        // Not every cause is Tyrus's HandshakeException; keep walking the chain.
+      }
+      String message = t.getMessage();
+      if (message != null && message.contains("401")) {
+        return 401;
+      }
+      if (t.getClass().getSimpleName().equals("AuthenticationException")) {
+        return 401;
+      }
+    }
+    return 0;
+  }
+
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  /** One connection attempt and, if it succeeds, its session; callbacks from old links are ignored. */
+  private final class Link extends Endpoint {
+    private final AtomicBoolean over = new AtomicBoolean();
+    private volatile Session session;
+    private volatile FrameSender sender;
+    private volatile boolean welcomed;
+    private volatile long lastHeard = System.nanoTime();
+    private volatile ScheduledFuture<?> heartbeat;
+    private volatile ScheduledFuture<?> welcomeTimeout;
+
+    @Override
+    public void onOpen(Session s, EndpointConfig config) {
+      session = s;
+      sender = new FrameSender(s, codec);
+      lastHeard = System.nanoTime();
+      s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
+      s.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> lastHeard = System.nanoTime());
+      Registration r = registration;
+      sender.send(new Hello(Frame.PROTOCOL_VERSION, r.connector(), r.models(), r.capacity()));
+      log(LOG, Level.FINE, "socket open, hello sent", of("models", r.models()));
+    }
+
+    private void onText(String text) {
+      lastHeard = System.nanoTime();
+      Frame frame;
+      try {
+        frame = codec.decode(text);
+      } catch (UnknownFrameTypeException e) {
+        log(LOG, Level.FINE, "ignoring a frame of unknown type", of("type", e.type()));
+        return;
+      } catch (ProtocolException e) {
+        log(LOG, Level.WARNING, "ignoring an invalid frame from the broker: {0}", of("reason", e.getMessage()));
+        return;
+      }
+      if (frame instanceof Request request) {
+        if (!welcomed) {
+          log(LOG, Level.WARNING, "ignoring a request before welcome");
+          return;
+        }
+        handler.onRequest(request, sender);
+      } else if (frame instanceof Cancel cancel) {
+        handler.onCancel(cancel);
+      } else if (frame instanceof Welcome welcome) {
+        onWelcome(welcome);
+      } else {
+        log(LOG, Level.FINE, "ignoring a frame meant for the broker", of("type", frame.getClass().getSimpleName()));
+      }
+    }
+
+    private void onWelcome(Welcome welcome) {
+      if (welcomed || over.get()) {
+        return;
+      }
+      welcomed = true;
+      cancel(welcomeTimeout);
+      backoff.connected(System.nanoTime());
+      state = RelayState.CONNECTED;
+      long interval = welcome.heartbeatSeconds() * 1_000_000_000L;
+      heartbeat = timer.scheduleAtFixedRate(() -> {
+        if (System.nanoTime() - lastHeard > MISSED_HEARTBEATS * interval) {
+          lost("nothing heard from the broker for " + MISSED_HEARTBEATS * welcome.heartbeatSeconds() + " s");
+        } else {
+          sender.ping();
+        }
+      }, interval, interval, TimeUnit.NANOSECONDS);
+      log(LOG, Level.INFO, "registered with the broker",
+          of("connector_id", welcome.connectorId()), of("heartbeat_s", welcome.heartbeatSeconds()),
+          of("models", registration.models()), of("broker_url", brokerUrl));
+      // Models may have changed while the link was down; hello already carried the current set.
+    }
+
+    @Override
+    public void onClose(Session s, CloseReason reason) {
+      String why = "closed by the broker: " + reason.getCloseCode().getCode()
+          + (reason.getReasonPhrase() == null || reason.getReasonPhrase().isEmpty() ? "" : " " + reason.getReasonPhrase());
+      if (reason.getCloseCode().getCode() == CloseReason.CloseCodes.VIOLATED_POLICY.getCode() && !welcomed) {
+        why = "the broker refused this connector (1008); check --broker-token";
+      }
+      lost(stopped ? null : why);
+    }
+
+    @Override
+    public void onError(Session s, Throwable error) {
+      lost("socket error: " + describe(error));
+    }
+
+    /** Ends this link once, whatever noticed first, and dials again unless stopping. */
+    void lost(String why) {
+      if (!over.compareAndSet(false, true)) {
+        return;
+      }
+      cancel(heartbeat);
+      cancel(welcomeTimeout);
+      backoff.disconnected(System.nanoTime());
+      if (sender != null) {
+        sender.close();
+      }
+      Session s = session;
+      if (s != null && s.isOpen()) {
+        try {
+          s.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "reconnecting"));
+        } catch (Exception e) {
+          // The socket is being abandoned either way; a failed close changes nothing.
+        }
+      }
+      if (welcomed) {
+        handler.onDisconnected();
+      }
+      if (why != null && !stopped) {
+        log(LOG, Level.WARNING, "lost the broker: {0}", of("reason", why), of("broker_url", brokerUrl));
+      }
+      scheduleReconnect();
+    }
+
+    void close(CloseReason reason) {
+      if (!over.compareAndSet(false, true)) {
+        return;
+      }
+      cancel(heartbeat);
+      cancel(welcomeTimeout);
+      Session s = session;
+      if (sender != null) {
+        sender.close();
+      }
+      if (s != null && s.isOpen()) {
+        try {
+          s.close(reason);
+        } catch (Exception e) {
+          // Shutting down: the process ends whether or not the close frame went out.
+        }
+      }
+      handler.onDisconnected();
+    }
+
+    private void cancel(ScheduledFuture<?> future) {
+      if (future != null) {
+        future.cancel(false);
+      }
+    }
+  }
+}

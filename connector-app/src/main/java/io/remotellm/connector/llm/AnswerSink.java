@@ -1,0 +1,130 @@
+package io.remotellm.connector.llm;
+
+import static io.remotellm.connector.logging.LogField.log;
+import static io.remotellm.connector.logging.LogField.of;
+import io.remotellm.connector.logging.LogField;
+
+import io.remotellm.connector.connection.FrameSender;
+import io.remotellm.protocol.Data;
+import io.remotellm.protocol.End;
+import io.remotellm.protocol.Failure;
+import io.remotellm.protocol.Head;
+import jakarta.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The answer to one request, as frames in protocol order: {@code head}, {@code data}*, then exactly
+ * one {@code end} or {@code error}; nothing at all once cancelled. Thread-safe; the first of end,
+ * fail and cancel wins.
+ */
+public final class AnswerSink {
+  private static final Logger LOG = Logger.getLogger(AnswerSink.class.getName());
+
+  private final String id;
+  private final String requestId;
+  private final FrameSender sender;
+  private final Runnable onDone;
+  private final long started = System.nanoTime();
+  private final AtomicBoolean done = new AtomicBoolean();
+  private volatile boolean headSent;
+  private volatile int status;
+  private volatile long dataFrames;
+  private volatile Runnable cancelAction;
+  private volatile boolean cancelled;
+
+  AnswerSink(String id, String requestId, FrameSender sender, Runnable onDone) {
+    this.id = id;
+    this.requestId = requestId;
+    this.sender = sender;
+    this.onDone = onDone;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /** The client's {@code x-request-id} (or the frame id), for every log line about this request. */
+  public String requestId() {
+    return requestId;
+  }
+
+  public boolean open() {
+    return !done.get();
+  }
+
+  public boolean headSent() {
+    return headSent;
+  }
+
+  public void head(int httpStatus, Map<String, String> headers) {
+    if (done.get()) {
+      return;
+    }
+    status = httpStatus;
+    headSent = true;
+    sender.send(new Head(id, httpStatus, headers));
+  }
+
+  /** Sends one payload; {@code sent} hears null once it is written, else why not. */
+  public void data(String payload, Consumer<Throwable> sent) {
+    if (done.get()) {
+      if (sent != null) {
+        sent.accept(new CancellationException("answer already finished"));
+      }
+      return;
+    }
+    dataFrames++;
+    sender.send(new Data(id, payload), sent);
+  }
+
+  public void end(JsonObject usage) {
+    if (done.compareAndSet(false, true)) {
+      sender.send(new End(id, usage));
+      finish("done", Level.INFO);
+    }
+  }
+
+  public void fail(int httpStatus, String code, String message) {
+    if (done.compareAndSet(false, true)) {
+      status = httpStatus;
+      sender.send(new Failure(id, httpStatus, code, message));
+      finish("failed: " + message, Level.WARNING);
+    }
+  }
+
+  /** Registers how to stop the upstream work; runs it now if the request is already cancelled. */
+  public void onCancel(Runnable action) {
+    cancelAction = action;
+    if (cancelled) {
+      action.run();
+    }
+  }
+
+  /** The broker gave up on this request (or the socket went): stop the work, send nothing more. */
+  void cancel(String reason) {
+    cancelled = true;
+    if (done.compareAndSet(false, true)) {
+      Runnable action = cancelAction;
+      if (action != null) {
+        action.run();
+      }
+      finish("cancelled: " + reason, Level.INFO);
+    }
+  }
+
+  public boolean cancelled() {
+    return cancelled;
+  }
+
+  private void finish(String outcome, Level level) {
+    onDone.run();
+    log(LOG, level, "request {0} {1}", LogField.requestId(requestId), of("outcome", outcome), of("frame_id", id),
+        of("status", status), of("data_frames", dataFrames),
+        of("duration_ms", (System.nanoTime() - started) / 1_000_000));
+  }
+}

@@ -1,0 +1,176 @@
+package io.remotellm.connector.llm;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.ByteArrayOutputStream;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Flow;
+import java.util.function.Consumer;
+
+/**
+ * Relays the LLM's response body into {@code data} frames as it arrives: one frame per SSE event
+ * for a stream, pieces of at most 64 KiB otherwise. It asks the LLM for the next bytes only when the
+ * last frame of the previous ones has been written to the socket, so a slow broker link slows the
+ * read instead of filling memory. Usage figures seen on the way go into {@code end}.
+ */
+final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
+  /** Largest non-streaming piece; bounded so a frame never grows with the answer. */
+  static final int PIECE_BYTES = 64 * 1024;
+  /** Non-streaming bodies up to this size are kept to read their usage at the end. */
+  private static final int USAGE_SCAN_LIMIT = 1024 * 1024;
+
+  private final AnswerSink sink;
+  private final SseEventSplitter splitter;
+  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream whole;
+  private volatile Flow.Subscription subscription;
+  private volatile boolean cancelled;
+  private JsonObject usage;
+
+  LlmBodyRelay(AnswerSink sink, boolean sse, boolean scanForUsage) {
+    this.sink = sink;
+    this.splitter = sse ? new SseEventSplitter() : null;
+    this.whole = !sse && scanForUsage ? new ByteArrayOutputStream() : null;
+  }
+
+  /** Stops reading; with HTTP/1.1 this closes the connection, so the LLM sees the client gone. */
+  void cancel() {
+    cancelled = true;
+    Flow.Subscription s = subscription;
+    if (s != null) {
+      s.cancel();
+    }
+  }
+
+  @Override
+  public void onSubscribe(Flow.Subscription s) {
+    subscription = s;
+    if (cancelled) {
+      s.cancel();
+      return;
+    }
+    s.request(1);
+  }
+
+  @Override
+  public void onNext(List<ByteBuffer> buffers) {
+    List<String> payloads = new ArrayList<>();
+    for (ByteBuffer buffer : buffers) {
+      if (splitter != null) {
+        for (String event : splitter.feed(buffer)) {
+          keep(event, payloads);
+        }
+      } else {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        pending.write(bytes, 0, bytes.length);
+        if (whole != null && whole.size() + bytes.length <= USAGE_SCAN_LIMIT) {
+          whole.write(bytes, 0, bytes.length);
+        }
+        while (pending.size() >= PIECE_BYTES) {
+          payloads.add(takePiece());
+        }
+      }
+    }
+    if (!send(payloads, this::requestMore)) {
+      requestMore(null);
+    }
+  }
+
+  @Override
+  public void onError(Throwable error) {
+    if (!cancelled) {
+      sink.fail(502, "upstream_error", "the answer from the LLM broke off: " + error.getClass().getSimpleName());
+    }
+  }
+
+  @Override
+  public void onComplete() {
+    List<String> payloads = new ArrayList<>();
+    if (splitter != null) {
+      for (String event : splitter.finish()) {
+        keep(event, payloads);
+      }
+    } else {
+      while (pending.size() > 0) {
+        payloads.add(takePiece());
+      }
+      if (whole != null && whole.size() > 0) {
+        usage = usageOf(whole.toString(StandardCharsets.UTF_8));
+      }
+    }
+    JsonObject seen = usage;
+    boolean sent = send(payloads, error -> {
+      if (error == null) {
+        sink.end(seen);
+      }
+    });
+    if (!sent) {
+      sink.end(seen);
+    }
+  }
+
+  /** The upstream's [DONE] is not passed on: the broker ends every stream with its own. */
+  private void keep(String event, List<String> payloads) {
+    if (event.equals("[DONE]")) {
+      return;
+    }
+    if (event.contains("\"usage\"")) {
+      JsonObject u = usageOf(event);
+      if (u != null) {
+        usage = u;
+      }
+    }
+    payloads.add(event);
+  }
+
+  /** Sends the payloads; {@code afterLast} hears about the last one. False if there were none. */
+  private boolean send(List<String> payloads, Consumer<Throwable> afterLast) {
+    for (int i = 0; i < payloads.size(); i++) {
+      sink.data(payloads.get(i), i == payloads.size() - 1 ? afterLast : null);
+    }
+    return !payloads.isEmpty();
+  }
+
+  private void requestMore(Throwable sendError) {
+    Flow.Subscription s = subscription;
+    if (sendError != null || cancelled) {
+      cancel();
+    } else if (s != null) {
+      s.request(1);
+    }
+  }
+
+  /** Up to 64 KiB, cut before a UTF-8 continuation byte so no character is split. */
+  private String takePiece() {
+    byte[] all = pending.toByteArray();
+    int cut = Math.min(all.length, PIECE_BYTES);
+    if (cut < all.length) {
+      while (cut > 0 && (all[cut] & 0xC0) == 0x80) {
+        cut--;
+      }
+    }
+    String piece = new String(all, 0, cut, StandardCharsets.UTF_8);
+    pending.reset();
+    pending.write(all, cut, all.length - cut);
+    return piece;
+  }
+
+  static JsonObject usageOf(String json) {
+    try (JsonReader reader = Json.createReader(new StringReader(json))) {
+      JsonValue value = reader.readValue();
+      if (value instanceof JsonObject object && object.get("usage") instanceof JsonObject u) {
+        return u;
+      }
+    } catch (RuntimeException notJson) {
+      // An answer that is not JSON simply has no usage to report.
+    }
+    return null;
+  }
+}

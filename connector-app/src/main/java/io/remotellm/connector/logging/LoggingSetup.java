@@ -1,0 +1,26 @@
+package io.remotellm.connector.logging;
+
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+
+/** Points JUL at stderr in JSON lines; libraries are held at WARNING unless tracing. */
+public final class LoggingSetup {
+  private LoggingSetup() {}
+
+  public static void configure(Level level) {
+    LogManager.getLogManager().reset();
+    Logger root = Logger.getLogger("");
+    ConsoleHandler handler = new ConsoleHandler();
+    handler.setFormatter(new JsonLineFormatter());
+    handler.setLevel(Level.ALL);
+    // A filter, not logger levels: JUL holds named loggers weakly, so their levels can be lost.
+    boolean tracing = level.intValue() <= Level.FINEST.intValue();
+    handler.setFilter(record -> tracing
+        || record.getLevel().intValue() >= Level.WARNING.intValue()
+        || (record.getLoggerName() != null && record.getLoggerName().startsWith("io.remotellm")));
+    root.addHandler(handler);
+    root.setLevel(level);
+  }
+}
