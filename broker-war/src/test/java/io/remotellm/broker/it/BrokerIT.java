@@ -1,0 +1,537 @@
+package io.remotellm.broker.it;
+
+import static io.remotellm.broker.it.TestDeployments.KEYED_TOKEN;
+import static io.remotellm.broker.it.TestDeployments.LLM_KEY;
+import static io.remotellm.broker.it.TestDeployments.MAX_BODY;
+import static io.remotellm.broker.it.TestDeployments.NOKEY_TOKEN;
+import static io.remotellm.broker.it.TestDeployments.OTHER_USER_KEY;
+import static io.remotellm.broker.it.TestDeployments.PLAIN_TOKEN;
+import static io.remotellm.broker.it.TestDeployments.USER_KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.remotellm.protocol.Cancel;
+import io.remotellm.protocol.Data;
+import io.remotellm.protocol.End;
+import io.remotellm.protocol.Failure;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.Head;
+import io.remotellm.protocol.Request;
+import io.remotellm.protocol.Welcome;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.websocket.CloseReason;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The broker deployed on Payara Micro, driven from outside: an HTTP client on one side, scripted
+ * connector peers on the relay socket on the other. One deployment (one boot) for all of these.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class BrokerIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  @ArquillianResource URL base;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();
+  private final List<ConnectorPeer> peers = new ArrayList<>();
+
+  @Deployment(testable = false)
+  static WebArchive deployment() throws Exception {
+    Path yaml = Files.createTempFile("remotellm-connectors-", ".yaml");
+    yaml.toFile().deleteOnExit();
+    Files.writeString(
+        yaml,
+        "connectors:\n"
+            + "  - token: \"" + KEYED_TOKEN + "\"\n"
+            + "    llm_api_key: \"" + LLM_KEY + "\"\n"
+            + "  - token: \"" + NOKEY_TOKEN + "\"\n");
+    return TestDeployments.broker(
+        String.join(
+            "\n",
+            "remotellm.broker.user-api-keys=" + USER_KEY + "," + OTHER_USER_KEY,
+            "remotellm.broker.connector-tokens=" + PLAIN_TOKEN,
+            "remotellm.broker.connector-config=" + yaml.toAbsolutePath(),
+            "remotellm.broker.keepalive-seconds=1",
+            "remotellm.broker.heartbeat-seconds=2",
+            "remotellm.broker.upstream-timeout-seconds=30",
+            "remotellm.broker.max-body-bytes=" + MAX_BODY,
+            "remotellm.broker.log-level=DEBUG",
+            ""));
+  }
+
+  @AfterEach
+  void closePeers() {
+    peers.forEach(ConnectorPeer::close);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private URI ws() {
+    return URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws");
+  }
+
+  private URI api(String path) {
+    return URI.create(base.toString()).resolve(path);
+  }
+
+  private ConnectorPeer attach(String token, String... models) throws Exception {
+    ConnectorPeer peer = ConnectorPeer.attach(ws(), token, models);
+    peers.add(peer);
+    return peer;
+  }
+
+  private HttpRequest.Builder chat(String body) {
+    return HttpRequest.newBuilder(api("/v1/chat/completions"))
+        .timeout(WAIT)
+        .header("Authorization", "Bearer " + USER_KEY)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonObject json(String text) {
+    return Json.createReader(new StringReader(text)).readObject();
+  }
+
+  private static void assertError(HttpResponse<String> response, int status, String code) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    JsonObject error = json(response.body()).getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo(code);
+    assertThat(error.getString("message")).isNotBlank();
+    assertThat(error.containsKey("type")).isTrue();
+    assertThat(error.containsKey("param")).isTrue();
+    assertThat(response.headers().firstValue("x-request-id")).isPresent();
+  }
+
+  private static List<Frame> answer(String id, String... chunks) {
+    List<Frame> frames = new ArrayList<>();
+    frames.add(new Head(id, 200, Map.of("content-type", "application/json")));
+    for (String c : chunks) {
+      frames.add(new Data(id, c));
+    }
+    frames.add(End.of(id));
+    return frames;
+  }
+
+  // ---- round trips -----------------------------------------------------------------------
+
+  @Test
+  void nonStreamingRoundTripRelaysBytesVerbatim() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "rt-plain");
+    String body = "{ \"model\" : \"rt-plain\",\n  \"messages\":[{\"role\":\"user\",\"content\":\"Grüße 🌍 \\u00e9\"}],  \"temperature\": 0.70 }";
+    CompletableFuture<HttpResponse<String>> response =
+        http.sendAsync(chat(body).header("x-request-id", "rid-rt-1").build(), HttpResponse.BodyHandlers.ofString());
+
+    Request request = peer.await(Request.class);
+    assertThat(request.body()).isEqualTo(body);
+    assertThat(request.stream()).isFalse();
+    assertThat(request.method()).isEqualTo("POST");
+    assertThat(request.path()).isEqualTo("/v1/chat/completions");
+    assertThat(request.id()).isEqualTo("rid-rt-1");
+    assertThat(request.headers()).containsEntry("x-request-id", "rid-rt-1");
+    assertThat(request.headers()).doesNotContainKey("authorization");
+    String part1 = "{\"id\":\"cmpl-1\",  \"choices\":[{\"message\":{\"content\":\"Hallo ";
+    String part2 = "Wélt\"}}], \"usage\" : {\"total_tokens\":3}}";
+    peer.send(new Head(request.id(), 200, Map.of("content-type", "application/json")));
+    peer.send(new Data(request.id(), part1));
+    peer.send(new Data(request.id(), part2));
+    peer.send(End.of(request.id()));
+
+    HttpResponse<String> r = response.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo(part1 + part2);
+    assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(r.headers().firstValue("x-request-id")).hasValue("rid-rt-1");
+  }
+
+  @Test
+  void streamingRoundTripRelaysPayloadsVerbatimWithOneDone() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "rt-stream");
+    String body = "{\"model\":\"rt-stream\",\"stream\":true,\"messages\":[]}";
+    HttpResponse<InputStream> response =
+        http.sendAsync(chat(body).build(), HttpResponse.BodyHandlers.ofInputStream())
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    Request request = peer.await(Request.class);
+    assertThat(request.stream()).isTrue();
+    assertThat(request.body()).isEqualTo(body);
+
+    List<String> payloads =
+        List.of(
+            "{\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}",
+            "{\"choices\": [ {\"delta\": {\"content\": \"lo ✓ \\\"q\\\"\"} } ]  }",
+            "{\"choices\":[{\"delta\":{}, \"finish_reason\":\"stop\"}]}");
+    peer.send(new Head(request.id(), 200, Map.of("content-type", "text/event-stream")));
+    for (String p : payloads) {
+      peer.send(new Data(request.id(), p));
+    }
+    peer.send(new Data(request.id(), "[DONE]")); // the upstream's own: must not be doubled
+    peer.send(End.of(request.id()));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    assertThat(response.headers().firstValue("cache-control")).hasValue("no-cache");
+    assertThat(response.headers().firstValue("x-accel-buffering")).hasValue("no");
+    assertThat(response.headers().firstValue("x-request-id")).isPresent();
+    try (SseLines lines = new SseLines(response.body())) {
+      List<String> data = SseLines.payloads(lines.rest(WAIT));
+      List<String> expected = new ArrayList<>(payloads);
+      expected.add("[DONE]");
+      assertThat(data).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  void keepAliveCommentComesBeforeALateFirstToken() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "ka-model");
+    HttpResponse<InputStream> response =
+        http.sendAsync(
+                chat("{\"model\":\"ka-model\",\"stream\":true}").build(),
+                HttpResponse.BodyHandlers.ofInputStream())
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    Request request = peer.await(Request.class);
+    try (SseLines lines = new SseLines(response.body())) {
+      // keepalive-seconds=1 in this deployment: a comment must come while no token has.
+      List<String> before = lines.until(": keep-alive", Duration.ofSeconds(10));
+      assertThat(SseLines.payloads(before)).isEmpty();
+      peer.send(new Head(request.id(), 200, Map.of()));
+      peer.send(new Data(request.id(), "{\"late\":true}"));
+      peer.send(End.of(request.id()));
+      List<String> rest = lines.rest(WAIT);
+      assertThat(SseLines.payloads(rest)).containsExactly("{\"late\":true}", "[DONE]");
+    }
+  }
+
+  // ---- models, auth, bad input -------------------------------------------------------------
+
+  @Test
+  void modelsListsTheUnionOfLiveConnectors() throws Exception {
+    attach(PLAIN_TOKEN, "union-a", "union-shared");
+    attach(NOKEY_TOKEN, "union-b", "union-shared");
+    HttpResponse<String> r =
+        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + OTHER_USER_KEY).build());
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonObject list = json(r.body());
+    assertThat(list.getString("object")).isEqualTo("list");
+    List<String> ids = list.getJsonArray("data").getValuesAs(JsonObject.class).stream()
+        .map(m -> m.getString("id")).filter(id -> id.startsWith("union-")).toList();
+    assertThat(ids).containsExactlyInAnyOrder("union-a", "union-b", "union-shared");
+    JsonObject first = list.getJsonArray("data").getJsonObject(0);
+    assertThat(first.getString("object")).isEqualTo("model");
+    assertThat(first.containsKey("created")).isTrue();
+    assertThat(first.containsKey("owned_by")).isTrue();
+  }
+
+  @Test
+  void missingOrWrongApiKeyIs401() throws Exception {
+    attach(PLAIN_TOKEN, "auth-model");
+    String body = "{\"model\":\"auth-model\"}";
+    HttpResponse<String> missing =
+        send(HttpRequest.newBuilder(api("/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    assertError(missing, 401, "invalid_api_key");
+    HttpResponse<String> wrong =
+        send(chat(body).setHeader("Authorization", "Bearer sk-wrong").build());
+    assertError(wrong, 401, "invalid_api_key");
+    HttpResponse<String> models =
+        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY + "x").build());
+    assertError(models, 401, "invalid_api_key");
+    assertThat(wrong.body()).doesNotContain("sk-wrong");
+  }
+
+  @Test
+  void malformedBodiesAre400NotServerErrors() throws Exception {
+    attach(PLAIN_TOKEN, "bad-input-model");
+    List<String> bodies =
+        List.of(
+            "",
+            "   ",
+            "not json",
+            "[{\"model\":\"bad-input-model\"}]",
+            "{\"model\":123}",
+            "{\"model\":\"bad-input-model\",\"stream\":\"yes\"}",
+            "{\"messages\":[]}",
+            "{\"model\":\"bad-input-model\"} trailing",
+            "{\"model\":\"bad-input-model\"");
+    for (String body : bodies) {
+      assertError(send(chat(body).build()), 400, "invalid_request_error");
+    }
+    byte[] invalidUtf8 = {'{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    HttpResponse<String> r =
+        send(chat("").POST(HttpRequest.BodyPublishers.ofByteArray(invalidUtf8)).build());
+    assertError(r, 400, "invalid_request_error");
+  }
+
+  @Test
+  void unknownModelIs404() throws Exception {
+    assertError(send(chat("{\"model\":\"no-such-model-anywhere\"}").build()), 404, "model_not_found");
+    assertError(
+        send(chat("{\"model\":\"no-such-model-anywhere\",\"stream\":true}").build()), 404, "model_not_found");
+  }
+
+  @Test
+  void oversizedBodyIs413AndTheLinkStaysUp() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "big-model");
+    peer.autoAnswer(req -> answer(req.id(), "{\"ok\":true}"));
+    String big = "{\"model\":\"big-model\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(MAX_BODY + 10) + "\"}]}";
+    assertError(send(chat(big).build()), 413, "request_too_large");
+    assertThat(peer.isOpen()).isTrue();
+    HttpResponse<String> after = send(chat("{\"model\":\"big-model\"}").build());
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.body()).isEqualTo("{\"ok\":true}");
+  }
+
+  @Test
+  void requestIdIsEchoedOrMade() throws Exception {
+    HttpResponse<String> given =
+        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY)
+            .header("x-request-id", "my-trace-42").build());
+    assertThat(given.headers().firstValue("x-request-id")).hasValue("my-trace-42");
+    HttpResponse<String> made =
+        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY).build());
+    assertThat(made.headers().firstValue("x-request-id")).hasValueSatisfying(v -> assertThat(v).isNotBlank());
+    HttpResponse<String> error = send(chat("{}").header("x-request-id", "bad-req-7").build());
+    assertThat(error.headers().firstValue("x-request-id")).hasValue("bad-req-7");
+  }
+
+  // ---- failures and routing ------------------------------------------------------------------
+
+  @Test
+  void connectorDroppingMidStreamEndsThatStreamWithAnErrorOnly() throws Exception {
+    ConnectorPeer dying = attach(PLAIN_TOKEN, "mid-a");
+    ConnectorPeer healthy = attach(NOKEY_TOKEN, "mid-b");
+    HttpResponse<InputStream> r1 =
+        http.sendAsync(chat("{\"model\":\"mid-a\",\"stream\":true}").build(), HttpResponse.BodyHandlers.ofInputStream())
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    HttpResponse<InputStream> r2 =
+        http.sendAsync(chat("{\"model\":\"mid-b\",\"stream\":true}").build(), HttpResponse.BodyHandlers.ofInputStream())
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    Request q1 = dying.await(Request.class);
+    Request q2 = healthy.await(Request.class);
+    dying.send(new Head(q1.id(), 200, Map.of()));
+    dying.send(new Data(q1.id(), "{\"n\":1}"));
+    healthy.send(new Head(q2.id(), 200, Map.of()));
+    healthy.send(new Data(q2.id(), "{\"m\":1}"));
+    try (SseLines s1 = new SseLines(r1.body()); SseLines s2 = new SseLines(r2.body())) {
+      s1.until("data: {\"n\":1}", WAIT);
+      s2.until("data: {\"m\":1}", WAIT);
+      dying.drop();
+      List<String> rest1 = SseLines.payloads(s1.rest(WAIT));
+      assertThat(rest1).hasSize(1);
+      assertThat(json(rest1.get(0)).getJsonObject("error").getString("code")).isEqualTo("upstream_error");
+      assertThat(rest1).doesNotContain("[DONE]");
+
+      healthy.send(new Data(q2.id(), "{\"m\":2}"));
+      healthy.send(End.of(q2.id()));
+      assertThat(SseLines.payloads(s2.rest(WAIT))).containsExactly("{\"m\":2}", "[DONE]");
+    }
+  }
+
+  @Test
+  void connectorDroppingBeforeHeadIsRetriedOnAnother() throws Exception {
+    ConnectorPeer a = attach(PLAIN_TOKEN, "retry-model");
+    ConnectorPeer b = attach(NOKEY_TOKEN, "retry-model");
+    CompletableFuture<HttpResponse<String>> response =
+        http.sendAsync(chat("{\"model\":\"retry-model\"}").header("x-request-id", "rid-retry").build(), HttpResponse.BodyHandlers.ofString());
+    // Whichever got it drops without answering; the other must get the same request.
+    Frame first = firstFrame(a, b);
+    ConnectorPeer chosen = first == null ? null : (a.rawFrames().stream().anyMatch(t -> t.contains("rid-retry")) ? a : b);
+    assertThat(chosen).isNotNull();
+    ConnectorPeer other = chosen == a ? b : a;
+    chosen.drop();
+    Request retried = other.await(Request.class);
+    assertThat(retried.id()).isEqualTo("rid-retry");
+    for (Frame f : answer(retried.id(), "{\"retried\":true}")) {
+      other.send(f);
+    }
+    HttpResponse<String> r = response.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"retried\":true}");
+  }
+
+  @Test
+  void capacityErrorBeforeHeadIsRetriedOnAnother() throws Exception {
+    ConnectorPeer a = attach(PLAIN_TOKEN, "busy-model");
+    ConnectorPeer b = attach(NOKEY_TOKEN, "busy-model");
+    a.autoAnswer(req -> List.of(new Failure(req.id(), 503, "unavailable", "at capacity")));
+    b.autoAnswer(req -> List.of(new Failure(req.id(), 503, "unavailable", "at capacity")));
+    // Both busy: the client gets the connector's 503 after one retry.
+    HttpResponse<String> busy = send(chat("{\"model\":\"busy-model\"}").build());
+    assertError(busy, 503, "unavailable");
+    b.autoAnswer(req -> answer(req.id(), "{\"from\":\"b\"}"));
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = send(chat("{\"model\":\"busy-model\"}").build());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("{\"from\":\"b\"}");
+    }
+  }
+
+  /** Waits until one of the peers has received a frame; returns it. */
+  private static Frame firstFrame(ConnectorPeer a, ConnectorPeer b) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      Frame f = a.poll(Duration.ofMillis(50));
+      if (f != null) {
+        return f;
+      }
+      f = b.poll(Duration.ofMillis(50));
+      if (f != null) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void twoConnectorsForOneModelShareTheLoadEvenly() throws Exception {
+    ConnectorPeer a = attach(PLAIN_TOKEN, "fair-model");
+    ConnectorPeer b = attach(NOKEY_TOKEN, "fair-model");
+    AtomicInteger toA = new AtomicInteger();
+    AtomicInteger toB = new AtomicInteger();
+    a.autoAnswer(req -> { toA.incrementAndGet(); return answer(req.id(), "{\"by\":\"a\"}"); });
+    b.autoAnswer(req -> { toB.incrementAndGet(); return answer(req.id(), "{\"by\":\"b\"}"); });
+    ExecutorService clients = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<HttpResponse<String>>> results = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        results.add(clients.submit(() -> send(chat("{\"model\":\"fair-model\"}").build())));
+      }
+      Map<String, Integer> byBody = new ConcurrentHashMap<>();
+      for (Future<HttpResponse<String>> f : results) {
+        HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        byBody.merge(r.body(), 1, Integer::sum);
+      }
+      assertThat(toA.get() + toB.get()).isEqualTo(100);
+      assertThat(toA.get()).isBetween(40, 60);
+      assertThat(toB.get()).isBetween(40, 60);
+      assertThat(byBody.get("{\"by\":\"a\"}")).isEqualTo(toA.get());
+    } finally {
+      clients.shutdownNow();
+    }
+  }
+
+  @Test
+  void clientDisconnectSendsCancelToTheConnector() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "cancel-model");
+    String body = "{\"model\":\"cancel-model\",\"stream\":true}";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String id = "rid-cancel-" + UUID.randomUUID();
+    try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
+          + "Authorization: Bearer " + USER_KEY + "\r\nContent-Type: application/json\r\n"
+          + "x-request-id: " + id + "\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes);
+      out.flush();
+      Request request = peer.await(Request.class);
+      assertThat(request.id()).isEqualTo(id);
+      peer.send(new Head(id, 200, Map.of()));
+      peer.send(new Data(id, "{\"first\":1}"));
+      SseLines lines = new SseLines(socket.getInputStream());
+      lines.until("data: {\"first\":1}", WAIT);
+    }
+    // The client is gone, mid-generation: the connector must hear about it.
+    Cancel cancel = peer.await(Cancel.class);
+    assertThat(cancel.id()).isEqualTo(id);
+  }
+
+  // ---- connector auth and keys ------------------------------------------------------------
+
+  @Test
+  void badConnectorTokenRegistersNothing() throws Exception {
+    ConnectorPeer intruder = ConnectorPeer.connect(ws(), "tok-wrong");
+    peers.add(intruder);
+    CloseReason reason = intruder.awaitClose();
+    assertThat(reason.getCloseCode().getCode()).isEqualTo(1008);
+    assertThat(intruder.rawFrames()).noneMatch(t -> t.contains("welcome"));
+    ConnectorPeer anonymous = ConnectorPeer.connect(ws(), null);
+    peers.add(anonymous);
+    assertThat(anonymous.awaitClose().getCloseCode().getCode()).isEqualTo(1008);
+    HttpResponse<String> models =
+        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY).build());
+    assertThat(models.body()).doesNotContain("intruder-model");
+  }
+
+  @Test
+  void llmKeyGoesOnlyToItsOwnConnector() throws Exception {
+    ConnectorPeer keyed = attach(KEYED_TOKEN, "keyed-model");
+    ConnectorPeer plain = attach(PLAIN_TOKEN, "plain-model");
+    keyed.autoAnswer(req -> answer(req.id(), "{}"));
+    plain.autoAnswer(req -> answer(req.id(), "{}"));
+    assertThat(send(chat("{\"model\":\"keyed-model\"}").build()).statusCode()).isEqualTo(200);
+    assertThat(send(chat("{\"model\":\"plain-model\"}").build()).statusCode()).isEqualTo(200);
+
+    String keyedRequest = keyed.rawFrames().stream().filter(t -> t.contains("\"request\"")).findFirst().orElseThrow();
+    JsonObject headers = json(keyedRequest).getJsonObject("headers");
+    assertThat(((JsonString) headers.get("authorization")).getString()).isEqualTo("Bearer " + LLM_KEY);
+    assertThat(plain.rawFrames()).noneMatch(t -> t.contains(LLM_KEY));
+    assertThat(plain.rawFrames()).noneMatch(t -> t.contains("authorization"));
+    // The client's own key never leaves the broker.
+    assertThat(keyed.rawFrames()).noneMatch(t -> t.contains(USER_KEY));
+    assertThat(plain.rawFrames()).noneMatch(t -> t.contains(USER_KEY));
+  }
+
+  // ---- health ---------------------------------------------------------------------------------
+
+  @Test
+  void healthReportsConnectorsAndModels() throws Exception {
+    attach(PLAIN_TOKEN, "health-a");
+    attach(NOKEY_TOKEN, "health-b");
+    HttpResponse<String> ready = send(HttpRequest.newBuilder(api("/health/ready")).build());
+    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    JsonObject check = json(ready.body()).getJsonArray("checks").getJsonObject(0);
+    assertThat(check.getString("status")).isEqualTo("UP");
+    JsonObject data = check.getJsonObject("data");
+    assertThat(number(data, "connectors_connected")).isGreaterThanOrEqualTo(2);
+    assertThat(data.getString("models")).contains("health-a").contains("health-b");
+    assertThat(number(data, "model_count")).isGreaterThanOrEqualTo(2);
+    assertThat(data.containsKey("uptime_seconds")).isTrue();
+    HttpResponse<String> live = send(HttpRequest.newBuilder(api("/health/live")).build());
+    assertThat(live.statusCode()).isEqualTo(200);
+  }
+
+  /** Payara's MP Health writes long data as JSON strings; other servers as numbers. */
+  private static int number(JsonObject data, String name) {
+    return data.get(name) instanceof JsonString s
+        ? Integer.parseInt(s.getString())
+        : data.getJsonNumber(name).intValue();
+  }
+}

@@ -1,0 +1,168 @@
+package io.remotellm.broker.it;
+
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.Hello;
+import io.remotellm.protocol.ProtocolException;
+import io.remotellm.protocol.Request;
+import io.remotellm.protocol.Welcome;
+import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.glassfish.tyrus.client.ClientManager;
+import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
+
+/**
+ * The far side of the relay socket, scripted by a test: a real WebSocket client speaking the relay
+ * protocol through common's codec, not a mock of the broker.
+ */
+final class ConnectorPeer extends Endpoint implements AutoCloseable {
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  private final FrameCodec codec = new FrameCodec();
+  private final BlockingQueue<Frame> inbox = new LinkedBlockingQueue<>();
+  private final List<String> raw = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+  private volatile Function<Request, List<Frame>> autoAnswer;
+  private volatile Session session;
+
+  static ConnectorPeer connect(URI ws, String token) throws Exception {
+    ConnectorPeer peer = new ConnectorPeer();
+    ClientEndpointConfig config =
+        ClientEndpointConfig.Builder.create()
+            .configurator(
+                new ClientEndpointConfig.Configurator() {
+                  @Override
+                  public void beforeRequest(Map<String, List<String>> headers) {
+                    if (token != null) {
+                      headers.put("Authorization", List.of("Bearer " + token));
+                    }
+                  }
+                })
+            .build();
+    ClientManager client = ClientManager.createClient(JdkClientContainer.class.getName());
+    client.connectToServer(peer, config, ws);
+    return peer;
+  }
+
+  /** Connects and registers {@code models}; returns once the broker said welcome. */
+  static ConnectorPeer attach(URI ws, String token, String... models) throws Exception {
+    ConnectorPeer peer = connect(ws, token);
+    peer.send(new Hello(1, "scripted-peer/1", List.of(models), 64));
+    peer.await(Welcome.class);
+    return peer;
+  }
+
+  @Override
+  public void onOpen(Session session, EndpointConfig config) {
+    this.session = session;
+    session.addMessageHandler(String.class, this::onText);
+  }
+
+  private void onText(String text) {
+    raw.add(text);
+    Frame frame;
+    try {
+      frame = codec.decode(text);
+    } catch (ProtocolException e) {
+      throw new IllegalStateException("broker sent an invalid frame: " + e.getMessage(), e);
+    }
+    Function<Request, List<Frame>> answer = autoAnswer;
+    if (frame instanceof Request request && answer != null) {
+      for (Frame f : answer.apply(request)) {
+        send(f);
+      }
+      return;
+    }
+    inbox.add(frame);
+  }
+
+  @Override
+  public void onClose(Session session, CloseReason reason) {
+    closed.complete(reason);
+  }
+
+  @Override
+  public void onError(Session session, Throwable error) {
+    closed.completeExceptionally(error);
+  }
+
+  /** Answers every request at once with the frames {@code answer} makes. */
+  void autoAnswer(Function<Request, List<Frame>> answer) {
+    this.autoAnswer = answer;
+  }
+
+  synchronized void send(Frame frame) {
+    try {
+      session.getBasicRemote().sendText(codec.encode(frame));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The next frame of this type; frames of other types before it are dropped. */
+  <T extends Frame> T await(Class<T> type) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      Frame f = inbox.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+      if (f == null) {
+        throw new AssertionError("no " + type.getSimpleName() + " frame within " + WAIT);
+      }
+      if (type.isInstance(f)) {
+        return type.cast(f);
+      }
+    }
+  }
+
+  /** The next frame within {@code wait}, or null. */
+  Frame poll(Duration wait) throws InterruptedException {
+    return inbox.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Every text frame the broker sent this peer, as it came. */
+  List<String> rawFrames() {
+    return new ArrayList<>(raw);
+  }
+
+  CloseReason awaitClose() throws Exception {
+    return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  boolean isOpen() {
+    Session s = session;
+    return s != null && s.isOpen();
+  }
+
+  /** Drops the connection, as a connector that crashes or loses its network would. */
+  void drop() throws IOException {
+    session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "peer dropped"));
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (isOpen()) {
+        session.close();
+      }
+    } catch (IOException e) {
+      // Closing at the end of a test: the broker may already have closed it.
+    }
+    codec.close();
+  }
+}
