@@ -130,9 +130,14 @@ parse_args() {
   fi
 
   if [ -n "$dest_root" ]; then
-    mkdir -p -- "$dest_root" 2>/dev/null || $dry_run || die "cannot create --dest-root $dest_root"
-    [ -d "$dest_root" ] && dest_root="$(cd -- "$dest_root" && pwd)"
-    [ "$dest_root" = / ] && dest_root=""
+    if ! $dry_run; then
+      mkdir -p -- "$dest_root" || die "cannot create --dest-root $dest_root"
+    fi
+    if [ -d "$dest_root" ]; then
+      dest_root="$(cd -- "$dest_root" && pwd)"
+    fi
+    case "$dest_root" in /*) ;; *) dest_root="$PWD/$dest_root" ;; esac
+    if [ "$dest_root" = / ]; then dest_root=""; fi
   fi
   : "${prefix:=$DEFAULT_PREFIX}"
   : "${config_dir:=$DEFAULT_CONFIG_DIR}"
@@ -244,6 +249,10 @@ resolve_connector_values() {
   check_items "a model name" ${items[@]+"${items[@]}"}
   connector_models="$(join_commas ${items[@]+"${items[@]}"})"
 
+  # On a reinstall the existing env file holds them (and is kept).
+  if [ -e "$dest_root$config_dir/connector.env" ]; then
+    return
+  fi
   local missing=()
   [ -n "$connector_broker_url" ] || missing+=("--broker-url (or REMOTELLM_BROKER_URL)")
   [ -n "$connector_broker_token" ] || missing+=("--broker-token (or REMOTELLM_BROKER_TOKEN)")
