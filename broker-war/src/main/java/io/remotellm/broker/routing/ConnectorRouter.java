@@ -3,7 +3,9 @@ package io.remotellm.broker.routing;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -11,9 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Model → live routes. Picks the route with the fewest requests in flight; among equals it takes
- * them in turn, so sequential traffic alternates and concurrent traffic levels out. The choice
- * and the increment happen under one lock, so two requests never both see the same count.
+ * Model → live routes. Picks the route with the fewest requests in flight; among equals, the one
+ * picked least recently, so sequential traffic takes them in turn. (A global turn counter is not
+ * enough: picks made by the in-flight rule advance it too, and under concurrency the ties then
+ * keep landing on the same route.) The choice and the increment happen under one lock, so two
+ * requests never both see the same count.
  *
  * <p>Plain class, so unit tests use it directly; {@code RouterProducer} makes the application's
  * single instance.
@@ -22,14 +26,20 @@ public class ConnectorRouter<R extends Route> {
 
   private final ConcurrentMap<String, R> routes = new ConcurrentHashMap<>();
   private final Object pickLock = new Object();
-  private long turn;
+  /** Route id → sequence number of its last pick; guarded by {@code pickLock}. */
+  private final Map<String, Long> lastPicked = new HashMap<>();
+  private long picks;
 
   public void attach(R route) {
     routes.put(route.id(), route);
   }
 
   public void detach(R route) {
-    routes.remove(route.id(), route);
+    if (routes.remove(route.id(), route)) {
+      synchronized (pickLock) {
+        lastPicked.remove(route.id());
+      }
+    }
   }
 
   public Collection<R> routes() {
@@ -70,19 +80,13 @@ public class ConnectorRouter<R extends Route> {
       if (candidates.isEmpty()) {
         return Optional.empty();
       }
-      // A stable order, so "in turn" means the same thing from one pick to the next.
-      candidates.sort(Comparator.comparing(Route::id));
-      int least = Integer.MAX_VALUE;
-      for (R r : candidates) {
-        least = Math.min(least, r.inFlight().get());
-      }
-      List<R> tied = new ArrayList<>();
-      for (R r : candidates) {
-        if (r.inFlight().get() == least) {
-          tied.add(r);
-        }
-      }
-      R chosen = tied.get((int) Math.floorMod(turn++, (long) tied.size()));
+      // Fewest in flight, then least recently picked (never picked first), then id for stability.
+      candidates.sort(
+          Comparator.<R>comparingInt(r -> r.inFlight().get())
+              .thenComparingLong(r -> lastPicked.getOrDefault(r.id(), -1L))
+              .thenComparing(Route::id));
+      R chosen = candidates.get(0);
+      lastPicked.put(chosen.id(), picks++);
       chosen.inFlight().incrementAndGet();
       return Optional.of(new Lease<>(chosen));
     }

@@ -1,0 +1,142 @@
+package io.remotellm.broker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.remotellm.broker.error.ApiError;
+import jakarta.ws.rs.core.GenericType;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseBroadcaster;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.lang.reflect.Type;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The SSE framing rules: payloads verbatim, one [DONE], error events, keep-alives, disconnects. */
+class SseResponseSinkTest {
+
+  /** What went on the wire, one SSE event per element, in the format the spec gives. */
+  private final List<String> wire = new CopyOnWriteArrayList<>();
+  private volatile boolean failWrites;
+  private volatile boolean closed;
+
+  private final SseEventSink sink =
+      new SseEventSink() {
+        @Override public boolean isClosed() { return closed; }
+
+        @Override
+        public CompletionStage<?> send(OutboundSseEvent event) {
+          if (failWrites) {
+            return CompletableFuture.failedFuture(new java.io.IOException("broken pipe"));
+          }
+          wire.add(event.getComment() != null ? ": " + event.getComment() : "data: " + event.getData());
+          return CompletableFuture.completedFuture(null);
+        }
+
+        @Override public void close() { closed = true; }
+      };
+
+  private final SseResponseSink relay = new SseResponseSink(sink, new FakeSse());
+
+  @Test
+  void payloadsGoOutVerbatimAndEndWithOneDone() {
+    relay.head(200, Map.of());
+    relay.data("{\"a\": 1,  \"b\":\"é\"}");
+    relay.data("[DONE]");
+    relay.end();
+    assertThat(wire).containsExactly("data: {\"a\": 1,  \"b\":\"é\"}", "data: [DONE]");
+    assertThat(closed).isTrue();
+  }
+
+  @Test
+  void failureSendsAnErrorEventAndNoDone() {
+    relay.head(200, Map.of());
+    relay.data("{\"n\":1}");
+    relay.fail(ApiError.upstream("connector dropped"), true);
+    assertThat(wire).hasSize(2);
+    assertThat(wire.get(1)).startsWith("data: {\"error\":").contains("\"code\":\"upstream_error\"");
+    assertThat(wire).noneMatch(l -> l.equals("data: [DONE]"));
+    assertThat(closed).isTrue();
+  }
+
+  @Test
+  void anUpstreamErrorStatusBecomesOneErrorEvent() {
+    relay.head(429, Map.of("content-type", "application/json"));
+    relay.data("{\"error\":{\"message\":\"slow down\"}}");
+    relay.end();
+    assertThat(wire).containsExactly("data: {\"error\":{\"message\":\"slow down\"}}");
+  }
+
+  @Test
+  void keepAliveIsAComment() {
+    relay.keepAlive();
+    assertThat(wire).containsExactly(": keep-alive");
+  }
+
+  @Test
+  void aFailedWriteReportsTheClientGoneOnce() {
+    AtomicInteger gone = new AtomicInteger();
+    relay.onClientGone(gone::incrementAndGet);
+    failWrites = true;
+    relay.keepAlive();
+    relay.data("x");
+    assertThat(gone.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aClosedSinkReportsTheClientGone() {
+    AtomicInteger gone = new AtomicInteger();
+    relay.onClientGone(gone::incrementAndGet);
+    closed = true;
+    relay.data("x");
+    assertThat(gone.get()).isEqualTo(1);
+    assertThat(wire).isEmpty();
+  }
+
+  /** Just enough of the SSE API to build events. */
+  private static final class FakeSse implements Sse {
+    @Override
+    public OutboundSseEvent.Builder newEventBuilder() {
+      return new Builder();
+    }
+
+    @Override
+    public SseBroadcaster newBroadcaster() {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  private record Event(String comment, Object data, MediaType mediaType) implements OutboundSseEvent {
+    @Override public Class<?> getType() { return data == null ? null : data.getClass(); }
+    @Override public Type getGenericType() { return getType(); }
+    @Override public MediaType getMediaType() { return mediaType; }
+    @Override public Object getData() { return data; }
+    @Override public String getId() { return null; }
+    @Override public String getName() { return null; }
+    @Override public String getComment() { return comment; }
+    @Override public long getReconnectDelay() { return -1; }
+    @Override public boolean isReconnectDelaySet() { return false; }
+  }
+
+  private static final class Builder implements OutboundSseEvent.Builder {
+    private String comment;
+    private Object data;
+    private MediaType mediaType;
+
+    @Override public OutboundSseEvent.Builder id(String id) { return this; }
+    @Override public OutboundSseEvent.Builder name(String name) { return this; }
+    @Override public OutboundSseEvent.Builder reconnectDelay(long milliseconds) { return this; }
+    @Override public OutboundSseEvent.Builder mediaType(MediaType mediaType) { this.mediaType = mediaType; return this; }
+    @Override public OutboundSseEvent.Builder comment(String comment) { this.comment = comment; return this; }
+    @Override public OutboundSseEvent.Builder data(Class type, Object data) { this.data = data; return this; }
+    @Override public OutboundSseEvent.Builder data(GenericType type, Object data) { this.data = data; return this; }
+    @Override public OutboundSseEvent.Builder data(Object data) { this.data = data; return this; }
+    @Override public OutboundSseEvent build() { return new Event(comment, data, mediaType); }
+  }
+}
