@@ -37,14 +37,40 @@ public class ChatCompletionsResource {
   @Path("~streamed")
   @Produces(MediaType.SERVER_SENT_EVENTS)
   public void streamed(@Context SseEventSink sink, @Context Sse sse) {
-    relay.start(relayRequest(), new SseResponseSink(sink, sse));
+    RelayRequest request = relayRequest();
+    relayed(true);
+    try {
+      relay.start(request, new SseResponseSink(sink, sse));
+    } catch (RuntimeException e) {
+      relayed(false);
+      throw e;
+    }
   }
 
   @POST
   @Path("~buffered")
   @Produces(MediaType.APPLICATION_JSON)
   public void buffered(@Suspended AsyncResponse response) {
-    relay.start(relayRequest(), new AsyncResponseSink(response));
+    RelayRequest request = relayRequest();
+    relayed(true);
+    try {
+      relay.start(request, new AsyncResponseSink(response));
+    } catch (RuntimeException e) {
+      relayed(false);
+      throw e;
+    }
+  }
+
+  /**
+   * Marks the request as the relay's: it writes the access-log line when the answer is complete.
+   * Set before the relay starts, as the answer may come back on another thread at once.
+   */
+  private void relayed(boolean relayed) {
+    if (relayed) {
+      http.setAttribute(RequestIdFilter.RELAYED, Boolean.TRUE);
+    } else {
+      http.removeAttribute(RequestIdFilter.RELAYED);
+    }
   }
 
   private RelayRequest relayRequest() {

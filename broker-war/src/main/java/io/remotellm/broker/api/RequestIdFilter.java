@@ -8,19 +8,28 @@ import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Gives every request an id (the client's {@code x-request-id} or a new one) before anything else
  * runs, and puts it on every response, errors and streams included. Streams also get the headers
- * that stop proxies from caching or buffering them.
+ * that stop proxies from caching or buffering them. Requests the relay never took (refused,
+ * invalid, listings) get their access-log line here; relayed ones get it when they finish.
  */
 @Provider
 @PreMatching
 @Priority(100)
 public class RequestIdFilter implements ContainerRequestFilter, ContainerResponseFilter {
 
+  static final String RELAYED = "io.remotellm.broker.relayed";
+  private static final String STARTED = "io.remotellm.broker.started-nanos";
+  private static final Logger ACCESS = Logger.getLogger("io.remotellm.broker.access");
+
   @Override
   public void filter(ContainerRequestContext request) {
+    request.setProperty(STARTED, System.nanoTime());
     request.setProperty(
         RequestIds.PROPERTY, RequestIds.accept(request.getHeaderString(RequestIds.HEADER)));
   }
@@ -36,5 +45,30 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
       response.getHeaders().putSingle("Cache-Control", "no-cache");
       response.getHeaders().putSingle("X-Accel-Buffering", "no");
     }
+    if (request.getProperty(RELAYED) == null) {
+      logAccess(request, response, id);
+    }
+  }
+
+  private static void logAccess(
+      ContainerRequestContext request, ContainerResponseContext response, Object id) {
+    Object started = request.getProperty(STARTED);
+    long millis =
+        started instanceof Long nanos
+            ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos)
+            : -1;
+    Object body = request.getProperty(ChatRequestFilter.CHAT_BODY);
+    ACCESS.log(
+        Level.INFO,
+        "request {0} {1} /{2} model={3} connector=- status={4} durationMs={5} streamed={6}",
+        new Object[] {
+          id,
+          request.getMethod(),
+          request.getUriInfo().getPath().replaceFirst("/~\\w+$", ""),
+          body instanceof ChatBody chat ? chat.model() : "-",
+          String.valueOf(response.getStatus()),
+          String.valueOf(millis),
+          body instanceof ChatBody chat && chat.stream()
+        });
   }
 }

@@ -88,7 +88,7 @@ class BrokerIT {
             "remotellm.broker.connector-config=" + yaml.toAbsolutePath(),
             "remotellm.broker.keepalive-seconds=1",
             "remotellm.broker.heartbeat-seconds=2",
-            "remotellm.broker.upstream-timeout-seconds=30",
+            "remotellm.broker.upstream-timeout-seconds=5",
             "remotellm.broker.max-body-bytes=" + MAX_BODY,
             "remotellm.broker.log-level=DEBUG",
             ""));
@@ -401,6 +401,26 @@ class BrokerIT {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("{\"from\":\"b\"}");
     }
+  }
+
+  @Test
+  void silentUpstreamTimesOutWith504AndIsCancelled() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "silent-model");
+    // upstream-timeout-seconds=5 in this deployment; the peer never answers.
+    HttpResponse<String> r = send(chat("{\"model\":\"silent-model\"}").header("x-request-id", "rid-silent").build());
+    assertError(r, 504, "upstream_timeout");
+    assertThat(peer.await(Cancel.class).id()).isEqualTo("rid-silent");
+  }
+
+  @Test
+  void largeAnswerFramesPass() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "large-model");
+    String big = "{\"content\":\"" + "y".repeat(6 * 1024 * 1024) + "\"}";
+    peer.autoAnswer(req -> answer(req.id(), big));
+    HttpResponse<String> r = send(chat("{\"model\":\"large-model\"}").build());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo(big);
+    assertThat(peer.isOpen()).isTrue();
   }
 
   /** Waits until one of the peers has received a frame; returns it. */

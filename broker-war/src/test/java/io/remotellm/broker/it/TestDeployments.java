@@ -28,6 +28,7 @@ final class TestDeployments {
         .addPackages(true, "io.remotellm.protocol")
         .addAsLibrary(jarOf(Yaml.class))
         .addAsWebInfResource(new File("src/main/webapp/WEB-INF/beans.xml"), "beans.xml")
+        .setWebXML(new File("src/main/webapp/WEB-INF/web.xml"))
         .addAsResource(new StringAsset(properties), "META-INF/microprofile-config.properties");
   }
 
