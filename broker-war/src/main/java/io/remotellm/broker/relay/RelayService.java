@@ -260,8 +260,12 @@ public class RelayService {
   // ---- timers --------------------------------------------------------------------------
 
   private void tick() {
+    tick(System.nanoTime());
+  }
+
+  /** One timer round at {@code now}; package-private so tests can move the clock. */
+  void tick(long now) {
     try {
-      long now = System.nanoTime();
       long timeout = settings.upstreamTimeout().toNanos();
       long keepalive = settings.keepalive().toNanos();
       for (Exchange exchange : active.values()) {
@@ -274,8 +278,12 @@ public class RelayService {
   }
 
   private void heartbeat() {
+    heartbeat(System.nanoTime());
+  }
+
+  /** One heartbeat round at {@code now}; package-private so tests can move the clock. */
+  void heartbeat(long now) {
     try {
-      long now = System.nanoTime();
       // Three missed heartbeats: long enough for a busy connector, short enough to fail over.
       long silentLimit = TimeUnit.SECONDS.toNanos(3L * settings.heartbeatSeconds());
       for (ConnectorLink link : router.routes()) {

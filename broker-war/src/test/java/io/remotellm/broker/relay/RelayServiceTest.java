@@ -1,0 +1,275 @@
+package io.remotellm.broker.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.remotellm.broker.auth.ConnectorCredential;
+import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
+import io.remotellm.protocol.Cancel;
+import io.remotellm.protocol.Data;
+import io.remotellm.protocol.End;
+import io.remotellm.protocol.Failure;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.Head;
+import io.remotellm.protocol.Hello;
+import io.remotellm.protocol.ProtocolException;
+import io.remotellm.protocol.Request;
+import io.remotellm.protocol.Welcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay's decisions without a server: which connector gets a request, retry before head,
+ * errors after head, cancel, timeout, heartbeats, and in-flight counts back at zero every time.
+ */
+class RelayServiceTest {
+
+  private final FrameCodec codec = new FrameCodec();
+  private RelayService relay;
+
+  /** A connector socket that records what the broker sent it. */
+  final class FakeSocket implements FrameSender {
+    final List<Frame> sent = new CopyOnWriteArrayList<>();
+    volatile boolean failSends;
+    volatile int pings;
+    volatile Integer closedWith;
+
+    @Override
+    public CompletionStage<Void> send(String text) {
+      if (failSends) {
+        return CompletableFuture.failedFuture(new java.io.IOException("broken"));
+      }
+      try {
+        sent.add(codec.decode(text));
+      } catch (ProtocolException e) {
+        throw new AssertionError(e);
+      }
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override public void ping() { pings++; }
+    @Override public void close(int code, String reason) { closedWith = code; }
+
+    <T extends Frame> List<T> sent(Class<T> type) {
+      return sent.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+  }
+
+  /** Records what the client would see. */
+  static final class RecordingSink implements ResponseSink {
+    final List<String> events = new ArrayList<>();
+    ApiError error;
+    Boolean errorAfterHead;
+    Runnable clientGone;
+
+    @Override public boolean streaming() { return true; }
+    @Override public void head(int status, Map<String, String> headers) { events.add("head " + status); }
+    @Override public void data(String payload) { events.add("data " + payload); }
+    @Override public void end() { events.add("end"); }
+    @Override public void fail(ApiError e, boolean afterHead) { error = e; errorAfterHead = afterHead; events.add("fail " + e.status()); }
+    @Override public void keepAlive() { events.add("keep-alive"); }
+    @Override public void onClientGone(Runnable callback) { clientGone = callback; }
+  }
+
+  @BeforeEach
+  void setUp() {
+    relay = new RelayService();
+    relay.router = new ConnectorLinkRouter();
+    relay.settings =
+        new BrokerSettings() {
+          @Override public int heartbeatSeconds() { return 10; }
+          @Override public Duration upstreamTimeout() { return Duration.ofSeconds(30); }
+          @Override public Duration keepalive() { return Duration.ofSeconds(5); }
+        };
+    relay.init();
+  }
+
+  @AfterEach
+  void tearDown() {
+    codec.close();
+  }
+
+  private ConnectorLink connector(String id, Optional<String> llmKey, String... models) {
+    FakeSocket socket = new FakeSocket();
+    ConnectorLink link = new ConnectorLink(id, new ConnectorCredential("fp-" + id, llmKey), socket);
+    relay.onText(link, codec.encode(new Hello(1, "test", List.of(models), 4)));
+    return link;
+  }
+
+  private static FakeSocket socket(ConnectorLink link) {
+    return (FakeSocket) link.sender();
+  }
+
+  private RecordingSink start(String id, String model) {
+    RecordingSink sink = new RecordingSink();
+    relay.start(new RelayRequest(id, model, true, "{\"model\":\"" + model + "\"}"), sink);
+    return sink;
+  }
+
+  private void answer(ConnectorLink link, Frame frame) {
+    relay.onText(link, codec.encode(frame));
+  }
+
+  @Test
+  void helloRegistersAndIsWelcomed() {
+    ConnectorLink a = connector("a", Optional.empty(), "llama");
+    assertThat(relay.router().models()).containsExactly("llama");
+    assertThat(socket(a).sent(Welcome.class)).singleElement()
+        .satisfies(w -> assertThat(w.heartbeatSeconds()).isEqualTo(10));
+  }
+
+  @Test
+  void requestCarriesTheRequestIdAndOnlyThisConnectorsKey() {
+    ConnectorLink keyed = connector("k", Optional.of("sk-llm"), "m1");
+    ConnectorLink plain = connector("p", Optional.empty(), "m2");
+    start("r1", "m1");
+    start("r2", "m2");
+    Request r1 = socket(keyed).sent(Request.class).get(0);
+    Request r2 = socket(plain).sent(Request.class).get(0);
+    assertThat(r1.headers()).containsEntry("authorization", "Bearer sk-llm").containsEntry("x-request-id", "r1");
+    assertThat(r2.headers()).doesNotContainKey("authorization").containsEntry("x-request-id", "r2");
+    assertThat(r1.body()).isEqualTo("{\"model\":\"m1\"}");
+  }
+
+  @Test
+  void unknownModelIs404BeforeAnythingIsWritten() {
+    connector("a", Optional.empty(), "llama");
+    RecordingSink sink = new RecordingSink();
+    ApiException e = catchThrowableOfType(ApiException.class,
+        () -> relay.start(new RelayRequest("r", "gpt-4", false, "{}"), sink));
+    assertThat(e.error().code()).isEqualTo("model_not_found");
+    assertThat(sink.events).isEmpty();
+  }
+
+  @Test
+  void aFullAnswerReleasesTheConnector() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink = start("r", "m");
+    assertThat(a.inFlight().get()).isEqualTo(1);
+    answer(a, new Head("r", 200, Map.of()));
+    answer(a, new Data("r", "{\"x\":1}"));
+    answer(a, End.of("r"));
+    assertThat(sink.events).containsExactly("head 200", "data {\"x\":1}", "end");
+    assertThat(a.inFlight().get()).isZero();
+    answer(a, new Data("r", "late")); // after the end: ignored
+    assertThat(sink.events).hasSize(3);
+  }
+
+  @Test
+  void dropBeforeHeadIsRetriedOnceOnAnotherConnector() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    ConnectorLink b = connector("b", Optional.empty(), "m");
+    RecordingSink sink = start("r", "m");
+    ConnectorLink first = socket(a).sent(Request.class).isEmpty() ? b : a;
+    ConnectorLink second = first == a ? b : a;
+    relay.onClosed(first, "test");
+    assertThat(socket(second).sent(Request.class)).singleElement()
+        .satisfies(r -> assertThat(r.id()).isEqualTo("r"));
+    assertThat(first.inFlight().get()).isZero();
+    assertThat(second.inFlight().get()).isEqualTo(1);
+    // The second drops too: no third attempt, a 502.
+    relay.onClosed(second, "test");
+    assertThat(sink.error.code()).isEqualTo("upstream_error");
+    assertThat(sink.errorAfterHead).isFalse();
+    assertThat(second.inFlight().get()).isZero();
+  }
+
+  @Test
+  void atCapacityBeforeHeadIsRetried() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    ConnectorLink b = connector("b", Optional.empty(), "m");
+    start("r", "m");
+    ConnectorLink first = socket(a).sent(Request.class).isEmpty() ? b : a;
+    ConnectorLink second = first == a ? b : a;
+    answer(first, new Failure("r", 503, "unavailable", "at capacity"));
+    assertThat(socket(second).sent(Request.class)).hasSize(1);
+    assertThat(first.inFlight().get()).isZero();
+  }
+
+  @Test
+  void dropAfterHeadFailsTheStreamWithoutRetry() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    ConnectorLink b = connector("b", Optional.empty(), "m");
+    RecordingSink sink = start("r", "m");
+    ConnectorLink first = socket(a).sent(Request.class).isEmpty() ? b : a;
+    ConnectorLink second = first == a ? b : a;
+    answer(first, new Head("r", 200, Map.of()));
+    relay.onClosed(first, "test");
+    assertThat(sink.error.status()).isEqualTo(502);
+    assertThat(sink.errorAfterHead).isTrue();
+    assertThat(socket(second).sent(Request.class)).isEmpty();
+    assertThat(first.inFlight().get() + second.inFlight().get()).isZero();
+  }
+
+  @Test
+  void clientGoneSendsCancelAtOnce() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink = start("r", "m");
+    answer(a, new Head("r", 200, Map.of()));
+    sink.clientGone.run();
+    assertThat(socket(a).sent(Cancel.class)).singleElement()
+        .satisfies(c -> assertThat(c.id()).isEqualTo("r"));
+    assertThat(a.inFlight().get()).isZero();
+  }
+
+  @Test
+  void silenceTimesOutWith504AndCancels() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink = start("r", "m");
+    relay.tick(System.nanoTime() + TimeUnit.SECONDS.toNanos(6));
+    assertThat(sink.events).containsExactly("keep-alive");
+    relay.tick(System.nanoTime() + TimeUnit.SECONDS.toNanos(31));
+    assertThat(sink.error.code()).isEqualTo("upstream_timeout");
+    assertThat(socket(a).sent(Cancel.class)).hasSize(1);
+    assertThat(a.inFlight().get()).isZero();
+  }
+
+  @Test
+  void aFailedSendCountsAsADroppedConnector() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    ConnectorLink b = connector("b", Optional.empty(), "m");
+    socket(a).failSends = true;
+    socket(b).failSends = true;
+    RecordingSink sink = start("r", "m");
+    assertThat(sink.error.code()).isEqualTo("upstream_error");
+    assertThat(a.inFlight().get() + b.inFlight().get()).isZero();
+  }
+
+  @Test
+  void silentConnectorsAreDroppedOthersPinged() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    relay.heartbeat(System.nanoTime());
+    assertThat(socket(a).pings).isEqualTo(1);
+    relay.heartbeat(System.nanoTime() + TimeUnit.SECONDS.toNanos(31));
+    assertThat(socket(a).closedWith).isNotNull();
+    assertThat(relay.router().models()).isEmpty();
+  }
+
+  @Test
+  void modelsFrameReplacesTheServedSet() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    answer(a, new io.remotellm.protocol.ModelsChanged(List.of("n", "o")));
+    assertThat(relay.router().models()).containsExactly("n", "o");
+  }
+
+  @Test
+  void badFramesAreSkippedNotFatal() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    relay.onText(a, "not json");
+    relay.onText(a, "{\"type\":\"future-frame\"}");
+    assertThat(relay.router().models()).containsExactly("m");
+  }
+}
