@@ -23,11 +23,12 @@ import picocli.CommandLine.ParameterException;
     mixinStandardHelpOptions = true,
     versionProvider = ConnectorCommandLine.Version.class,
     sortOptions = false,
-    usageHelpAutoWidth = true,
+    usageHelpWidth = 110,
     description = {
-      "Connects a local LLM server to a RemoteLLM broker: dials out to the broker's WebSocket relay",
-      "(works behind NAT) and forwards the requests it is given to the LLM.",
-      "Every option can also be set through the environment variable shown."
+      "Connects a local LLM server to a RemoteLLM broker: dials out to the broker's WebSocket relay "
+          + "(works behind NAT) and forwards the requests it is given to the LLM. "
+          + "Every option can also be set through the environment variable shown.",
+      ""
     })
 public final class ConnectorCommandLine {
 

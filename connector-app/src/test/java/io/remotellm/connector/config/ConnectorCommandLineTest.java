@@ -1,0 +1,124 @@
+package io.remotellm.connector.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+
+class ConnectorCommandLineTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private ConnectorCommandLine.Outcome parse(Map<String, String> env, String... args) {
+    return ConnectorCommandLine.parse(args, env, new PrintWriter(out), new PrintWriter(err));
+  }
+
+  @Test
+  void appliesTheSeedDefaults() {
+    ConnectorConfig c = parse(Map.of(), "--broker-url", "ws://broker:8444", "--broker-token", "t").config();
+    assertThat(c.llmUrl()).isEqualTo(URI.create("http://localhost:11434"));
+    assertThat(c.demo()).isFalse();
+    assertThat(c.brokerUrl()).isEqualTo(URI.create("ws://broker:8444/ws"));
+    assertThat(c.models()).isEmpty();
+    assertThat(c.healthPort()).isEqualTo(8080);
+    assertThat(c.logLevel()).isEqualTo(Level.INFO);
+    assertThat(c.llmApiKey()).isNull();
+    assertThat(c.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.reconnectInitial()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.reconnectMax()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.reconnectResetAfter()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void readsEveryOptionFromItsEnvironmentVariable() {
+    ConnectorConfig c = parse(Map.of(
+        "REMOTELLM_LLM_URL", "http://gpu:8000/v1/",
+        "REMOTELLM_BROKER_URL", "wss://broker.example.com/ws",
+        "REMOTELLM_BROKER_TOKEN", "secret-token",
+        "REMOTELLM_MODELS", "llama3.2, codellama",
+        "REMOTELLM_HEALTH_PORT", "8081",
+        "REMOTELLM_LOG_LEVEL", "debug",
+        "REMOTELLM_LLM_API_KEY", "sk-local",
+        "REMOTELLM_CAPACITY", "7")).config();
+    assertThat(c.llmUrl()).isEqualTo(URI.create("http://gpu:8000/v1"));
+    assertThat(c.brokerUrl()).isEqualTo(URI.create("wss://broker.example.com/ws"));
+    assertThat(c.brokerToken()).isEqualTo("secret-token");
+    assertThat(c.models()).containsExactly("llama3.2", "codellama");
+    assertThat(c.healthPort()).isEqualTo(8081);
+    assertThat(c.logLevel()).isEqualTo(Level.FINE);
+    assertThat(c.llmApiKey()).isEqualTo("sk-local");
+    assertThat(c.capacity()).isEqualTo(7);
+  }
+
+  @Test
+  void flagsWinOverTheEnvironmentAndModelRepeats() {
+    ConnectorConfig c = parse(Map.of("REMOTELLM_MODELS", "from-env", "REMOTELLM_HEALTH_PORT", "9"),
+        "--broker-url", "ws://b/", "--broker-token", "t", "--model", "llama3.2", "--model", "codellama",
+        "--health-port", "8081", "--llm-url", "demo").config();
+    assertThat(c.models()).containsExactly("llama3.2", "codellama");
+    assertThat(c.healthPort()).isEqualTo(8081);
+    assertThat(c.demo()).isTrue();
+    assertThat(c.llmUrl()).isNull();
+    assertThat(c.brokerUrl()).isEqualTo(URI.create("ws://b/ws"));
+  }
+
+  @Test
+  void keepsAnExplicitWsPathAndAddsItToOtherPaths() {
+    assertThat(parse(Map.of(), "--broker-url", "ws://b:1/ws", "--broker-token", "t").config().brokerUrl())
+        .isEqualTo(URI.create("ws://b:1/ws"));
+    assertThat(parse(Map.of(), "--broker-url", "ws://b:1/relay/", "--broker-token", "t").config().brokerUrl())
+        .isEqualTo(URI.create("ws://b:1/relay/ws"));
+  }
+
+  @Test
+  void aMissingRequiredOptionIsOneLineAndExitCode2() {
+    ConnectorCommandLine.Outcome o = parse(Map.of(), "--broker-token", "t");
+    assertThat(o.run()).isFalse();
+    assertThat(o.exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("--broker-url").doesNotContain("Exception").hasLineCount(1);
+
+    StringWriter err2 = new StringWriter();
+    ConnectorCommandLine.Outcome o2 = ConnectorCommandLine.parse(new String[] {"--broker-url", "ws://b"},
+        Map.of(), new PrintWriter(out), new PrintWriter(err2));
+    assertThat(o2.exitCode()).isEqualTo(2);
+    assertThat(err2.toString()).contains("--broker-token").hasLineCount(1);
+  }
+
+  @Test
+  void rejectsUrlsOfTheWrongKind() {
+    assertThat(parse(Map.of(), "--broker-url", "http://b", "--broker-token", "t").exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("ws:// or wss://").hasLineCount(1);
+    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-url", "ftp://x").exitCode())
+        .isEqualTo(2);
+    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-url", "http://a b").exitCode())
+        .isEqualTo(2);
+    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--health-port", "x").exitCode())
+        .isEqualTo(2);
+    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--log-level", "LOUD").exitCode())
+        .isEqualTo(2);
+    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--bogus").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void helpListsTheOptionsWithTheirVariables() {
+    ConnectorCommandLine.Outcome o = parse(Map.of(), "--help");
+    assertThat(o.run()).isFalse();
+    assertThat(o.exitCode()).isZero();
+    assertThat(out.toString()).contains("--llm-url", "REMOTELLM_LLM_URL", "--broker-url", "--broker-token",
+        "--model", "REMOTELLM_MODELS", "--health-port", "--log-level", "--llm-api-key", "http://localhost:11434");
+  }
+
+  @Test
+  void neverShowsSecretsInToString() {
+    ConnectorConfig c = parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "tok-SECRET",
+        "--llm-api-key", "sk-SECRET").config();
+    assertThat(c.toString()).doesNotContain("SECRET");
+    assertThat(List.of(c.toString())).isNotEmpty();
+  }
+}

@@ -1,0 +1,44 @@
+package io.remotellm.connector.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SseEventSplitterTest {
+
+  private static List<String> split(byte[] bytes, int pieceSize) {
+    SseEventSplitter splitter = new SseEventSplitter();
+    List<String> events = new ArrayList<>();
+    for (int i = 0; i < bytes.length; i += pieceSize) {
+      events.addAll(splitter.feed(ByteBuffer.wrap(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + pieceSize)))));
+    }
+    events.addAll(splitter.finish());
+    return events;
+  }
+
+  @Test
+  void givesEachEventsPayloadVerbatimWhateverTheReadSizes() {
+    String stream = "data: {\"a\":\"h\u00e9llo \\\"x\\\"\"}\n\n: keep-alive\n\ndata:{\"b\":2}\r\n\r\n"
+        + "event: message\ndata: line1\ndata: line2\n\nid: 5\n\ndata: [DONE]\n\n";
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    for (int size : new int[] {1, 2, 3, 7, bytes.length}) {
+      assertThat(split(bytes, size)).as("pieces of %d bytes", size)
+          .containsExactly("{\"a\":\"h\u00e9llo \\\"x\\\"\"}", "{\"b\":2}", "line1\nline2", "[DONE]");
+    }
+  }
+
+  @Test
+  void keepsALastEventWithoutTheClosingBlankLine() {
+    assertThat(split("data: one\n\ndata: two".getBytes(StandardCharsets.UTF_8), 4)).containsExactly("one", "two");
+  }
+
+  @Test
+  void handlesOldMacLineEndsAndEmptyData() {
+    assertThat(split("data: x\r\rdata:\r\r".getBytes(StandardCharsets.UTF_8), 1)).containsExactly("x", "");
+  }
+}
