@@ -365,6 +365,33 @@ class BrokerIT {
   }
 
   @Test
+  void connectorDroppingAfterHeadIs502ForABufferedAnswer() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "after-head-model");
+    CompletableFuture<HttpResponse<String>> response =
+        http.sendAsync(chat("{\"model\":\"after-head-model\"}").build(), HttpResponse.BodyHandlers.ofString());
+    Request request = peer.await(Request.class);
+    peer.send(new Head(request.id(), 200, Map.of("content-type", "application/json")));
+    peer.send(new Data(request.id(), "{\"half\":"));
+    peer.drop();
+    assertError(response.get(WAIT.toSeconds(), TimeUnit.SECONDS), 502, "upstream_error");
+  }
+
+  @Test
+  void upstreamErrorStatusIsPassedOn() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "refusing-model");
+    String llmError = "{\"error\":{\"message\":\"context too long\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
+    peer.autoAnswer(req -> List.of(
+        new Head(req.id(), 400, Map.of("content-type", "application/json")),
+        new Data(req.id(), llmError),
+        End.of(req.id())));
+    HttpResponse<String> buffered = send(chat("{\"model\":\"refusing-model\"}").build());
+    assertThat(buffered.statusCode()).isEqualTo(400);
+    assertThat(buffered.body()).isEqualTo(llmError);
+    HttpResponse<String> streamed = send(chat("{\"model\":\"refusing-model\",\"stream\":true}").build());
+    assertThat(streamed.body()).contains("data: " + llmError).doesNotContain("[DONE]");
+  }
+
+  @Test
   void connectorDroppingBeforeHeadIsRetriedOnAnother() throws Exception {
     ConnectorPeer a = attach(PLAIN_TOKEN, "retry-model");
     ConnectorPeer b = attach(NOKEY_TOKEN, "retry-model");
@@ -491,6 +518,8 @@ class BrokerIT {
     // The client is gone, mid-generation: the connector must hear about it.
     Cancel cancel = peer.await(Cancel.class);
     assertThat(cancel.id()).isEqualTo(id);
+    // Not the upstream timeout (5 s here) doing the work: the disconnect itself was noticed.
+    assertThat(cancel.reason()).isEqualTo("client disconnected");
   }
 
   // ---- connector auth and keys ------------------------------------------------------------
