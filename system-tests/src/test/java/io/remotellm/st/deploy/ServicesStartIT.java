@@ -73,11 +73,14 @@ class ServicesStartIT {
     // sits under the root, not at the absolute path the env file names.
     String config = EnvFiles.readLikeSystemd(at("/etc/remotellm/broker.env")).get("REMOTELLM_BROKER_CONNECTOR_CONFIG");
     try (Service broker = Service.start(this, "broker", "REMOTELLM_BROKER_CONNECTOR_CONFIG=" + at(config))) {
-      broker.awaitHttp200("http://127.0.0.1:" + healthPort + "/health", Duration.ofSeconds(240));
+      // Live once Payara Micro has deployed the WAR; ready (and /health 200) only once a
+      // connector is attached.
+      broker.awaitHttp200("http://127.0.0.1:" + healthPort + "/health/live", Duration.ofSeconds(240));
 
       try (Service connector = Service.start(this, "connector", "")) {
         // 200 only once the relay to the broker is up.
         connector.awaitHttp200("http://127.0.0.1:" + connectorHealthPort + "/health", Duration.ofSeconds(90));
+        broker.awaitHttp200("http://127.0.0.1:" + healthPort + "/health", Duration.ofSeconds(30));
 
         HttpResponse<String> models =
             HTTP.send(
