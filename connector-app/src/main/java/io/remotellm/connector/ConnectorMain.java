@@ -14,6 +14,7 @@ public final class ConnectorMain {
   private ConnectorMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    LoggingSetup.installShutdownSafeManager();
     PrintWriter out = new PrintWriter(System.out, true, Charset.defaultCharset());
     PrintWriter err = new PrintWriter(System.err, true, Charset.defaultCharset());
     ConnectorCommandLine.Outcome outcome = ConnectorCommandLine.parse(args, System.getenv(), out, err);

@@ -205,12 +205,13 @@ final class ScriptedBroker implements AutoCloseable {
         throw new AssertionError("the connector sent an invalid frame: " + e.getMessage());
       }
       if (frame instanceof Hello hello) {
-        hellos.add(hello);
         try {
           send(new Welcome("c-test-" + connections.get(), heartbeatSeconds));
         } catch (IOException e) {
           throw new IllegalStateException(e);
         }
+        // After welcome went out: a test that saw the hello may send requests at once.
+        hellos.add(hello);
       } else if (frame instanceof ModelsChanged models) {
         modelFrames.add(models);
       } else if (frame instanceof Frame.Answer answer) {

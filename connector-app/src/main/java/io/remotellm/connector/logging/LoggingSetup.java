@@ -9,8 +9,18 @@ import java.util.logging.Logger;
 public final class LoggingSetup {
   private LoggingSetup() {}
 
+  /** Call first thing in main, before any logger exists, so shutdown lines are not lost. */
+  public static void installShutdownSafeManager() {
+    System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
+  }
+
   public static void configure(Level level) {
-    LogManager.getLogManager().reset();
+    LogManager manager = LogManager.getLogManager();
+    if (manager instanceof ShutdownSafeLogManager safe) {
+      safe.resetNow();
+    } else {
+      manager.reset();
+    }
     Logger root = Logger.getLogger("");
     ConsoleHandler handler = new ConsoleHandler();
     handler.setFormatter(new JsonLineFormatter());

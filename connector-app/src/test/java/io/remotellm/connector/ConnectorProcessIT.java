@@ -1,0 +1,96 @@
+package io.remotellm.connector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.remotellm.protocol.Data;
+import io.remotellm.protocol.End;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.Hello;
+import io.remotellm.protocol.Request;
+import io.remotellm.testsupport.FakeLlm;
+import jakarta.json.Json;
+import jakarta.websocket.CloseReason;
+import java.io.File;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar as its own process, the way an operator runs it: configured through the
+ * environment, logging JSON lines, and stopping gracefully on SIGTERM.
+ */
+class ConnectorProcessIT {
+  private static final String TOKEN = "ct-process-TOKEN-abcdef";
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir
+  Path dir;
+
+  private static String jar() {
+    String jar = System.getProperty("connector.jar", "target/remotellm-connector.jar");
+    assertThat(new File(jar)).as("the packaged connector jar").exists();
+    return jar;
+  }
+
+  private Process start(Map<String, String> env, Path log, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  @Test
+  void servesFromEnvironmentSettingsAndStopsGracefullyOnSigterm() throws Exception {
+    try (FakeLlm llm = FakeLlm.start(); ScriptedBroker broker = new ScriptedBroker(TOKEN, 5).start()) {
+      llm.script(llm.script().withChunks(40).withChunkDelay(Duration.ofMillis(25)));
+      Path log = dir.resolve("connector.log");
+      Process connector = start(Map.of("REMOTELLM_BROKER_URL", broker.urlWithoutPath(),
+          "REMOTELLM_BROKER_TOKEN", TOKEN, "REMOTELLM_LLM_URL", llm.baseUrl().toString(),
+          "REMOTELLM_MODELS", "fake-model,other", "REMOTELLM_HEALTH_PORT", "0"), log);
+      try {
+        Hello hello = broker.awaitHello(WAIT);
+        assertThat(hello).as("hello from the process").isNotNull();
+        assertThat(hello.models()).containsExactly("fake-model", "other");
+
+        broker.send(new Request("p1", "POST", "/v1/chat/completions", Map.of("x-request-id", "xr-p1"),
+            "{\"model\":\"fake-model\",\"stream\":true}", true));
+        assertThat(broker.next("p1", WAIT)).isNotNull(); // head: the stream is under way
+        connector.destroy(); // SIGTERM
+        List<Frame> rest = broker.awaitAnswer("p1", WAIT);
+        assertThat(rest.get(rest.size() - 1)).as("the in-flight stream finished").isInstanceOf(End.class);
+        assertThat(rest.stream().filter(Data.class::isInstance).count()).isEqualTo(41);
+        CloseReason close = broker.awaitClose(WAIT);
+        assertThat(close).isNotNull();
+        assertThat(close.getCloseCode().getCode()).isEqualTo(1001);
+        assertThat(connector.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      } finally {
+        connector.destroyForcibly();
+      }
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      assertThat(lines).isNotEmpty();
+      for (String line : lines) {
+        assertThat(Json.createReader(new StringReader(line)).readObject().getString("level")).isNotEmpty();
+      }
+      String all = String.join("\n", lines);
+      assertThat(all).contains("\"request_id\":\"xr-p1\"", "connector stopped").doesNotContain(TOKEN);
+    }
+  }
+
+  @Test
+  void aWrongCommandLineIsOneLineAndExitCode2() throws Exception {
+    Path log = dir.resolve("usage.log");
+    Process connector = start(Map.of(), log, "--broker-url", "http://nope", "--broker-token", "x");
+    assertThat(connector.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(connector.exitValue()).isEqualTo(2);
+    assertThat(Files.readAllLines(log)).hasSize(1).allMatch(l -> l.contains("ws:// or wss://"));
+  }
+}
