@@ -177,9 +177,13 @@ check_port() {
   fi
 }
 
+# The levels both launchers accept, in any case.
 check_level() {
   local what="$1" value="$2"
-  [[ "$value" =~ ^[A-Za-z]+$ ]] || die "$what must be a log level such as INFO or DEBUG, not '$value'"
+  case "$(printf '%s' "$value" | tr '[:lower:]' '[:upper:]')" in
+    DEBUG | INFO | WARNING | ERROR) ;;
+    *) die "$what must be DEBUG, INFO, WARNING or ERROR, not '$value'" ;;
+  esac
 }
 
 # A list item may not hold the comma that separates items in the env variable.
@@ -313,6 +317,7 @@ EOF
   fi
   env_line REMOTELLM_BROKER_CONNECTOR_CONFIG "$broker_connector_config"
   env_line REMOTELLM_BROKER_LOG_LEVEL "$broker_log_level"
+  echo "# JAVA_OPTS='-Xmx1g'   (JVM options for Payara Micro)"
 }
 
 # Prints the connector's env file.
@@ -338,6 +343,7 @@ EOF
   fi
   env_line REMOTELLM_HEALTH_PORT "$connector_health_port"
   env_line REMOTELLM_LOG_LEVEL "$connector_log_level"
+  echo "# REMOTELLM_CONNECTOR_JAVA_OPTS='-Xmx512m'   (JVM options; replaces the launcher's small-footprint defaults)"
 }
 
 connectors_yaml_text() {
