@@ -104,7 +104,7 @@ parse_args() {
           --log-level) opt_log_level="$optarg" ;;
         esac
         ;;
-      *) usage_error "unknown option '$word'" ;;
+      *) usage_error "unknown option '$name'" ;;
     esac
     shift "$used"
   done
@@ -271,7 +271,7 @@ resolve_connector_values() {
   check_text "--broker-token" "$connector_broker_token"
   check_text "--llm-url" "$connector_llm_url"
   [[ "$connector_llm_url" == demo || "$connector_llm_url" =~ ^https?://[^[:space:]]+$ ]] \
-    || die "--llm-url must be an http:// or https:// URL (or 'demo'), not '$connector_llm_url'"
+    || die "--llm-url must be an http:// or https:// URL, or 'demo'"
   check_text "--llm-api-key" "$connector_llm_api_key"
   check_port "--connector-health-port" "$connector_health_port"
   check_level "--connector-log-level" "$connector_log_level"

@@ -266,6 +266,17 @@ class LinuxInstallerIT {
                     "--broker", "--connector-token", "ct-" + MARK + ",with-comma"));
     assertThat(refused.exitCode()).isNotZero();
     assertThat(refused.stderr()).contains("comma").doesNotContain(MARK);
+    for (List<String> typo :
+        List.of(
+            List.of("--conector-token=ct-" + MARK),
+            List.of("--connector", "--broker-url", "ws://b/ws", "--broker-token", "t",
+                "--llm-url", "ftp://user:" + MARK + "@llm"))) {
+      List<String> args = new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString()));
+      args.addAll(typo);
+      Installer.Result result = Installer.linux().run(args);
+      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.stderr()).isNotBlank().doesNotContain(MARK);
+    }
   }
 
   @Test
