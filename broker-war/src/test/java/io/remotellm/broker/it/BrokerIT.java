@@ -51,7 +51,10 @@ import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -60,6 +63,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrokerIT {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -582,5 +586,53 @@ class BrokerIT {
     return data.get(name) instanceof JsonString s
         ? Integer.parseInt(s.getString())
         : data.getJsonNumber(name).intValue();
+  }
+
+  // ---- logs -----------------------------------------------------------------------------------
+
+  /** Last, so the log holds every other test's traffic: keys, tokens and prompts never in it. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void serverLogHoldsFingerprintsNeverSecrets() throws Exception {
+    Path log = Path.of(System.getProperty("broker.it.serverLog"));
+    ConnectorPeer peer = attach(KEYED_TOKEN, "log-model");
+    peer.autoAnswer(req -> answer(req.id(), "{}"));
+    String marker = "rid-log-" + UUID.randomUUID();
+    assertThat(send(chat("{\"model\":\"log-model\",\"messages\":[{\"content\":\"prompt-secret-text\"}]}")
+        .header("x-request-id", marker).build()).statusCode()).isEqualTo(200);
+    // The server writes its log file asynchronously: wait for this request's access line.
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    String text = "";
+    while (System.nanoTime() < deadline) {
+      text = readLogs(log);
+      if (text.contains(marker + " model=log-model")) {
+        break;
+      }
+      Thread.onSpinWait();
+      TimeUnit.MILLISECONDS.sleep(100); // polling a file: there is no event to wait on
+    }
+    assertThat(text).contains(marker + " model=log-model");
+    assertThat(text).contains(fingerprint(KEYED_TOKEN));
+    for (String secret :
+        List.of(USER_KEY, OTHER_USER_KEY, PLAIN_TOKEN, KEYED_TOKEN, NOKEY_TOKEN, LLM_KEY, "tok-wrong",
+            "prompt-secret-text", "Grüße")) {
+      assertThat(text).as("server log must not contain a secret or a prompt").doesNotContain(secret);
+    }
+  }
+
+  /** Payara's file handler adds a generation suffix ({@code .0}): read every file of the log. */
+  private static String readLogs(Path log) throws java.io.IOException {
+    StringBuilder all = new StringBuilder();
+    try (var files = Files.list(log.getParent())) {
+      for (Path p : files.filter(f -> f.getFileName().toString().startsWith(log.getFileName().toString())).toList()) {
+        all.append(Files.readString(p, StandardCharsets.UTF_8));
+      }
+    }
+    return all.toString();
+  }
+
+  private static String fingerprint(String secret) throws Exception {
+    byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+    return java.util.HexFormat.of().formatHex(digest, 0, 4);
   }
 }
