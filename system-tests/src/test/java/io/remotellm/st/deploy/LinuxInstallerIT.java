@@ -271,10 +271,12 @@ class LinuxInstallerIT {
             List.of("--conector-token=ct-" + MARK),
             List.of("--connector", "--broker-url", "ws://b/ws", "--broker-token", "t",
                 "--llm-url", "ftp://user:" + MARK + "@llm"))) {
-      List<String> args = new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString()));
+      // A fresh root: where an env file is kept, the values given are not even looked at.
+      List<String> args =
+          new ArrayList<>(List.of("--source", source.toString(), "--dest-root", tmp.resolve("fresh").toString()));
       args.addAll(typo);
       Installer.Result result = Installer.linux().run(args);
-      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.exitCode()).as("%s", result.output()).isNotZero();
       assertThat(result.stderr()).isNotBlank().doesNotContain(MARK);
     }
   }
