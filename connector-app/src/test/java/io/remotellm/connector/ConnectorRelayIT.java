@@ -155,6 +155,30 @@ class ConnectorRelayIT {
   }
 
   @Test
+  void manyConcurrentStreamsArriveWholeAndInOrderOnOneSocket() throws Exception {
+    int streams = 500;
+    int chunks = 20;
+    connect();
+    registered();
+    llm.script(llm.script().withChunks(chunks).withChunkDelay(Duration.ofMillis(20)));
+    for (int i = 0; i < streams; i++) {
+      broker.send(chat("m" + i, true, body(true, ""), Map.of()));
+    }
+    for (int i = 0; i < streams; i++) {
+      List<Frame> frames = broker.awaitAnswer("m" + i, Duration.ofSeconds(60));
+      assertThat(frames.get(0)).isInstanceOf(Head.class);
+      assertThat(frames.get(frames.size() - 1)).isInstanceOf(End.class);
+      List<String> payloads = frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
+      assertThat(payloads).as("stream m%d", i).hasSize(chunks + 1);
+      for (int c = 0; c < chunks; c++) {
+        assertThat(payloads.get(c)).as("stream m%d chunk %d", i, c).contains("\"content\":\"tok" + c + " \"");
+      }
+    }
+    assertThat(llm.completedCount()).isEqualTo(streams);
+    awaitTrue(() -> connector.inFlight() == 0, "nothing in flight");
+  }
+
+  @Test
   void relaysANonStreamingBodyWholeWithUsage() throws Exception {
     connect();
     registered();
