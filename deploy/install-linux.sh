@@ -13,7 +13,7 @@ LOG_DIR=/var/log/remotellm
 # before it sends SIGKILL.
 STOP_TIMEOUT=45
 
-# shellcheck source=lib/common.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {

@@ -33,7 +33,7 @@ for arg in "$@"; do
   [ "$arg" = --user ] || args+=("$arg")
 done
 
-# shellcheck source=lib/common.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 skip_chown=$user_mode
 
@@ -216,10 +216,10 @@ ensure_user() {
     say "user $service_user exists"
     return
   fi
-  local id=300
-  if [ -z "$dest_root" ] && ! $dry_run; then
-    while dscl . -list /Users UniqueID | awk '{print $2}' | grep -qx "$id" \
-      || dscl . -list /Groups PrimaryGroupID | awk '{print $2}' | grep -qx "$id"; do
+  local id=300 used
+  if [ -z "$dest_root" ] && command -v dscl >/dev/null 2>&1; then
+    used="$(dscl . -list /Users UniqueID | awk '{print $2}'; dscl . -list /Groups PrimaryGroupID | awk '{print $2}')"
+    while [[ $'\n'"$used"$'\n' == *$'\n'"$id"$'\n'* ]]; do
       id=$((id + 1))
       [ "$id" -lt 500 ] || die "no free user id below 500 for $service_user"
     done
