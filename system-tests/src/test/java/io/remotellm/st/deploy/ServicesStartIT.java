@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * are staged into a scratch root, then the broker and a demo-model connector are run as plain
  * processes the way systemd would run them (the unit's EnvironmentFile= exported, its ExecStart=
  * in its WorkingDirectory=), and answer on their health ports; SIGTERM ends them with an exit
- * code the unit counts as success.
+ * code the unit counts as success. A second connector is started from the macOS installer's plist
+ * (its ProgramArguments: the wrapper that exports the env file, then the launcher).
  *
  * <p>Needs the build's artifacts (broker-war and connector-app packaged), as {@code mvn verify}
  * from the root makes them before this module. {@code -Dremotellm.deploy.source=DIR} installs
@@ -54,7 +56,7 @@ class ServicesStartIT {
     // Values go in through the seed's env variables, as the README suggests for secrets.
     Installer.linux()
         .run(
-            java.util.Map.of(
+            Map.of(
                 "REMOTELLM_BROKER_CONNECTOR_TOKENS", token,
                 "REMOTELLM_BROKER_USER_API_KEYS", userKey,
                 "REMOTELLM_BROKER_TOKEN", token),
@@ -91,6 +93,27 @@ class ServicesStartIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(models.statusCode()).as(models.body()).isEqualTo(200);
         assertThat(models.body()).as("the demo model, served through the connector").contains("\"id\"");
+
+        // The same launcher started the launchd way: the macOS installer's plist runs its wrapper,
+        // which exports the env file; a second connector for the same model attaches.
+        int macHealthPort = FreePort.next();
+        Path macRoot = tmp.resolve("mac-root");
+        Installer.macos()
+            .run(
+                Map.of("REMOTELLM_BROKER_TOKEN", token),
+                List.of(
+                    "--source", source.toString(),
+                    "--dest-root", macRoot.toString(),
+                    "--no-start",
+                    "--connector",
+                    "--broker-url", "ws://127.0.0.1:" + port + "/ws",
+                    "--llm-url", "demo",
+                    "--health-port", String.valueOf(macHealthPort)))
+            .assertSuccess();
+        try (Service launchd = Service.startFromPlist(macRoot, "connector")) {
+          launchd.awaitHttp200("http://127.0.0.1:" + macHealthPort + "/health", Duration.ofSeconds(90));
+          assertThat(launchd.terminate()).as("exit code after SIGTERM (plist: KeepAlive only on failure)").isIn(0, 143);
+        }
 
         assertThat(connector.terminate()).as("connector exit code after SIGTERM (unit: SuccessExitStatus=143)").isIn(0, 143);
       }
@@ -150,6 +173,32 @@ class ServicesStartIT {
         builder.environment().put(setting.substring(0, eq), setting.substring(eq + 1));
       }
       return new Service(component, builder.start(), log);
+    }
+
+    /**
+     * Starts a component as launchd would from the plist the macOS installer wrote: its
+     * ProgramArguments (the wrapper, the env file, the launcher) with paths mapped into the scratch
+     * root, its EnvironmentVariables, in its WorkingDirectory.
+     */
+    static Service startFromPlist(Path root, String component) throws IOException {
+      Map<String, Object> plist =
+          Plist.read(root.resolve("Library/LaunchDaemons/io.remotellm." + component + ".plist"));
+      List<String> command = new ArrayList<>();
+      for (Object argument : (List<?>) plist.get("ProgramArguments")) {
+        String text = (String) argument;
+        Path staged = root.resolve(text.substring(1));
+        command.add(text.startsWith("/") && Files.exists(staged) ? staged.toString() : text);
+      }
+      Path log = ProductProcess.logDir().resolve("deploy-launchd-" + component + ".log");
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .directory(root.resolve(((String) plist.get("WorkingDirectory")).substring(1)).toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
+      builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_"));
+      ((Map<?, ?>) plist.get("EnvironmentVariables"))
+          .forEach((k, v) -> builder.environment().put((String) k, (String) v));
+      return new Service("launchd " + component, builder.start(), log);
     }
 
     void awaitHttp200(String url, Duration timeout) {
