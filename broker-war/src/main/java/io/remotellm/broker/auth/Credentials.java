@@ -1,10 +1,14 @@
 package io.remotellm.broker.auth;
 
 import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.config.ConfigurationException;
 import io.remotellm.broker.config.ConnectorEntry;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -20,14 +24,30 @@ public class Credentials {
   private SecretSet<Boolean> userKeys;
   private SecretSet<ConnectorCredential> connectorTokens;
 
+  /**
+   * Loads at deployment, not at the first request: a broken connector config fails the
+   * deployment with a message naming the file and line, instead of failing requests later.
+   */
+  void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+    LOG.fine("credentials checked at startup");
+  }
+
   @PostConstruct
   void load() {
     SecretSet.Builder<Boolean> users = SecretSet.builder();
     settings.userApiKeys().forEach(k -> users.add(k, Boolean.TRUE));
     userKeys = users.build();
 
+    List<ConnectorEntry> entries;
+    try {
+      entries = settings.connectors();
+    } catch (ConfigurationException e) {
+      // Said plainly here: the container buries it deep in a deployment stack trace.
+      LOG.severe("Broker not started: " + e.getMessage());
+      throw e;
+    }
     SecretSet.Builder<ConnectorCredential> connectors = SecretSet.builder();
-    for (ConnectorEntry entry : settings.connectors()) {
+    for (ConnectorEntry entry : entries) {
       connectors.add(
           entry.token(), new ConnectorCredential(Fingerprint.of(entry.token()), entry.llmApiKey()));
     }
