@@ -155,7 +155,11 @@ final class EnvFiles {
       }
     }
     switch (state) {
-      case PRE_VALUE, VALUE_ESCAPE, SINGLE_QUOTE_VALUE, DOUBLE_QUOTE_VALUE, DOUBLE_QUOTE_VALUE_ESCAPE ->
+      case PRE_VALUE,
+              VALUE_ESCAPE,
+              SINGLE_QUOTE_VALUE,
+              DOUBLE_QUOTE_VALUE,
+              DOUBLE_QUOTE_VALUE_ESCAPE ->
           push(result, key, lastKeyWhitespace, value, -1);
       case VALUE -> push(result, key, lastKeyWhitespace, value, lastValueWhitespace);
       default -> {
@@ -182,7 +186,10 @@ final class EnvFiles {
     value.setLength(0);
   }
 
-  /** The REMOTELLM_* variables that bash exports after {@code set -a; . file}, in a clean environment. */
+  /**
+   * The REMOTELLM_* variables that bash exports after {@code set -a; . file}, in a clean
+   * environment.
+   */
   static Map<String, String> readLikeBash(Path file) {
     ProcessBuilder builder =
         new ProcessBuilder(

@@ -50,7 +50,8 @@ final class Installer {
   static Path root() {
     String root = System.getProperty("remotellm.root");
     if (root == null) {
-      throw new IllegalStateException("system property remotellm.root is not set (run through Maven)");
+      throw new IllegalStateException(
+          "system property remotellm.root is not set (run through Maven)");
     }
     return Path.of(root);
   }
@@ -97,8 +98,8 @@ final class Installer {
 
   /**
    * A source tree shaped like a built checkout (launchers and artifacts where the build puts them)
-   * whose launchers only print their REMOTELLM_* environment: enough to test the installers
-   * without building the product.
+   * whose launchers only print their REMOTELLM_* environment: enough to test the installers without
+   * building the product.
    */
   static Path fakeSourceTree(Path dir) throws IOException {
     for (String launcher : List.of("remotellm-broker", "remotellm-connector")) {

@@ -28,9 +28,12 @@ class InstallerScriptsIT {
     command.addAll(SCRIPTS);
     Process process;
     try {
-      process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
+      process =
+          new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
     } catch (IOException e) {
-      fail("shellcheck is not installed: apt-get install -y shellcheck (.ci/run must install it)", e);
+      fail(
+          "shellcheck is not installed: apt-get install -y shellcheck (.ci/run must install it)",
+          e);
       return;
     }
     process.getOutputStream().close();
@@ -43,7 +46,9 @@ class InstallerScriptsIT {
   void theInstallersRunInStrictMode() throws IOException {
     for (String script : List.of("deploy/install-linux.sh", "deploy/install-macos.sh")) {
       Path file = Installer.root().resolve(script);
-      assertThat(Files.readString(file)).startsWith("#!/usr/bin/env bash\n").contains("\nset -euo pipefail\n");
+      assertThat(Files.readString(file))
+          .startsWith("#!/usr/bin/env bash\n")
+          .contains("\nset -euo pipefail\n");
       assertThat(file).isExecutable();
     }
   }

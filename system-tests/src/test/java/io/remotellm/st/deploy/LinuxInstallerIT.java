@@ -58,7 +58,8 @@ class LinuxInstallerIT {
 
   List<String> bothWithTrickyValues(String... extra) {
     List<String> args =
-        new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start"));
+        new ArrayList<>(
+            List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start"));
     for (String token : CONNECTOR_TOKENS) {
       args.addAll(List.of("--connector-token", token));
     }
@@ -88,7 +89,9 @@ class LinuxInstallerIT {
     stageSystemdUnits();
 
     Verify verify = verify("remotellm-broker.service", "remotellm-connector.service");
-    assertThat(verify.exitCode()).as("systemd-analyze verify exit code; output:\n%s", verify.output()).isZero();
+    assertThat(verify.exitCode())
+        .as("systemd-analyze verify exit code; output:\n%s", verify.output())
+        .isZero();
     assertThat(verify.output()).as("systemd-analyze verify found problems").isBlank();
 
     // The check has teeth: with the launcher gone from the scratch root it fails.
@@ -109,7 +112,9 @@ class LinuxInstallerIT {
     for (String unit : List.of("remotellm-broker.service", "remotellm-connector.service")) {
       Verify security =
           analyze("security", "--offline=true", "--threshold=40", "--root=" + root, unit);
-      assertThat(security.exitCode()).as("systemd-analyze security %s:\n%s", unit, security.output()).isZero();
+      assertThat(security.exitCode())
+          .as("systemd-analyze security %s:\n%s", unit, security.output())
+          .isZero();
     }
   }
 
@@ -121,7 +126,8 @@ class LinuxInstallerIT {
       assertThat(unit.words("Unit", "After")).contains("network-online.target");
       assertThat(unit.words("Unit", "Wants")).contains("network-online.target");
       assertThat(unit.get("Service", "User")).isEqualTo("remotellm");
-      assertThat(unit.get("Service", "EnvironmentFile")).isEqualTo("/etc/remotellm/" + component + ".env");
+      assertThat(unit.get("Service", "EnvironmentFile"))
+          .isEqualTo("/etc/remotellm/" + component + ".env");
       String execStart = unit.get("Service", "ExecStart");
       assertThat(execStart).isEqualTo("/opt/remotellm/bin/remotellm-" + component);
       assertThat(at(execStart)).isExecutable();
@@ -141,7 +147,9 @@ class LinuxInstallerIT {
       String workingDirectory = unit.get("Service", "WorkingDirectory");
       assertThat(workingDirectory).startsWith("/var/lib/remotellm/");
       assertThat(at(workingDirectory)).isDirectory();
-      assertThat(unit.all("Service", "MemoryDenyWriteExecute")).as("the JVM's JIT needs W+X memory").isEmpty();
+      assertThat(unit.all("Service", "MemoryDenyWriteExecute"))
+          .as("the JVM's JIT needs W+X memory")
+          .isEmpty();
       assertThat(unit.words("Install", "WantedBy")).contains("multi-user.target");
     }
   }
@@ -199,12 +207,24 @@ class LinuxInstallerIT {
             .findFirst()
             .orElse(null);
     if (generator == null) {
-      fail("systemd's environment.d generator is missing: install Debian's systemd package (apt-get install -y systemd)");
+      fail(
+          "systemd's environment.d generator is missing: install Debian's systemd package (apt-get"
+              + " install -y systemd)");
     }
     List<String> tokens =
-        List.of("ct " + MARK + " it's \"quoted\"", "ct-" + MARK + "-`id`-\\back #hash ;semi & ", " lead");
+        List.of(
+            "ct " + MARK + " it's \"quoted\"",
+            "ct-" + MARK + "-`id`-\\back #hash ;semi & ",
+            " lead");
     List<String> args =
-        new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start", "--broker"));
+        new ArrayList<>(
+            List.of(
+                "--source",
+                source.toString(),
+                "--dest-root",
+                root.toString(),
+                "--no-start",
+                "--broker"));
     for (String token : tokens) {
       args.addAll(List.of("--connector-token", token));
     }
@@ -213,7 +233,8 @@ class LinuxInstallerIT {
     Path home = Files.createDirectories(tmp.resolve("home/.config/environment.d"));
     Files.copy(at("/etc/remotellm/broker.env"), home.resolve("50-broker.conf"));
     Process process =
-        new ProcessBuilder("env", "-i", "HOME=" + tmp.resolve("home"), generator.toString()).start();
+        new ProcessBuilder("env", "-i", "HOME=" + tmp.resolve("home"), generator.toString())
+            .start();
     process.getOutputStream().close();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -224,7 +245,8 @@ class LinuxInstallerIT {
     Files.writeString(printed, out);
     Map<String, String> bySystemd = EnvFiles.readLikeBash(printed);
 
-    assertThat(bySystemd).containsEntry("REMOTELLM_BROKER_CONNECTOR_TOKENS", String.join(",", tokens));
+    assertThat(bySystemd)
+        .containsEntry("REMOTELLM_BROKER_CONNECTOR_TOKENS", String.join(",", tokens));
     assertThat(EnvFiles.readLikeSystemd(at("/etc/remotellm/broker.env"))).isEqualTo(bySystemd);
   }
 
@@ -241,7 +263,10 @@ class LinuxInstallerIT {
             "REMOTELLM_LLM_URL", "demo");
     Installer.Result result =
         Installer.linux()
-            .run(env, List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start"))
+            .run(
+                env,
+                List.of(
+                    "--source", source.toString(), "--dest-root", root.toString(), "--no-start"))
             .assertSuccess();
     assertThat(result.output()).doesNotContain(MARK);
 
@@ -268,7 +293,10 @@ class LinuxInstallerIT {
         Installer.linux()
             .run(List.of("--dest-root", root.toString(), "--uninstall", "--dry-run"))
             .assertSuccess());
-    runs.add(Installer.linux().run(List.of("--dest-root", root.toString(), "--uninstall")).assertSuccess());
+    runs.add(
+        Installer.linux()
+            .run(List.of("--dest-root", root.toString(), "--uninstall"))
+            .assertSuccess());
     for (Installer.Result run : runs) {
       assertThat(run.output()).as("installer output").doesNotContain(MARK);
     }
@@ -277,18 +305,31 @@ class LinuxInstallerIT {
         Installer.linux()
             .run(
                 List.of(
-                    "--source", source.toString(), "--dest-root", root.toString(),
-                    "--broker", "--connector-token", "ct-" + MARK + ",with-comma"));
+                    "--source",
+                    source.toString(),
+                    "--dest-root",
+                    root.toString(),
+                    "--broker",
+                    "--connector-token",
+                    "ct-" + MARK + ",with-comma"));
     assertThat(refused.exitCode()).isNotZero();
     assertThat(refused.stderr()).contains("comma").doesNotContain(MARK);
     for (List<String> typo :
         List.of(
             List.of("--conector-token=ct-" + MARK),
-            List.of("--connector", "--broker-url", "ws://b/ws", "--broker-token", "t",
-                "--llm-url", "ftp://user:" + MARK + "@llm"))) {
+            List.of(
+                "--connector",
+                "--broker-url",
+                "ws://b/ws",
+                "--broker-token",
+                "t",
+                "--llm-url",
+                "ftp://user:" + MARK + "@llm"))) {
       // A fresh root: where an env file is kept, the values given are not even looked at.
       List<String> args =
-          new ArrayList<>(List.of("--source", source.toString(), "--dest-root", tmp.resolve("fresh").toString()));
+          new ArrayList<>(
+              List.of(
+                  "--source", source.toString(), "--dest-root", tmp.resolve("fresh").toString()));
       args.addAll(typo);
       Installer.Result result = Installer.linux().run(args);
       assertThat(result.exitCode()).as("%s", result.output()).isNotZero();
@@ -298,7 +339,8 @@ class LinuxInstallerIT {
 
   @Test
   void aDryRunChangesNothingAndSaysWhatItWouldDo() throws IOException {
-    Installer.Result result = Installer.linux().run(bothWithTrickyValues("--dry-run")).assertSuccess();
+    Installer.Result result =
+        Installer.linux().run(bothWithTrickyValues("--dry-run")).assertSuccess();
     assertThat(root).as("--dry-run wrote to the dest root").doesNotExist();
     assertThat(result.stdout())
         .contains("write /etc/remotellm/broker.env (mode 0640, root:remotellm)")
@@ -323,14 +365,24 @@ class LinuxInstallerIT {
         Installer.linux()
             .run(
                 List.of(
-                    "--source", source.toString(), "--dest-root", root.toString(), "--no-start",
-                    "--port", "9999", "--broker-url", "ws://other/ws", "--broker-token", "bt-" + MARK))
+                    "--source",
+                    source.toString(),
+                    "--dest-root",
+                    root.toString(),
+                    "--no-start",
+                    "--port",
+                    "9999",
+                    "--broker-url",
+                    "ws://other/ws",
+                    "--broker-token",
+                    "bt-" + MARK))
             .assertSuccess();
 
     assertThat(brokerEnv).hasContent("REMOTELLM_BROKER_PORT='1234'\n# edited by the operator");
     assertThat(connectorEnv).hasContent("REMOTELLM_BROKER_URL='ws://edited/ws'");
     assertThat(yaml).hasContent("connectors:\n  - token: \"edited\"");
-    assertThat(UnitFile.read(unit).get("Service", "ExecStart")).isEqualTo("/opt/remotellm/bin/remotellm-broker");
+    assertThat(UnitFile.read(unit).get("Service", "ExecStart"))
+        .isEqualTo("/opt/remotellm/bin/remotellm-broker");
     assertThat(again.stdout()).contains("kept /etc/remotellm/broker.env");
     assertThat(again.stderr()).contains("values given now were not used");
     assertThat(again.output()).doesNotContain(MARK);
@@ -340,7 +392,9 @@ class LinuxInstallerIT {
   void uninstallRemovesServicesAndProgramButKeepsSettingsUnlessPurged() {
     Installer.linux().run(bothWithTrickyValues()).assertSuccess();
 
-    Installer.linux().run(List.of("--dest-root", root.toString(), "--uninstall", "--connector")).assertSuccess();
+    Installer.linux()
+        .run(List.of("--dest-root", root.toString(), "--uninstall", "--connector"))
+        .assertSuccess();
     assertThat(at("/etc/systemd/system/remotellm-connector.service")).doesNotExist();
     assertThat(at("/etc/systemd/system/remotellm-broker.service")).exists();
     assertThat(at("/opt/remotellm/bin/remotellm-broker")).exists();
@@ -354,7 +408,9 @@ class LinuxInstallerIT {
     assertThat(at("/etc/remotellm/connectors.yaml")).exists();
 
     Installer.Result purge =
-        Installer.linux().run(List.of("--dest-root", root.toString(), "--uninstall", "--purge")).assertSuccess();
+        Installer.linux()
+            .run(List.of("--dest-root", root.toString(), "--uninstall", "--purge"))
+            .assertSuccess();
     assertThat(at("/etc/remotellm")).doesNotExist();
     assertThat(at("/var/lib/remotellm")).doesNotExist();
     assertThat(at("/var/log/remotellm")).doesNotExist();
@@ -365,7 +421,9 @@ class LinuxInstallerIT {
   void aConnectorWithoutBrokerUrlOrTokenIsRefusedBeforeAnythingIsWritten() {
     Installer.Result result =
         Installer.linux()
-            .run(List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start"));
+            .run(
+                List.of(
+                    "--source", source.toString(), "--dest-root", root.toString(), "--no-start"));
     assertThat(result.exitCode()).isNotZero();
     assertThat(result.stderr())
         .contains("--broker-url")
@@ -377,7 +435,14 @@ class LinuxInstallerIT {
 
     // The broker alone needs neither.
     Installer.linux()
-        .run(List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start", "--broker"))
+        .run(
+            List.of(
+                "--source",
+                source.toString(),
+                "--dest-root",
+                root.toString(),
+                "--no-start",
+                "--broker"))
         .assertSuccess();
     assertThat(at("/etc/systemd/system/remotellm-broker.service")).exists();
     assertThat(at("/etc/systemd/system/remotellm-connector.service")).doesNotExist();
@@ -391,11 +456,14 @@ class LinuxInstallerIT {
             new Case(List.of("--broker", "--port", "84x3"), "port number"),
             new Case(List.of("--broker", "--port", "8080"), "must differ"),
             new Case(List.of("--broker", "--user-api-key", "a\nb"), "line break"),
-            new Case(List.of("--connector", "--broker-url", "http://b/ws", "--broker-token", "t"), "ws://"),
+            new Case(
+                List.of("--connector", "--broker-url", "http://b/ws", "--broker-token", "t"),
+                "ws://"),
             new Case(List.of("--health-port", "1"), "ambiguous"),
             new Case(List.of("--frobnicate"), "unknown option"));
     for (Case c : cases) {
-      List<String> args = new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString()));
+      List<String> args =
+          new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString()));
       args.addAll(c.args());
       Installer.Result result = Installer.linux().run(args);
       assertThat(result.exitCode()).as("%s", c.args()).isNotZero();
@@ -407,7 +475,14 @@ class LinuxInstallerIT {
   void helpSaysHowToUseIt() {
     Installer.Result help = Installer.linux().run(List.of("--help")).assertSuccess();
     assertThat(help.stdout())
-        .contains("--broker", "--connector", "--uninstall", "--purge", "--dest-root", "--dry-run", "--no-start")
+        .contains(
+            "--broker",
+            "--connector",
+            "--uninstall",
+            "--purge",
+            "--dest-root",
+            "--dry-run",
+            "--no-start")
         .contains("REMOTELLM_BROKER_CONNECTOR_TOKENS", "REMOTELLM_BROKER_URL", "REMOTELLM_MODELS");
   }
 
@@ -421,12 +496,15 @@ class LinuxInstallerIT {
    * like) next to ours.
    */
   void stageSystemdUnits() throws IOException {
-    Path stock = Stream.of(Path.of("/usr/lib/systemd/system"), Path.of("/lib/systemd/system"))
-        .filter(Files::isDirectory)
-        .findFirst()
-        .orElse(null);
+    Path stock =
+        Stream.of(Path.of("/usr/lib/systemd/system"), Path.of("/lib/systemd/system"))
+            .filter(Files::isDirectory)
+            .findFirst()
+            .orElse(null);
     if (stock == null) {
-      fail("no /usr/lib/systemd/system on this machine: install Debian's systemd package (apt-get install -y systemd)");
+      fail(
+          "no /usr/lib/systemd/system on this machine: install Debian's systemd package (apt-get"
+              + " install -y systemd)");
     }
     // Regular files only: the symlinks there are aliases and masks (to /dev/null) that our units
     // do not need.

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * deploy/install-macos.sh, staged into a scratch root with --dest-root (no launchctl, no dscl):
- * the plists are valid property lists with what launchd needs, they hold no secret, and the
- * wrapper they start exports the env file exactly as systemd reads the same file.
+ * deploy/install-macos.sh, staged into a scratch root with --dest-root (no launchctl, no dscl): the
+ * plists are valid property lists with what launchd needs, they hold no secret, and the wrapper
+ * they start exports the env file exactly as systemd reads the same file.
  */
 class MacosInstallerIT {
 
@@ -40,16 +40,21 @@ class MacosInstallerIT {
 
   List<String> both(String... extra) {
     List<String> args =
-        new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start"));
+        new ArrayList<>(
+            List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start"));
     for (String token : CONNECTOR_TOKENS) {
       args.addAll(List.of("--connector-token", token));
     }
     args.addAll(
         List.of(
-            "--user-api-key", "sk-" + MARK + "-1",
-            "--broker-url", "wss://broker.example.com/ws",
-            "--broker-token", BROKER_TOKEN,
-            "--model", "llama3.2"));
+            "--user-api-key",
+            "sk-" + MARK + "-1",
+            "--broker-url",
+            "wss://broker.example.com/ws",
+            "--broker-token",
+            BROKER_TOKEN,
+            "--model",
+            "llama3.2"));
     args.addAll(List.of(extra));
     return args;
   }
@@ -73,10 +78,15 @@ class MacosInstallerIT {
       assertThat(plist.get("UserName")).isEqualTo("_remotellm");
       assertThat(plist.get("GroupName")).isEqualTo("_remotellm");
       assertThat(plist.get("RunAtLoad")).isEqualTo(Boolean.TRUE);
-      assertThat(plist.get("KeepAlive")).as("restart on failure").isEqualTo(Map.of("SuccessfulExit", false));
-      assertThat((Long) plist.get("ExitTimeOut")).as("must outlast the 30 s drain").isGreaterThan(30L);
+      assertThat(plist.get("KeepAlive"))
+          .as("restart on failure")
+          .isEqualTo(Map.of("SuccessfulExit", false));
+      assertThat((Long) plist.get("ExitTimeOut"))
+          .as("must outlast the 30 s drain")
+          .isGreaterThan(30L);
       assertThat(plist.get("ThrottleInterval")).isInstanceOf(Long.class);
-      assertThat(plist.get("StandardOutPath")).isEqualTo("/usr/local/var/log/remotellm/" + component + ".log");
+      assertThat(plist.get("StandardOutPath"))
+          .isEqualTo("/usr/local/var/log/remotellm/" + component + ".log");
       assertThat(plist.get("StandardErrorPath")).isInstanceOf(String.class);
       assertThat(at((String) plist.get("WorkingDirectory"))).isDirectory();
       assertThat(plist.get("EnvironmentVariables")).isInstanceOf(Map.class);
@@ -99,7 +109,9 @@ class MacosInstallerIT {
       assertThat(at(arguments.get(3))).isExecutable();
     }
     for (String env : List.of("broker.env", "connector.env", "connectors.yaml")) {
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(at("/usr/local/etc/remotellm/" + env))))
+      assertThat(
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(at("/usr/local/etc/remotellm/" + env))))
           .isEqualTo("rw-r-----");
     }
   }
@@ -111,9 +123,14 @@ class MacosInstallerIT {
       Path env = at("/usr/local/etc/remotellm/" + component + ".env");
       Process process =
           new ProcessBuilder(
-                  "env", "-i", "PATH=/usr/bin:/bin",
-                  "/bin/bash", at("/usr/local/remotellm/libexec/remotellm-service").toString(),
-                  env.toString(), "env", "-0")
+                  "env",
+                  "-i",
+                  "PATH=/usr/bin:/bin",
+                  "/bin/bash",
+                  at("/usr/local/remotellm/libexec/remotellm-service").toString(),
+                  env.toString(),
+                  "env",
+                  "-0")
               .start();
       process.getOutputStream().close();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -125,23 +142,29 @@ class MacosInstallerIT {
       if (component.equals("connector")) {
         assertThat(systemd).containsEntry("REMOTELLM_BROKER_TOKEN", BROKER_TOKEN);
       } else {
-        assertThat(systemd).containsEntry("REMOTELLM_BROKER_CONNECTOR_TOKENS", String.join(",", CONNECTOR_TOKENS));
+        assertThat(systemd)
+            .containsEntry("REMOTELLM_BROKER_CONNECTOR_TOKENS", String.join(",", CONNECTOR_TOKENS));
       }
     }
   }
 
   @Test
   void userAgentsLiveInTheHomeFolderAndRunAsTheUser() {
-    Installer.Result result = Installer.macos().run(Map.of("HOME", home.toString()), both("--user")).assertSuccess();
+    Installer.Result result =
+        Installer.macos().run(Map.of("HOME", home.toString()), both("--user")).assertSuccess();
     assertThat(result.output()).doesNotContain(MARK).doesNotContain("dscl");
 
     Path agents = root.resolve(home.toString().substring(1)).resolve("Library/LaunchAgents");
     for (String component : List.of("broker", "connector")) {
-      Map<String, Object> plist = Plist.read(agents.resolve("io.remotellm." + component + ".plist"));
+      Map<String, Object> plist =
+          Plist.read(agents.resolve("io.remotellm." + component + ".plist"));
       assertThat(plist).doesNotContainKey("UserName");
-      assertThat((String) plist.get("StandardOutPath")).startsWith(home + "/Library/Logs/remotellm/");
+      assertThat((String) plist.get("StandardOutPath"))
+          .startsWith(home + "/Library/Logs/remotellm/");
       assertThat(((List<?>) plist.get("ProgramArguments")).stream().map(String::valueOf).toList())
-          .contains(home + "/.remotellm/etc/" + component + ".env", home + "/.remotellm/bin/remotellm-" + component);
+          .contains(
+              home + "/.remotellm/etc/" + component + ".env",
+              home + "/.remotellm/bin/remotellm-" + component);
     }
   }
 
@@ -153,27 +176,41 @@ class MacosInstallerIT {
 
     Installer.Result again =
         Installer.macos()
-            .run(List.of("--source", source.toString(), "--dest-root", root.toString(), "--no-start", "--connector"))
+            .run(
+                List.of(
+                    "--source",
+                    source.toString(),
+                    "--dest-root",
+                    root.toString(),
+                    "--no-start",
+                    "--connector"))
             .assertSuccess();
     assertThat(again.stdout()).contains("kept /usr/local/etc/remotellm/connector.env");
     assertThat(env).hasContent("REMOTELLM_BROKER_URL='ws://edited/ws'");
 
     Installer.Result uninstall =
-        Installer.macos().run(List.of("--dest-root", root.toString(), "--uninstall")).assertSuccess();
+        Installer.macos()
+            .run(List.of("--dest-root", root.toString(), "--uninstall"))
+            .assertSuccess();
     assertThat(uninstall.stdout()).contains("launchctl bootout system/io.remotellm.broker");
     assertThat(at("/Library/LaunchDaemons/io.remotellm.broker.plist")).doesNotExist();
     assertThat(at("/Library/LaunchDaemons/io.remotellm.connector.plist")).doesNotExist();
     assertThat(at("/usr/local/remotellm")).doesNotExist();
     assertThat(env).exists();
 
-    Installer.macos().run(List.of("--dest-root", root.toString(), "--uninstall", "--purge")).assertSuccess();
+    Installer.macos()
+        .run(List.of("--dest-root", root.toString(), "--uninstall", "--purge"))
+        .assertSuccess();
     assertThat(at("/usr/local/etc/remotellm")).doesNotExist();
   }
 
   @Test
   void aConnectorWithoutBrokerUrlOrTokenIsRefused() {
     Installer.Result result =
-        Installer.macos().run(List.of("--source", source.toString(), "--dest-root", root.toString(), "--connector"));
+        Installer.macos()
+            .run(
+                List.of(
+                    "--source", source.toString(), "--dest-root", root.toString(), "--connector"));
     assertThat(result.exitCode()).isNotZero();
     assertThat(result.stderr()).contains("--broker-url").contains("--broker-token");
     assertThat(root.resolve("Library")).doesNotExist();

@@ -26,14 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The services start from what the Linux installer wrote: the real launchers and built artifacts
  * are staged into a scratch root, then the broker and a demo-model connector are run as plain
- * processes the way systemd would run them (the unit's EnvironmentFile= exported, its ExecStart=
- * in its WorkingDirectory=), and answer on their health ports; SIGTERM ends them with an exit
- * code the unit counts as success. A second connector is started from the macOS installer's plist
- * (its ProgramArguments: the wrapper that exports the env file, then the launcher).
+ * processes the way systemd would run them (the unit's EnvironmentFile= exported, its ExecStart= in
+ * its WorkingDirectory=), and answer on their health ports; SIGTERM ends them with an exit code the
+ * unit counts as success. A second connector is started from the macOS installer's plist (its
+ * ProgramArguments: the wrapper that exports the env file, then the launcher).
  *
  * <p>Needs the build's artifacts (broker-war and connector-app packaged), as {@code mvn verify}
- * from the root makes them before this module. {@code -Dremotellm.deploy.source=DIR} installs
- * from another built tree.
+ * from the root makes them before this module. {@code -Dremotellm.deploy.source=DIR} installs from
+ * another built tree.
  */
 class ServicesStartIT {
 
@@ -51,7 +51,8 @@ class ServicesStartIT {
     String token = "ct-st-" + HexFormat.of().formatHex(randomBytes());
     String userKey = "sk-st-" + HexFormat.of().formatHex(randomBytes());
     root = tmp.resolve("root");
-    Path source = Path.of(System.getProperty("remotellm.deploy.source", Installer.root().toString()));
+    Path source =
+        Path.of(System.getProperty("remotellm.deploy.source", Installer.root().toString()));
 
     // Values go in through the seed's env variables, as the README suggests for secrets.
     Installer.linux()
@@ -61,27 +62,39 @@ class ServicesStartIT {
                 "REMOTELLM_BROKER_USER_API_KEYS", userKey,
                 "REMOTELLM_BROKER_TOKEN", token),
             List.of(
-                "--source", source.toString(),
-                "--dest-root", root.toString(),
+                "--source",
+                source.toString(),
+                "--dest-root",
+                root.toString(),
                 "--no-start",
-                "--port", String.valueOf(port),
-                "--broker-health-port", String.valueOf(healthPort),
-                "--broker-url", "ws://127.0.0.1:" + port + "/ws",
-                "--llm-url", "demo",
-                "--connector-health-port", String.valueOf(connectorHealthPort)))
+                "--port",
+                String.valueOf(port),
+                "--broker-health-port",
+                String.valueOf(healthPort),
+                "--broker-url",
+                "ws://127.0.0.1:" + port + "/ws",
+                "--llm-url",
+                "demo",
+                "--connector-health-port",
+                String.valueOf(connectorHealthPort)))
         .assertSuccess();
 
     // The broker reads the example connectors.yaml the installer wrote; in the scratch root it
     // sits under the root, not at the absolute path the env file names.
-    String config = EnvFiles.readLikeSystemd(at("/etc/remotellm/broker.env")).get("REMOTELLM_BROKER_CONNECTOR_CONFIG");
-    try (Service broker = Service.start(this, "broker", "REMOTELLM_BROKER_CONNECTOR_CONFIG=" + at(config))) {
+    String config =
+        EnvFiles.readLikeSystemd(at("/etc/remotellm/broker.env"))
+            .get("REMOTELLM_BROKER_CONNECTOR_CONFIG");
+    try (Service broker =
+        Service.start(this, "broker", "REMOTELLM_BROKER_CONNECTOR_CONFIG=" + at(config))) {
       // Live once Payara Micro has deployed the WAR; ready (and /health 200) only once a
       // connector is attached.
-      broker.awaitHttp200("http://127.0.0.1:" + healthPort + "/health/live", Duration.ofSeconds(240));
+      broker.awaitHttp200(
+          "http://127.0.0.1:" + healthPort + "/health/live", Duration.ofSeconds(240));
 
       try (Service connector = Service.start(this, "connector", "")) {
         // 200 only once the relay to the broker is up.
-        connector.awaitHttp200("http://127.0.0.1:" + connectorHealthPort + "/health", Duration.ofSeconds(90));
+        connector.awaitHttp200(
+            "http://127.0.0.1:" + connectorHealthPort + "/health", Duration.ofSeconds(90));
         broker.awaitHttp200("http://127.0.0.1:" + healthPort + "/health", Duration.ofSeconds(30));
 
         HttpResponse<String> models =
@@ -92,7 +105,9 @@ class ServicesStartIT {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(models.statusCode()).as(models.body()).isEqualTo(200);
-        assertThat(models.body()).as("the demo model, served through the connector").contains("\"id\"");
+        assertThat(models.body())
+            .as("the demo model, served through the connector")
+            .contains("\"id\"");
 
         // The same launcher started the launchd way: the macOS installer's plist runs its wrapper,
         // which exports the env file; a second connector for the same model attaches.
@@ -102,22 +117,34 @@ class ServicesStartIT {
             .run(
                 Map.of("REMOTELLM_BROKER_TOKEN", token),
                 List.of(
-                    "--source", source.toString(),
-                    "--dest-root", macRoot.toString(),
+                    "--source",
+                    source.toString(),
+                    "--dest-root",
+                    macRoot.toString(),
                     "--no-start",
                     "--connector",
-                    "--broker-url", "ws://127.0.0.1:" + port + "/ws",
-                    "--llm-url", "demo",
-                    "--health-port", String.valueOf(macHealthPort)))
+                    "--broker-url",
+                    "ws://127.0.0.1:" + port + "/ws",
+                    "--llm-url",
+                    "demo",
+                    "--health-port",
+                    String.valueOf(macHealthPort)))
             .assertSuccess();
         try (Service launchd = Service.startFromPlist(macRoot, "connector")) {
-          launchd.awaitHttp200("http://127.0.0.1:" + macHealthPort + "/health", Duration.ofSeconds(90));
-          assertThat(launchd.terminate()).as("exit code after SIGTERM (plist: KeepAlive only on failure)").isIn(0, 143);
+          launchd.awaitHttp200(
+              "http://127.0.0.1:" + macHealthPort + "/health", Duration.ofSeconds(90));
+          assertThat(launchd.terminate())
+              .as("exit code after SIGTERM (plist: KeepAlive only on failure)")
+              .isIn(0, 143);
         }
 
-        assertThat(connector.terminate()).as("connector exit code after SIGTERM (unit: SuccessExitStatus=143)").isIn(0, 143);
+        assertThat(connector.terminate())
+            .as("connector exit code after SIGTERM (unit: SuccessExitStatus=143)")
+            .isIn(0, 143);
       }
-      assertThat(broker.terminate()).as("broker exit code after SIGTERM (unit: SuccessExitStatus=143)").isIn(0, 143);
+      assertThat(broker.terminate())
+          .as("broker exit code after SIGTERM (unit: SuccessExitStatus=143)")
+          .isIn(0, 143);
     }
   }
 
@@ -147,9 +174,12 @@ class ServicesStartIT {
      * Starts remotellm-COMPONENT from its unit: {@code set -a; . EnvironmentFile; exec ExecStart},
      * with paths mapped into the scratch root and one optional KEY=VALUE set after the env file.
      */
-    static Service start(ServicesStartIT test, String component, String override) throws IOException {
-      UnitFile unit = UnitFile.read(test.at("/etc/systemd/system/remotellm-" + component + ".service"));
-      List<String> execStart = new ArrayList<>(Arrays.asList(unit.get("Service", "ExecStart").split("\\s+")));
+    static Service start(ServicesStartIT test, String component, String override)
+        throws IOException {
+      UnitFile unit =
+          UnitFile.read(test.at("/etc/systemd/system/remotellm-" + component + ".service"));
+      List<String> execStart =
+          new ArrayList<>(Arrays.asList(unit.get("Service", "ExecStart").split("\\s+")));
       execStart.set(0, test.at(execStart.get(0)).toString());
       List<String> command =
           new ArrayList<>(
@@ -192,7 +222,8 @@ class ServicesStartIT {
       Path log = ProductProcess.logDir().resolve("deploy-launchd-" + component + ".log");
       ProcessBuilder builder =
           new ProcessBuilder(command)
-              .directory(root.resolve(((String) plist.get("WorkingDirectory")).substring(1)).toFile())
+              .directory(
+                  root.resolve(((String) plist.get("WorkingDirectory")).substring(1)).toFile())
               .redirectErrorStream(true)
               .redirectOutput(log.toFile());
       builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_"));
@@ -208,11 +239,19 @@ class ServicesStartIT {
           () -> {
             if (!process.isAlive()) {
               throw new AssertionError(
-                  name + " exited with " + process.exitValue() + "; its log (" + log + "):\n" + tail());
+                  name
+                      + " exited with "
+                      + process.exitValue()
+                      + "; its log ("
+                      + log
+                      + "):\n"
+                      + tail());
             }
             try {
               return HTTP.send(
-                          HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                          HttpRequest.newBuilder(URI.create(url))
+                              .timeout(Duration.ofSeconds(2))
+                              .build(),
                           HttpResponse.BodyHandlers.discarding())
                       .statusCode()
                   == 200;
@@ -229,7 +268,8 @@ class ServicesStartIT {
     int terminate() throws InterruptedException {
       process.destroy();
       if (!process.waitFor(45, TimeUnit.SECONDS)) {
-        throw new AssertionError(name + " outlived TimeoutStopSec (45 s) after SIGTERM; log:\n" + tail());
+        throw new AssertionError(
+            name + " outlived TimeoutStopSec (45 s) after SIGTERM; log:\n" + tail());
       }
       return process.exitValue();
     }

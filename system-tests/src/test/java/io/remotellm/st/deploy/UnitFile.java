@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A systemd unit file read into sections of settings, each setting with all the values it was
- * given (systemd lets a key repeat), so a test can ask what the service manager will be told.
+ * A systemd unit file read into sections of settings, each setting with all the values it was given
+ * (systemd lets a key repeat), so a test can ask what the service manager will be told.
  */
 record UnitFile(Map<String, Map<String, List<String>>> sections) {
 
@@ -25,7 +25,9 @@ record UnitFile(Map<String, Map<String, List<String>>> sections) {
           continue;
         }
         if (line.startsWith("[") && line.endsWith("]")) {
-          current = sections.computeIfAbsent(line.substring(1, line.length() - 1), s -> new LinkedHashMap<>());
+          current =
+              sections.computeIfAbsent(
+                  line.substring(1, line.length() - 1), s -> new LinkedHashMap<>());
           continue;
         }
         int eq = line.indexOf('=');
