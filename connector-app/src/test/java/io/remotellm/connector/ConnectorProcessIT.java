@@ -85,6 +85,39 @@ class ConnectorProcessIT {
     }
   }
 
+  /**
+   * Idle footprint with the launcher's JVM options (bin/remotellm-connector), connected and
+   * registered. The target is 64 MB; the assertion is looser so a busy CI machine does not fail it,
+   * and the figure is written to target/connector-idle-rss.txt.
+   */
+  @Test
+  void staysSmallWhenIdle() throws Exception {
+    Path status = Path.of("/proc/self/status");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(status), "needs Linux /proc");
+    try (ScriptedBroker broker = new ScriptedBroker(TOKEN, 5).start()) {
+      Path log = dir.resolve("idle.log");
+      List<String> command = new java.util.ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      command.addAll(List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Xss256k",
+          "-XX:ReservedCodeCacheSize=16m", "-XX:-UsePerfData"));
+      command.addAll(List.of("-jar", jar(), "--llm-url", "demo", "--health-port", "0",
+          "--broker-url", broker.urlWithoutPath(), "--broker-token", TOKEN));
+      Process connector = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      try {
+        assertThat(broker.awaitHello(WAIT)).isNotNull();
+        Thread.sleep(3000); // idle means some time after start-up, with heartbeats going
+        long rssKb = Files.readAllLines(Path.of("/proc/" + connector.pid() + "/status")).stream()
+            .filter(l -> l.startsWith("VmRSS:")).map(l -> l.replaceAll("\\D", "")).mapToLong(Long::parseLong)
+            .findFirst().orElseThrow();
+        Files.writeString(Path.of("target", "connector-idle-rss.txt"), rssKb + " kB\n");
+        assertThat(rssKb).as("idle RSS in kB").isLessThan(96 * 1024);
+      } finally {
+        connector.destroy();
+        connector.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+    }
+  }
+
   @Test
   void aWrongCommandLineIsOneLineAndExitCode2() throws Exception {
     Path log = dir.resolve("usage.log");

@@ -47,6 +47,8 @@ public final class RelayClient implements AutoCloseable {
   private static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(10);
   /** Heartbeats missed before the link counts as dead. */
   private static final int MISSED_HEARTBEATS = 3;
+  /** The largest frame taken from the broker: a request with a 64 MiB body, plus framing. */
+  static final int MAX_INCOMING_FRAME = 64 * 1024 * 1024 + 64 * 1024;
 
   /** Who we are and what we serve, as said in {@code hello}. */
   public record Registration(String connector, List<String> models, int capacity) {}
@@ -74,6 +76,9 @@ public final class RelayClient implements AutoCloseable {
     this.timer = timer;
     this.client = ClientManager.createClient(JdkClientContainer.class.getName());
     client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, 10_000);
+    // Tyrus's default (4 MB) closes the whole link with 1011 on one large request; the broker
+    // bounds request bodies itself, so the connector accepts any frame up to this size.
+    client.getProperties().put(ClientProperties.INCOMING_BUFFER_SIZE, MAX_INCOMING_FRAME);
   }
 
   public void start() {
@@ -170,10 +175,6 @@ public final class RelayClient implements AutoCloseable {
         }
       } catch (ReflectiveOperationException notAHandshakeException) {
         // Not every cause is Tyrus's HandshakeException; keep walking the chain.
-      }
-      String message = t.getMessage();
-      if (message != null && message.contains("401")) {
-        return 401;
       }
       if (t.getClass().getSimpleName().equals("AuthenticationException")) {
         return 401;

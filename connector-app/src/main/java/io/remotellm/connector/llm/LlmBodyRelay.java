@@ -4,6 +4,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
 import java.io.ByteArrayOutputStream;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -24,11 +25,16 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   static final int PIECE_BYTES = 64 * 1024;
   /** Non-streaming bodies up to this size are kept to read their usage at the end. */
   private static final int USAGE_SCAN_LIMIT = 1024 * 1024;
+  private static final int TAIL_BYTES = 8 * 1024;
 
   private final AnswerSink sink;
   private final SseEventSplitter splitter;
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private final ByteArrayOutputStream whole;
+  private final boolean scanForUsage;
+  private long bodyBytes;
+  /** The last bytes of a body too large to keep whole; OpenAI puts usage at the end. */
+  private byte[] tail = new byte[0];
   private volatile Flow.Subscription subscription;
   private volatile boolean cancelled;
   private JsonObject usage;
@@ -37,6 +43,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
     this.sink = sink;
     this.splitter = sse ? new SseEventSplitter() : null;
     this.whole = !sse && scanForUsage ? new ByteArrayOutputStream() : null;
+    this.scanForUsage = scanForUsage;
   }
 
   /** Stops reading; with HTTP/1.1 this closes the connection, so the LLM sees the client gone. */
@@ -70,8 +77,11 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
         pending.write(bytes, 0, bytes.length);
-        if (whole != null && whole.size() + bytes.length <= USAGE_SCAN_LIMIT) {
+        bodyBytes += bytes.length;
+        if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT) {
           whole.write(bytes, 0, bytes.length);
+        } else if (scanForUsage) {
+          tail = lastBytes(tail, bytes, TAIL_BYTES);
         }
         while (pending.size() >= PIECE_BYTES) {
           payloads.add(takePiece());
@@ -101,8 +111,10 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       while (pending.size() > 0) {
         payloads.add(takePiece());
       }
-      if (whole != null && whole.size() > 0) {
+      if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT && whole.size() > 0) {
         usage = usageOf(whole.toString(StandardCharsets.UTF_8));
+      } else if (tail.length > 0) {
+        usage = usageInTail(new String(tail, StandardCharsets.UTF_8));
       }
     }
     JsonObject seen = usage;
@@ -160,6 +172,33 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
     pending.reset();
     pending.write(all, cut, all.length - cut);
     return piece;
+  }
+
+  private static byte[] lastBytes(byte[] kept, byte[] more, int limit) {
+    int total = kept.length + more.length;
+    int from = Math.max(0, total - limit);
+    byte[] out = new byte[total - from];
+    for (int i = from; i < total; i++) {
+      out[i - from] = i < kept.length ? kept[i] : more[i - kept.length];
+    }
+    return out;
+  }
+
+  /** The object after the last {@code "usage":} in the text, if it parses. */
+  static JsonObject usageInTail(String tail) {
+    int at = tail.lastIndexOf("\"usage\"");
+    int open = at < 0 ? -1 : tail.indexOf('{', at);
+    if (open < 0) {
+      return null;
+    }
+    try (JsonParser parser = Json.createParser(new StringReader(tail.substring(open)))) {
+      if (parser.hasNext() && parser.next() == JsonParser.Event.START_OBJECT) {
+        return parser.getObject();
+      }
+    } catch (RuntimeException notJson) {
+      // A tail that does not parse has no usage we can trust.
+    }
+    return null;
   }
 
   static JsonObject usageOf(String json) {
