@@ -2,11 +2,15 @@ package io.remotellm.connector.connection;
 
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
+import jakarta.websocket.CloseReason;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -19,7 +23,7 @@ import java.util.function.Consumer;
  */
 public final class FrameSender {
 
-  private record Item(String text, boolean ping, Consumer<Throwable> done) {}
+  private record Item(String text, boolean ping, CloseReason close, Consumer<Throwable> done) {}
 
   private final Session session;
   private final FrameCodec codec;
@@ -37,11 +41,39 @@ public final class FrameSender {
   }
 
   public void send(Frame frame, Consumer<Throwable> done) {
-    enqueue(new Item(codec.encode(frame), false, done));
+    enqueue(new Item(codec.encode(frame), false, null, done));
   }
 
   void ping() {
-    enqueue(new Item(null, true, null));
+    enqueue(new Item(null, true, null, null));
+  }
+
+  /**
+   * Closes the socket with {@code reason} once every frame queued before has been written, so a
+   * graceful shutdown does not cut off the last {@code end} frames; waits up to {@code timeout}.
+   */
+  void closeAfterQueued(CloseReason reason, Duration timeout) {
+    CountDownLatch closed = new CountDownLatch(1);
+    enqueue(new Item(null, false, reason, error -> closed.countDown()));
+    try {
+      if (!closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        closeSession(reason);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeSession(reason);
+    }
+    close();
+  }
+
+  private void closeSession(CloseReason reason) {
+    try {
+      if (session.isOpen()) {
+        session.close(reason);
+      }
+    } catch (Exception e) {
+      // Shutting down: the process ends whether or not the close frame went out.
+    }
   }
 
   public boolean isOpen() {
@@ -81,6 +113,11 @@ public final class FrameSender {
         }
         if (closed) {
           fail(item, new IllegalStateException("relay socket closed"));
+          continue;
+        }
+        if (item.close() != null) {
+          closeSession(item.close());
+          complete(item, null);
           continue;
         }
         if (item.ping()) {

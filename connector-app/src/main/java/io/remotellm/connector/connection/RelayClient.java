@@ -314,7 +314,7 @@ public final class RelayClient implements AutoCloseable {
       cancel(welcomeTimeout);
       Session s = session;
       if (sender != null) {
-        sender.close();
+        sender.closeAfterQueued(reason, Duration.ofSeconds(5));
       }
       if (s != null && s.isOpen()) {
         try {
