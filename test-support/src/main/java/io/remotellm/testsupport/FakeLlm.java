@@ -134,6 +134,12 @@ public final class FakeLlm implements AutoCloseable {
   private final Object signal = new Object();
 
   private FakeLlm(InetSocketAddress address) throws IOException {
+    // The JDK server leaves Nagle on by default, which holds small SSE writes back for delayed
+    // ACKs (tens of ms) and would make the fake, not the relay, the slow part of a benchmark. The
+    // server reads this once per JVM, so it only takes effect if set before its first use.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     server = HttpServer.create(address, 1024);
     handlers = Executors.newFixedThreadPool(8, daemonThreads("fake-llm-http"));
     pacer = Executors.newScheduledThreadPool(2, daemonThreads("fake-llm-pacer"));
