@@ -526,6 +526,43 @@ class BrokerIT {
     assertThat(cancel.reason()).isEqualTo("client disconnected");
   }
 
+  @Test
+  void clientClosingTheBodyWhileTokensFlowSendsCancel() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "leaver-model");
+    // HTTP/1.1: see the README on h2c, where Payara reports no error for a dropped stream.
+    HttpResponse<InputStream> response =
+        http.sendAsync(
+                chat("{\"model\":\"leaver-model\",\"stream\":true}").header("x-request-id", "rid-leaver").build(),
+                HttpResponse.BodyHandlers.ofInputStream())
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    Request request = peer.await(Request.class);
+    peer.send(new Head(request.id(), 200, Map.of()));
+    // An LLM still generating: a token every 50 ms until the broker says cancel.
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread generator = new Thread(() -> {
+      for (int i = 0; i < 400 && !stop.get() && peer.isOpen(); i++) {
+        peer.send(new Data(request.id(), "{\"tok\":" + i + "}"));
+        try {
+          TimeUnit.MILLISECONDS.sleep(50); // the pace of a generating LLM, not a wait for an event
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    });
+    generator.start();
+    try {
+      try (SseLines lines = new SseLines(response.body())) {
+        lines.until("data: {\"tok\":0}", WAIT);
+      }
+      Cancel cancel = peer.await(Cancel.class);
+      assertThat(cancel.id()).isEqualTo("rid-leaver");
+      assertThat(cancel.reason()).isEqualTo("client disconnected");
+    } finally {
+      stop.set(true);
+      generator.join(5000);
+    }
+  }
+
   // ---- connector auth and keys ------------------------------------------------------------
 
   @Test
