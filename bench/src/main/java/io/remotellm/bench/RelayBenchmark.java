@@ -1,0 +1,818 @@
+package io.remotellm.bench;
+
+import io.remotellm.bench.LoadClient.Gauge;
+import io.remotellm.bench.LoadClient.Rate;
+import io.remotellm.bench.LoadClient.StreamResult;
+import io.remotellm.bench.Results.Compare;
+import io.remotellm.bench.Results.Figure;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The relay benchmark: every figure of issue 5 measured straight against the fake LLM and through
+ * broker + connector, in one run, back to back or interleaved.
+ *
+ * <pre>
+ * bench/remotellm-bench [--quick] [--jfr] [--docs] [--out DIR]
+ *     [--broker-java-opts "..."] [--connector-java-opts "..."]
+ * </pre>
+ *
+ * Writes results.json, results.csv, results.md and benchmarks.png to the output directory
+ * (default bench/target/bench, or bench/target/bench-quick); {@code --docs} also copies the chart
+ * to docs/benchmarks.png.
+ */
+public final class RelayBenchmark {
+
+  private static final System.Logger LOG = System.getLogger(RelayBenchmark.class.getName());
+
+  /** The connector launcher's own default JVM options, repeated when options are added to them. */
+  static final String CONNECTOR_DEFAULT_OPTS =
+      "-XX:+UseSerialGC -Xms8m -Xmx512m -XX:TieredStopAtLevel=1 -Xss256k"
+          + " -XX:ReservedCodeCacheSize=16m -XX:-UsePerfData";
+
+  private static final String MODEL = "fake-model";
+  private static final String USER_KEY = "sk-bench-user";
+  private static final String CONNECTOR_TOKEN = "bench-connector-token";
+
+  /** What a run does; {@link #quick()} shrinks every count for CI. */
+  public record Options(
+      boolean quick,
+      Path root,
+      Path out,
+      boolean jfr,
+      boolean docs,
+      String brokerJavaOpts,
+      String connectorJavaOpts) {
+
+    static Options parse(String[] args) {
+      boolean quick = false;
+      boolean jfr = false;
+      boolean docs = false;
+      Path out = null;
+      String brokerOpts = null;
+      String connectorOpts = null;
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--quick" -> quick = true;
+          case "--jfr" -> jfr = true;
+          case "--docs" -> docs = true;
+          case "--out" -> out = Path.of(args[++i]);
+          case "--broker-java-opts" -> brokerOpts = args[++i];
+          case "--connector-java-opts" -> connectorOpts = args[++i];
+          case "-h", "--help" -> {
+            System.out.println("usage: remotellm-bench [--quick] [--jfr] [--docs] [--out DIR]"
+                + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]");
+            System.exit(0);
+          }
+          default -> throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
+        }
+      }
+      Path root = repositoryRoot();
+      if (out == null) {
+        out = root.resolve(quick ? "bench/target/bench-quick" : "bench/target/bench");
+      }
+      return new Options(quick, root, out.toAbsolutePath(), jfr, docs, brokerOpts, connectorOpts);
+    }
+
+    /** The repository root: -Dremotellm.root, else the nearest directory above with bin/. */
+    static Path repositoryRoot() {
+      String prop = System.getProperty("remotellm.root");
+      if (prop != null) {
+        return Path.of(prop).toAbsolutePath();
+      }
+      Path dir = Path.of("").toAbsolutePath();
+      while (dir != null && !Files.isExecutable(dir.resolve("bin/remotellm-broker"))) {
+        dir = dir.getParent();
+      }
+      if (dir == null) {
+        throw new IllegalStateException("run from inside the repository or set -Dremotellm.root");
+      }
+      return dir;
+    }
+  }
+
+  /** Counts and durations of one mode. */
+  private record Plan(
+      Duration fakeAlone,
+      int warmup,
+      int latencyRequests,
+      Duration throughputWindow,
+      int streamRequests,
+      int streamChunks,
+      Duration chunkWindow,
+      int chunkStreamLength,
+      Duration pacedWindow,
+      int heldStreams,
+      int holdMillis,
+      int[] ramp) {
+
+    static Plan of(boolean quick) {
+      return quick
+          ? new Plan(Duration.ofSeconds(1), 200, 200, Duration.ofSeconds(2), 30, 50,
+              Duration.ofSeconds(2), 100, Duration.ofSeconds(2), 200, 4000, new int[] {100, 200})
+          : new Plan(Duration.ofSeconds(5), 1500, 1000, Duration.ofSeconds(10), 200, 50,
+              Duration.ofSeconds(10), 100, Duration.ofSeconds(10), 1000, 10000,
+              new int[] {250, 500, 1000, 1500, 2000});
+    }
+  }
+
+  private final Options options;
+  private final Plan plan;
+  /** A private copy of the launchers and built artifacts: others may rebuild the tree meanwhile. */
+  private Path product;
+  private final Results results = new Results();
+  private Process broker;
+  private Process connector;
+  private URI direct;
+  private URI relay;
+  private final AtomicLong brokerRssPeak = new AtomicLong();
+  private final AtomicLong connectorRssPeak = new AtomicLong();
+  private final List<Long> brokerHeapLoad = Collections.synchronizedList(new ArrayList<>());
+  private final List<Long> connectorHeapLoad = Collections.synchronizedList(new ArrayList<>());
+
+  public RelayBenchmark(Options options) {
+    this.options = options;
+    this.plan = Plan.of(options.quick());
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("java.awt.headless", "true");
+    Options options = Options.parse(args);
+    Results results = new RelayBenchmark(options).run();
+    System.out.println();
+    System.out.println(results.markdown());
+    System.out.println("results: " + options.out());
+  }
+
+  /** Runs every phase; all processes it started are gone when it returns or throws. */
+  public Results run() throws Exception {
+    Files.createDirectories(options.out());
+    Path tmp = options.out().resolve("tmp");
+    Files.createDirectories(tmp);
+    info();
+    product = stage(options.root(), options.out().resolve("product"));
+    try (Fleet fleet = new Fleet(options.out().resolve("logs"));
+        LoadClient client = new LoadClient(4)) {
+      int fakePort = Fleet.freePort();
+      startFake(fleet, fakePort);
+      direct = URI.create("http://127.0.0.1:" + fakePort + "/v1/chat/completions");
+
+      fakeAlone(client);
+
+      int brokerPort = Fleet.freePort();
+      startBroker(fleet, brokerPort, Fleet.freePort(), tmp);
+      relay = URI.create("http://127.0.0.1:" + brokerPort + "/v1/chat/completions");
+      startConnector(fleet, fakePort, brokerPort, Fleet.freePort());
+      awaitRelay(client);
+
+      idleMemory("idle");
+      warmUp(client);
+      latency(client);
+      throughput(client);
+      streaming(client);
+      chunkRate(client);
+      paced(client);
+      heldStreams(client);
+      ramp(client);
+      loadMemory();
+      idleMemory("after load");
+
+      // SIGTERM now, so that JFR recordings are written before the results are.
+      Fleet.stop(connector, 40);
+      Fleet.stop(broker, 60);
+    } finally {
+      results.info.put("load average at end", loadAverage());
+      results.info.put("finished", Instant.now().toString());
+    }
+    write();
+    return results;
+  }
+
+  // ----------------------------------------------------------------------------------- processes
+
+  private void startFake(Fleet fleet, int port) throws Exception {
+    Path jar = testSupportJar();
+    fleet.start("fake-llm",
+        List.of(java(), "-jar", jar.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)),
+        Map.of(), options.out());
+    awaitOk("the fake LLM", URI.create("http://127.0.0.1:" + port + "/v1/models"), null, 60);
+  }
+
+  private void startBroker(Fleet fleet, int port, int healthPort, Path tmp) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
+    env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
+    env.put("TMPDIR", tmp.toString());
+    List<String> opts = new ArrayList<>();
+    if (options.brokerJavaOpts() != null) {
+      opts.add(options.brokerJavaOpts());
+    }
+    if (options.jfr()) {
+      opts.add(jfr("broker"));
+    }
+    if (!opts.isEmpty()) {
+      env.put("JAVA_OPTS", String.join(" ", opts));
+    }
+    long t0 = System.nanoTime();
+    broker = fleet.start("broker",
+        List.of(product.resolve("bin/remotellm-broker").toString(), "--host", "127.0.0.1",
+            "--port", Integer.toString(port), "--health-port", Integer.toString(healthPort)),
+        env, options.out());
+    awaitOk("the broker", URI.create("http://127.0.0.1:" + port + "/v1/models"), broker, 300);
+    results.info.put("broker boot to first 200", String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
+  }
+
+  private void startConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("REMOTELLM_BROKER_TOKEN", CONNECTOR_TOKEN);
+    String opts = options.connectorJavaOpts();
+    if (options.jfr()) {
+      opts = (opts == null ? CONNECTOR_DEFAULT_OPTS : opts) + " " + jfr("connector");
+    }
+    if (opts != null) {
+      env.put("REMOTELLM_CONNECTOR_JAVA_OPTS", opts);
+    }
+    results.info.put("connector JVM options", opts == null ? "launcher default: " + CONNECTOR_DEFAULT_OPTS : opts);
+    results.info.put("broker JVM options (JAVA_OPTS)",
+        options.brokerJavaOpts() == null && !options.jfr() ? "launcher default (none)" : "see logs/broker.log");
+    connector = fleet.start("connector",
+        List.of(product.resolve("bin/remotellm-connector").toString(),
+            "--llm-url", "http://127.0.0.1:" + fakePort,
+            "--broker-url", "ws://127.0.0.1:" + brokerPort + "/ws",
+            "--model", MODEL,
+            "--health-port", Integer.toString(healthPort)),
+        env, options.out());
+    awaitOk("the connector", URI.create("http://127.0.0.1:" + healthPort + "/ready"), connector, 120);
+  }
+
+  private String jfr(String name) {
+    return "-XX:StartFlightRecording=filename=" + options.out().resolve(name + ".jfr")
+        + ",settings=profile,dumponexit=true";
+  }
+
+  /** The relay answers a chat request once the connector has registered its model. */
+  private void awaitRelay(LoadClient client) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      try {
+        client.once(LoadClient.post(relay, USER_KEY, body(false, 5, 0)));
+        return;
+      } catch (IOException e) {
+        last = e.getMessage();
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("the relay did not answer within 60 s: " + last);
+  }
+
+  private void awaitOk(String what, URI uri, Process process, int seconds) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (process != null && !process.isAlive()) {
+        throw new IllegalStateException(what + " exited with " + process.exitValue()
+            + "; see " + options.out().resolve("logs"));
+      }
+      try {
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
+        req.header("Authorization", "Bearer " + USER_KEY);
+        int status = http.send(req.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new TimeoutException(what + " did not answer 200 at " + uri + " within " + seconds + " s");
+  }
+
+  private Path testSupportJar() throws IOException {
+    Path target = product.resolve("test-support/target");
+    try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "remotellm-test-support-*.jar")) {
+      for (Path jar : jars) {
+        if (!jar.getFileName().toString().contains("sources")) {
+          return jar;
+        }
+      }
+    } catch (IOException e) {
+      // fall through to the message below
+    }
+    throw new IllegalStateException("no fake LLM jar in " + target
+        + ": build first (mvn -B -DskipTests -pl bench -am package)");
+  }
+
+  /**
+   * Copies the launchers and the artifacts they run (same layout, so bin/ finds them) to {@code to}:
+   * a module rebuilt by someone else during the run must not pull a jar from under a running JVM.
+   */
+  static Path stage(Path root, Path to) throws IOException {
+    List<String> files = new ArrayList<>(List.of(
+        "bin/remotellm-broker", "bin/remotellm-connector",
+        "broker-war/target/remotellm-broker.war", "broker-war/target/payara-micro.jar",
+        "connector-app/target/remotellm-connector.jar"));
+    for (String dir : List.of("server-config/payara-micro", "test-support/target/lib")) {
+      try (var walk = Files.list(root.resolve(dir))) {
+        walk.filter(Files::isRegularFile).forEach(f -> files.add(root.relativize(f).toString()));
+      }
+    }
+    try (DirectoryStream<Path> jars =
+        Files.newDirectoryStream(root.resolve("test-support/target"), "remotellm-test-support-*.jar")) {
+      jars.forEach(j -> files.add(root.relativize(j).toString()));
+    }
+    for (String file : files) {
+      Path source = root.resolve(file);
+      if (!Files.isRegularFile(source)) {
+        throw new IllegalStateException(source + " is missing: build first (mvn -B -DskipTests -pl bench -am package)");
+      }
+      Path target = to.resolve(file);
+      Files.createDirectories(target.getParent());
+      Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    return to;
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  // ------------------------------------------------------------------------------------- phases
+
+  private static String body(boolean stream, int chunks, int delayMs) {
+    return "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
+        + "\"stream\":" + stream + ",\"fake_llm\":{\"chunks\":" + chunks + ",\"chunk_delay_ms\":" + delayMs + "}}";
+  }
+
+  private HttpRequest req(URI uri, boolean stream, int chunks, int delayMs) {
+    return LoadClient.post(uri, USER_KEY, body(stream, chunks, delayMs));
+  }
+
+  /** The fake LLM with nothing else running: what it can do is the ceiling of every direct figure. */
+  private void fakeAlone(LoadClient client) throws Exception {
+    phase("fake LLM alone");
+    for (int i = 0; i < 300; i++) {
+      client.once(req(direct, false, 5, 0));
+    }
+    Rate rps = client.closedLoop(16, plan.fakeAlone(), d -> client.request(req(direct, false, 5, 0), d));
+    check("fake alone c=16", rps);
+    AtomicLong chunks = new AtomicLong();
+    Rate sse = client.closedLoop(16, plan.fakeAlone(),
+        d -> client.stream(req(direct, true, plan.chunkStreamLength(), 0), plan.chunkStreamLength(), d, chunks, null)
+            .thenApply(RelayBenchmark::orThrow).thenApply(r -> 0L));
+    check("fake alone SSE", sse);
+    double chunkRate = chunks.get() / sse.seconds();
+    results.add(new Figure("fake_alone_rps", "fake LLM alone: non-stream req/s, c=16", "req/s",
+        rps.perSecond(), null, Compare.NONE, null, null, "before broker and connector start"));
+    results.add(new Figure("fake_alone_chunks", "fake LLM alone: SSE chunks/s, c=16", "chunks/s",
+        chunkRate, null, Compare.NONE, null, null, "before broker and connector start"));
+  }
+
+  private void warmUp(LoadClient client) throws Exception {
+    phase("warm-up");
+    for (int i = 0; i < plan.warmup(); i++) {
+      client.once(req(direct, false, 5, 0));
+      client.once(req(relay, false, 5, 0));
+    }
+    for (int i = 0; i < plan.warmup() / 10; i++) {
+      orThrow(client.stream(req(direct, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
+      orThrow(client.stream(req(relay, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
+    }
+    client.closedLoop(16, Duration.ofSeconds(plan.warmup() > 500 ? 3 : 1),
+        d -> client.request(req(relay, false, 5, 0), d));
+  }
+
+  /** Non-streaming at concurrency 1, direct and relay alternating request by request. */
+  private void latency(LoadClient client) throws Exception {
+    phase("non-stream latency c=1");
+    int n = plan.latencyRequests();
+    long[] d = new long[n];
+    long[] r = new long[n];
+    for (int i = 0; i < n; i++) {
+      d[i] = client.once(req(direct, false, 5, 0));
+      r[i] = client.once(req(relay, false, 5, 0));
+    }
+    writeSamples("latency-c1-nonstream.csv", d, r);
+    results.add(new Figure("nonstream_c1_p50", "non-stream latency p50, c=1, " + n + " requests", "ms",
+        ms(pct(d, 50)), ms(pct(r, 50)), Compare.ADDED, "≤ +0.5 ms", (x, y) -> y - x <= 0.5, null));
+    results.add(new Figure("nonstream_c1_p99", "non-stream latency p99, c=1", "ms",
+        ms(pct(d, 99)), ms(pct(r, 99)), Compare.ADDED, "≤ +2 ms", (x, y) -> y - x <= 2, null));
+  }
+
+  private void throughput(LoadClient client) throws Exception {
+    for (int c : new int[] {16, 64}) {
+      phase("non-stream throughput c=" + c);
+      Rate d = client.closedLoop(c, plan.throughputWindow(), dl -> client.request(req(direct, false, 5, 0), dl));
+      check("direct c=" + c, d);
+      AtomicBoolean sampling = sampleRss();
+      if (c == 64) {
+        sampleHeapLater(plan.throughputWindow().toMillis() / 2);
+      }
+      Rate r = client.closedLoop(c, plan.throughputWindow(), dl -> client.request(req(relay, false, 5, 0), dl));
+      sampling.set(false);
+      check("relay c=" + c, r);
+      results.add(new Figure("nonstream_c" + c + "_rps", "non-stream throughput, c=" + c + ", "
+          + plan.throughputWindow().toSeconds() + " s", "req/s", d.perSecond(), r.perSecond(), Compare.RATIO,
+          c == 16 ? "≥ 0.5×" : null, c == 16 ? (x, y) -> y / x >= 0.5 : null, null));
+    }
+  }
+
+  /** Streams of 50 chunks sent as fast as the fake can, one at a time, alternating. */
+  private void streaming(LoadClient client) throws Exception {
+    phase("streaming c=1");
+    int n = plan.streamRequests();
+    int chunks = plan.streamChunks();
+    long[] dFirst = new long[n];
+    long[] rFirst = new long[n];
+    long[] dTotal = new long[n];
+    long[] rTotal = new long[n];
+    for (int i = 0; i < n; i++) {
+      StreamResult d = orThrow(client.stream(req(direct, true, chunks, 0), chunks, Long.MAX_VALUE, null, null).get());
+      StreamResult r = orThrow(client.stream(req(relay, true, chunks, 0), chunks, Long.MAX_VALUE, null, null).get());
+      dFirst[i] = d.firstChunkNanos();
+      rFirst[i] = r.firstChunkNanos();
+      dTotal[i] = d.totalNanos();
+      rTotal[i] = r.totalNanos();
+    }
+    results.add(new Figure("stream_c1_ttfc_p50", "stream time to first chunk p50, c=1, "
+        + chunks + " chunks, " + n + " streams", "ms", ms(pct(dFirst, 50)), ms(pct(rFirst, 50)),
+        Compare.ADDED, null, null, null));
+    results.add(new Figure("stream_c1_total_p50", "stream total time p50, c=1, " + chunks + " chunks", "ms",
+        ms(pct(dTotal, 50)), ms(pct(rTotal, 50)), Compare.ADDED, null, null, null));
+  }
+
+  private void chunkRate(LoadClient client) throws Exception {
+    phase("SSE chunks/s c=16");
+    int len = plan.chunkStreamLength();
+    double[] rates = new double[2];
+    URI[] targets = {direct, relay};
+    for (int i = 0; i < 2; i++) {
+      URI target = targets[i];
+      AtomicLong chunks = new AtomicLong();
+      AtomicBoolean sampling = i == 1 ? sampleRss() : new AtomicBoolean();
+      Rate rate = client.closedLoop(16, plan.chunkWindow(),
+          d -> client.stream(req(target, true, len, 0), len, d, chunks, null)
+              .thenApply(RelayBenchmark::orThrow).thenApply(r -> 0L));
+      sampling.set(false);
+      check((i == 0 ? "direct" : "relay") + " SSE c=16", rate);
+      rates[i] = chunks.get() / rate.seconds();
+    }
+    results.add(new Figure("stream_c16_chunks", "SSE chunks/s, c=16, streams of " + len + " chunks", "chunks/s",
+        rates[0], rates[1], Compare.RATIO, "≥ 0.8×", (x, y) -> y / x >= 0.8, null));
+  }
+
+  /** Paced streams, 50 chunks 20 ms apart, 16 at a time: time to first chunk. */
+  private void paced(LoadClient client) throws Exception {
+    phase("paced streams c=16");
+    long[][] firsts = new long[2][];
+    URI[] targets = {direct, relay};
+    for (int i = 0; i < 2; i++) {
+      URI target = targets[i];
+      ConcurrentLinkedQueue<Long> first = new ConcurrentLinkedQueue<>();
+      Rate rate = client.closedLoop(16, plan.pacedWindow(),
+          d -> client.stream(req(target, true, 50, 20), 50, d, null, null)
+              .thenApply(RelayBenchmark::orThrow).thenApply(r -> {
+                first.add(r.firstChunkNanos());
+                return 1L;
+              }));
+      check((i == 0 ? "direct" : "relay") + " paced", rate);
+      firsts[i] = first.stream().mapToLong(Long::longValue).toArray();
+    }
+    results.add(new Figure("paced_ttfc_p50", "paced streams (50 × 20 ms) time to first chunk p50, c=16, "
+        + firsts[1].length + " streams", "ms", ms(pct(firsts[0], 50)), ms(pct(firsts[1], 50)), Compare.ADDED,
+        "≤ +1 ms", (x, y) -> y - x <= 1, null));
+    results.add(new Figure("paced_ttfc_p99", "paced streams time to first chunk p99, c=16", "ms",
+        ms(pct(firsts[0], 99)), ms(pct(firsts[1], 99)), Compare.ADDED, null, null, null));
+  }
+
+  /**
+   * Memory per open stream: N streams that send their first chunk and then wait, held open through
+   * the relay while broker and connector are measured after a full GC, against the same just before.
+   */
+  private void heldStreams(LoadClient client) throws Exception {
+    phase("memory per open stream");
+    int n = plan.heldStreams();
+    long bRss0 = Memory.rssKb(broker.pid());
+    long cRss0 = Memory.rssKb(connector.pid());
+    long bHeap0 = Memory.heapUsedKb(broker.pid(), true);
+    long cHeap0 = Memory.heapUsedKb(connector.pid(), true);
+    Gauge open = new Gauge();
+    List<CompletableFuture<StreamResult>> streams = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      streams.add(client.stream(req(relay, true, 2, plan.holdMillis()), 2, Long.MAX_VALUE, null, open));
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(plan.holdMillis() - 500L);
+    while (open.now() < n && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    int held = open.now();
+    long bRss1 = Memory.rssKb(broker.pid());
+    long cRss1 = Memory.rssKb(connector.pid());
+    long bHeap1 = Memory.heapUsedKb(broker.pid(), true);
+    long cHeap1 = Memory.heapUsedKb(connector.pid(), true);
+    int errors = 0;
+    String firstError = null;
+    for (CompletableFuture<StreamResult> s : streams) {
+      StreamResult r = s.get(plan.holdMillis() + 120_000L, TimeUnit.MILLISECONDS);
+      if (r.error() != null) {
+        errors++;
+        firstError = firstError == null ? r.error() : firstError;
+      }
+    }
+    if (errors > 0) {
+      results.notes.add("held streams: " + errors + " of " + n + " failed, first: " + firstError);
+    }
+    String note = held + " streams open at once";
+    if (held == 0) {
+      throw new IllegalStateException("no held stream showed its first chunk: " + firstError);
+    }
+    results.add(new Figure("broker_rss_per_stream", "broker RSS per open stream", "KB",
+        null, (double) (bRss1 - bRss0) / held, Compare.NONE, null, null, note));
+    results.add(new Figure("broker_heap_per_stream", "broker heap per open stream (after full GC)", "KB",
+        null, (double) (bHeap1 - bHeap0) / held, Compare.NONE, null, null, note));
+    results.add(new Figure("connector_rss_per_stream", "connector RSS per open stream", "KB",
+        null, (double) (cRss1 - cRss0) / held, Compare.NONE, null, null, note));
+    results.add(new Figure("connector_heap_per_stream", "connector heap per open stream (after full GC)", "KB",
+        null, (double) (cHeap1 - cHeap0) / held, Compare.NONE, null, null, note));
+  }
+
+  /** Ramps paced streams up to the plan's largest step, direct then relay at each step. */
+  private void ramp(LoadClient client) throws Exception {
+    int[] best = new int[2];
+    int[] peaks = new int[2];
+    boolean[] stopped = new boolean[2];
+    String[] failures = new String[2];
+    URI[] targets = {direct, relay};
+    for (int n : plan.ramp()) {
+      for (int i = 0; i < 2; i++) {
+        if (stopped[i]) {
+          continue;
+        }
+        phase("ramp " + (i == 0 ? "direct" : "relay") + " " + n + " paced streams");
+        URI target = targets[i];
+        Gauge open = new Gauge();
+        AtomicBoolean sampling = i == 1 ? sampleRss() : new AtomicBoolean();
+        List<CompletableFuture<StreamResult>> streams = new ArrayList<>(n);
+        long start = System.nanoTime();
+        // Launched over about half a second (a burst of new connections, not one instant).
+        for (int k = 0; k < n; k++) {
+          streams.add(client.stream(req(target, true, 50, 20), 50, Long.MAX_VALUE, null, open));
+          long due = start + TimeUnit.MILLISECONDS.toNanos(500) * (k + 1) / n;
+          long wait = due - System.nanoTime();
+          if (wait > 1_000_000) {
+            Thread.sleep(wait / 1_000_000);
+          }
+        }
+        if (i == 1 && n == plan.ramp()[plan.ramp().length - 1]) {
+          brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
+          connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
+        }
+        int errors = 0;
+        String firstError = null;
+        List<Long> durations = new ArrayList<>();
+        for (CompletableFuture<StreamResult> s : streams) {
+          StreamResult r;
+          try {
+            r = s.get(300, TimeUnit.SECONDS);
+          } catch (TimeoutException e) {
+            r = new StreamResult(-1, -1, 0, "no end within 300 s");
+          }
+          if (r.error() != null) {
+            errors++;
+            firstError = firstError == null ? r.error() : firstError;
+          } else {
+            durations.add(r.totalNanos());
+          }
+        }
+        sampling.set(false);
+        long[] d = durations.stream().mapToLong(Long::longValue).toArray();
+        String line = String.format("ramp %s n=%d: errors=%d, peak open=%d, stream duration p50=%.0f ms p99=%.0f ms%s",
+            i == 0 ? "direct" : "relay", n, errors, open.peak(), ms(pct(d, 50)), ms(pct(d, 99)),
+            firstError == null ? "" : ", first error: " + firstError);
+        LOG.log(System.Logger.Level.INFO, line);
+        results.notes.add(line);
+        if (errors == 0) {
+          best[i] = n;
+          peaks[i] = open.peak();
+        } else {
+          stopped[i] = true;
+          failures[i] = errors + " errors at " + n + ": " + firstError;
+        }
+      }
+    }
+    int top = plan.ramp()[plan.ramp().length - 1];
+    String note = "peak open: direct " + peaks[0] + ", relay " + peaks[1]
+        + (failures[1] != null ? "; relay " + failures[1] : "")
+        + (failures[0] != null ? "; direct " + failures[0] : "");
+    results.add(new Figure("max_streams", "concurrent paced streams with 0 errors, all chunks in order (ramp to "
+        + top + ")", "streams", (double) best[0], (double) best[1], Compare.RATIO,
+        "2,000, 0 errors", (x, y) -> y >= 2000, note));
+  }
+
+  // ------------------------------------------------------------------------------------- memory
+
+  private void idleMemory(String when) throws InterruptedException {
+    Thread.sleep(1000);
+    long bRss = Memory.rssKb(broker.pid());
+    long cRss = Memory.rssKb(connector.pid());
+    long bHeap = Memory.heapUsedKb(broker.pid(), false);
+    long cHeap = Memory.heapUsedKb(connector.pid(), false);
+    String suffix = when.equals("idle") ? "" : "_after";
+    String note = when.equals("idle") ? "after start-up, before any load" : "after the load, no forced GC";
+    results.add(new Figure("connector_rss_idle" + suffix, "connector RSS " + when, "MB", null, mb(cRss),
+        Compare.NONE, suffix.isEmpty() ? "≤ 64 MB" : null, suffix.isEmpty() ? (x, y) -> y <= 64 : null, note));
+    results.add(new Figure("connector_heap_idle" + suffix, "connector heap used " + when, "MB", null, mb(cHeap),
+        Compare.NONE, null, null, note));
+    results.add(new Figure("broker_rss_idle" + suffix, "broker RSS " + when, "MB", null, mb(bRss),
+        Compare.NONE, null, null, note));
+    results.add(new Figure("broker_heap_idle" + suffix, "broker heap used " + when, "MB", null, mb(bHeap),
+        Compare.NONE, null, null, note));
+  }
+
+  private void loadMemory() {
+    String note = "peak RSS sampled every 100 ms in the relay phases; heap at c=64 and at the ramp's top";
+    results.add(new Figure("connector_rss_load", "connector RSS under load (peak)", "MB", null,
+        mb(connectorRssPeak.get()), Compare.NONE, null, null, note));
+    results.add(new Figure("connector_heap_load", "connector heap used under load (max sample)", "MB", null,
+        mb(max(connectorHeapLoad)), Compare.NONE, null, null, null));
+    results.add(new Figure("broker_rss_load", "broker RSS under load (peak)", "MB", null,
+        mb(brokerRssPeak.get()), Compare.NONE, null, null, note));
+    results.add(new Figure("broker_heap_load", "broker heap used under load (max sample)", "MB", null,
+        mb(max(brokerHeapLoad)), Compare.NONE, null, null, null));
+  }
+
+  /** Samples broker and connector RSS every 100 ms until the returned flag is cleared. */
+  private AtomicBoolean sampleRss() {
+    AtomicBoolean on = new AtomicBoolean(true);
+    Thread t = new Thread(() -> {
+      while (on.get()) {
+        brokerRssPeak.accumulateAndGet(Memory.rssKb(broker.pid()), Math::max);
+        connectorRssPeak.accumulateAndGet(Memory.rssKb(connector.pid()), Math::max);
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "bench-rss");
+    t.setDaemon(true);
+    t.start();
+    return on;
+  }
+
+  private void sampleHeapLater(long delayMillis) {
+    Thread t = new Thread(() -> {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
+      connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
+    }, "bench-heap");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  // ------------------------------------------------------------------------------------ helpers
+
+  private static StreamResult orThrow(StreamResult r) {
+    if (r.error() != null) {
+      throw new IllegalStateException("stream failed: " + r.error());
+    }
+    return r;
+  }
+
+  private void check(String what, Rate rate) {
+    if (rate.errors() > 0) {
+      String line = what + ": " + rate.errors() + " errors, first: " + rate.firstError();
+      LOG.log(System.Logger.Level.WARNING, line);
+      results.notes.add(line);
+    }
+  }
+
+  private static void phase(String name) {
+    LOG.log(System.Logger.Level.INFO, "phase: {0}", name);
+  }
+
+  static long pct(long[] samples, double p) {
+    if (samples.length == 0) {
+      return -1;
+    }
+    long[] s = samples.clone();
+    Arrays.sort(s);
+    int idx = (int) Math.ceil(p / 100.0 * s.length) - 1;
+    return s[Math.max(0, Math.min(s.length - 1, idx))];
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  private static Double mb(long kb) {
+    return kb < 0 ? null : kb / 1024.0;
+  }
+
+  private static long max(List<Long> values) {
+    synchronized (values) {
+      return values.stream().mapToLong(Long::longValue).max().orElse(-1);
+    }
+  }
+
+  private void writeSamples(String name, long[] direct, long[] relay) throws IOException {
+    StringBuilder out = new StringBuilder("i,direct_ns,relay_ns\n");
+    for (int i = 0; i < direct.length; i++) {
+      out.append(i).append(',').append(direct[i]).append(',').append(relay[i]).append('\n');
+    }
+    Files.writeString(options.out().resolve(name), out);
+  }
+
+  private void info() {
+    results.info.put("mode", options.quick() ? "quick" : "full");
+    results.info.put("started", Instant.now().toString());
+    results.info.put("nproc", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    results.info.put("memory", memTotal());
+    results.info.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    results.info.put("load average at start", loadAverage());
+    results.info.put("commit", command(options.root(), "git", "rev-parse", "--short", "HEAD").trim());
+    // Others work in the same tree: say whether the product built here had uncommitted changes.
+    String dirty = command(options.root(), "git", "status", "--porcelain", "--untracked-files=no",
+        "--", "broker-war", "connector-app", "common", "test-support", "server-config", "bin").trim();
+    results.info.put("uncommitted product changes", dirty.isEmpty() ? "none" : dirty.replace('\n', ';'));
+  }
+
+  private static String memTotal() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+          return String.format("%.1f GiB", kb / 1024.0 / 1024.0);
+        }
+      }
+    } catch (IOException e) {
+      // not Linux: say so below
+    }
+    return "unknown";
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static String command(Path dir, String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(30, TimeUnit.SECONDS);
+      return out;
+    } catch (IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+
+  private void write() throws IOException {
+    results.writeAll(options.out());
+    Path png = options.out().resolve("benchmarks.png");
+    Chart.write(results,
+        List.of("nonstream_c1_p50", "nonstream_c1_p99", "stream_c1_ttfc_p50", "stream_c1_total_p50",
+            "paced_ttfc_p50", "paced_ttfc_p99"),
+        List.of("nonstream_c16_rps", "nonstream_c64_rps", "stream_c16_chunks", "max_streams"),
+        Arrays.asList(0.5, null, 0.8, 1.0),
+        "RemoteLLM relay vs direct (" + (options.quick() ? "quick" : "full") + " run, "
+            + results.info.get("nproc") + " cores, " + results.info.get("started") + ")",
+        png);
+    if (options.docs()) {
+      Files.copy(png, options.root().resolve("docs/benchmarks.png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+    LOG.log(System.Logger.Level.INFO, "wrote {0}", options.out());
+  }
+}
