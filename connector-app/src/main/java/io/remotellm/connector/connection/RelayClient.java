@@ -205,6 +205,9 @@ public final class RelayClient implements AutoCloseable {
     @Override
     public void onOpen(Session s, EndpointConfig config) {
       session = s;
+      if (!TcpNoDelay.enable(s)) {
+        log(LOG, Level.FINE, "could not turn Nagle off on the relay socket; small frames may be delayed");
+      }
       sender = new FrameSender(s, codec);
       lastHeard = System.nanoTime();
       s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
