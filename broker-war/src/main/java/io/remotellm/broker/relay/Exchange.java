@@ -82,6 +82,14 @@ final class Exchange {
     if (finished || from != link()) {
       return; // a late frame from an attempt we gave up on, or after a cancel
     }
+    try {
+      answer(frame);
+    } catch (RuntimeException e) {
+      abandon(e);
+    }
+  }
+
+  private void answer(Frame.Answer frame) {
     lastFrameNanos = System.nanoTime();
     if (frame instanceof Head h) {
       headSeen = true;
@@ -101,8 +109,11 @@ final class Exchange {
         headSeen = true;
         sink.head(200, Map.of());
       }
-      sink.end();
-      finish(status, null);
+      try {
+        sink.end();
+      } finally {
+        finish(status, null);
+      }
     } else if (frame instanceof Failure f) {
       onFailure(f);
     }
@@ -116,8 +127,11 @@ final class Exchange {
         headSeen
             ? ApiError.upstream("The upstream failed mid-answer: " + f.message())
             : ApiError.fromConnector(f.status(), f.code(), f.message());
-    sink.fail(error, headSeen);
-    finish(headSeen ? 502 : f.status(), error.code());
+    try {
+      sink.fail(error, headSeen);
+    } finally {
+      finish(headSeen ? 502 : f.status(), error.code());
+    }
   }
 
   /** The connector this attempt went to dropped (socket closed, send failed, heartbeat missed). */
@@ -125,12 +139,20 @@ final class Exchange {
     if (finished || link != link()) {
       return;
     }
-    if (!headSeen && retry("connector dropped before answering")) {
-      return;
+    try {
+      if (!headSeen && retry("connector dropped before answering")) {
+        return;
+      }
+      ApiError error =
+          ApiError.upstream("The connector disconnected before the answer was complete");
+      try {
+        sink.fail(error, headSeen);
+      } finally {
+        finish(502, error.code());
+      }
+    } catch (RuntimeException e) {
+      abandon(e);
     }
-    ApiError error = ApiError.upstream("The connector disconnected before the answer was complete");
-    sink.fail(error, headSeen);
-    finish(502, error.code());
   }
 
   /** Tries once more on another connector; false when no retry is possible. */
@@ -149,8 +171,11 @@ final class Exchange {
     if (finished) {
       return;
     }
-    relay.cancel(this, link(), "client disconnected");
-    finish(499, "client_closed");
+    try {
+      relay.cancel(this, link(), "client disconnected");
+    } finally {
+      finish(499, "client_closed");
+    }
   }
 
   /** Called by the relay's timer: keep-alives and the upstream timeout. */
@@ -158,16 +183,23 @@ final class Exchange {
     if (finished) {
       return;
     }
-    if (now - lastFrameNanos > timeoutNanos) {
-      ApiError error = ApiError.upstreamTimeout("No answer from the upstream in time");
-      relay.cancel(this, link(), "upstream timeout");
-      sink.fail(error, headSeen);
-      finish(504, error.code());
-      return;
-    }
-    if (now - lastWriteNanos >= keepaliveNanos) {
-      lastWriteNanos = now;
-      sink.keepAlive();
+    try {
+      if (now - lastFrameNanos > timeoutNanos) {
+        ApiError error = ApiError.upstreamTimeout("No answer from the upstream in time");
+        try {
+          relay.cancel(this, link(), "upstream timeout");
+          sink.fail(error, headSeen);
+        } finally {
+          finish(504, error.code());
+        }
+        return;
+      }
+      if (now - lastWriteNanos >= keepaliveNanos) {
+        lastWriteNanos = now;
+        sink.keepAlive();
+      }
+    } catch (RuntimeException e) {
+      abandon(e);
     }
   }
 
@@ -176,8 +208,27 @@ final class Exchange {
     if (finished) {
       return;
     }
-    sink.fail(error, headSeen);
-    finish(error.status(), error.code());
+    try {
+      sink.fail(error, headSeen);
+    } finally {
+      finish(error.status(), error.code());
+    }
+  }
+
+  /**
+   * A bug or a broken client connection surfaced as an exception: end the exchange anyway, so
+   * the connector stops and the in-flight count comes back down.
+   */
+  private void abandon(RuntimeException e) {
+    if (finished) {
+      return;
+    }
+    relay.abandoned(this, e);
+    try {
+      relay.cancel(this, link(), "broker error");
+    } finally {
+      finish(500, "internal_error");
+    }
   }
 
   private void finish(int finalStatus, String errorCode) {

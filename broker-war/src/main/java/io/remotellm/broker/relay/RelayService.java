@@ -162,6 +162,10 @@ public class RelayService {
         new Object[] {exchange.requestId(), link.id(), reason});
   }
 
+  void abandoned(Exchange exchange, RuntimeException e) {
+    LOG.log(Level.WARNING, "request " + exchange.requestId() + " abandoned after an error", e);
+  }
+
   /** The one access-log line per request. */
   void finished(Exchange exchange, ConnectorLink link, int status, String errorCode) {
     active.remove(exchange.requestId(), exchange);

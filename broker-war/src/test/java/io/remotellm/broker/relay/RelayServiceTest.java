@@ -69,7 +69,7 @@ class RelayServiceTest {
   }
 
   /** Records what the client would see. */
-  static final class RecordingSink implements ResponseSink {
+  static class RecordingSink implements ResponseSink {
     final List<String> events = new ArrayList<>();
     ApiError error;
     Boolean errorAfterHead;
@@ -256,6 +256,23 @@ class RelayServiceTest {
     relay.heartbeat(System.nanoTime() + TimeUnit.SECONDS.toNanos(31));
     assertThat(socket(a).closedWith).isNotNull();
     assertThat(relay.router().models()).isEmpty();
+  }
+
+  @Test
+  void aSinkThatThrowsStillEndsTheExchange() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink =
+        new RecordingSink() {
+          @Override
+          public void data(String payload) {
+            throw new IllegalStateException("response already closed");
+          }
+        };
+    relay.start(new RelayRequest("r", "m", true, "{}"), sink);
+    answer(a, new Head("r", 200, Map.of()));
+    answer(a, new Data("r", "x"));
+    assertThat(a.inFlight().get()).isZero();
+    assertThat(socket(a).sent(Cancel.class)).hasSize(1);
   }
 
   @Test
