@@ -93,6 +93,7 @@ class RelayServiceTest {
           @Override public int heartbeatSeconds() { return 10; }
           @Override public Duration upstreamTimeout() { return Duration.ofSeconds(30); }
           @Override public Duration keepalive() { return Duration.ofSeconds(5); }
+          @Override public Duration drain() { return Duration.ofSeconds(10); }
         };
     relay.init();
   }
@@ -273,6 +274,26 @@ class RelayServiceTest {
     answer(a, new Data("r", "x"));
     assertThat(a.inFlight().get()).isZero();
     assertThat(socket(a).sent(Cancel.class)).hasSize(1);
+  }
+
+  @Test
+  void shutdownRefusesNewRequestsAndWaitsForRunningOnes() throws Exception {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink running = start("r", "m");
+    CompletableFuture<Void> drained = CompletableFuture.runAsync(relay::drain);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!relay.draining() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    ApiException refused = catchThrowableOfType(ApiException.class, () -> start("r2", "m"));
+    assertThat(refused.error().status()).isEqualTo(503);
+    assertThat(refused.error().code()).isEqualTo("unavailable");
+    assertThat(drained).isNotDone();
+    answer(a, new Head("r", 200, Map.of()));
+    answer(a, End.of("r"));
+    drained.get(5, TimeUnit.SECONDS);
+    assertThat(running.events).containsExactly("head 200", "end");
+    assertThat(socket(a).closedWith).isEqualTo(1001);
   }
 
   @Test
