@@ -134,7 +134,9 @@ class SseResponseSinkTest {
     @Override public OutboundSseEvent.Builder reconnectDelay(long milliseconds) { return this; }
     @Override public OutboundSseEvent.Builder mediaType(MediaType mediaType) { this.mediaType = mediaType; return this; }
     @Override public OutboundSseEvent.Builder comment(String comment) { this.comment = comment; return this; }
+    @SuppressWarnings("rawtypes") // the SSE API's own signature
     @Override public OutboundSseEvent.Builder data(Class type, Object data) { this.data = data; return this; }
+    @SuppressWarnings("rawtypes") // the SSE API's own signature
     @Override public OutboundSseEvent.Builder data(GenericType type, Object data) { this.data = data; return this; }
     @Override public OutboundSseEvent.Builder data(Object data) { this.data = data; return this; }
     @Override public OutboundSseEvent build() { return new Event(comment, data, mediaType); }

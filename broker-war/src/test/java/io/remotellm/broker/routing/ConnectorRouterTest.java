@@ -106,23 +106,21 @@ class ConnectorRouterTest {
     router.attach(c);
     // Each tick, two requests start and every request takes 5 ticks: requests overlap, and
     // the in-flight rule and the tie rule both matter.
-    java.util.ArrayDeque<Lease<FakeRoute>[]> running = new java.util.ArrayDeque<>();
+    java.util.ArrayDeque<List<Lease<FakeRoute>>> running = new java.util.ArrayDeque<>();
     Map<String, Integer> served = new HashMap<>();
     for (int tick = 0; tick < 500; tick++) {
-      @SuppressWarnings("unchecked")
-      Lease<FakeRoute>[] started = new Lease[2];
+      List<Lease<FakeRoute>> started = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        started[i] = router.acquire("m", Set.of()).orElseThrow();
-        served.merge(started[i].route().id(), 1, Integer::sum);
+        Lease<FakeRoute> lease = router.acquire("m", Set.of()).orElseThrow();
+        served.merge(lease.route().id(), 1, Integer::sum);
+        started.add(lease);
       }
       running.add(started);
       if (running.size() == 5) {
-        for (Lease<FakeRoute> l : running.poll()) {
-          l.release();
-        }
+        running.poll().forEach(Lease::release);
       }
     }
-    running.forEach(ls -> java.util.Arrays.stream(ls).forEach(Lease::release));
+    running.forEach(ls -> ls.forEach(Lease::release));
     assertThat(served.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(1000);
     assertThat(served.values()).allSatisfy(n -> assertThat(n).isBetween(313, 353));
     assertThat(a.inFlight.get() + b.inFlight.get() + c.inFlight.get()).isZero();
