@@ -195,6 +195,9 @@ class ConnectorRelayIT {
 
   @Test
   void carriesALargeRequestBodyAndCutsALargeAnswerIntoBoundedFrames() throws Exception {
+    // Pongs queue behind a multi-megabyte frame; a 1 s heartbeat would call a busy link silent.
+    broker.close();
+    broker = new ScriptedBroker(TOKEN, 10).start();
     connect();
     registered();
     String big = "x".repeat(5 * 1024 * 1024); // more than Tyrus's default 4 MB frame limit
