@@ -322,6 +322,16 @@ class ConnectorRelayIT {
   }
 
   @Test
+  void startsBeforeTheBrokerAndRegistersOnceItIsUp() throws Exception {
+    broker.stop();
+    connect();
+    awaitTrue(() -> connector.snapshot().relayState().equals("reconnecting"), "backing off");
+    assertThat(connector.snapshot().relayConnected()).isFalse();
+    broker.start();
+    assertThat(registered().models()).containsExactly("fake-model");
+  }
+
+  @Test
   void staysOnTheSameSocketWhileTheBrokerAnswersPings() throws Exception {
     // The broker's welcome says 1 s; pings go out each second and their pongs keep the link.
     connect();
