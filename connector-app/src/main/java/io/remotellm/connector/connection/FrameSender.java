@@ -1,5 +1,6 @@
 package io.remotellm.connector.connection;
 
+import io.remotellm.protocol.Data;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import jakarta.websocket.CloseReason;
@@ -41,7 +42,8 @@ public final class FrameSender {
   }
 
   public void send(Frame frame, Consumer<Throwable> done) {
-    enqueue(new Item(codec.encode(frame), false, null, done));
+    String text = frame instanceof Data data ? DataFrameEncoder.encode(data) : codec.encode(frame);
+    enqueue(new Item(text, false, null, done));
   }
 
   void ping() {
