@@ -373,9 +373,10 @@ public final class RelayBenchmark {
   /** The fake LLM with nothing else running: what it can do is the ceiling of every direct figure. */
   private void fakeAlone(LoadClient client) throws Exception {
     phase("fake LLM alone");
-    for (int i = 0; i < 300; i++) {
-      client.once(req(direct, false, 5, 0));
-    }
+    // Warmed up first, as the relay will be: a cold JIT would make the ceiling look low.
+    client.closedLoop(16, plan.fakeAlone(), d -> client.request(req(direct, false, 5, 0), d));
+    client.closedLoop(16, plan.fakeAlone(), d -> client.stream(req(direct, true, plan.chunkStreamLength(), 0),
+        plan.chunkStreamLength(), d, null, null).thenApply(RelayBenchmark::orThrow).thenApply(r -> 0L));
     Rate rps = client.closedLoop(16, plan.fakeAlone(), d -> client.request(req(direct, false, 5, 0), d));
     check("fake alone c=16", rps);
     AtomicLong chunks = new AtomicLong();
