@@ -133,7 +133,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
     if (event.equals("[DONE]")) {
       return;
     }
-    if (event.contains("\"usage\"")) {
+    if (hasUsageObject(event)) {
       JsonObject u = usageOf(event);
       if (u != null) {
         usage = u;
@@ -172,6 +172,23 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
     pending.reset();
     pending.write(all, cut, all.length - cut);
     return piece;
+  }
+
+  /**
+   * Cheap test before parsing: with {@code include_usage} every chunk carries {@code "usage":null},
+   * and only the last one an object worth parsing.
+   */
+  static boolean hasUsageObject(String event) {
+    int at = event.lastIndexOf("\"usage\"");
+    if (at < 0) {
+      return false;
+    }
+    int i = at + 7;
+    while (i < event.length() && (event.charAt(i) == ' ' || event.charAt(i) == ':' || event.charAt(i) == '\n'
+        || event.charAt(i) == '\t' || event.charAt(i) == '\r')) {
+      i++;
+    }
+    return i < event.length() && event.charAt(i) == '{';
   }
 
   private static byte[] lastBytes(byte[] kept, byte[] more, int limit) {
