@@ -94,6 +94,10 @@ public final class HttpUpstream implements Upstream {
         // HttpClient refuses a few headers it manages itself; the LLM gets its own values.
       }
     }
+    if (!request.headers().containsKey("x-request-id")) {
+      // The same id in every log line and at the LLM: the broker always sends one, a test may not.
+      builder.header("x-request-id", sink.requestId());
+    }
     if (!authorization && apiKey != null) {
       builder.header("authorization", "Bearer " + apiKey);
     }
