@@ -266,6 +266,18 @@ class ConnectorRelayIT {
   }
 
   @Test
+  void anLlmThatDoesNotAnswerInTimeIsAnError504() throws Exception {
+    connect("--llm-timeout", "0.5");
+    registered();
+    llm.script(llm.script().withHang(true));
+    broker.send(chat("t1", true, body(true, ""), Map.of()));
+    Failure failure = (Failure) broker.awaitAnswer("t1", WAIT).get(0);
+    assertThat(failure.status()).isEqualTo(504);
+    assertThat(failure.code()).isEqualTo("upstream_timeout");
+    awaitTrue(() -> connector.inFlight() == 0, "nothing in flight");
+  }
+
+  @Test
   void cancelAbortsTheCallSoTheLlmSeesTheClientGone() throws Exception {
     connect();
     registered();
