@@ -23,6 +23,11 @@ import java.util.function.Consumer;
 final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   /** Largest non-streaming piece; bounded so a frame never grows with the answer. */
   static final int PIECE_BYTES = 64 * 1024;
+  /**
+   * Largest SSE event relayed. An event is one frame, and a frame over the broker's limit (32 MiB
+   * by default) would close the whole link; this fails just the one request instead.
+   */
+  static final long MAX_EVENT_BYTES = 8L * 1024 * 1024;
   /** Non-streaming bodies up to this size are kept to read their usage at the end. */
   private static final int USAGE_SCAN_LIMIT = 1024 * 1024;
   private static final int TAIL_BYTES = 8 * 1024;
@@ -41,7 +46,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   LlmBodyRelay(AnswerSink sink, boolean sse, boolean scanForUsage) {
     this.sink = sink;
-    this.splitter = sse ? new SseEventSplitter() : null;
+    this.splitter = sse ? new SseEventSplitter(MAX_EVENT_BYTES) : null;
     this.whole = !sse && scanForUsage ? new ByteArrayOutputStream() : null;
     this.scanForUsage = scanForUsage;
   }
@@ -70,7 +75,16 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
     List<String> payloads = new ArrayList<>();
     for (ByteBuffer buffer : buffers) {
       if (splitter != null) {
-        for (String event : splitter.feed(buffer)) {
+        List<String> events;
+        try {
+          events = splitter.feed(buffer);
+        } catch (SseEventSplitter.EventTooLargeException e) {
+          cancel();
+          send(payloads, null);
+          sink.fail(502, "upstream_error", e.getMessage());
+          return;
+        }
+        for (String event : events) {
           keep(event, payloads);
         }
       } else {

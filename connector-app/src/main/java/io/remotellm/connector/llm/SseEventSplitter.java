@@ -14,9 +14,30 @@ import java.util.List;
  * one). Not thread-safe: one per response.
  */
 public final class SseEventSplitter {
+
+  /** An event larger than the splitter's bound: relaying it would exceed the broker's frame limit. */
+  public static final class EventTooLargeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    EventTooLargeException(long limit) {
+      super("an event from the LLM exceeds " + limit + " bytes");
+    }
+  }
+
+  private final long maxEventBytes;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
   private StringBuilder data;
+  private long eventBytes;
   private boolean afterCr;
+
+  /** @param maxEventBytes the largest event kept; a larger one makes {@link #feed} throw */
+  public SseEventSplitter(long maxEventBytes) {
+    this.maxEventBytes = maxEventBytes;
+  }
+
+  public SseEventSplitter() {
+    this(Long.MAX_VALUE);
+  }
 
   /** Feeds the next bytes; returns the payloads of the events they completed. */
   public List<String> feed(ByteBuffer bytes) {
@@ -34,6 +55,9 @@ public final class SseEventSplitter {
         endOfLine(events);
       } else {
         line.write(b);
+        if (++eventBytes > maxEventBytes) {
+          throw new EventTooLargeException(maxEventBytes);
+        }
       }
     }
     return events;
@@ -54,6 +78,7 @@ public final class SseEventSplitter {
 
   private void endOfLine(List<String> events) {
     if (line.size() == 0) {
+      eventBytes = 0;
       if (data != null) {
         events.add(data.toString());
         data = null;

@@ -41,4 +41,16 @@ class SseEventSplitterTest {
   void handlesOldMacLineEndsAndEmptyData() {
     assertThat(split("data: x\r\rdata:\r\r".getBytes(StandardCharsets.UTF_8), 1)).containsExactly("x", "");
   }
+
+  @Test
+  void refusesAnEventLargerThanItsBoundButNotManySmallOnes() {
+    SseEventSplitter splitter = new SseEventSplitter(64);
+    for (int i = 0; i < 100; i++) {
+      assertThat(splitter.feed(ByteBuffer.wrap(("data: " + "x".repeat(40) + "\n\n").getBytes(StandardCharsets.UTF_8))))
+          .hasSize(1);
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> splitter.feed(ByteBuffer.wrap(("data: " + "y".repeat(100)).getBytes(StandardCharsets.UTF_8))))
+        .isInstanceOf(SseEventSplitter.EventTooLargeException.class);
+  }
 }
