@@ -268,7 +268,7 @@ public final class RelayClient implements AutoCloseable {
 
     @Override
     public void onClose(Session s, CloseReason reason) {
-      String why = "closed by the broker: " + reason.getCloseCode().getCode()
+      String why = "socket closed: " + reason.getCloseCode().getCode()
           + (reason.getReasonPhrase() == null || reason.getReasonPhrase().isEmpty() ? "" : " " + reason.getReasonPhrase());
       if (reason.getCloseCode().getCode() == CloseReason.CloseCodes.VIOLATED_POLICY.getCode() && !welcomed) {
         why = "the broker refused this connector (1008); check --broker-token";
