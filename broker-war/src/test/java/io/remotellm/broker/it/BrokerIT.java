@@ -92,7 +92,7 @@ class BrokerIT {
             "remotellm.broker.connector-config=" + yaml.toAbsolutePath(),
             "remotellm.broker.keepalive-seconds=1",
             "remotellm.broker.heartbeat-seconds=2",
-            "remotellm.broker.upstream-timeout-seconds=5",
+            "remotellm.broker.upstream-timeout-seconds=8",
             "remotellm.broker.max-body-bytes=" + MAX_BODY,
             "remotellm.broker.log-level=DEBUG",
             ""));
@@ -437,7 +437,7 @@ class BrokerIT {
   @Test
   void silentUpstreamTimesOutWith504AndIsCancelled() throws Exception {
     ConnectorPeer peer = attach(PLAIN_TOKEN, "silent-model");
-    // upstream-timeout-seconds=5 in this deployment; the peer never answers.
+    // upstream-timeout-seconds=8 in this deployment; the peer never answers.
     HttpResponse<String> r = send(chat("{\"model\":\"silent-model\"}").header("x-request-id", "rid-silent").build());
     assertError(r, 504, "upstream_timeout");
     assertThat(peer.await(Cancel.class).id()).isEqualTo("rid-silent");
@@ -522,7 +522,7 @@ class BrokerIT {
     // The client is gone, mid-generation: the connector must hear about it.
     Cancel cancel = peer.await(Cancel.class);
     assertThat(cancel.id()).isEqualTo(id);
-    // Not the upstream timeout (5 s here) doing the work: the disconnect itself was noticed.
+    // Not the upstream timeout (8 s here) doing the work: the disconnect itself was noticed.
     assertThat(cancel.reason()).isEqualTo("client disconnected");
   }
 
