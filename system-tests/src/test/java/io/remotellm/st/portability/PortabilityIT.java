@@ -1,0 +1,284 @@
+package io.remotellm.st.portability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.models.Model;
+import io.remotellm.st.support.FreePort;
+import io.remotellm.st.support.ProductProcess;
+import io.remotellm.st.support.ProductRun;
+import io.remotellm.st.support.Wait;
+import io.remotellm.testsupport.FakeLlm;
+import jakarta.json.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The black-box checks every server must pass with the unchanged WAR. A subclass starts its server
+ * once for all of them; a connector process attaches over the WebSocket and relays to a fake LLM;
+ * the client is the official OpenAI Java SDK, or the JDK's client over HTTP/1.1 where a header or
+ * status is checked.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class PortabilityIT {
+
+  private static final String MODEL = "portable-model";
+  private static final Duration BOOT = Duration.ofMinutes(4);
+
+  private final String userKey = secret("sk-port-user-");
+  private final String token = secret("ct-port-");
+  private final String llmKey = secret("sk-port-llm-");
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private FakeLlm llm;
+  private BrokerServer server;
+  private ProductProcess connector;
+  private int connectorHealth;
+  private OpenAIClient openai;
+
+  /** Starts the server with the WAR deployed; it may still be booting when this returns. */
+  abstract BrokerServer startServer(BrokerServer.Deployment deployment);
+
+  @BeforeAll
+  void startEverything() {
+    try {
+      llm = FakeLlm.start();
+      Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, llmKey));
+      Path war = ProductProcess.root().resolve("broker-war/target/remotellm-broker.war");
+      assertThat(war).as("the broker WAR (mvn -pl broker-war -am package)").isRegularFile();
+      long started = System.nanoTime();
+      server = startServer(new BrokerServer.Deployment(war, connectorConfig, userKey));
+      awaitApi();
+      System.out.printf(
+          "%s served the broker's API %d s after start%n",
+          server.name(), Duration.ofNanos(System.nanoTime() - started).toSeconds());
+
+      connectorHealth = FreePort.next();
+      connector =
+          ProductRun.startConnector(
+              "portability-connector-" + server.name().replace(' ', '-').toLowerCase(),
+              llm.baseUrl().toString(),
+              server.apiPort(),
+              token,
+              connectorHealth,
+              List.of(MODEL),
+              List.of());
+      ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
+      openai =
+          OpenAIOkHttpClient.builder()
+              .apiKey(userKey)
+              .baseUrl(apiBase() + "/v1")
+              .maxRetries(0)
+              .timeout(Duration.ofSeconds(30))
+              .build();
+    } catch (IOException e) {
+      stopEverything();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException | Error e) {
+      // @AfterAll does not run when @BeforeAll fails: nothing may be left running.
+      stopEverything();
+      throw e;
+    }
+  }
+
+  @AfterAll
+  void stopEverything() {
+    if (connector != null) {
+      connector.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (llm != null) {
+      llm.close();
+    }
+    if (openai != null) {
+      openai.close();
+    }
+  }
+
+  @Test
+  void connectorIsAttachedAndItsModelListed() {
+    assertThat(ProductRun.get("http://127.0.0.1:" + connectorHealth + "/ready").statusCode()).isEqualTo(200);
+    List<String> ids = openai.models().list().data().stream().map(Model::id).toList();
+    assertThat(ids).containsExactly(MODEL);
+  }
+
+  @Test
+  void healthIsUpWithTheConnector() {
+    HttpResponse<String> health = ProductRun.get(server.health().toString());
+    assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+    String body = health.body().replace(" ", "");
+    assertThat(body).contains("\"status\":\"UP\"", "\"broker-ready\"", "\"connectors_connected\":1");
+    assertThat(ProductRun.get(server.health() + "/ready").statusCode()).isEqualTo(200);
+    assertThat(ProductRun.get(server.health() + "/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void chats() {
+    llm.script(FakeLlm.Script.defaults().withChunks(4));
+    ChatCompletion completion = openai.chat().completions().create(params());
+    assertThat(completion.choices()).hasSize(1);
+    assertThat(completion.choices().get(0).message().content()).contains("tok0 tok1 tok2 tok3 ");
+  }
+
+  @Test
+  void streamsEveryChunkInOrder() {
+    llm.script(FakeLlm.Script.defaults().withChunks(25));
+    StringBuilder text = new StringBuilder();
+    try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(params())) {
+      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+    }
+    String expected =
+        Stream.iterate(0, i -> i + 1).limit(25).map(i -> "tok" + i + " ").collect(Collectors.joining());
+    assertThat(text.toString()).isEqualTo(expected);
+  }
+
+  @Test
+  void wrongKeyIsUnauthorized() throws Exception {
+    OpenAIClient intruder =
+        OpenAIOkHttpClient.builder().apiKey("sk-wrong-key").baseUrl(apiBase() + "/v1").maxRetries(0).build();
+    try {
+      assertThatThrownBy(() -> intruder.models().list()).isInstanceOf(UnauthorizedException.class);
+      assertThatThrownBy(() -> intruder.chat().completions().create(params()))
+          .isInstanceOf(UnauthorizedException.class);
+    } finally {
+      intruder.close();
+    }
+    HttpResponse<String> raw = http.send(chatRequest("port-wrong-key", "sk-wrong-key", false), HttpResponse.BodyHandlers.ofString());
+    assertThat(raw.statusCode()).isEqualTo(401);
+    assertThat(raw.body()).contains("\"code\":\"invalid_api_key\"");
+  }
+
+  /** The connector config reached the WAR through this server's own configuration. */
+  @Test
+  void llmGetsTheKeyFromTheConnectorConfig() throws Exception {
+    llm.script(FakeLlm.Script.defaults());
+    String requestId = "port-key-" + UUID.randomUUID();
+    HttpResponse<String> response = http.send(chatRequest(requestId, userKey, false), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    FakeLlm.RecordedRequest seen =
+        llm.chatRequests().stream()
+            .filter(r -> requestId.equals(r.header("x-request-id")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the LLM never saw request " + requestId));
+    assertThat(seen.header("authorization")).isEqualTo("Bearer " + llmKey);
+  }
+
+  @Test
+  void serverLogHasTheRequestIdInAJsonLine() throws Exception {
+    llm.script(FakeLlm.Script.defaults().withChunks(3));
+    String requestId = "port-log-" + UUID.randomUUID();
+    HttpResponse<String> response = http.send(chatRequest(requestId, userKey, true), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("x-request-id")).contains(requestId);
+    assertThat(response.body()).endsWith("data: [DONE]\n\n");
+
+    JsonObject line =
+        Wait.forValue(
+            "a JSON line with " + requestId + " in the " + server.name() + " log",
+            Duration.ofSeconds(15),
+            () -> jsonLineMentioning(requestId).orElse(null));
+    assertThat(line.toString()).contains(MODEL, "status=200");
+    // The log is the operator's: no key or token in it, only fingerprints.
+    assertThat(read(server.log())).doesNotContain(userKey, token, llmKey);
+  }
+
+  private Optional<JsonObject> jsonLineMentioning(String text) {
+    return read(server.log())
+        .lines()
+        .filter(l -> l.contains(text) && l.startsWith("{"))
+        .map(PortabilityIT::parse)
+        .flatMap(Optional::stream)
+        .findFirst();
+  }
+
+  private static Optional<JsonObject> parse(String line) {
+    try (JsonReader reader = Json.createReader(new StringReader(line))) {
+      return Optional.of(reader.readObject());
+    } catch (JsonException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void awaitApi() {
+    Wait.until(
+        server.name() + " to serve /v1/models on port " + server.apiPort(),
+        BOOT,
+        () -> {
+          if (!server.isAlive()) {
+            throw new AssertionError(server.name() + " exited; see " + server.log());
+          }
+          return ProductRun.status(
+                  HttpRequest.newBuilder(URI.create(apiBase() + "/v1/models"))
+                      .header("Authorization", "Bearer " + userKey)
+                      .build())
+              == 200;
+        });
+  }
+
+  private String apiBase() {
+    return "http://127.0.0.1:" + server.apiPort();
+  }
+
+  private static ChatCompletionCreateParams params() {
+    return ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Hello from anywhere").build();
+  }
+
+  private HttpRequest chatRequest(String requestId, String key, boolean stream) {
+    String body =
+        "{\"model\":\"" + MODEL + "\",\"stream\":" + stream
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    return HttpRequest.newBuilder(URI.create(apiBase() + "/v1/chat/completions"))
+        .header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json")
+        .header("x-request-id", requestId)
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String secret(String prefix) {
+    byte[] bytes = new byte[12];
+    new SecureRandom().nextBytes(bytes);
+    return prefix + HexFormat.of().formatHex(bytes);
+  }
+}

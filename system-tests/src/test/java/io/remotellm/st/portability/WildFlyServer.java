@@ -1,0 +1,128 @@
+package io.remotellm.st.portability;
+
+import io.remotellm.st.support.ProductProcess;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
+
+/**
+ * WildFly from its distribution zip, set up as an operator would: {@code
+ * server-config/wildfly/remotellm-broker.cli} run offline against a fresh copy of the standalone
+ * directory, then {@code standalone.sh -c standalone-microprofile.xml}.
+ */
+final class WildFlyServer implements BrokerServer {
+
+  /** Ports of standalone-microprofile.xml that open at boot; the port offset moves them all. */
+  private static final int[] PORTS = {8080, 8443, 9990, 9993, 4712, 4713};
+
+  private final ServerProcess process;
+  private final int offset;
+
+  private WildFlyServer(ServerProcess process, int offset) {
+    this.process = process;
+    this.offset = offset;
+  }
+
+  static WildFlyServer start(Path home, Deployment deployment) {
+    Path root = ProductProcess.root();
+    Path base = RunFiles.runDir("wildfly");
+    RunFiles.copyTree(home.resolve("standalone"), base);
+    Path properties = base.resolve("broker.properties");
+    RunFiles.write(
+        properties,
+        String.join(
+            "\n",
+            "remotellm.war=" + deployment.war(),
+            "remotellm.broker.connector-config=" + deployment.connectorConfig(),
+            "remotellm.broker.log-level=INFO",
+            "remotellm.broker.allow-anonymous=false",
+            ""));
+    Map<String, String> serverDir = Map.of("JAVA_OPTS", "-Djboss.server.base.dir=" + base);
+    ServerProcess.run(
+        "portability-wildfly-cli",
+        List.of(
+            home.resolve("bin/jboss-cli.sh").toString(),
+            "--resolve-parameter-values",
+            "--properties=" + properties,
+            "--file=" + root.resolve("server-config/wildfly/remotellm-broker.cli")),
+        base,
+        serverDir,
+        Duration.ofMinutes(3));
+
+    int offset = freeOffset();
+    ServerProcess process =
+        ServerProcess.start(
+            "portability-wildfly",
+            List.of(
+                home.resolve("bin/standalone.sh").toString(),
+                "-c", "standalone-microprofile.xml",
+                "-Djboss.server.base.dir=" + base,
+                "-Djboss.socket.binding.port-offset=" + offset,
+                "-b", "127.0.0.1",
+                "-bmanagement", "127.0.0.1"),
+            base,
+            // The launcher forwards SIGTERM to the JVM only when it runs it in the background.
+            // Keys reach the server as an env variable, as the CLI script recommends.
+            Map.of(
+                "LAUNCH_JBOSS_IN_BACKGROUND", "1",
+                "REMOTELLM_BROKER_USER_API_KEYS", deployment.userApiKey()));
+    return new WildFlyServer(process, offset);
+  }
+
+  @Override
+  public String name() {
+    return "WildFly";
+  }
+
+  @Override
+  public int apiPort() {
+    return 8080 + offset;
+  }
+
+  @Override
+  public URI health() {
+    // MicroProfile Health is on the management interface, not the application's port.
+    return URI.create("http://127.0.0.1:" + (9990 + offset) + "/health");
+  }
+
+  @Override
+  public Path log() {
+    return process.log();
+  }
+
+  @Override
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() {
+    process.close();
+  }
+
+  /** A port offset under which every port WildFly opens is free right now. */
+  private static int freeOffset() {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int offset = ThreadLocalRandom.current().nextInt(1000, 40000);
+      if (IntStream.of(PORTS).allMatch(p -> isFree(p + offset))) {
+        return offset;
+      }
+    }
+    throw new IllegalStateException("no free port offset for WildFly");
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
