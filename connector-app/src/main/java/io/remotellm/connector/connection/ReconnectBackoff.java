@@ -7,7 +7,14 @@ import java.util.Random;
  * Exponential backoff with full jitter: the n-th retry waits a uniformly random time in [0,
  * min(cap, initial·2ⁿ)], so many connectors cut off together do not all come back in the same
  * instant. A connection that stayed up for {@code resetAfter} starts the sequence afresh; one that
- * flaps keeps backing off. Thread-safe.
+ * flaps keeps backing off.
+ *
+ * <p>One more bound: no wait is longer than a third of the time the broker has been out of reach
+ * (but at least {@code initial}). A broker restart takes 15–30 s on Payara; plain doubling would by
+ * then be waiting up to 16–32 s more, so connectors would straggle back long after the broker is
+ * up. With this bound a connector is back within a third of the outage after the broker returns
+ * (10 s for a 30 s restart), while long outages still reach the cap and jitter still spreads the
+ * attempts. Thread-safe.
  */
 public final class ReconnectBackoff {
   private final long initialNanos;
@@ -16,6 +23,8 @@ public final class ReconnectBackoff {
   private final Random random;
   private int attempt;
   private long connectedAt = -1;
+  /** When the broker was last lost (or the first dial failed); -1 while connected. */
+  private long downSince = -1;
 
   public ReconnectBackoff(Duration initial, Duration cap, Duration resetAfter, Random random) {
     if (initial.isNegative() || initial.isZero() || cap.compareTo(initial) < 0) {
@@ -39,8 +48,17 @@ public final class ReconnectBackoff {
   }
 
   /** The delay before the next attempt; each call moves one step up. */
-  public synchronized Duration nextDelay() {
-    long ceiling = ceilingNanos(attempt);
+  public Duration nextDelay() {
+    return nextDelay(System.nanoTime());
+  }
+
+  /** The delay before the next attempt, {@code nanoTime} being now. */
+  public synchronized Duration nextDelay(long nanoTime) {
+    if (downSince < 0) {
+      downSince = nanoTime;
+    }
+    long outageBound = Math.max(initialNanos, (nanoTime - downSince) / 3);
+    long ceiling = Math.min(ceilingNanos(attempt), outageBound);
     if (attempt < Integer.MAX_VALUE) {
       attempt++;
     }
@@ -50,12 +68,16 @@ public final class ReconnectBackoff {
   /** The connection is up (registered) at {@code nanoTime}. */
   public synchronized void connected(long nanoTime) {
     connectedAt = nanoTime;
+    downSince = -1;
   }
 
   /** The connection went down at {@code nanoTime}; if it had been stable, start over. */
   public synchronized void disconnected(long nanoTime) {
     if (connectedAt >= 0 && nanoTime - connectedAt >= resetAfterNanos) {
       attempt = 0;
+    }
+    if (connectedAt >= 0 || downSince < 0) {
+      downSince = nanoTime;
     }
     connectedAt = -1;
   }

@@ -76,6 +76,38 @@ class ReconnectBackoffTest {
   }
 
   @Test
+  void noWaitIsLongerThanAThirdOfTheOutage() {
+    ReconnectBackoff backoff = seeded(11);
+    backoff.connected(0);
+    backoff.disconnected(10 * SECOND);
+    long now = 10 * SECOND;
+    // Dial every time the delay says, failing, for a 30 s outage.
+    while (now < 40 * SECOND) {
+      Duration delay = backoff.nextDelay(now);
+      long outage = now - 10 * SECOND;
+      assertThat(delay.toNanos()).isLessThanOrEqualTo(Math.max(SECOND, outage / 3));
+      now += delay.toNanos() + 1;
+    }
+    // The broker returned at 40 s; the dial after it comes no later than 10 s (a third of 30 s).
+    assertThat(now).isLessThanOrEqualTo(40 * SECOND + 10 * SECOND + 1);
+  }
+
+  @Test
+  void aLongOutageStillReachesTheCap() {
+    ReconnectBackoff backoff = seeded(5);
+    backoff.disconnected(0);
+    for (int i = 0; i < 10; i++) {
+      backoff.nextDelay(i * SECOND);
+    }
+    assertThat(backoff.ceiling()).isEqualTo(Duration.ofSeconds(60));
+    long maxAfterTenMinutes = 0;
+    for (int i = 0; i < 200; i++) {
+      maxAfterTenMinutes = Math.max(maxAfterTenMinutes, backoff.nextDelay(600 * SECOND).toNanos());
+    }
+    assertThat(maxAfterTenMinutes).isGreaterThan(30 * SECOND).isLessThanOrEqualTo(60 * SECOND);
+  }
+
+  @Test
   void sameSeedSameDelays() {
     ReconnectBackoff a = seeded(3);
     ReconnectBackoff b = seeded(3);
