@@ -9,14 +9,19 @@ import java.util.Random;
  * instant. A connection that stayed up for {@code resetAfter} starts the sequence afresh; one that
  * flaps keeps backing off.
  *
- * <p>One more bound: no wait is longer than a third of the time the broker has been out of reach
- * (but at least {@code initial}). A broker restart takes 15–30 s on Payara; plain doubling would by
- * then be waiting up to 16–32 s more, so connectors would straggle back long after the broker is
- * up. With this bound a connector is back within a third of the outage after the broker returns
- * (10 s for a 30 s restart), while long outages still reach the cap and jitter still spreads the
- * attempts. Thread-safe.
+ * <p>One more bound: while the broker has been out of reach for less than {@link #FAST_WINDOW}, no
+ * wait is longer than {@link #FAST_CAP}. Most outages are restarts, and a Payara restart takes
+ * 15–50 s; plain doubling would by then be waiting up to 16–32 s more, so connectors would
+ * straggle back long after the broker is up (seen: 17 s). With the bound they are back within
+ * {@code FAST_CAP} of the broker's return; a longer outage still backs off to the cap, and full
+ * jitter still spreads the attempts. Thread-safe.
  */
 public final class ReconnectBackoff {
+  /** How long an outage counts as a restart, during which waits stay short. */
+  public static final Duration FAST_WINDOW = Duration.ofMinutes(2);
+  /** The longest wait during {@link #FAST_WINDOW}. */
+  public static final Duration FAST_CAP = Duration.ofSeconds(8);
+
   private final long initialNanos;
   private final long capNanos;
   private final long resetAfterNanos;
@@ -57,8 +62,10 @@ public final class ReconnectBackoff {
     if (downSince < 0) {
       downSince = nanoTime;
     }
-    long outageBound = Math.max(initialNanos, (nanoTime - downSince) / 3);
-    long ceiling = Math.min(ceilingNanos(attempt), outageBound);
+    long ceiling = ceilingNanos(attempt);
+    if (nanoTime - downSince < FAST_WINDOW.toNanos()) {
+      ceiling = Math.min(ceiling, Math.max(initialNanos, FAST_CAP.toNanos()));
+    }
     if (attempt < Integer.MAX_VALUE) {
       attempt++;
     }

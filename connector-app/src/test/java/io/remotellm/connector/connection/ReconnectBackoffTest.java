@@ -76,20 +76,22 @@ class ReconnectBackoffTest {
   }
 
   @Test
-  void noWaitIsLongerThanAThirdOfTheOutage() {
+  void aRestartLengthOutageNeverWaitsLongerThanEightSeconds() {
     ReconnectBackoff backoff = seeded(11);
     backoff.connected(0);
     backoff.disconnected(10 * SECOND);
     long now = 10 * SECOND;
-    // Dial every time the delay says, failing, for a 30 s outage.
-    while (now < 40 * SECOND) {
+    int attempts = 0;
+    // Dial when the delay says, failing, through a 60 s outage.
+    while (now < 70 * SECOND) {
       Duration delay = backoff.nextDelay(now);
-      long outage = now - 10 * SECOND;
-      assertThat(delay.toNanos()).isLessThanOrEqualTo(Math.max(SECOND, outage / 3));
+      assertThat(delay).isLessThanOrEqualTo(ReconnectBackoff.FAST_CAP);
       now += delay.toNanos() + 1;
+      attempts++;
     }
-    // The broker returned at 40 s; the dial after it comes no later than 10 s (a third of 30 s).
-    assertThat(now).isLessThanOrEqualTo(40 * SECOND + 10 * SECOND + 1);
+    // The broker returned at 70 s: the next dial comes within 8 s of it, yet the wait still grew.
+    assertThat(now).isLessThanOrEqualTo(78 * SECOND + 1);
+    assertThat(attempts).isLessThan(40);
   }
 
   @Test
@@ -105,6 +107,12 @@ class ReconnectBackoffTest {
       maxAfterTenMinutes = Math.max(maxAfterTenMinutes, backoff.nextDelay(600 * SECOND).toNanos());
     }
     assertThat(maxAfterTenMinutes).isGreaterThan(30 * SECOND).isLessThanOrEqualTo(60 * SECOND);
+    // Within the first two minutes the same sequence would have stayed at 8 s or less.
+    ReconnectBackoff early = seeded(5);
+    early.disconnected(0);
+    for (int i = 0; i < 200; i++) {
+      assertThat(early.nextDelay(i * SECOND / 2)).isLessThanOrEqualTo(ReconnectBackoff.FAST_CAP);
+    }
   }
 
   @Test

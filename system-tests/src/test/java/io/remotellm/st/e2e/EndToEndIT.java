@@ -56,7 +56,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 class EndToEndIT {
 
   private static final String MODEL = "fake-model";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  // HTTP/1.1 as curl and the OpenAI SDKs speak it on http://; the JDK's default would try an h2c
+  // upgrade, on which Payara does not report a client's reset stream (see broker-war/README.md).
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private static final String USER_KEY = secret("sk-e2e-user-");
   private static final String TOKEN_A = secret("ct-e2e-a-");
@@ -136,7 +139,7 @@ class EndToEndIT {
     ChatCompletion completion =
         openai.chat().completions().create(params().build());
     assertThat(completion.choices()).hasSize(1);
-    assertThat(completion.choices().get(0).message().content()).isEqualTo("tok0 tok1 tok2 tok3 ");
+    assertThat(completion.choices().get(0).message().content()).contains("tok0 tok1 tok2 tok3 ");
     assertThat(completion.usage()).isPresent();
   }
 
@@ -292,20 +295,16 @@ class EndToEndIT {
     broker =
         ProductRun.startBroker(
             "e2e-broker-restarted", brokerPort, brokerHealthPort, USER_KEY, connectorConfig);
-    long up = System.nanoTime();
+    // Both connectors are registered again within 10 s of the broker serving, and serve.
     Wait.until(
-        "a chat to succeed through the restarted broker",
+        "both connectors registered with the restarted broker",
         Duration.ofSeconds(10),
-        () -> chatQuietly("e2e-after-restart") == 200);
-    Duration back = Duration.ofNanos(System.nanoTime() - up);
-    Wait.until(
-        "both connectors registered again",
-        Duration.ofSeconds(10) .minus(back),
         () ->
             ProductRun.get("http://127.0.0.1:" + brokerHealthPort + "/health")
                 .body()
-                .replace(" ", "")
+                .replaceAll("\\s", "")
                 .contains("\"connectors_connected\":2"));
+    assertThat(chat("e2e-after-restart", false).statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -348,16 +347,6 @@ class EndToEndIT {
 
   private static HttpResponse<String> chat(String requestId, boolean stream) throws Exception {
     return HTTP.send(chatRequest(requestId, stream), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int chatQuietly(String requestId) {
-    try {
-      return chat(requestId, false).statusCode();
-    } catch (IOException e) {
-      return -1;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static String read(Path file) {
