@@ -74,7 +74,12 @@ abstract class PortabilityIT {
     try {
       llm = FakeLlm.start();
       Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, llmKey));
-      Path war = ProductProcess.root().resolve("broker-war/target/remotellm-broker.war");
+      // -Dportability.war=... tries a candidate WAR on a server before it is built into broker-war.
+      Path war =
+          Path.of(
+              System.getProperty(
+                  "portability.war",
+                  ProductProcess.root().resolve("broker-war/target/remotellm-broker.war").toString()));
       assertThat(war).as("the broker WAR (mvn -pl broker-war -am package)").isRegularFile();
       long started = System.nanoTime();
       server = startServer(new BrokerServer.Deployment(war, connectorConfig, userKey));
