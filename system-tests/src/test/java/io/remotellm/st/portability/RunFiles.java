@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -14,10 +15,15 @@ import java.util.stream.Stream;
 final class RunFiles {
   private RunFiles() {}
 
+  /** A new directory for this run of {@code server}; those of earlier runs are removed. */
   static Path runDir(String server) {
-    Path dir = ProductProcess.root().resolve("system-tests/target/portability").resolve(server + "-" + System.currentTimeMillis());
+    Path parent = ProductProcess.root().resolve("system-tests/target/portability");
     try {
-      return Files.createDirectories(dir);
+      Files.createDirectories(parent);
+      try (Stream<Path> old = Files.list(parent)) {
+        old.filter(d -> d.getFileName().toString().startsWith(server + "-")).forEach(RunFiles::delete);
+      }
+      return Files.createDirectories(parent.resolve(server + "-" + System.currentTimeMillis()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -42,6 +48,16 @@ final class RunFiles {
     try {
       Files.createDirectories(file.getParent());
       Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void delete(Path tree) {
+    try (Stream<Path> files = Files.walk(tree)) {
+      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
