@@ -8,6 +8,8 @@ import io.remotellm.st.support.Wait;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +57,12 @@ class DemoIT {
       assertThat(run(commands.get(3))).contains("\"status\":\"UP\"", "connectors_connected");
       assertThat(run(commands.get(4))).contains("\"relay_connected\":true", "demo-echo");
 
-      // Ctrl-C: the demo stops broker and connector and exits cleanly.
-      new ProcessBuilder("kill", "-INT", String.valueOf(demo.pid())).start().waitFor();
+      // Ctrl-C: the demo stops broker and connector and exits cleanly. A process started in the
+      // background of a non-interactive shell (as CI may start the build) inherits SIGINT as
+      // ignored, and bash cannot trap an ignored signal; there the test sends SIGTERM, which the
+      // demo handles the same way.
+      String signal = ignoresSigint(demo.pid()) ? "-TERM" : "-INT";
+      new ProcessBuilder("kill", signal, String.valueOf(demo.pid())).start().waitFor();
       Wait.until("the demo to exit", Duration.ofSeconds(60), () -> !demo.isAlive());
       assertThat(demo.output()).contains("Stopped.").doesNotContain("unexpectedly");
       for (int p : new int[] {port, healthPort, connectorHealthPort}) {
@@ -97,6 +103,16 @@ class DemoIT {
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.exitValue()).as("exit code of %s, output %s", command, out).isZero();
     return out;
+  }
+
+  private static boolean ignoresSigint(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("SigIgn:")) {
+        long mask = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+        return (mask & (1L << 1)) != 0; // SIGINT is signal 2, bit 1
+      }
+    }
+    return false;
   }
 
   private static boolean listening(int port) {
