@@ -98,7 +98,11 @@ abstract class PortabilityIT {
               connectorHealth,
               List.of(MODEL),
               List.of());
-      ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
+      try {
+        ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; what " + server.name() + " logged meanwhile:\n" + serverTrouble(), e);
+      }
       openai =
           OpenAIOkHttpClient.builder()
               .apiKey(userKey)
@@ -217,6 +221,17 @@ abstract class PortabilityIT {
     assertThat(line.toString()).contains(MODEL, "status=200");
     // The log is the operator's: no key or token in it, only fingerprints.
     assertThat(read(server.log())).doesNotContain(userKey, token, llmKey);
+  }
+
+  /** The server's warnings and errors, for a failure message that says why without digging. */
+  private String serverTrouble() {
+    List<String> trouble =
+        read(server.log())
+            .lines()
+            .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("SEVERE") || l.contains("Exception"))
+            .map(l -> l.length() > 400 ? l.substring(0, 400) + "..." : l)
+            .toList();
+    return String.join("\n", trouble.subList(Math.max(0, trouble.size() - 10), trouble.size()));
   }
 
   private Optional<JsonObject> jsonLineMentioning(String text) {
