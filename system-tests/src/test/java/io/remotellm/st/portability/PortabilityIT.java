@@ -111,28 +111,28 @@ abstract class PortabilityIT {
               .timeout(Duration.ofSeconds(30))
               .build();
     } catch (IOException e) {
-      stopEverything();
       throw new UncheckedIOException(e);
-    } catch (RuntimeException | Error e) {
-      // @AfterAll does not run when @BeforeAll fails: nothing may be left running.
-      stopEverything();
-      throw e;
     }
   }
 
+  /** Runs also when {@link #startEverything} failed half-way, and stops whatever it got to start. */
   @AfterAll
   void stopEverything() {
     if (connector != null) {
       connector.close();
+      connector = null;
     }
     if (server != null) {
       server.close();
+      server = null;
     }
     if (llm != null) {
       llm.close();
+      llm = null;
     }
     if (openai != null) {
       openai.close();
+      openai = null;
     }
   }
 

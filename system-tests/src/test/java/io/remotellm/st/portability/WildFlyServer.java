@@ -120,7 +120,7 @@ final class WildFlyServer implements BrokerServer {
 
   private static boolean isFree(int port) {
     try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-      return true;
+      return socket.isBound();
     } catch (IOException e) {
       return false;
     }
