@@ -64,7 +64,8 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
         new Object[] {
           id,
           request.getMethod(),
-          request.getUriInfo().getPath().replaceFirst("/~\\w+$", ""),
+          // Jersey (Payara) gives the path without a leading slash, RESTEasy (WildFly) with one.
+          request.getUriInfo().getPath().replaceFirst("^/", "").replaceFirst("/~\\w+$", ""),
           body instanceof ChatBody chat ? chat.model() : "-",
           String.valueOf(response.getStatus()),
           String.valueOf(millis),

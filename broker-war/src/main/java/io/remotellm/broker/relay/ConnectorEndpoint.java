@@ -2,6 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.config.BrokerSettings;
+import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.EndpointConfig;
@@ -17,7 +18,12 @@ import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The relay socket connectors dial into: one endpoint instance per connector connection. */
+/**
+ * The relay socket connectors dial into: one endpoint instance per connector connection.
+ * {@code @Dependent} makes it a CDI bean under annotated discovery, so every server injects it
+ * (Open Liberty otherwise tries non-CDI injection, fails, and leaves the fields null).
+ */
+@Dependent
 @ServerEndpoint(value = "/ws", configurator = ConnectorHandshakeConfigurator.class)
 public class ConnectorEndpoint {
 
