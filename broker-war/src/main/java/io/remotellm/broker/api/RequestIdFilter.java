@@ -1,5 +1,6 @@
 package io.remotellm.broker.api;
 
+import io.remotellm.broker.logging.LogFields;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
@@ -58,18 +59,28 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
             ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos)
             : -1;
     Object body = request.getProperty(ChatRequestFilter.CHAT_BODY);
-    ACCESS.log(
-        Level.INFO,
-        "request {0} {1} /{2} model={3} connector=- status={4} durationMs={5} streamed={6}",
-        new Object[] {
-          id,
-          request.getMethod(),
-          // Jersey (Payara) gives the path without a leading slash, RESTEasy (WildFly) with one.
-          request.getUriInfo().getPath().replaceFirst("^/", "").replaceFirst("/~\\w+$", ""),
-          body instanceof ChatBody chat ? chat.model() : "-",
-          String.valueOf(response.getStatus()),
-          String.valueOf(millis),
-          body instanceof ChatBody chat && chat.stream()
-        });
+    // Jersey (Payara) gives the path without a leading slash, RESTEasy (WildFly) with one.
+    String path =
+        "/" + request.getUriInfo().getPath().replaceFirst("^/", "").replaceFirst("/~\\w+$", "");
+    String model = body instanceof ChatBody chat ? chat.model() : null;
+    boolean streamed = body instanceof ChatBody chat && chat.stream();
+    LogFields.of("request_id", id)
+        .and("method", request.getMethod())
+        .and("path", path)
+        .and("model", model)
+        .and("status", response.getStatus())
+        .and("duration_ms", millis)
+        .and("streamed", streamed)
+        .log(
+            ACCESS,
+            Level.INFO,
+            "request {0} {1} {2} model={3} connector=- status={4} durationMs={5} streamed={6}",
+            id,
+            request.getMethod(),
+            path,
+            model == null ? "-" : model,
+            String.valueOf(response.getStatus()),
+            String.valueOf(millis),
+            streamed);
   }
 }

@@ -3,6 +3,7 @@ package io.remotellm.broker.relay;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.logging.LogFields;
 import io.remotellm.broker.routing.Lease;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
@@ -119,10 +120,16 @@ public class RelayService {
     exchange.attach(lease.get());
     link.add(exchange);
     if (retryReason != null) {
-      LOG.log(
-          Level.INFO,
-          "request {0} retried on connector {1} ({2}): {3}",
-          new Object[] {request.requestId(), link.id(), link.fingerprint(), retryReason});
+      fields(request, link)
+          .and("reason", retryReason)
+          .log(
+              LOG,
+              Level.INFO,
+              "request {0} retried on connector {1} ({2}): {3}",
+              request.requestId(),
+              link.id(),
+              link.fingerprint(),
+              retryReason);
     }
     Map<String, String> headers = new HashMap<>();
     headers.put("content-type", "application/json");
@@ -137,17 +144,19 @@ public class RelayService {
         .whenComplete(
             (ok, error) -> {
               if (error != null) {
-                LOG.log(
-                    Level.WARNING,
-                    "request {0}: sending to connector {1} failed: {2}",
-                    new Object[] {request.requestId(), link.id(), error.toString()});
+                fields(request, link)
+                    .log(
+                        LOG,
+                        Level.WARNING,
+                        "request {0}: sending to connector {1} failed: {2}",
+                        request.requestId(),
+                        link.id(),
+                        error.toString());
                 exchange.connectorLost(link);
               }
             });
-    LOG.log(
-        Level.FINE,
-        "request {0} sent to connector {1}",
-        new Object[] {request.requestId(), link.id()});
+    fields(request, link)
+        .log(LOG, Level.FINE, "request {0} sent to connector {1}", request.requestId(), link.id());
     return true;
   }
 
@@ -156,14 +165,20 @@ public class RelayService {
       return;
     }
     link.send(codec.encode(new Cancel(exchange.requestId(), reason)));
-    LOG.log(
-        Level.INFO,
-        "request {0}: cancel sent to connector {1} ({2})",
-        new Object[] {exchange.requestId(), link.id(), reason});
+    fields(exchange.request(), link)
+        .and("reason", reason)
+        .log(
+            LOG,
+            Level.INFO,
+            "request {0}: cancel sent to connector {1} ({2})",
+            exchange.requestId(),
+            link.id(),
+            reason);
   }
 
   void abandoned(Exchange exchange, RuntimeException e) {
-    LOG.log(Level.WARNING, "request " + exchange.requestId() + " abandoned after an error", e);
+    fields(exchange.request(), exchange.link())
+        .log(LOG, Level.WARNING, e, "request {0} abandoned after an error", exchange.requestId());
   }
 
   /** The one access-log line per request. */
@@ -171,21 +186,34 @@ public class RelayService {
     active.remove(exchange.requestId(), exchange);
     RelayRequest r = exchange.request();
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exchange.startNanos());
-    ACCESS.log(
-        Level.INFO,
-        "request {0} model={1} connector={2} fingerprint={3} status={4} durationMs={5}"
-            + " streamed={6} attempts={7} error={8}",
-        new Object[] {
-          r.requestId(),
-          r.model(),
-          link == null ? "-" : link.id(),
-          link == null ? "-" : link.fingerprint(),
-          String.valueOf(status),
-          String.valueOf(millis),
-          r.stream(),
-          exchange.tried().size(),
-          errorCode == null ? "-" : errorCode
-        });
+    fields(r, link)
+        .and("status", status)
+        .and("duration_ms", millis)
+        .and("streamed", r.stream())
+        .and("attempts", exchange.tried().size())
+        .and("error_code", errorCode)
+        .log(
+            ACCESS,
+            Level.INFO,
+            "request {0} model={1} connector={2} fingerprint={3} status={4} durationMs={5}"
+                + " streamed={6} attempts={7} error={8}",
+            r.requestId(),
+            r.model(),
+            link == null ? "-" : link.id(),
+            link == null ? "-" : link.fingerprint(),
+            String.valueOf(status),
+            String.valueOf(millis),
+            r.stream(),
+            exchange.tried().size(),
+            errorCode == null ? "-" : errorCode);
+  }
+
+  /** The fields every log record about a request carries; the connector's when there is one. */
+  private static LogFields fields(RelayRequest request, ConnectorLink link) {
+    return LogFields.of("request_id", request.requestId())
+        .and("model", request.model())
+        .and("connector_id", link == null ? null : link.id())
+        .and("token_fp", link == null ? null : link.fingerprint());
   }
 
   // ---- connector frames ----------------------------------------------------------------

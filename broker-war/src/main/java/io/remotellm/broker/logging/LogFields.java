@@ -1,0 +1,70 @@
+package io.remotellm.broker.logging;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * The fields of one log record, in order, e.g. {@code request_id}, {@code connector_id}, {@code
+ * model}, {@code status}, {@code duration_ms}. They travel as the record's last parameter, a {@link
+ * Map}: Payara's {@code JSONLogFormatter} writes every entry of a {@code Map} parameter as a JSON
+ * field of its own (as a string); formatters that ignore parameters still get every value in the
+ * message text, which the {@code {0}}-style pattern fills in from the positional arguments.
+ */
+public final class LogFields {
+
+  private static final StackWalker CALLER = StackWalker.getInstance();
+
+  private final Map<String, Object> fields = new LinkedHashMap<>();
+
+  private LogFields() {}
+
+  public static LogFields of(String name, Object value) {
+    return new LogFields().and(name, value);
+  }
+
+  /** Adds a field; a null value is left out. */
+  public LogFields and(String name, Object value) {
+    if (value != null) {
+      fields.put(name, value);
+    }
+    return this;
+  }
+
+  public Map<String, Object> asMap() {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+  }
+
+  /** Logs {@code pattern} filled from {@code args}, with these fields as the last parameter. */
+  public void log(Logger logger, Level level, String pattern, Object... args) {
+    log(logger, level, null, pattern, args);
+  }
+
+  /** The same, with an exception. */
+  public void log(Logger logger, Level level, Throwable thrown, String pattern, Object... args) {
+    if (!logger.isLoggable(level)) {
+      return;
+    }
+    Object[] parameters = Arrays.copyOf(args, args.length + 1);
+    parameters[args.length] = asMap();
+    LogRecord record = new LogRecord(level, pattern);
+    record.setLoggerName(logger.getName());
+    record.setParameters(parameters);
+    record.setThrown(thrown);
+    // The caller, not this class, is the record's source (JUL would infer this class).
+    CALLER
+        .walk(
+            frames ->
+                frames.filter(f -> !f.getClassName().equals(LogFields.class.getName())).findFirst())
+        .ifPresent(
+            frame -> {
+              record.setSourceClassName(frame.getClassName());
+              record.setSourceMethodName(frame.getMethodName());
+            });
+    logger.log(record);
+  }
+}
