@@ -43,6 +43,11 @@ public class ConnectorEndpoint {
           new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "invalid connector token"));
       return;
     }
+    if (relay.draining()) {
+      // Connectors closed by the drain redial within seconds: send them on, not back in.
+      session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "broker shutting down"));
+      return;
+    }
     session.setMaxTextMessageBufferSize(settings.maxFrameBytes());
     // Liveness is the heartbeat's job; an idle but healthy connector must not be timed out.
     session.setMaxIdleTimeout(0);

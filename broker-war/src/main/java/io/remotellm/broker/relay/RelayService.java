@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -55,6 +56,7 @@ public class RelayService {
   private final Instant started = Instant.now();
   private FrameCodec codec;
   private volatile boolean draining;
+  private final AtomicBoolean drainStarted = new AtomicBoolean();
   private ScheduledFuture<?> ticker;
   private ScheduledFuture<?> heartbeat;
 
@@ -337,11 +339,24 @@ public class RelayService {
 
   // ---- shutdown ------------------------------------------------------------------------
 
-  /** New requests get 503 from now on; requests in flight get up to drain-seconds to finish. */
-  @PreDestroy
-  void drain() {
+  /**
+   * New requests get 503 from now on; requests in flight get up to drain-seconds to finish; then
+   * every connector is closed with 1001 (going away), to reconnect elsewhere or later. Only the
+   * first call waits. {@link RelayDrainServlet} calls it as the web module stops, while the
+   * streams can still be written; {@link #stop()} calls it again for servers that never did.
+   */
+  public void drain() {
     draining = true;
+    if (!drainStarted.compareAndSet(false, true)) {
+      return;
+    }
     long deadline = System.nanoTime() + settings.drain().toNanos();
+    if (!active.isEmpty()) {
+      LOG.log(
+          Level.INFO,
+          "Shutting down: {0} request(s) in flight get up to {1} s to finish",
+          new Object[] {active.size(), settings.drain().toSeconds()});
+    }
     synchronized (this) {
       while (!active.isEmpty() && System.nanoTime() < deadline) {
         try {
@@ -352,16 +367,25 @@ public class RelayService {
         }
       }
     }
+    for (ConnectorLink link : router.routes()) {
+      link.sender().close(1001, "broker shutting down");
+    }
+    LOG.log(
+        Level.INFO,
+        "Relay drained: connectors closed (1001), {0} request(s) still in flight",
+        active.size());
+  }
+
+  @PreDestroy
+  void stop() {
+    drain();
     if (ticker != null) {
       ticker.cancel(false);
     }
     if (heartbeat != null) {
       heartbeat.cancel(false);
     }
-    for (ConnectorLink link : router.routes()) {
-      link.sender().close(1001, "broker shutting down");
-    }
     codec.close();
-    LOG.log(Level.INFO, "Relay stopped; {0} request(s) still in flight", active.size());
+    LOG.info("Relay stopped");
   }
 }
