@@ -203,6 +203,9 @@ public final class RelayBenchmark {
     } finally {
       results.info.put("load average at end", loadAverage());
       results.info.put("finished", Instant.now().toString());
+      // The processes are gone: their copies and Payara's run files (about 100 MB) can go too.
+      deleteTree(options.out().resolve("product"));
+      deleteTree(tmp);
     }
     write();
     return results;
@@ -353,6 +356,23 @@ public final class RelayBenchmark {
       Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     }
     return to;
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // Left behind under target/: harmless, the next run or mvn clean removes it.
+        }
+      });
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "could not clean {0}: {1}", dir, e.toString());
+    }
   }
 
   private static String java() {
