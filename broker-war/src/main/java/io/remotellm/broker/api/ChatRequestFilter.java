@@ -32,6 +32,8 @@ public class ChatRequestFilter implements ContainerRequestFilter {
 
   @Inject BrokerSettings settings;
 
+  private final BodyInspector inspector = new BodyInspector();
+
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
     if (!HttpMethod.POST.equals(request.getMethod()) || !isChatPath(request.getUriInfo().getPath())) {
@@ -49,7 +51,7 @@ public class ChatRequestFilter implements ContainerRequestFilter {
       }
     }
     byte[] body = readAtMost(request.getEntityStream(), max);
-    ChatBody chat = new BodyInspector().inspect(body);
+    ChatBody chat = inspector.inspect(body);
     request.setProperty(CHAT_BODY, chat);
     request.setEntityStream(new ByteArrayInputStream(body));
     URI base = request.getUriInfo().getBaseUri();
