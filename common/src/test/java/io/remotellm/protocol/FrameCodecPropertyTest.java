@@ -1,0 +1,125 @@
+package io.remotellm.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.json.Json;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+
+/**
+ * Generated frames and generated garbage through the codec: whatever a peer sends, decoding fails
+ * only with {@link ProtocolException} (which the broker and connector log and skip), and every
+ * frame we can build survives encode → decode unchanged.
+ */
+class FrameCodecPropertyTest {
+
+  private static final FrameCodec CODEC = new FrameCodec();
+
+  @AfterContainer
+  static void close() {
+    CODEC.close();
+  }
+
+  @Property(tries = 2000)
+  void everyFrameRoundTrips(@ForAll("frames") Frame frame) throws ProtocolException {
+    assertThat(CODEC.decode(CODEC.encode(frame))).isEqualTo(frame);
+  }
+
+  @Property(tries = 2000)
+  void arbitraryTextFailsOnlyWithAProtocolException(@ForAll("garbage") String text) {
+    try {
+      CODEC.decode(text);
+    } catch (ProtocolException expected) {
+      // The one way a bad frame may fail; its message must not quote the input.
+      assertThat(expected.getMessage()).doesNotContain("SECRET");
+    }
+  }
+
+  @Property(tries = 2000)
+  void mutatedFramesFailOnlyWithAProtocolException(
+      @ForAll("frames") Frame frame, @ForAll("mutations") Mutation mutation) {
+    String text = mutation.apply(CODEC.encode(frame));
+    try {
+      CODEC.decode(text);
+    } catch (ProtocolException expected) {
+      assertThat(expected.getMessage()).doesNotContain("SECRET");
+    }
+  }
+
+  // ---- generators --------------------------------------------------------------------------
+
+  @Provide
+  Arbitrary<Frame> frames() {
+    Arbitrary<String> id = Arbitraries.strings().ofMinLength(1).ofMaxLength(40);
+    Arbitrary<String> text = Arbitraries.strings().ofMaxLength(200);
+    Arbitrary<Integer> status = Arbitraries.integers().between(100, 599);
+    Arbitrary<Map<String, String>> headers =
+        Arbitraries.maps(Arbitraries.strings().ofMinLength(1).ofMaxLength(20), text).ofMaxSize(5);
+    Arbitrary<List<String>> models =
+        Arbitraries.strings().alpha().numeric().withChars('-', '.', ':', '/').ofMinLength(1).ofMaxLength(30)
+            .list().ofMaxSize(5);
+    return Arbitraries.oneOf(
+        Combinators.combine(Arbitraries.integers().between(1, 5), text, models, Arbitraries.integers().between(1, 100_000))
+            .as(Hello::new),
+        models.map(ModelsChanged::new),
+        Combinators.combine(id, status, headers).as(Head::new),
+        Combinators.combine(id, text).as(Data::new),
+        id.map(End::of),
+        Combinators.combine(id, Arbitraries.integers().between(0, 10_000))
+            .as((i, n) -> new End(i, Json.createObjectBuilder().add("total_tokens", n).build())),
+        Combinators.combine(id, status, Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(20), text)
+            .as(Failure::new),
+        Combinators.combine(id, Arbitraries.integers().between(1, 3600)).as((i, h) -> new Welcome(i, h)),
+        Combinators.combine(id, Arbitraries.of("POST", "GET"), id, headers, text, Arbitraries.of(true, false))
+            .as(Request::new),
+        Combinators.combine(id, text).as(Cancel::new));
+  }
+
+  @Provide
+  Arbitrary<String> garbage() {
+    Arbitrary<String> jsonish =
+        Arbitraries.strings().withChars("{}[]\":,0123456789.-eE truefalsnul\\type".toCharArray()).ofMaxLength(80);
+    Arbitrary<String> typed =
+        Combinators.combine(
+                Arbitraries.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel",
+                    "", "HEAD", "nope", "x-future-type"),
+                Arbitraries.of(
+                    "", ",\"id\":1", ",\"id\":null", ",\"id\":\"SECRET\"", ",\"status\":\"x\"", ",\"status\":99999999999",
+                    ",\"headers\":[]", ",\"headers\":{\"a\":1}", ",\"models\":\"x\"", ",\"models\":[null]",
+                    ",\"data\":{}", ",\"usage\":3", ",\"capacity\":-1", ",\"protocol\":1.5", ",\"stream\":\"yes\"",
+                    ",\"id\":\"a\",\"data\":null", ",\"id\":\"a\",\"status\":200,\"headers\":{\"k\":null}"),
+                Arbitraries.of("}", "", "}}", "} x", "}\u0000"))
+            .as((t, fields, end) -> "{\"type\":\"" + t + "\"" + fields + end);
+    Arbitrary<String> numbers = Arbitraries.of("1", "[]", "\"x\"", "null", "true", "{\"type\":1}", "{\"type\":null}",
+        "{\"type\":[\"data\"]}", "  ", "\uFEFF{}");
+    return Arbitraries.oneOf(Arbitraries.strings().ofMaxLength(100), jsonish, typed, numbers);
+  }
+
+  /** A change to an encoded frame: cut, insert or replace a character. */
+  record Mutation(int kind, int at, char c) {
+    String apply(String text) {
+      int i = text.isEmpty() ? 0 : Math.floorMod(at, text.length());
+      return switch (kind) {
+        case 0 -> text.substring(0, i);
+        case 1 -> text.substring(0, i) + c + text.substring(i);
+        default -> text.isEmpty() ? text : text.substring(0, i) + c + text.substring(i + 1);
+      };
+    }
+  }
+
+  @Provide
+  Arbitrary<Mutation> mutations() {
+    return Combinators.combine(
+            Arbitraries.integers().between(0, 2),
+            Arbitraries.integers(),
+            Arbitraries.chars().with('{', '}', '"', ',', ':', '[', ']', '\\', '0', 'x', '\u0000'))
+        .as(Mutation::new);
+  }
+}
