@@ -79,7 +79,7 @@ public final class Connector implements AutoCloseable {
         new RelayClient.Registration(name, models, config.capacity()), codec, inFlight,
         new ReconnectBackoff(config.reconnectInitial(), config.reconnectMax(), config.reconnectResetAfter(),
             new SecureRandom()),
-        timer);
+        timer, config.brokerTrust() == null ? null : config.brokerTrust().context());
     try {
       health = new HealthServer(config.healthPort(), this::snapshot);
     } catch (BindException e) {
@@ -103,7 +103,8 @@ public final class Connector implements AutoCloseable {
         of("broker_url", config.brokerUrl()), of("models", connector.models),
         of("capacity", config.capacity()), of("health_port", connector.health.port()),
         of("token_fp", Fingerprint.of(config.brokerToken())),
-        of("llm_key_fp", Fingerprint.of(config.llmApiKey())), of("demo", config.demo()));
+        of("llm_key_fp", Fingerprint.of(config.llmApiKey())), of("demo", config.demo()),
+        of("broker_trust", config.brokerTrust() == null ? "JDK default" : config.brokerTrust().source()));
     connector.relay.start();
     if (connector.probe != null) {
       connector.probe.start(connector.timer, config.probeInterval(),

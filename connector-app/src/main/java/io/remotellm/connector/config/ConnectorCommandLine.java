@@ -3,6 +3,7 @@ package io.remotellm.connector.config;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,18 @@ public final class ConnectorCommandLine {
       description = "How often the LLM's availability is checked (REMOTELLM_LLM_PROBE_INTERVAL; default ${DEFAULT-VALUE})")
   double probeInterval;
 
+  @Option(names = "--ca-cert", paramLabel = "FILE", split = ",",
+      description = "PEM file of the CA certificate(s) a wss:// broker's certificate must chain to, trusted instead of the JDK's CAs; repeatable (REMOTELLM_CA_CERT, comma-separated)")
+  List<String> caCerts = new ArrayList<>();
+
+  @Option(names = "--truststore", paramLabel = "FILE",
+      description = "PKCS12 or JKS truststore for the broker's certificate, trusted instead of the JDK's CAs (REMOTELLM_TRUSTSTORE)")
+  String truststore;
+
+  @Option(names = "--truststore-password", paramLabel = "PASSWORD",
+      description = "Password of --truststore (REMOTELLM_TRUSTSTORE_PASSWORD; the variable keeps it out of ps)")
+  String truststorePassword;
+
   /** Parses {@code args} with {@code env} as the environment; help and errors go to out and err. */
   public static Outcome parse(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
     ConnectorCommandLine options = new ConnectorCommandLine();
@@ -141,13 +154,29 @@ public final class ConnectorCommandLine {
       throw new ParameterException(cli, "--capacity must be at least 1, got " + capacity);
     }
     String key = llmApiKey == null || llmApiKey.isBlank() ? null : llmApiKey.trim();
+    BrokerTrust trust = trust(cli);
     return new ConnectorConfig(llm, demo, brokerUrl(cli, brokerUrl.trim()), brokerToken.trim(), served,
         healthPort, level(cli, logLevel), key,
         seconds(cli, "--llm-connect-timeout", llmConnectTimeout), seconds(cli, "--llm-timeout", llmTimeout),
         capacity, seconds(cli, "--drain-timeout", drainTimeout),
         seconds(cli, "--reconnect-initial", reconnectInitial), seconds(cli, "--reconnect-max", reconnectMax),
         seconds(cli, "--reconnect-reset-after", reconnectResetAfter),
-        seconds(cli, "--llm-probe-interval", probeInterval));
+        seconds(cli, "--llm-probe-interval", probeInterval), trust);
+  }
+
+  /** The broker's CA certificates, if given: read now, so a bad file is a command-line error. */
+  private BrokerTrust trust(CommandLine cli) {
+    List<Path> pems = caCerts.stream().map(String::trim).filter(p -> !p.isEmpty()).map(Path::of).toList();
+    Path store = truststore == null || truststore.isBlank() ? null : Path.of(truststore.trim());
+    if (pems.isEmpty() && store == null) {
+      return null;
+    }
+    char[] password = truststorePassword == null || truststorePassword.isEmpty() ? null : truststorePassword.toCharArray();
+    try {
+      return BrokerTrust.load(pems, store, password);
+    } catch (BrokerTrust.TrustException e) {
+      throw new ParameterException(cli, e.getMessage());
+    }
   }
 
   /** ws:// or wss:// with a host; no path, or a path not ending in /ws, gets /ws appended. */

@@ -22,6 +22,7 @@ import java.util.logging.Level;
  * @param reconnectMax the cap of the reconnect delay
  * @param reconnectResetAfter a connection up this long resets the backoff
  * @param probeInterval how often the LLM's availability is checked
+ * @param brokerTrust the certificates a {@code wss://} broker is checked against; null: the JDK's
  */
 public record ConnectorConfig(
     URI llmUrl,
@@ -39,7 +40,8 @@ public record ConnectorConfig(
     Duration reconnectInitial,
     Duration reconnectMax,
     Duration reconnectResetAfter,
-    Duration probeInterval) {
+    Duration probeInterval,
+    BrokerTrust brokerTrust) {
 
   public ConnectorConfig {
     models = List.copyOf(models);
@@ -56,18 +58,19 @@ public record ConnectorConfig(
   public String toString() {
     return "ConnectorConfig[llmUrl=" + (demo ? "demo" : llmUrl) + ", brokerUrl=" + brokerUrl
         + ", models=" + models + ", healthPort=" + healthPort + ", capacity=" + capacity
-        + ", llmApiKey=" + (llmApiKey == null ? "unset" : "set") + "]";
+        + ", llmApiKey=" + (llmApiKey == null ? "unset" : "set")
+        + ", brokerTrust=" + (brokerTrust == null ? "JDK default" : brokerTrust.source()) + "]";
   }
 
   public ConnectorConfig withHealthPort(int port) {
     return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, models, port, logLevel, llmApiKey,
         llmConnectTimeout, llmTimeout, capacity, drainTimeout, reconnectInitial, reconnectMax,
-        reconnectResetAfter, probeInterval);
+        reconnectResetAfter, probeInterval, brokerTrust);
   }
 
   public ConnectorConfig withModels(List<String> served) {
     return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, served, healthPort, logLevel,
         llmApiKey, llmConnectTimeout, llmTimeout, capacity, drainTimeout, reconnectInitial,
-        reconnectMax, reconnectResetAfter, probeInterval);
+        reconnectMax, reconnectResetAfter, probeInterval, brokerTrust);
   }
 }

@@ -29,7 +29,10 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
       Map.entry("--reconnect-initial", new Source("REMOTELLM_RECONNECT_INITIAL", "1")),
       Map.entry("--reconnect-max", new Source("REMOTELLM_RECONNECT_MAX", "60")),
       Map.entry("--reconnect-reset-after", new Source("REMOTELLM_RECONNECT_RESET_AFTER", "30")),
-      Map.entry("--llm-probe-interval", new Source("REMOTELLM_LLM_PROBE_INTERVAL", "5")));
+      Map.entry("--llm-probe-interval", new Source("REMOTELLM_LLM_PROBE_INTERVAL", "5")),
+      Map.entry("--ca-cert", new Source("REMOTELLM_CA_CERT", null)),
+      Map.entry("--truststore", new Source("REMOTELLM_TRUSTSTORE", null)),
+      Map.entry("--truststore-password", new Source("REMOTELLM_TRUSTSTORE_PASSWORD", null)));
 
   private final Map<String, String> env;
 

@@ -21,6 +21,9 @@ import jakarta.websocket.MessageHandler;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.net.URI;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +33,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.ClientProperties;
+import org.glassfish.tyrus.client.SslEngineConfigurator;
 import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
 
 /**
@@ -65,8 +71,12 @@ public final class RelayClient implements AutoCloseable {
   private volatile Link link;
   private volatile boolean stopped;
 
+  /**
+   * @param tls the TLS context for a {@code wss://} broker (its trust managers decide which
+   *     certificates are accepted); null for the JDK's default
+   */
   public RelayClient(URI brokerUrl, String token, Registration registration, FrameCodec codec,
-      RequestHandler handler, ReconnectBackoff backoff, ScheduledExecutorService timer) {
+      RequestHandler handler, ReconnectBackoff backoff, ScheduledExecutorService timer, SSLContext tls) {
     this.brokerUrl = brokerUrl;
     this.token = token;
     this.registration = registration;
@@ -79,6 +89,12 @@ public final class RelayClient implements AutoCloseable {
     // Tyrus's default (4 MB) closes the whole link with 1011 on one large request; the broker
     // bounds request bodies itself, so the connector accepts any frame up to this size.
     client.getProperties().put(ClientProperties.INCOMING_BUFFER_SIZE, MAX_INCOMING_FRAME);
+    if (tls != null) {
+      SslEngineConfigurator ssl = new SslEngineConfigurator(tls, true, false, false);
+      // Tyrus checks the broker's host name against its certificate by default; it must stay so.
+      ssl.setHostVerificationEnabled(true);
+      client.getProperties().put(ClientProperties.SSL_ENGINE_CONFIGURATOR, ssl);
+    }
   }
 
   public void start() {
@@ -142,7 +158,10 @@ public final class RelayClient implements AutoCloseable {
       }, WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       int status = handshakeStatus(e);
-      if (status == 401 || status == 403) {
+      String tls = tlsProblem(e);
+      if (tls != null) {
+        log(LOG, Level.WARNING, "{0}; retrying", of("reason", tls), of("broker_url", brokerUrl));
+      } else if (status == 401 || status == 403) {
         log(LOG, Level.WARNING,
             "the broker refused the token of this connector (HTTP {0}); check --broker-token; retrying",
             of("status", status), of("token_fp", Fingerprint.of(token)), of("broker_url", brokerUrl));
@@ -181,6 +200,35 @@ public final class RelayClient implements AutoCloseable {
       }
     }
     return 0;
+  }
+
+  /**
+   * One line for an operator when the connection failed on TLS (the usual cause: a self-signed or
+   * private-CA certificate and no {@code --ca-cert}), else null.
+   */
+  static String tlsProblem(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      String message = t.getMessage() == null ? "" : t.getMessage();
+      if (t instanceof CertPathBuilderException || message.contains("PKIX path building failed")
+          || message.contains("unable to find valid certification path")) {
+        return "TLS: the broker's certificate is not trusted (PKIX path building failed);"
+            + " pass --ca-cert (or --truststore) with the CA that signed it";
+      }
+      if (t instanceof CertificateExpiredException || t instanceof CertificateNotYetValidException
+          || message.contains("validity check failed")) {
+        return "TLS: the broker's certificate is outside its validity period (" + message + ")";
+      }
+      if (message.contains("No subject alternative") || message.contains("No name matching")
+          || message.contains("host name verification") || message.contains("HostnameVerifier")) {
+        return "TLS: the broker's certificate does not name this host (" + message + ")";
+      }
+    }
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof SSLException) {
+        return "TLS: the handshake with the broker failed (" + describe(t) + ")";
+      }
+    }
+    return null;
   }
 
   private static String describe(Throwable e) {
@@ -278,7 +326,8 @@ public final class RelayClient implements AutoCloseable {
 
     @Override
     public void onError(Session s, Throwable error) {
-      lost("socket error: " + describe(error));
+      String tls = tlsProblem(error);
+      lost(tls != null ? tls : "socket error: " + describe(error));
     }
 
     /** Ends this link once, whatever noticed first, and dials again unless stopping. */

@@ -115,6 +115,36 @@ class ConnectorCommandLineTest {
   }
 
   @Test
+  void caCertAndTruststoreOptionsLoadTheBrokersTrust() {
+    String pem = BrokerTrustTest.twoCas().toString();
+    ConnectorConfig flag = parse(Map.of(), "--broker-url", "wss://b:8444", "--broker-token", "t",
+        "--ca-cert", pem).config();
+    assertThat(flag.brokerTrust()).isNotNull();
+    assertThat(flag.brokerTrust().source()).contains(pem, "2 certificates");
+    ConnectorConfig env = parse(Map.of("REMOTELLM_CA_CERT", pem + ", " + pem), "--broker-url", "wss://b",
+        "--broker-token", "t").config();
+    assertThat(env.brokerTrust().source()).contains("ca-cert " + pem + " (2 certificates), ca-cert " + pem);
+    assertThat(parse(Map.of(), "--broker-url", "wss://b", "--broker-token", "t").config().brokerTrust()).isNull();
+  }
+
+  @Test
+  void anUnreadableCaCertIsOneLineAndExitCode2() {
+    ConnectorCommandLine.Outcome o = parse(Map.of(), "--broker-url", "wss://b", "--broker-token", "t",
+        "--ca-cert", "/no/such/ca.pem");
+    assertThat(o.exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("--ca-cert /no/such/ca.pem").doesNotContain("Exception:").hasLineCount(1);
+    assertThat(parse(Map.of("REMOTELLM_TRUSTSTORE", "/no/such/trust.p12"), "--broker-url", "wss://b",
+        "--broker-token", "t").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void helpListsTheTlsOptions() {
+    parse(Map.of(), "--help");
+    assertThat(out.toString()).contains("--ca-cert", "REMOTELLM_CA_CERT", "--truststore", "REMOTELLM_TRUSTSTORE",
+        "--truststore-password", "REMOTELLM_TRUSTSTORE_PASSWORD");
+  }
+
+  @Test
   void neverShowsSecretsInToString() {
     ConnectorConfig c = parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "tok-SECRET",
         "--llm-api-key", "sk-SECRET").config();
