@@ -7,7 +7,6 @@ import jakarta.json.JsonValue;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbConfig;
-import jakarta.json.bind.JsonbException;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParserFactory;
@@ -57,7 +56,9 @@ public final class FrameCodec implements AutoCloseable {
     checkType(text);
     try {
       return jsonb.fromJson(text, Frame.class);
-    } catch (JsonbException | JsonException | IllegalArgumentException | ClassCastException e) {
+    } catch (RuntimeException e) {
+      // JsonbException, JsonException, our records' IllegalArgumentException, ClassCastException,
+      // and whatever else a JSON-B implementation throws for input it cannot bind.
       throw new ProtocolException("invalid frame: " + ownMessage(e));
     }
   }
@@ -77,6 +78,9 @@ public final class FrameCodec implements AutoCloseable {
     } catch (JsonParsingException e) {
       throw new ProtocolException("invalid frame: malformed JSON");
     } catch (JsonException | IllegalStateException e) {
+      throw new ProtocolException("invalid frame: malformed JSON");
+    } catch (RuntimeException e) {
+      // Parsson throws a plain RuntimeException for input nested deeper than 1,000 levels.
       throw new ProtocolException("invalid frame: malformed JSON");
     }
     if (!(type instanceof JsonString s)) {

@@ -98,7 +98,10 @@ class FrameCodecPropertyTest {
                 Arbitraries.of("}", "", "}}", "} x", "}\u0000"))
             .as((t, fields, end) -> "{\"type\":\"" + t + "\"" + fields + end);
     Arbitrary<String> numbers = Arbitraries.of("1", "[]", "\"x\"", "null", "true", "{\"type\":1}", "{\"type\":null}",
-        "{\"type\":[\"data\"]}", "  ", "\uFEFF{}");
+        "{\"type\":[\"data\"]}", "  ", "\uFEFF{}",
+        "{\"type\":\"data\",\"id\":\"a\",\"data\":" + "[".repeat(5000) + "}",
+        "{\"type\":\"end\",\"id\":\"a\",\"usage\":" + "{\"a\":".repeat(2000) + "1" + "}".repeat(2001),
+        "[".repeat(100_000));
     return Arbitraries.oneOf(Arbitraries.strings().ofMaxLength(100), jsonish, typed, numbers);
   }
 
