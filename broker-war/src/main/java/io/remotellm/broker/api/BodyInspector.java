@@ -78,8 +78,12 @@ public final class BodyInspector {
         throw bad("The request body has text after the JSON object", null);
       }
       return object;
-    } catch (JsonException | IllegalStateException | java.util.NoSuchElementException e) {
-      // The parser's message may quote the body (the prompt): say only what kind of error it is.
+    } catch (ApiException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // JsonException and the like, but Parsson also throws a plain RuntimeException for input
+      // nested deeper than 1,000 levels. The parser's message may quote the body (the prompt):
+      // say only what kind of error it is.
       throw bad("The request body is not valid JSON", null);
     }
   }

@@ -65,6 +65,14 @@ class BodyInspectorTest {
   }
 
   @Test
+  void nestingDeeperThanTheParserTakesIs400() {
+    String deep = "{\"model\":\"m\",\"x\":" + "{\"a\":".repeat(3000) + "1" + "}".repeat(3001);
+    ApiException e = catchThrowableOfType(ApiException.class, () -> inspect(deep));
+    assertThat(e).isNotNull();
+    assertThat(e.error().status()).isEqualTo(400);
+  }
+
+  @Test
   void invalidUtf8Is400() {
     byte[] body = {'{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
     ApiException e = catchThrowableOfType(ApiException.class, () -> inspector.inspect(body));
