@@ -1,9 +1,12 @@
 package io.remotellm.broker.api;
 
+import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.relay.RelayService;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -30,6 +33,10 @@ public class ChatCompletionsResource {
   static final String BUFFERED = "chat/completions/~buffered";
 
   @Inject RelayService relay;
+  @Inject BrokerSettings settings;
+
+  /** Writes SSE events, so a client that stops reading blocks a pool thread, not the relay. */
+  @Resource ManagedExecutorService writer;
 
   @Context HttpServletRequest http;
 
@@ -40,7 +47,7 @@ public class ChatCompletionsResource {
     RelayRequest request = relayRequest();
     relayed(true);
     try {
-      relay.start(request, new SseResponseSink(sink, sse));
+      relay.start(request, new SseResponseSink(sink, sse, writer, settings.maxBufferedBytesPerStream()));
     } catch (RuntimeException e) {
       relayed(false);
       throw e;

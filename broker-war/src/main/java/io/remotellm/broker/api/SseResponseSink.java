@@ -7,7 +7,11 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -23,16 +27,37 @@ final class SseResponseSink implements ResponseSink {
   /** An upstream error body is kept only to pass it on; a few KB is all a client needs. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
+  /** The default bound when none is given (unit tests): as in microprofile-config.properties. */
+  static final long DEFAULT_MAX_BUFFERED_BYTES = 1024L * 1024;
+
+  /** Tells the writer task to close the sink once everything before it is written. */
+  private static final OutboundSseEvent CLOSE = null;
+
   private final SseEventSink sink;
   private final Sse sse;
+  private final Executor writer;
+  private final long maxBufferedBytes;
+  private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final AtomicBoolean writing = new AtomicBoolean();
   private final AtomicBoolean gone = new AtomicBoolean();
+  private volatile boolean closing;
   private volatile Runnable clientGone = () -> {};
   private int upstreamErrorStatus;
   private StringBuilder upstreamErrorBody;
 
+  private record Pending(OutboundSseEvent event, long bytes) {}
+
+  /** Writes on the calling thread with the default bound: for tests. */
   SseResponseSink(SseEventSink sink, Sse sse) {
+    this(sink, sse, Runnable::run, DEFAULT_MAX_BUFFERED_BYTES);
+  }
+
+  SseResponseSink(SseEventSink sink, Sse sse, Executor writer, long maxBufferedBytes) {
     this.sink = sink;
     this.sse = sse;
+    this.writer = writer;
+    this.maxBufferedBytes = maxBufferedBytes;
   }
 
   @Override
@@ -60,7 +85,7 @@ final class SseResponseSink implements ResponseSink {
     if (DONE.equals(payload.strip())) {
       return; // ours comes at the end, once
     }
-    send(dataEvent(payload));
+    send(dataEvent(payload), payload.length());
   }
 
   @Override
@@ -75,22 +100,23 @@ final class SseResponseSink implements ResponseSink {
                           upstreamErrorStatus,
                           "upstream_error",
                           "The upstream answered HTTP " + upstreamErrorStatus)
-                      .toJson()));
+                      .toJson()),
+          0);
     } else {
-      send(dataEvent(DONE));
+      send(dataEvent(DONE), 0);
     }
     close();
   }
 
   @Override
   public void fail(ApiError error, boolean afterHead) {
-    send(dataEvent(error.toJson()));
+    send(dataEvent(error.toJson()), 0);
     close();
   }
 
   @Override
   public void keepAlive() {
-    send(sse.newEventBuilder().comment("keep-alive").build());
+    send(sse.newEventBuilder().comment("keep-alive").build(), 0);
   }
 
   @Override
@@ -102,10 +128,66 @@ final class SseResponseSink implements ResponseSink {
     return sse.newEventBuilder().mediaType(MediaType.TEXT_PLAIN_TYPE).data(String.class, payload).build();
   }
 
-  private synchronized void send(OutboundSseEvent event) {
-    if (gone.get()) {
+  /**
+   * Queues an event; {@code bytes} counts towards the bound (the answer's own payloads: the few
+   * events the relay adds itself are small and must not be refused).
+   */
+  private void send(OutboundSseEvent event, long bytes) {
+    if (gone.get() || closing) {
       return;
     }
+    if (bytes > 0 && queuedBytes.addAndGet(bytes) > maxBufferedBytes) {
+      LOG.log(
+          Level.WARNING,
+          "SSE client reads too slowly: over {0} bytes waiting to be written; cancelling the request",
+          String.valueOf(maxBufferedBytes));
+      queue.clear();
+      gone();
+      queue.add(new Pending(CLOSE, 0));
+      drain();
+      return;
+    }
+    queue.add(new Pending(event, bytes));
+    drain();
+  }
+
+  /** Starts the writer task unless one is running; it writes until the queue is empty. */
+  private void drain() {
+    if (!writing.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      writer.execute(this::writeQueued);
+    } catch (RuntimeException e) {
+      // No thread to write with (the server is stopping): the answer cannot reach the client.
+      writing.set(false);
+      LOG.log(Level.FINE, "SSE writer not started: {0}", e.toString());
+      gone();
+    }
+  }
+
+  private void writeQueued() {
+    while (true) {
+      Pending next;
+      while ((next = queue.poll()) != null) {
+        if (next.event() == CLOSE) {
+          closeSink();
+          continue;
+        }
+        if (!gone.get()) {
+          write(next.event());
+        }
+        queuedBytes.addAndGet(-next.bytes());
+      }
+      writing.set(false);
+      // An event queued after the poll above and before the flag was cleared is ours to write.
+      if (queue.isEmpty() || !writing.compareAndSet(false, true)) {
+        return;
+      }
+    }
+  }
+
+  private void write(OutboundSseEvent event) {
     if (sink.isClosed()) {
       gone();
       return;
@@ -130,8 +212,15 @@ final class SseResponseSink implements ResponseSink {
     }
   }
 
+  /** Ends the stream after what is queued; from here on, silence is ours, not the client's. */
   private void close() {
-    gone.set(true); // from here on, silence is ours, not the client's
+    closing = true;
+    queue.add(new Pending(CLOSE, 0));
+    drain();
+  }
+
+  private void closeSink() {
+    gone.set(true);
     try {
       sink.close();
     } catch (RuntimeException e) {

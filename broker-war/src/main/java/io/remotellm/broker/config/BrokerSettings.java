@@ -64,6 +64,10 @@ public class BrokerSettings {
   @ConfigProperty(name = "remotellm.broker.drain-seconds", defaultValue = "30")
   long drainSeconds;
 
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.max-buffered-bytes-per-stream", defaultValue = "1048576")
+  long maxBufferedBytesPerStream;
+
   public List<String> userApiKeys() {
     return CommaList.parse(userApiKeys);
   }
@@ -114,6 +118,11 @@ public class BrokerSettings {
 
   public int heartbeatSeconds() {
     return Math.max(1, heartbeatSeconds);
+  }
+
+  /** SSE payload a stream may hold unwritten for a slow client before it is cancelled. */
+  public long maxBufferedBytesPerStream() {
+    return Math.max(64 * 1024, maxBufferedBytesPerStream);
   }
 
   public Duration drain() {

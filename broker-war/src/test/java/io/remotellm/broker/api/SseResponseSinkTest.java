@@ -74,6 +74,28 @@ class SseResponseSinkTest {
   }
 
   @Test
+  void aClientThatStopsReadingIsCancelledPastTheBound() {
+    // The writer task never gets to run, as when it is blocked on a client that does not read.
+    List<Runnable> stuck = new CopyOnWriteArrayList<>();
+    SseResponseSink bounded = new SseResponseSink(sink, new FakeSse(), stuck::add, 1000);
+    AtomicInteger goneCalls = new AtomicInteger();
+    bounded.onClientGone(goneCalls::incrementAndGet);
+    bounded.head(200, Map.of());
+    for (int i = 0; i < 9; i++) {
+      bounded.data("x".repeat(100));
+    }
+    assertThat(goneCalls).hasValue(0);
+    bounded.data("x".repeat(101));
+    bounded.data("x".repeat(100));
+    assertThat(goneCalls).hasValue(1);
+    assertThat(stuck).hasSize(1);
+    stuck.get(0).run();
+    // Nothing more is written for a cancelled stream; the sink is closed.
+    assertThat(wire).isEmpty();
+    assertThat(closed).isTrue();
+  }
+
+  @Test
   void keepAliveIsAComment() {
     relay.keepAlive();
     assertThat(wire).containsExactly(": keep-alive");
