@@ -5,8 +5,6 @@ import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.relay.RelayService;
-import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,7 +34,7 @@ public class ChatCompletionsResource {
   @Inject BrokerSettings settings;
 
   /** Writes SSE events, so a client that stops reading blocks a pool thread, not the relay. */
-  @Resource ManagedExecutorService writer;
+  @Inject SseWriters writers;
 
   @Context HttpServletRequest http;
 
@@ -47,7 +45,7 @@ public class ChatCompletionsResource {
     RelayRequest request = relayRequest();
     relayed(true);
     try {
-      relay.start(request, new SseResponseSink(sink, sse, writer, settings.maxBufferedBytesPerStream()));
+      relay.start(request, new SseResponseSink(sink, sse, writers.executor(), settings.maxBufferedBytesPerStream()));
     } catch (RuntimeException e) {
       relayed(false);
       throw e;
