@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -114,16 +115,22 @@ class LogsAndShutdownIT {
     String requestId = "ops-drain-" + UUID.randomUUID();
     List<String> lines = new ArrayList<>();
     CompletableFuture<Void> terminated = new CompletableFuture<>();
+    List<CompletableFuture<HttpResponse<String>>> duringDrain = new ArrayList<>();
     HttpResponse<Stream<String>> response = HTTP.send(chat(requestId, true), HttpResponse.BodyHandlers.ofLines());
     assertThat(response.statusCode()).isEqualTo(200);
     try (Stream<String> body = response.body()) {
       body.forEach(
           line -> {
             lines.add(line);
-            if (lines.stream().filter(l -> l.startsWith("data: {")).count() == 5 && !terminated.isDone()) {
+            long chunks = lines.stream().filter(l -> l.startsWith("data: {")).count();
+            if (chunks == 5 && !terminated.isDone()) {
               // SIGTERM half a second into the stream; destroy() only sends it, the read goes on.
               terminated.complete(null);
               ProcessHandle.of(broker.pid()).ifPresent(ProcessHandle::destroy);
+            } else if (chunks == 20 && duringDrain.isEmpty()) {
+              // A new request while the stream drains (the server itself may answer it).
+              duringDrain.add(HTTP.sendAsync(chat("ops-late-" + UUID.randomUUID(), false),
+                  HttpResponse.BodyHandlers.ofString()));
             }
           });
     }
@@ -139,6 +146,10 @@ class LogsAndShutdownIT {
     List<String> data = lines.stream().filter(l -> l.startsWith("data:")).toList();
     assertThat(data.stream().filter(l -> l.equals("data: [DONE]"))).hasSize(1);
     assertThat(data.get(data.size() - 1)).isEqualTo("data: [DONE]");
+    assertThat(duringDrain).hasSize(1);
+    assertThat(duringDrain.get(0).get(30, TimeUnit.SECONDS).statusCode())
+        .as("a request that arrives while the broker drains")
+        .isEqualTo(503);
 
     broker.terminate(Duration.ofSeconds(90));
     Wait.until(
