@@ -152,6 +152,13 @@ class LogsAndShutdownIT {
         .isEqualTo(503);
 
     broker.terminate(Duration.ofSeconds(90));
+    // What the broker logged while draining reached its log: the stream's access line too.
+    assertThat(jsonLines(broker).filter(j -> requestId.equals(j.getString("request_id", null))
+            && "io.remotellm.broker.access".equals(j.getString("LoggerName", null))))
+        .singleElement()
+        .satisfies(j -> assertThat(j.getString("status")).isEqualTo("200"));
+    assertThat(jsonLines(broker).map(j -> j.getString("LogMessage", "")))
+        .anyMatch(m -> m.startsWith("Relay drained: connectors closed (1001)"));
     Wait.until(
         "the connector to log the broker's 1001 close",
         Duration.ofSeconds(30),
