@@ -136,7 +136,9 @@ final class SseResponseSink implements ResponseSink {
     if (gone.get() || closing) {
       return;
     }
-    if (bytes > 0 && queuedBytes.addAndGet(bytes) > maxBufferedBytes) {
+    // One event of any size may wait alone (the connector caps events); the bound is on a backlog.
+    long before = bytes > 0 ? queuedBytes.getAndAdd(bytes) : 0;
+    if (before > 0 && before + bytes > maxBufferedBytes) {
       LOG.log(
           Level.WARNING,
           "SSE client reads too slowly: over {0} bytes waiting to be written; cancelling the request",

@@ -96,6 +96,17 @@ class SseResponseSinkTest {
   }
 
   @Test
+  void oneEventLargerThanTheBoundStillGoesOut() {
+    SseResponseSink bounded = new SseResponseSink(sink, new FakeSse(), Runnable::run, 1000);
+    AtomicInteger goneCalls = new AtomicInteger();
+    bounded.onClientGone(goneCalls::incrementAndGet);
+    bounded.data("x".repeat(5000));
+    bounded.end();
+    assertThat(goneCalls).hasValue(0);
+    assertThat(wire).hasSize(2);
+  }
+
+  @Test
   void keepAliveIsAComment() {
     relay.keepAlive();
     assertThat(wire).containsExactly(": keep-alive");
