@@ -24,6 +24,7 @@ public final class ConnectorLink implements Route {
   private volatile int capacity = 1;
   private volatile boolean open = true;
   private volatile long lastHeardNanos = System.nanoTime();
+  private final AtomicInteger invalidFrames = new AtomicInteger();
 
   public ConnectorLink(String id, ConnectorCredential credential, FrameSender sender) {
     this.id = id;
@@ -79,6 +80,11 @@ public final class ConnectorLink implements Route {
   @Override
   public AtomicInteger inFlight() {
     return inFlight;
+  }
+
+  /** Counts a frame that could not be read; returns how many this link has sent so far. */
+  int invalidFrame() {
+    return invalidFrames.incrementAndGet();
   }
 
   void heard() {

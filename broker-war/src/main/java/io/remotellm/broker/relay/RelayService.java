@@ -230,7 +230,12 @@ public class RelayService {
       LOG.log(Level.FINE, "connector {0}: ignoring {1}", new Object[] {link.id(), e.getMessage()});
       return;
     } catch (ProtocolException e) {
-      LOG.log(Level.WARNING, "connector {0}: {1}", new Object[] {link.id(), e.getMessage()});
+      // Once per link at WARNING: a broken or hostile connector must not flood the log.
+      int count = link.invalidFrame();
+      LOG.log(
+          count == 1 ? Level.WARNING : Level.FINE,
+          "connector {0}: {1} (frame ignored; further invalid frames of this connector are logged at FINE)",
+          new Object[] {link.id(), e.getMessage()});
       return;
     }
     if (frame instanceof Hello hello) {

@@ -115,6 +115,15 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     }
   }
 
+  /** Sends text as it is, valid frame or not. */
+  synchronized void sendRaw(String text) {
+    try {
+      session.getBasicRemote().sendText(text);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The next frame of this type; frames of other types before it are dropped. */
   <T extends Frame> T await(Class<T> type) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
