@@ -297,6 +297,24 @@ class RelayServiceTest {
   }
 
   @Test
+  void onlyTheFirstDrainWaitsSoPreDestroyAfterTheServletIsQuick() throws Exception {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    start("r", "m");
+    CompletableFuture<Void> first = CompletableFuture.runAsync(relay::drain);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!relay.draining() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    // A second call (as @PreDestroy makes after the drain servlet's) does not wait again.
+    CompletableFuture.runAsync(relay::drain).get(2, TimeUnit.SECONDS);
+    assertThat(first).isNotDone();
+    answer(a, new Head("r", 200, Map.of()));
+    answer(a, End.of("r"));
+    first.get(5, TimeUnit.SECONDS);
+    assertThat(socket(a).closedWith).isEqualTo(1001);
+  }
+
+  @Test
   void modelsFrameReplacesTheServedSet() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     answer(a, new io.remotellm.protocol.ModelsChanged(List.of("n", "o")));
