@@ -68,6 +68,14 @@ public class BrokerSettings {
   @ConfigProperty(name = "remotellm.broker.max-buffered-bytes-per-stream", defaultValue = "1048576")
   long maxBufferedBytesPerStream;
 
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.login-free-failures", defaultValue = "5")
+  int loginFreeFailures;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.login-max-delay-seconds", defaultValue = "60")
+  long loginMaxDelaySeconds;
+
   public List<String> userApiKeys() {
     return CommaList.parse(userApiKeys);
   }
@@ -123,6 +131,16 @@ public class BrokerSettings {
   /** SSE payload a stream may hold unwritten for a slow client before it is cancelled. */
   public long maxBufferedBytesPerStream() {
     return Math.max(64 * 1024, maxBufferedBytesPerStream);
+  }
+
+  /** Failed connector logins an address may make in a row before it has to wait. */
+  public int loginFreeFailures() {
+    return Math.max(1, loginFreeFailures);
+  }
+
+  /** The longest wait a failing address is given, in seconds. */
+  public long loginMaxDelaySeconds() {
+    return Math.max(1, loginMaxDelaySeconds);
   }
 
   public Duration drain() {
