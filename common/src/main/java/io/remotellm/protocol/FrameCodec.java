@@ -53,17 +53,84 @@ public final class FrameCodec implements AutoCloseable {
     if (text == null || text.isBlank()) {
       throw new ProtocolException("empty frame");
     }
-    checkType(text);
+    // One parse per frame on the hot path: JSON-B binds the frame straight from the text. Only a
+    // frame it cannot bind is parsed a second time, with JSON-P, to tell an unknown type from a
+    // broken frame (checking the type first cost a second full parse of every frame, the whole
+    // data payload included).
+    Frame frame;
     try {
-      return jsonb.fromJson(text, Frame.class);
+      frame = jsonb.fromJson(text, Frame.class);
     } catch (RuntimeException e) {
       // JsonbException, JsonException, our records' IllegalArgumentException, ClassCastException,
       // and whatever else a JSON-B implementation throws for input it cannot bind.
+      checkType(text);
       throw new ProtocolException("invalid frame: " + ownMessage(e));
     }
+    if (frame == null || !startsWithObject(text)) {
+      // JSON-B reads null as null, and an array holding a frame as that frame.
+      checkType(text);
+      throw new ProtocolException("invalid frame: not a JSON object");
+    }
+    if (!onlyWhitespaceAfterFirstValue(text)) {
+      throw new ProtocolException("invalid frame: text after the JSON object");
+    }
+    return frame;
   }
 
-  /** Reads the {@code type} first, so an unknown type can be told apart from a broken frame. */
+  private static boolean startsWithObject(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        return c == '{';
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether nothing but JSON whitespace follows the first JSON value of {@code text}. JSON-B reads
+   * one value and ignores the rest; it has just read that value without error, so it is
+   * well-formed, and matching its brackets outside strings finds where it ends without a parse.
+   */
+  static boolean onlyWhitespaceAfterFirstValue(String text) {
+    int n = text.length();
+    int depth = 0;
+    int i = 0;
+    boolean inString = false;
+    for (; i < n; i++) {
+      char c = text.charAt(i);
+      if (inString) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == '{' || c == '[') {
+        depth++;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        i++;
+        break;
+      }
+    }
+    if (depth != 0) {
+      return false;
+    }
+    for (; i < n; i++) {
+      char c = text.charAt(i);
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Tells an unknown type apart from a broken frame, for a frame JSON-B could not bind: throws
+   * {@link UnknownFrameTypeException} or {@link ProtocolException}, or returns if the frame is a
+   * well-formed object of a known type (its fields are what is wrong).
+   */
   private void checkType(String text) throws ProtocolException {
     JsonValue type;
     try (JsonParser parser = parsers.createParser(new StringReader(text))) {

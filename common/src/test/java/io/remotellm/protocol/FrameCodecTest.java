@@ -86,6 +86,12 @@ class FrameCodecTest {
   }
 
   @Test
+  void whitespaceAfterTheFrameIsAllowed() throws Exception {
+    assertThat(CODEC.decode(" {\"type\":\"cancel\",\"id\":\"r\",\"reason\":\"}\\\"{\"}\r\n\t "))
+        .isEqualTo(new Cancel("r", "}\"{"));
+  }
+
+  @Test
   void dataPayloadIsKeptVerbatim() throws Exception {
     String payload = "{\"a\":\"\\u00e9\\ud83d\\ude00 \\t\",\"b\":[1,2.50,3e2]}  ";
     Data decoded = (Data) CODEC.decode(CODEC.encode(new Data("x", payload)));
@@ -123,6 +129,8 @@ class FrameCodecTest {
         "{\"type\":\"cancel\"}",
         "{\"type\":\"cancel\",\"id\":\"\"}",
         "{\"type\":\"cancel\",\"id\":\"r\"} trailing",
+        "{\"type\":\"cancel\",\"id\":\"r\"}}",
+        "{\"type\":\"cancel\",\"id\":\"r\",\"reason\":\"}\\\"]\"} {}",
         "{\"type\":\"data\",\"id\":\"r\"}",
         "{\"type\":\"head\",\"id\":\"r\"}",
         "{\"type\":\"head\",\"id\":\"r\",\"status\":\"ok\"}",
