@@ -459,7 +459,8 @@ mkdir_owned() {
 # prefix, keeping the repository's layout, which is where the launchers look for them.
 runtime_files() {
   if [ "$1" = broker ]; then
-    printf '%s\n' bin/remotellm-broker broker-war/target/remotellm-broker.war broker-war/target/payara-micro.jar
+    printf '%s\n' bin/remotellm-broker broker-war/target/remotellm-broker.war broker-war/target/payara-micro.jar \
+      broker-war/target/remotellm-broker-payara-micro-logging.jar
   else
     printf '%s\n' bin/remotellm-connector connector-app/target/remotellm-connector.jar
   fi
