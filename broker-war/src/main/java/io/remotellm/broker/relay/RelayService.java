@@ -272,8 +272,11 @@ public class RelayService {
     }
     link.hello(hello.connector(), hello.capacity());
     link.models(hello.models());
-    router.attach(link);
+    // Welcome first, then routable: a request dispatched in between would otherwise reach the
+    // connector before its welcome, and the connector drops requests that come before welcome
+    // (seen in the soak run: requests to a connector that had just attached timed out with 504).
     link.send(codec.encode(new Welcome(link.id(), settings.heartbeatSeconds())));
+    router.attach(link);
     LOG.log(
         Level.INFO,
         "connector {0} attached: token {1}, {2}, capacity {3}, models {4}",
