@@ -137,6 +137,11 @@ class LoadIT {
     assertThat(lost.get()).isZero();
     assertThat(duplicated.get()).isZero();
     assertThat(reordered.get()).isZero();
+    // 2,000 requests' worth of log lines, and not one of them holds the key or the token.
+    assertThat(broker.output()).contains("load-" + (STREAMS - 1));
+    for (ProductProcess p : List.of(broker, connector)) {
+      assertThat(p.output()).as(p.name()).doesNotContain(USER_KEY).doesNotContain(TOKEN);
+    }
   }
 
   static void check(String body, AtomicInteger lost, AtomicInteger duplicated, AtomicInteger reordered,
