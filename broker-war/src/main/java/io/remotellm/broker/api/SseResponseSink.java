@@ -136,7 +136,8 @@ final class SseResponseSink implements ResponseSink {
     if (gone.get() || closing) {
       return;
     }
-    // One event of any size may wait alone (the connector caps events); the bound is on a backlog.
+    // One event of any size may wait alone (the connector caps events); the bound is on a backlog
+    // behind the event being written.
     long before = bytes > 0 ? queuedBytes.getAndAdd(bytes) : 0;
     if (before > 0 && before + bytes > maxBufferedBytes) {
       LOG.log(
@@ -176,10 +177,11 @@ final class SseResponseSink implements ResponseSink {
           closeSink();
           continue;
         }
+        // Counted off as it is taken: the bound is on what waits behind the write in progress.
+        queuedBytes.addAndGet(-next.bytes());
         if (!gone.get()) {
           write(next.event());
         }
-        queuedBytes.addAndGet(-next.bytes());
       }
       writing.set(false);
       // An event queued after the poll above and before the flag was cleared is ours to write.
