@@ -113,6 +113,7 @@ final class Installer {
         List.of(
             "broker-war/target/remotellm-broker.war",
             "broker-war/target/payara-micro.jar",
+            "broker-war/target/remotellm-broker-payara-micro-logging.jar",
             "connector-app/target/remotellm-connector.jar",
             "server-config/payara/post-boot.txt")) {
       Path file = dir.resolve(artifact);
