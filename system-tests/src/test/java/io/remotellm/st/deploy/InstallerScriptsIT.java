@@ -1,7 +1,6 @@
 package io.remotellm.st.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,9 +30,7 @@ class InstallerScriptsIT {
       process =
           new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
     } catch (IOException e) {
-      fail(
-          "shellcheck is not installed: apt-get install -y shellcheck (.ci/run must install it)",
-          e);
+      MissingTool.missing("shellcheck is not installed: apt-get install -y shellcheck", e);
       return;
     }
     process.getOutputStream().close();

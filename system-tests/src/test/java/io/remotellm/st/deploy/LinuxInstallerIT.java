@@ -207,9 +207,10 @@ class LinuxInstallerIT {
             .findFirst()
             .orElse(null);
     if (generator == null) {
-      fail(
+      MissingTool.missing(
           "systemd's environment.d generator is missing: install Debian's systemd package (apt-get"
-              + " install -y systemd)");
+              + " install -y systemd)",
+          null);
     }
     List<String> tokens =
         List.of(
@@ -502,9 +503,10 @@ class LinuxInstallerIT {
             .findFirst()
             .orElse(null);
     if (stock == null) {
-      fail(
+      MissingTool.missing(
           "no /usr/lib/systemd/system on this machine: install Debian's systemd package (apt-get"
-              + " install -y systemd)");
+              + " install -y systemd)",
+          null);
     }
     // Regular files only: the symlinks there are aliases and masks (to /dev/null) that our units
     // do not need.
@@ -534,10 +536,11 @@ class LinuxInstallerIT {
     try {
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
-      return fail(
+      MissingTool.missing(
           "systemd-analyze is not installed: it comes with Debian's systemd package "
-              + "(apt-get install -y systemd); .ci/run must install it",
+              + "(apt-get install -y systemd)",
           e);
+      throw new IllegalStateException("unreachable");
     }
     process.getOutputStream().close();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
