@@ -1,5 +1,6 @@
 package io.remotellm.st.reliability;
 
+import jakarta.json.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,21 +106,8 @@ final class BadRequests {
         .map(String::strip).filter(s -> !s.isEmpty());
   }
 
+  /** A JSON string literal, escaped by the JSON library rather than by hand. */
   static String quote(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
+    return Json.createValue(s).toString();
   }
 }
