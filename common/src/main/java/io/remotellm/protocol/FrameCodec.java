@@ -23,7 +23,8 @@ import java.util.Set;
 public final class FrameCodec implements AutoCloseable {
 
   private static final Set<String> TYPES =
-      Set.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel");
+      Set.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel",
+          "batch");
 
   private final Jsonb jsonb;
   /**

@@ -11,6 +11,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
@@ -57,6 +58,13 @@ class FrameCodecPropertyTest {
 
   @Provide
   Arbitrary<Frame> frames() {
+    // A batch holds any frames but batches, so the generator nests one level.
+    Arbitrary<Frame> single = singleFrames();
+    return Arbitraries.frequencyOf(
+        Tuple.of(5, single), Tuple.of(1, single.list().ofMinSize(1).ofMaxSize(6).map(Batch::new)));
+  }
+
+  Arbitrary<Frame> singleFrames() {
     Arbitrary<String> id = Arbitraries.strings().ofMinLength(1).ofMaxLength(40);
     Arbitrary<String> text = Arbitraries.strings().ofMaxLength(200);
     Arbitrary<Integer> status = Arbitraries.integers().between(100, 599);
@@ -76,7 +84,8 @@ class FrameCodecPropertyTest {
             .as((i, n) -> new End(i, Json.createObjectBuilder().add("total_tokens", n).build())),
         Combinators.combine(id, status, Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(20), text)
             .as(Failure::new),
-        Combinators.combine(id, Arbitraries.integers().between(1, 3600)).as((i, h) -> new Welcome(i, h)),
+        Combinators.combine(id, Arbitraries.integers().between(1, 3600), Arbitraries.integers().between(1, 5).injectNull(0.3))
+            .as(Welcome::new),
         Combinators.combine(id, Arbitraries.of("POST", "GET"), id, headers, text, Arbitraries.of(true, false))
             .as(Request::new),
         Combinators.combine(id, text).as(Cancel::new));
@@ -88,13 +97,13 @@ class FrameCodecPropertyTest {
         Arbitraries.strings().withChars("{}[]\":,0123456789.-eE truefalsnul\\type".toCharArray()).ofMaxLength(80);
     Arbitrary<String> typed =
         Combinators.combine(
-                Arbitraries.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel",
+                Arbitraries.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel", "batch",
                     "", "HEAD", "nope", "x-future-type"),
                 Arbitraries.of(
                     "", ",\"id\":1", ",\"id\":null", ",\"id\":\"SECRET\"", ",\"status\":\"x\"", ",\"status\":99999999999",
                     ",\"headers\":[]", ",\"headers\":{\"a\":1}", ",\"models\":\"x\"", ",\"models\":[null]",
                     ",\"data\":{}", ",\"usage\":3", ",\"capacity\":-1", ",\"protocol\":1.5", ",\"stream\":\"yes\"",
-                    ",\"id\":\"a\",\"data\":null", ",\"id\":\"a\",\"status\":200,\"headers\":{\"k\":null}"),
+                    ",\"id\":\"a\",\"data\":null", ",\"frames\":[1]", ",\"frames\":[{}]", ",\"frames\":null", ",\"id\":\"a\",\"status\":200,\"headers\":{\"k\":null}"),
                 Arbitraries.of("}", "", "}}", "} x", "}\u0000"))
             .as((t, fields, end) -> "{\"type\":\"" + t + "\"" + fields + end);
     Arbitrary<String> numbers = Arbitraries.of("1", "[]", "\"x\"", "null", "true", "{\"type\":1}", "{\"type\":null}",

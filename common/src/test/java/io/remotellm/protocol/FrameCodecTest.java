@@ -48,7 +48,7 @@ class FrameCodecTest {
                     .add("total_tokens", 12)
                     .build())),
         Arguments.of("error", new Failure("req-1", 502, "upstream_error", "LLM unreachable")),
-        Arguments.of("welcome", new Welcome("c-1a2b", 15)),
+        Arguments.of("welcome", new Welcome("c-1a2b", 15, 2)),
         Arguments.of(
             "request",
             new Request(
@@ -58,7 +58,14 @@ class FrameCodecTest {
                 Map.of("x-request-id", "req-1", "authorization", "Bearer sk-llm"),
                 "{\"model\":\"llama3.2\",\"stream\":true}",
                 true)),
-        Arguments.of("cancel", new Cancel("req-1", "client disconnected")));
+        Arguments.of("cancel", new Cancel("req-1", "client disconnected")),
+        Arguments.of(
+            "batch",
+            new Batch(
+                List.of(
+                    new Head("req-1", 200, Map.of("content-type", "application/json")),
+                    new Data("req-1", "{\"choices\":[]}"),
+                    new End("req-1", null)))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -96,6 +103,25 @@ class FrameCodecTest {
     String payload = "{\"a\":\"\\u00e9\\ud83d\\ude00 \\t\",\"b\":[1,2.50,3e2]}  ";
     Data decoded = (Data) CODEC.decode(CODEC.encode(new Data("x", payload)));
     assertThat(decoded.data()).isEqualTo(payload);
+  }
+
+  @Test
+  void welcomeOfAVersion1BrokerReadsAsProtocol1() throws Exception {
+    Welcome w =
+        (Welcome) CODEC.decode("{\"type\":\"welcome\",\"connectorId\":\"c\",\"heartbeatSeconds\":15}");
+    assertThat(w.protocol()).isEqualTo(1);
+    assertThat(w.batches()).isFalse();
+    assertThat(new Welcome("c", 15, 2).batches()).isTrue();
+  }
+
+  @Test
+  void batchKeepsItsFramesInOrder() throws Exception {
+    String text =
+        "{\"type\":\"batch\",\"frames\":[{\"type\":\"data\",\"id\":\"a\",\"data\":\"1\"},"
+            + "{\"type\":\"cancel\",\"id\":\"b\",\"reason\":\"x\"},"
+            + "{\"type\":\"data\",\"id\":\"a\",\"data\":\"2\"}]}";
+    assertThat(((Batch) CODEC.decode(text)).frames())
+        .containsExactly(new Data("a", "1"), new Cancel("b", "x"), new Data("a", "2"));
   }
 
   @Test
@@ -142,7 +168,16 @@ class FrameCodecTest {
         "{\"type\":\"welcome\",\"connectorId\":\"c\",\"heartbeatSeconds\":-1}",
         "{\"type\":\"request\",\"id\":\"r\",\"method\":\"POST\"}",
         "{\"type\":\"error\",\"id\":\"r\",\"status\":42}",
-        "{\"type\":\"end\",\"id\":\"r\",\"usage\":\"lots\"}"
+        "{\"type\":\"end\",\"id\":\"r\",\"usage\":\"lots\"}",
+        "{\"type\":\"welcome\",\"connectorId\":\"c\",\"heartbeatSeconds\":1,\"protocol\":0}",
+        "{\"type\":\"batch\"}",
+        "{\"type\":\"batch\",\"frames\":[]}",
+        "{\"type\":\"batch\",\"frames\":[null]}",
+        "{\"type\":\"batch\",\"frames\":{\"type\":\"end\",\"id\":\"r\"}}",
+        "{\"type\":\"batch\",\"frames\":[{\"type\":\"end\"}]}",
+        "{\"type\":\"batch\",\"frames\":[{\"id\":\"r\"}]}",
+        "{\"type\":\"batch\",\"frames\":[{\"type\":\"end\",\"id\":\"r\"},7]}",
+        "{\"type\":\"batch\",\"frames\":[{\"type\":\"batch\",\"frames\":[{\"type\":\"end\",\"id\":\"r\"}]}]}"
       })
   void malformedInputIsAProtocolError(String text) {
     assertThatThrownBy(() -> CODEC.decode(text))

@@ -132,7 +132,7 @@ class ConnectorRelayIT {
     connect("--capacity", "17");
     assertThat(broker.nextAuthorization(WAIT)).isEqualTo("Bearer " + TOKEN);
     Hello hello = registered();
-    assertThat(hello.protocol()).isEqualTo(1);
+    assertThat(hello.protocol()).isEqualTo(Frame.PROTOCOL_VERSION);
     assertThat(hello.models()).containsExactly("fake-model");
     assertThat(hello.capacity()).isEqualTo(17);
     assertThat(hello.connector()).startsWith("remotellm-connector/");
@@ -191,6 +191,64 @@ class ConnectorRelayIT {
     frames.subList(1, frames.size() - 1).forEach(f -> text.append(((Data) f).data()));
     assertThat(text.toString()).startsWith("{\"id\":\"chatcmpl-").contains("\"object\":\"chat.completion\"", "tok4 ");
     assertThat(((End) frames.get(frames.size() - 1)).usage().getInt("total_tokens")).isEqualTo(12);
+  }
+
+  @Test
+  void withAVersion1BrokerEveryFrameIsItsOwnMessage() throws Exception {
+    connect();
+    registered();
+    llm.script(llm.script().withChunks(200));
+    broker.send(chat("v1", true, body(true, ""), Map.of()));
+    List<Frame> frames = broker.awaitAnswer("v1", WAIT);
+    assertThat(frames).hasSize(1 + 201 + 1);
+    assertThat(broker.messages).noneMatch(m -> m.contains("\"type\":\"batch\""));
+  }
+
+  @Test
+  void withAVersion2BrokerANonStreamingAnswerIsOneMessage() throws Exception {
+    broker.protocol = 2;
+    connect();
+    registered();
+    broker.messages.clear();
+    broker.send(chat("n2", false, body(false, ""), Map.of()));
+    List<Frame> frames = broker.awaitAnswer("n2", WAIT);
+    assertThat(frames).hasSize(3);
+    assertThat(frames.get(0)).isEqualTo(new Head("n2", 200, Map.of("content-type", "application/json")));
+    assertThat(((Data) frames.get(1)).data()).startsWith("{\"id\":\"chatcmpl-").contains("tok4 ");
+    assertThat(((End) frames.get(2)).usage().getInt("total_tokens")).isEqualTo(12);
+    // head, body and end left together: one WebSocket message, one per-message cost at the broker.
+    assertThat(broker.messages).hasSize(1);
+    assertThat(broker.messages.peek()).startsWith("{\"type\":\"batch\"");
+  }
+
+  @Test
+  void withAVersion2BrokerStreamsArriveWholeAndInOrderInFewerMessages() throws Exception {
+    broker.protocol = 2;
+    int streams = 50;
+    int chunks = 200;
+    connect();
+    registered();
+    broker.messages.clear();
+    llm.script(llm.script().withChunks(chunks));
+    for (int i = 0; i < streams; i++) {
+      broker.send(chat("b" + i, true, body(true, ""), Map.of()));
+    }
+    int frameCount = 0;
+    for (int i = 0; i < streams; i++) {
+      List<Frame> frames = broker.awaitAnswer("b" + i, Duration.ofSeconds(60));
+      frameCount += frames.size();
+      assertThat(frames.get(0)).isInstanceOf(Head.class);
+      assertThat(frames.get(frames.size() - 1)).isInstanceOf(End.class);
+      List<String> payloads = frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
+      assertThat(payloads).as("stream b%d", i).hasSize(chunks + 1);
+      for (int c = 0; c < chunks; c++) {
+        assertThat(payloads.get(c)).as("stream b%d chunk %d", i, c).contains("\"content\":\"tok" + c + " \"");
+      }
+    }
+    assertThat(frameCount).isEqualTo(streams * (chunks + 3));
+    // Events that arrive together from the LLM, and frames that wait for the socket, share messages.
+    assertThat(broker.messages.size()).as("messages for %d frames", frameCount).isLessThan(frameCount / 4);
+    assertThat(broker.messages).allMatch(m -> m.length() <= 3 * 32 * 1024);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.remotellm.connector;
 
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
+import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
@@ -51,6 +52,10 @@ final class ScriptedBroker implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private volatile Session session;
   volatile String lastAuthorization = "";
+  /** The protocol version said in welcome; null says none, as a version 1 broker does. */
+  volatile Integer protocol;
+  /** Every text message the connector sent, as sent (a batch is one). */
+  final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
 
   ScriptedBroker(String token, int heartbeatSeconds) throws IOException {
     this.token = token;
@@ -198,15 +203,27 @@ final class ScriptedBroker implements AutoCloseable {
     }
 
     private void received(String text) {
+      messages.add(text);
       Frame frame;
       try {
         frame = codec.decode(text);
       } catch (ProtocolException e) {
         throw new AssertionError("the connector sent an invalid frame: " + e.getMessage());
       }
+      if (frame instanceof Batch batch) {
+        if (protocol == null || protocol < 2) {
+          throw new AssertionError("the connector sent a batch to a broker that did not offer protocol 2");
+        }
+        batch.frames().forEach(this::received);
+      } else {
+        received(frame);
+      }
+    }
+
+    private void received(Frame frame) {
       if (frame instanceof Hello hello) {
         try {
-          send(new Welcome("c-test-" + connections.get(), heartbeatSeconds));
+          send(new Welcome("c-test-" + connections.get(), heartbeatSeconds, protocol));
         } catch (IOException e) {
           throw new IllegalStateException(e);
         }

@@ -8,6 +8,9 @@ public interface FrameSender {
   /** Sends one text frame without blocking the caller. */
   CompletionStage<Void> send(String text);
 
+  /** Packs waiting frames into {@code batch} frames from now on (the connector speaks 2). */
+  default void batching(boolean on) {}
+
   /** Sends a WebSocket ping; the pong tells the link it is alive. */
   void ping();
 

@@ -5,6 +5,7 @@ import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.logging.LogFields;
 import io.remotellm.broker.routing.Lease;
+import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
@@ -238,6 +239,16 @@ public class RelayService {
           new Object[] {link.id(), e.getMessage()});
       return;
     }
+    if (frame instanceof Batch batch) {
+      for (Frame each : batch.frames()) {
+        onFrame(link, each);
+      }
+    } else {
+      onFrame(link, frame);
+    }
+  }
+
+  private void onFrame(ConnectorLink link, Frame frame) {
     if (frame instanceof Hello hello) {
       onHello(link, hello);
     } else if (frame instanceof ModelsChanged changed) {
@@ -262,25 +273,22 @@ public class RelayService {
   }
 
   private void onHello(ConnectorLink link, Hello hello) {
-    if (hello.protocol() != Frame.PROTOCOL_VERSION) {
-      LOG.log(
-          Level.WARNING,
-          "connector {0} ({1}) speaks protocol {2}, this broker {3}: closing",
-          new Object[] {link.id(), link.fingerprint(), hello.protocol(), Frame.PROTOCOL_VERSION});
-      link.sender().close(1002, "unsupported protocol version");
-      return;
-    }
+    // A newer connector speaks our highest version too; an older one is served in its own.
+    int protocol = Math.min(hello.protocol(), Frame.PROTOCOL_VERSION);
+    link.sender().batching(protocol >= Frame.BATCH_PROTOCOL);
     link.hello(hello.connector(), hello.capacity());
     link.models(hello.models());
     // Welcome first, then routable: a request dispatched in between would otherwise reach the
     // connector before its welcome, and the connector drops requests that come before welcome
     // (seen in the soak run: requests to a connector that had just attached timed out with 504).
-    link.send(codec.encode(new Welcome(link.id(), settings.heartbeatSeconds())));
+    link.send(codec.encode(new Welcome(link.id(), settings.heartbeatSeconds(), protocol)));
     router.attach(link);
     LOG.log(
         Level.INFO,
-        "connector {0} attached: token {1}, {2}, capacity {3}, models {4}",
-        new Object[] {link.id(), link.fingerprint(), hello.connector(), hello.capacity(), link.models()});
+        "connector {0} attached: token {1}, {2}, capacity {3}, protocol {4}, models {5}",
+        new Object[] {
+          link.id(), link.fingerprint(), hello.connector(), hello.capacity(), protocol, link.models()
+        });
   }
 
   /** The socket closed or failed: forget the link, and fail or retry what was waiting on it. */

@@ -1,27 +1,23 @@
 package io.remotellm.broker.relay;
 
+import io.remotellm.protocol.FrameQueue;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Sends frames on a WebSocket session asynchronously, one at a time and in the order they were
- * given: the WebSocket API allows only one outstanding async text send per session. Callers only
- * queue a frame; whoever finds the socket idle sends, and each send's completion starts the next,
- * so no lock is held across a socket send and request threads never wait for each other (a
- * {@code synchronized} send here was 2,622 lock waits of 20 ms or more in one benchmark run).
- * The queue is bounded: a connector that does not take frames as fast as they come gets a failed
- * send, not an ever-growing queue in the broker.
+ * Sends frames on a connector's WebSocket session through a {@link FrameQueue}: asynchronously,
+ * in order, no lock held across a send (a {@code synchronized} send here was 2,622 lock waits of
+ * 20 ms or more in one benchmark run), and packed into batches once the connector speaks protocol
+ * 2. The queue is bounded: a connector that does not take frames as fast as they come gets a
+ * failed send, not an ever-growing queue in the broker.
  */
 final class SessionFrameSender implements FrameSender {
 
@@ -30,14 +26,15 @@ final class SessionFrameSender implements FrameSender {
 
   /** Frames waiting for the socket, per connector; a request frame each, plus cancels. */
   static final int MAX_QUEUED = 8192;
-
-  private record Item(String text, CompletableFuture<Void> done) {}
+  /**
+   * The largest batch, in chars (at most 96 KiB of UTF-8): far below what the connector accepts,
+   * and large enough that a batch amortises the per-message cost over dozens of requests.
+   */
+  static final int MAX_BATCH_CHARS = 32 * 1024;
 
   private final Session session;
   private final int maxQueued;
-  private final Queue<Item> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger queued = new AtomicInteger();
-  private final AtomicBoolean sending = new AtomicBoolean();
+  private final FrameQueue queue;
 
   SessionFrameSender(Session session) {
     this(session, MAX_QUEUED);
@@ -46,74 +43,35 @@ final class SessionFrameSender implements FrameSender {
   SessionFrameSender(Session session, int maxQueued) {
     this.session = session;
     this.maxQueued = maxQueued;
+    this.queue = new FrameQueue(this::sendText, maxQueued, MAX_BATCH_CHARS);
+  }
+
+  private void sendText(String text, Consumer<Throwable> done) {
+    session.getAsyncRemote().sendText(text, (SendResult result) ->
+        done.accept(result.isOK() ? null : result.getException()));
   }
 
   @Override
   public CompletionStage<Void> send(String text) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (queued.incrementAndGet() > maxQueued) {
-      queued.decrementAndGet();
+    boolean queued = queue.offer(text, error -> {
+      if (error == null) {
+        done.complete(null);
+      } else {
+        done.completeExceptionally(error);
+      }
+    });
+    if (!queued) {
       done.completeExceptionally(
           new IOException(
               "connector not keeping up: " + maxQueued + " frames already wait for its socket"));
-      return done;
     }
-    queue.add(new Item(text, done));
-    pump();
     return done;
   }
 
-  private static final int IN_CALL = 0;
-  private static final int DONE_IN_CALL = 1;
-  private static final int RETURNED = 2;
-
-  /**
-   * Sends queued frames until the queue is empty or a send is in progress. A send that completes
-   * inside {@code sendText} is looped over rather than recursed into, so a long queue cannot
-   * overflow the stack; one that completes later continues from its completion handler.
-   */
-  private void pump() {
-    while (sending.compareAndSet(false, true)) {
-      while (true) {
-        Item item = queue.poll();
-        if (item == null) {
-          break;
-        }
-        queued.decrementAndGet();
-        AtomicInteger phase = new AtomicInteger(IN_CALL);
-        try {
-          session
-              .getAsyncRemote()
-              .sendText(
-                  item.text(),
-                  (SendResult result) -> {
-                    complete(item, result);
-                    if (!phase.compareAndSet(IN_CALL, DONE_IN_CALL)) {
-                      sending.set(false);
-                      pump();
-                    }
-                  });
-        } catch (RuntimeException e) {
-          phase.set(DONE_IN_CALL);
-          item.done().completeExceptionally(e);
-        }
-        if (phase.compareAndSet(IN_CALL, RETURNED)) {
-          return; // the completion handler carries on
-        }
-      }
-      sending.set(false);
-      if (queue.isEmpty()) {
-        return;
-      }
-    }
-  }
-
-  private static void complete(Item item, SendResult result) {
-    if (result.isOK()) {
-      item.done().complete(null);
-    } else {
-      item.done().completeExceptionally(result.getException());
-    }
+  @Override
+  public void batching(boolean on) {
+    queue.batching(on);
   }
 
   @Override

@@ -471,6 +471,40 @@ class BrokerIT {
   }
 
   @Test
+  void protocol2PeersGetAndSendBatchesAndVersion1PeersNeverGetOne() throws Exception {
+    ConnectorPeer v2 = ConnectorPeer.attach(ws(), PLAIN_TOKEN, 2, "batch-v2");
+    peers.add(v2);
+    ConnectorPeer v1 = attach(NOKEY_TOKEN, "batch-v1");
+    assertThat(v2.welcome().protocol()).isEqualTo(2);
+    assertThat(v1.welcome().protocol()).isEqualTo(1);
+    // A connector newer than the broker is served in the broker's highest version, not refused.
+    ConnectorPeer v9 = ConnectorPeer.attach(ws(), PLAIN_TOKEN, 9, "batch-v9");
+    peers.add(v9);
+    assertThat(v9.welcome().protocol()).isEqualTo(Frame.PROTOCOL_VERSION);
+    v2.autoAnswerBatched(req -> answer(req.id(), "{\"n\":\"" + req.id() + "\",", "\"by\":\"v2\"}"));
+    v1.autoAnswer(req -> answer(req.id(), "{\"n\":\"" + req.id() + "\",", "\"by\":\"v1\"}"));
+    ExecutorService clients = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<HttpResponse<String>>> results = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        String model = i % 2 == 0 ? "batch-v2" : "batch-v1";
+        String id = "batch-" + i;
+        results.add(clients.submit(() ->
+            send(chat("{\"model\":\"" + model + "\"}").header("x-request-id", id).build())));
+      }
+      for (int i = 0; i < results.size(); i++) {
+        HttpResponse<String> r = results.get(i).get(60, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body())
+            .isEqualTo("{\"n\":\"batch-" + i + "\",\"by\":\"" + (i % 2 == 0 ? "v2" : "v1") + "\"}");
+      }
+    } finally {
+      clients.shutdownNow();
+    }
+    assertThat(v1.rawFrames()).noneMatch(text -> text.contains("\"type\":\"batch\""));
+  }
+
+  @Test
   void twoConnectorsForOneModelShareTheLoadEvenly() throws Exception {
     ConnectorPeer a = attach(PLAIN_TOKEN, "fair-model");
     ConnectorPeer b = attach(NOKEY_TOKEN, "fair-model");

@@ -1,5 +1,6 @@
 package io.remotellm.broker.it;
 
+import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
@@ -40,6 +41,8 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
   private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
   private volatile Function<Request, List<Frame>> autoAnswer;
   private volatile Session session;
+  private volatile boolean batchAnswers;
+  private volatile Welcome welcome;
 
   static ConnectorPeer connect(URI ws, String token) throws Exception {
     ConnectorPeer peer = new ConnectorPeer();
@@ -62,10 +65,20 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
 
   /** Connects and registers {@code models}; returns once the broker said welcome. */
   static ConnectorPeer attach(URI ws, String token, String... models) throws Exception {
+    return attach(ws, token, 1, models);
+  }
+
+  /** As {@link #attach(URI, String, String...)}, saying {@code protocol} in hello. */
+  static ConnectorPeer attach(URI ws, String token, int protocol, String... models) throws Exception {
     ConnectorPeer peer = connect(ws, token);
-    peer.send(new Hello(1, "scripted-peer/1", List.of(models), 64));
-    peer.await(Welcome.class);
+    peer.send(new Hello(protocol, "scripted-peer/" + protocol, List.of(models), 64));
+    peer.welcome = peer.await(Welcome.class);
     return peer;
+  }
+
+  /** The broker's welcome, once attached. */
+  Welcome welcome() {
+    return welcome;
   }
 
   @Override
@@ -82,10 +95,23 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     } catch (ProtocolException e) {
       throw new IllegalStateException("broker sent an invalid frame: " + e.getMessage(), e);
     }
+    if (frame instanceof Batch batch) {
+      batch.frames().forEach(this::onFrame);
+    } else {
+      onFrame(frame);
+    }
+  }
+
+  private void onFrame(Frame frame) {
     Function<Request, List<Frame>> answer = autoAnswer;
     if (frame instanceof Request request && answer != null) {
-      for (Frame f : answer.apply(request)) {
-        send(f);
+      List<Frame> frames = answer.apply(request);
+      if (batchAnswers) {
+        send(new Batch(frames));
+      } else {
+        for (Frame f : frames) {
+          send(f);
+        }
       }
       return;
     }
@@ -104,6 +130,12 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
 
   /** Answers every request at once with the frames {@code answer} makes. */
   void autoAnswer(Function<Request, List<Frame>> answer) {
+    this.autoAnswer = answer;
+  }
+
+  /** As {@link #autoAnswer}, each answer's frames in one {@code batch} message (protocol 2). */
+  void autoAnswerBatched(Function<Request, List<Frame>> answer) {
+    this.batchAnswers = true;
     this.autoAnswer = answer;
   }
 

@@ -4,6 +4,7 @@ import static io.remotellm.connector.logging.LogField.log;
 import static io.remotellm.connector.logging.LogField.of;
 
 import io.remotellm.connector.logging.Fingerprint;
+import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
@@ -277,6 +278,16 @@ public final class RelayClient implements AutoCloseable {
         log(LOG, Level.WARNING, "ignoring an invalid frame from the broker: {0}", of("reason", e.getMessage()));
         return;
       }
+      if (frame instanceof Batch batch) {
+        for (Frame each : batch.frames()) {
+          onFrame(each);
+        }
+      } else {
+        onFrame(frame);
+      }
+    }
+
+    private void onFrame(Frame frame) {
       if (frame instanceof Request request) {
         if (!welcomed) {
           log(LOG, Level.WARNING, "ignoring a request before welcome");
@@ -297,6 +308,7 @@ public final class RelayClient implements AutoCloseable {
         return;
       }
       welcomed = true;
+      sender.batching(welcome.batches());
       cancel(welcomeTimeout);
       backoff.connected(System.nanoTime());
       state = RelayState.CONNECTED;
@@ -310,6 +322,7 @@ public final class RelayClient implements AutoCloseable {
       }, interval, interval, TimeUnit.NANOSECONDS);
       log(LOG, Level.INFO, "registered with the broker",
           of("connector_id", welcome.connectorId()), of("heartbeat_s", welcome.heartbeatSeconds()),
+          of("protocol", welcome.protocol()),
           of("models", registration.models()), of("broker_url", brokerUrl));
       // Models may have changed while the link was down; hello already carried the current set.
     }

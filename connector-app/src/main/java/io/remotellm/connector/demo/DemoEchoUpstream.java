@@ -200,8 +200,7 @@ public final class DemoEchoUpstream implements Upstream {
 
   private static void json(AnswerSink sink, int status, String body, JsonObject usage) {
     sink.head(status, Map.of("content-type", "application/json"));
-    sink.data(body, null);
-    sink.end(usage);
+    sink.complete(List.of(body), usage);
   }
 
   private static String error(String message, String code) {

@@ -10,9 +10,13 @@ import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
 import io.remotellm.protocol.Head;
 import jakarta.json.JsonObject;
+import io.remotellm.protocol.Frame;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,6 +36,7 @@ public final class AnswerSink {
   private final long started = System.nanoTime();
   private final AtomicBoolean done = new AtomicBoolean();
   private volatile boolean headSent;
+  private final AtomicReference<Head> heldHead = new AtomicReference<>();
   private volatile int status;
   private volatile long dataFrames;
   private volatile Runnable cancelAction;
@@ -61,30 +66,66 @@ public final class AnswerSink {
     return headSent;
   }
 
+  /**
+   * The LLM's status and headers. For a streamed answer they go out at once (the client learns
+   * its request was taken); any other answer reaches the client only as a whole, so its head waits
+   * and leaves with the first body frames, or with {@code end}, in one message.
+   */
   public void head(int httpStatus, Map<String, String> headers) {
     if (done.get()) {
       return;
     }
     status = httpStatus;
     headSent = true;
-    sender.send(new Head(id, httpStatus, headers));
+    Head head = new Head(id, httpStatus, headers);
+    String type = headers.getOrDefault("content-type", "");
+    if (type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+      sender.send(head);
+    } else {
+      heldHead.set(head);
+    }
   }
 
   /** Sends one payload; {@code sent} hears null once it is written, else why not. */
   public void data(String payload, Consumer<Throwable> sent) {
+    data(List.of(payload), sent);
+  }
+
+  /**
+   * Sends payloads together (the SSE events of one read from the LLM); {@code sent} hears about
+   * the last.
+   */
+  public void data(List<String> payloads, Consumer<Throwable> sent) {
     if (done.get()) {
       if (sent != null) {
         sent.accept(new CancellationException("answer already finished"));
       }
       return;
     }
-    dataFrames++;
-    sender.send(new Data(id, payload), sent);
+    List<Frame> frames = new ArrayList<>(payloads.size() + 1);
+    addHeldHead(frames);
+    for (String payload : payloads) {
+      frames.add(new Data(id, payload));
+    }
+    dataFrames += payloads.size();
+    sender.sendAll(frames, sent);
   }
 
   public void end(JsonObject usage) {
+    complete(List.of(), usage);
+  }
+
+  /** The last payloads and {@code end}, sent together. */
+  public void complete(List<String> payloads, JsonObject usage) {
     if (done.compareAndSet(false, true)) {
-      sender.send(new End(id, usage));
+      List<Frame> frames = new ArrayList<>(payloads.size() + 2);
+      addHeldHead(frames);
+      for (String payload : payloads) {
+        frames.add(new Data(id, payload));
+      }
+      dataFrames += payloads.size();
+      frames.add(new End(id, usage));
+      sender.sendAll(frames, null);
       finish("done", Level.INFO);
     }
   }
@@ -92,8 +133,19 @@ public final class AnswerSink {
   public void fail(int httpStatus, String code, String message) {
     if (done.compareAndSet(false, true)) {
       status = httpStatus;
-      sender.send(new Failure(id, httpStatus, code, message));
+      List<Frame> frames = new ArrayList<>(2);
+      // A head already given stays in the record: the broker must not retry an answer the LLM began.
+      addHeldHead(frames);
+      frames.add(new Failure(id, httpStatus, code, message));
+      sender.sendAll(frames, null);
       finish("failed: " + message, Level.WARNING);
+    }
+  }
+
+  private void addHeldHead(List<Frame> frames) {
+    Head head = heldHead.getAndSet(null);
+    if (head != null) {
+      frames.add(head);
     }
   }
 

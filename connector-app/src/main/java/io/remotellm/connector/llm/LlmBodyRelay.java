@@ -131,15 +131,8 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
         usage = usageInTail(new String(tail, StandardCharsets.UTF_8));
       }
     }
-    JsonObject seen = usage;
-    boolean sent = send(payloads, error -> {
-      if (error == null) {
-        sink.end(seen);
-      }
-    });
-    if (!sent) {
-      sink.end(seen);
-    }
+    // The last events and end in one go: one message for a whole non-streaming answer.
+    sink.complete(payloads, usage);
   }
 
   /** The upstream's [DONE] is not passed on: the broker ends every stream with its own. */
@@ -158,10 +151,11 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   /** Sends the payloads; {@code afterLast} hears about the last one. False if there were none. */
   private boolean send(List<String> payloads, Consumer<Throwable> afterLast) {
-    for (int i = 0; i < payloads.size(); i++) {
-      sink.data(payloads.get(i), i == payloads.size() - 1 ? afterLast : null);
+    if (payloads.isEmpty()) {
+      return false;
     }
-    return !payloads.isEmpty();
+    sink.data(payloads, afterLast);
+    return true;
   }
 
   private void requestMore(Throwable sendError) {
