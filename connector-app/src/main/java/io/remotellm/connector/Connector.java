@@ -19,11 +19,13 @@ import io.remotellm.protocol.FrameCodec;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.http.HttpClient;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,6 +34,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 
 /**
  * One running connector: relay client, forwarder, LLM probe and health server, wired from a {@link
@@ -61,8 +72,7 @@ public final class Connector implements AutoCloseable {
     timer = Executors.newScheduledThreadPool(2, threads("connector-timer"));
     httpThreads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
         threads("llm-http"));
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(config.llmConnectTimeout()).executor(httpThreads).build();
+    http = llmClient(config, httpThreads);
     Upstream upstream;
     if (config.demo()) {
       probe = null;
@@ -111,6 +121,72 @@ public final class Connector implements AutoCloseable {
           config.models().isEmpty() ? connector::modelsChanged : null);
     }
     return connector;
+  }
+
+  /**
+   * The client for the LLM. Built plainly, {@link HttpClient} sets up the JDK's default TLS context
+   * at once, whatever the URL: the TLS stack and every CA certificate of the JDK, about 7 MB of the
+   * connector's idle footprint of 60 MB. An {@code http://} LLM (or the demo model) never needs it,
+   * so that client gets {@link NoTls} instead, which refuses to make a TLS connection; an {@code
+   * https://} LLM gets the JDK's default, as before.
+   */
+  static HttpClient llmClient(ConnectorConfig config, Executor executor) {
+    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(config.llmConnectTimeout()).executor(executor);
+    if (config.demo() || "http".equalsIgnoreCase(config.llmUrl().getScheme())) {
+      // With parameters given, the client does not ask the context for its defaults either.
+      builder.sslContext(NoTls.CONTEXT).sslParameters(new SSLParameters());
+    }
+    return builder.build();
+  }
+
+  /**
+   * A TLS context for a client that only ever speaks plain HTTP: every use fails, so a TLS
+   * connection through it (which the client never opens to an {@code http://} URL, and it follows
+   * no redirects) cannot happen unverified.
+   */
+  static final class NoTls extends SSLContextSpi {
+    static final SSLContext CONTEXT = new SSLContext(new NoTls(),
+        new Provider("remotellm-no-tls", "1", "no TLS: the LLM URL is http://") {}, "none") {};
+
+    private static UnsupportedOperationException refused() {
+      return new UnsupportedOperationException("no TLS: the LLM URL is http://");
+    }
+
+    @Override
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
+      throw refused();
+    }
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      throw refused();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+      throw refused();
+    }
   }
 
   private static List<String> discover(LlmProbe probe) throws StartupException {

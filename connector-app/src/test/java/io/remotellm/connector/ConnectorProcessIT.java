@@ -86,31 +86,39 @@ class ConnectorProcessIT {
   }
 
   /**
-   * Idle footprint with the launcher's JVM options (bin/remotellm-connector), connected and
-   * registered. The target is 64 MB; the assertion is looser so a busy CI machine does not fail it,
-   * and the figure is written to target/connector-idle-rss.txt.
+   * Idle footprint as the benchmark measures it (bench/, "connector RSS idle"): started by
+   * bin/remotellm-connector with its default JVM options, an http:// LLM, connected and registered,
+   * one request relayed, then 1 s idle. Issue 5's target is 64 MB; it measured 60 MB on the 2-core
+   * machine of docs/benchmarks.md (68 MB before the LLM client stopped loading the JDK's TLS
+   * context). The figure is written to target/connector-idle-rss.txt.
    */
   @Test
-  void staysSmallWhenIdle() throws Exception {
-    Path status = Path.of("/proc/self/status");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(status), "needs Linux /proc");
-    try (ScriptedBroker broker = new ScriptedBroker(TOKEN, 5).start()) {
+  void staysUnder64MbWhenIdle() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux /proc");
+    Path launcher = Path.of(jar()).toAbsolutePath().getParent().getParent().getParent()
+        .resolve("bin").resolve("remotellm-connector");
+    assertThat(launcher).as("the launcher next to the jar").isExecutable();
+    try (FakeLlm llm = FakeLlm.start(); ScriptedBroker broker = new ScriptedBroker(TOKEN, 5).start()) {
       Path log = dir.resolve("idle.log");
-      List<String> command = new java.util.ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      command.addAll(List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Xss256k",
-          "-XX:ReservedCodeCacheSize=16m", "-XX:-UsePerfData"));
-      command.addAll(List.of("-jar", jar(), "--llm-url", "demo", "--health-port", "0",
-          "--broker-url", broker.urlWithoutPath(), "--broker-token", TOKEN));
-      Process connector = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "--llm-url", llm.baseUrl().toString(),
+          "--model", "fake-model", "--health-port", "0", "--broker-url", broker.urlWithoutPath(),
+          "--broker-token", TOKEN).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+      builder.environment().remove("REMOTELLM_CONNECTOR_JAVA_OPTS"); // the launcher's defaults
+      builder.environment().remove("JAVA_TOOL_OPTIONS");
+      Process connector = builder.start(); // the launcher exec's the JVM: same pid
       try {
-        assertThat(broker.awaitHello(WAIT)).isNotNull();
-        Thread.sleep(3000); // idle means some time after start-up, with heartbeats going
+        assertThat(broker.awaitHello(WAIT)).as("hello from the connector").isNotNull();
+        broker.send(new Request("idle-1", "POST", "/v1/chat/completions", Map.of("x-request-id", "xr-idle-1"),
+            "{\"model\":\"fake-model\",\"stream\":false}", false));
+        List<Frame> answer = broker.awaitAnswer("idle-1", WAIT);
+        assertThat(answer.get(answer.size() - 1)).as("the request went through").isInstanceOf(End.class);
+        Thread.sleep(1000);
         long rssKb = Files.readAllLines(Path.of("/proc/" + connector.pid() + "/status")).stream()
             .filter(l -> l.startsWith("VmRSS:")).map(l -> l.replaceAll("\\D", "")).mapToLong(Long::parseLong)
             .findFirst().orElseThrow();
         Files.writeString(Path.of("target", "connector-idle-rss.txt"), rssKb + " kB\n");
-        assertThat(rssKb).as("idle RSS in kB").isLessThan(96 * 1024);
+        assertThat(rssKb).as("idle RSS in kB (written to target/connector-idle-rss.txt)").isLessThan(64 * 1024);
       } finally {
         connector.destroy();
         connector.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
