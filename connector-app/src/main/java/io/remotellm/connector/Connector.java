@@ -28,8 +28,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -52,6 +56,8 @@ public final class Connector implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Connector.class.getName());
   /** Time between two words of the demo model's stream: slow enough to watch it stream. */
   private static final Duration DEMO_PACE = Duration.ofMillis(40);
+  /** How long an LLM client thread without work lives on. */
+  private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(60);
 
   private final ConnectorConfig config;
   private final long startedAt = System.nanoTime();
@@ -70,7 +76,7 @@ public final class Connector implements AutoCloseable {
   private Connector(ConnectorConfig config) throws StartupException {
     this.config = config;
     timer = Executors.newScheduledThreadPool(2, threads("connector-timer"));
-    httpThreads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+    httpThreads = onDemandPool(Math.max(2, Runtime.getRuntime().availableProcessors()), IDLE_THREAD_KEEP_ALIVE,
         threads("llm-http"));
     http = llmClient(config, httpThreads);
     Upstream upstream;
@@ -273,6 +279,38 @@ public final class Connector implements AutoCloseable {
   private void shutdownThreads() {
     timer.shutdownNow();
     httpThreads.shutdownNow();
+  }
+
+  /**
+   * Up to {@code max} threads, a new one started only when none of those started is idle, and each
+   * gone after {@code keepAlive} without work; tasks queue while all {@code max} are busy. (A fixed
+   * pool starts a thread for each of its first {@code max} tasks, idle threads or not: with 32 CPUs
+   * that left a dozen idle LLM client threads after the first request, about 2 MB.)
+   */
+  static ThreadPoolExecutor onDemandPool(int max, Duration keepAlive, ThreadFactory factory) {
+    ToIdleThread queue = new ToIdleThread();
+    return new ThreadPoolExecutor(0, max, keepAlive.toNanos(), TimeUnit.NANOSECONDS, queue, factory,
+        (task, pool) -> {
+          if (pool.isShutdown()) {
+            throw new RejectedExecutionException("shut down");
+          }
+          queue.enqueue(task); // all max threads busy: the first to finish takes it
+        });
+  }
+
+  /**
+   * The pool's queue: {@link ThreadPoolExecutor} offers each task here first and starts a thread
+   * (up to its maximum) when refused, so a task is accepted only by a thread waiting for one.
+   */
+  private static final class ToIdleThread extends LinkedTransferQueue<Runnable> {
+    @Override
+    public boolean offer(Runnable task) {
+      return tryTransfer(task);
+    }
+
+    void enqueue(Runnable task) {
+      super.offer(task);
+    }
   }
 
   private static ThreadFactory threads(String name) {
