@@ -1,9 +1,10 @@
 package io.remotellm.broker.api;
 
+import io.remotellm.protocol.SharedJsonProvider;
+import jakarta.json.spi.JsonProvider;
 import io.remotellm.broker.relay.RelayService;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.GET;
@@ -15,6 +16,8 @@ import jakarta.ws.rs.core.MediaType;
 @Path("models")
 @RequestScoped
 public class ModelsResource {
+  /** Looked up once: {@code Json.create...} asks the service loader on every call. */
+  private static final JsonProvider JSON = SharedJsonProvider.INSTANCE;
 
   @Inject RelayService relay;
 
@@ -22,15 +25,15 @@ public class ModelsResource {
   @Produces(MediaType.APPLICATION_JSON)
   public JsonObject list() {
     long created = relay.started().getEpochSecond();
-    JsonArrayBuilder data = Json.createArrayBuilder();
+    JsonArrayBuilder data = JSON.createArrayBuilder();
     for (String model : relay.router().models()) {
       data.add(
-          Json.createObjectBuilder()
+          JSON.createObjectBuilder()
               .add("id", model)
               .add("object", "model")
               .add("created", created)
               .add("owned_by", "remotellm"));
     }
-    return Json.createObjectBuilder().add("object", "list").add("data", data).build();
+    return JSON.createObjectBuilder().add("object", "list").add("data", data).build();
   }
 }

@@ -1,6 +1,6 @@
 package io.remotellm.broker.error;
 
-import jakarta.json.Json;
+import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.json.JsonObjectBuilder;
 
 /**
@@ -60,13 +60,13 @@ public record ApiError(int status, String type, String code, String message, Str
 
   public String toJson() {
     JsonObjectBuilder inner =
-        Json.createObjectBuilder().add("message", message).add("type", type);
+        SharedJsonProvider.INSTANCE.createObjectBuilder().add("message", message).add("type", type);
     if (param == null) {
       inner.addNull("param");
     } else {
       inner.add("param", param);
     }
     inner.add("code", code);
-    return Json.createObjectBuilder().add("error", inner).build().toString();
+    return SharedJsonProvider.INSTANCE.createObjectBuilder().add("error", inner).build().toString();
   }
 }

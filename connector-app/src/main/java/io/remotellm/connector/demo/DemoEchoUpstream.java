@@ -1,9 +1,10 @@
 package io.remotellm.connector.demo;
 
+import io.remotellm.protocol.SharedJsonProvider;
+import jakarta.json.spi.JsonProvider;
 import io.remotellm.connector.llm.AnswerSink;
 import io.remotellm.connector.llm.Upstream;
 import io.remotellm.protocol.Request;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  * message word by word ("Echo: ..."), as a paced stream or in one body, with usage.
  */
 public final class DemoEchoUpstream implements Upstream {
+  /** Looked up once: {@code Json.create...} asks the service loader on every call. */
+  private static final JsonProvider JSON = SharedJsonProvider.INSTANCE;
 
   /** The model the demo serves when none is named. */
   public static final String MODEL = "demo-echo";
@@ -56,17 +59,17 @@ public final class DemoEchoUpstream implements Upstream {
   }
 
   private String modelList() {
-    JsonArrayBuilder data = Json.createArrayBuilder();
+    JsonArrayBuilder data = JSON.createArrayBuilder();
     for (String model : models) {
-      data.add(Json.createObjectBuilder().add("id", model).add("object", "model").add("created", 0)
+      data.add(JSON.createObjectBuilder().add("id", model).add("object", "model").add("created", 0)
           .add("owned_by", OWNER));
     }
-    return Json.createObjectBuilder().add("object", "list").add("data", data).build().toString();
+    return JSON.createObjectBuilder().add("object", "list").add("data", data).build().toString();
   }
 
   private void chat(Request request, AnswerSink sink) {
     JsonObject body;
-    try (JsonReader reader = Json.createReader(new StringReader(request.body()))) {
+    try (JsonReader reader = JSON.createReader(new StringReader(request.body()))) {
       body = reader.readObject();
     } catch (RuntimeException e) {
       json(sink, 400, error("the request body is not a JSON object", "invalid_request_error"));
@@ -77,14 +80,14 @@ public final class DemoEchoUpstream implements Upstream {
     boolean includeUsage = body.get("stream_options") instanceof JsonObject o && o.getBoolean("include_usage", false);
     List<String> words = words("Echo: " + lastUserText(body));
     String id = "chatcmpl-demo-" + Integer.toHexString(request.id().hashCode());
-    JsonObject usage = Json.createObjectBuilder().add("prompt_tokens", words.size())
+    JsonObject usage = JSON.createObjectBuilder().add("prompt_tokens", words.size())
         .add("completion_tokens", words.size()).add("total_tokens", 2 * words.size()).build();
     if (!stream) {
       String text = String.join("", words);
-      json(sink, 200, Json.createObjectBuilder().add("id", id).add("object", "chat.completion")
+      json(sink, 200, JSON.createObjectBuilder().add("id", id).add("object", "chat.completion")
           .add("created", 0).add("model", model)
-          .add("choices", Json.createArrayBuilder().add(Json.createObjectBuilder().add("index", 0)
-              .add("message", Json.createObjectBuilder().add("role", "assistant").add("content", text))
+          .add("choices", JSON.createArrayBuilder().add(JSON.createObjectBuilder().add("index", 0)
+              .add("message", JSON.createObjectBuilder().add("role", "assistant").add("content", text))
               .add("finish_reason", "stop")))
           .add("usage", usage).build().toString(), usage);
       return;
@@ -92,15 +95,15 @@ public final class DemoEchoUpstream implements Upstream {
     sink.head(200, Map.of("content-type", "text/event-stream"));
     List<String> events = new ArrayList<>();
     for (int i = 0; i < words.size(); i++) {
-      JsonObjectBuilder delta = Json.createObjectBuilder();
+      JsonObjectBuilder delta = JSON.createObjectBuilder();
       if (i == 0) {
         delta.add("role", "assistant");
       }
       events.add(chunk(id, model, delta.add("content", words.get(i)), JsonValue.NULL));
     }
-    events.add(chunk(id, model, Json.createObjectBuilder(), Json.createValue("stop")));
+    events.add(chunk(id, model, JSON.createObjectBuilder(), JSON.createValue("stop")));
     if (includeUsage) {
-      events.add(Json.createObjectBuilder().add("id", id).add("object", "chat.completion.chunk")
+      events.add(JSON.createObjectBuilder().add("id", id).add("object", "chat.completion.chunk")
           .add("created", 0).add("model", model).add("choices", JsonValue.EMPTY_JSON_ARRAY)
           .add("usage", usage).build().toString());
     }
@@ -146,9 +149,9 @@ public final class DemoEchoUpstream implements Upstream {
   }
 
   private static String chunk(String id, String model, JsonObjectBuilder delta, JsonValue finish) {
-    return Json.createObjectBuilder().add("id", id).add("object", "chat.completion.chunk").add("created", 0)
+    return JSON.createObjectBuilder().add("id", id).add("object", "chat.completion.chunk").add("created", 0)
         .add("model", model)
-        .add("choices", Json.createArrayBuilder().add(Json.createObjectBuilder().add("index", 0)
+        .add("choices", JSON.createArrayBuilder().add(JSON.createObjectBuilder().add("index", 0)
             .add("delta", delta).add("finish_reason", finish)))
         .build().toString();
   }
@@ -204,7 +207,7 @@ public final class DemoEchoUpstream implements Upstream {
   }
 
   private static String error(String message, String code) {
-    return Json.createObjectBuilder().add("error", Json.createObjectBuilder().add("message", message)
+    return JSON.createObjectBuilder().add("error", JSON.createObjectBuilder().add("message", message)
         .add("type", code).addNull("param").add("code", code)).build().toString();
   }
 }

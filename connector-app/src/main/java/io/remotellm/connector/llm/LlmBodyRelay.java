@@ -1,6 +1,7 @@
 package io.remotellm.connector.llm;
 
-import jakarta.json.Json;
+import io.remotellm.protocol.SharedJsonProvider;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
@@ -21,6 +22,8 @@ import java.util.function.Consumer;
  * read instead of filling memory. Usage figures seen on the way go into {@code end}.
  */
 final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
+  /** Looked up once: {@code Json.create...} asks the service loader on every call. */
+  private static final JsonProvider JSON = SharedJsonProvider.INSTANCE;
   /** Largest non-streaming piece; bounded so a frame never grows with the answer. */
   static final int PIECE_BYTES = 64 * 1024;
   /**
@@ -216,7 +219,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
     if (open < 0) {
       return null;
     }
-    try (JsonParser parser = Json.createParser(new StringReader(tail.substring(open)))) {
+    try (JsonParser parser = JSON.createParser(new StringReader(tail.substring(open)))) {
       if (parser.hasNext() && parser.next() == JsonParser.Event.START_OBJECT) {
         return parser.getObject();
       }
@@ -227,7 +230,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   }
 
   static JsonObject usageOf(String json) {
-    try (JsonReader reader = Json.createReader(new StringReader(json))) {
+    try (JsonReader reader = JSON.createReader(new StringReader(json))) {
       JsonValue value = reader.readValue();
       if (value instanceof JsonObject object && object.get("usage") instanceof JsonObject u) {
         return u;
