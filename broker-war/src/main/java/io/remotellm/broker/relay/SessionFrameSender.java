@@ -46,9 +46,30 @@ final class SessionFrameSender implements FrameSender {
     this.queue = new FrameQueue(this::sendText, maxQueued, MAX_BATCH_CHARS);
   }
 
+  /**
+   * A context class loader with nothing to find: resource look-ups through it end in the JDK's
+   * own modules at once.
+   */
+  private static final ClassLoader NOTHING_TO_FIND = ClassLoader.getPlatformClassLoader();
+
+  /**
+   * Sends with {@link #NOTHING_TO_FIND} as the context class loader. Some servers' WebSocket
+   * implementations (Tyrus in Payara) reschedule an idle-timeout task on every send, and a managed
+   * executor captures the thread's context for each task with a service-loader look-up through
+   * the context class loader; through the web application's loader that look-up scans every jar
+   * of the server (a third of the broker's CPU, docs/benchmarks.md). The task does nothing with
+   * that loader (our idle timeout is off), so a loader with nothing to scan changes nothing else.
+   */
   private void sendText(String text, Consumer<Throwable> done) {
-    session.getAsyncRemote().sendText(text, (SendResult result) ->
-        done.accept(result.isOK() ? null : result.getException()));
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(NOTHING_TO_FIND);
+    try {
+      session.getAsyncRemote().sendText(text, (SendResult result) ->
+          done.accept(result.isOK() ? null : result.getException()));
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
   }
 
   @Override
