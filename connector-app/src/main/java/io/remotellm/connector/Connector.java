@@ -28,7 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -282,30 +282,74 @@ public final class Connector implements AutoCloseable {
   }
 
   /**
-   * Up to {@code max} threads, a new one started only when none of those started is idle, and each
-   * gone after {@code keepAlive} without work; tasks queue while all {@code max} are busy. (A fixed
-   * pool starts a thread for each of its first {@code max} tasks, idle threads or not: with 32 CPUs
-   * that left a dozen idle LLM client threads after the first request, about 2 MB.)
+   * Up to {@code max} threads; a task goes to a thread waiting for work if there is one, and a new
+   * thread starts only when every thread has a task; a thread without work for {@code keepAlive}
+   * ends. (A fixed pool starts a thread for each of its first {@code max} tasks, idle threads or
+   * not: with 32 CPUs that left a dozen idle LLM client threads after the first request, about
+   * 2 MB.) Waiting threads block on a {@link LinkedBlockingQueue}, as a fixed pool's do.
    */
   static ThreadPoolExecutor onDemandPool(int max, Duration keepAlive, ThreadFactory factory) {
-    ToIdleThread queue = new ToIdleThread();
-    return new ThreadPoolExecutor(0, max, keepAlive.toNanos(), TimeUnit.NANOSECONDS, queue, factory,
-        (task, pool) -> {
-          if (pool.isShutdown()) {
-            throw new RejectedExecutionException("shut down");
-          }
-          queue.enqueue(task); // all max threads busy: the first to finish takes it
-        });
+    AtomicInteger alive = new AtomicInteger();
+    ThreadFactory counting = r -> factory.newThread(() -> {
+      alive.incrementAndGet();
+      try {
+        r.run();
+      } finally {
+        alive.decrementAndGet();
+      }
+    });
+    return new OnDemandPool(max, keepAlive, counting, alive, new WaitingThreadsFirst());
+  }
+
+  private static final class OnDemandPool extends ThreadPoolExecutor {
+    /** Tasks given to {@link #execute} and not finished. */
+    final AtomicInteger unfinished = new AtomicInteger();
+    /** Threads of this pool that are running. */
+    final AtomicInteger alive;
+
+    OnDemandPool(int max, Duration keepAlive, ThreadFactory factory, AtomicInteger alive, WaitingThreadsFirst queue) {
+      super(0, max, keepAlive.toNanos(), TimeUnit.NANOSECONDS, queue, factory, (task, pool) -> {
+        if (pool.isShutdown()) {
+          throw new RejectedExecutionException("shut down");
+        }
+        queue.enqueue(task); // a race left no thread to start: the first to finish takes it
+      });
+      this.alive = alive;
+      queue.pool = this;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      unfinished.incrementAndGet();
+      try {
+        super.execute(task);
+      } catch (RejectedExecutionException e) {
+        unfinished.decrementAndGet();
+        throw e;
+      }
+    }
+
+    @Override
+    protected void afterExecute(Runnable task, Throwable thrown) {
+      unfinished.decrementAndGet();
+    }
   }
 
   /**
-   * The pool's queue: {@link ThreadPoolExecutor} offers each task here first and starts a thread
-   * (up to its maximum) when refused, so a task is accepted only by a thread waiting for one.
+   * {@link ThreadPoolExecutor} offers each task to its queue first and starts a thread (up to its
+   * maximum) when refused: refused while every running thread has a task.
    */
-  private static final class ToIdleThread extends LinkedTransferQueue<Runnable> {
+  private static final class WaitingThreadsFirst extends LinkedBlockingQueue<Runnable> {
+    private volatile OnDemandPool pool;
+
     @Override
     public boolean offer(Runnable task) {
-      return tryTransfer(task);
+      OnDemandPool p = pool;
+      int running = p.alive.get();
+      if (p.unfinished.get() > running && running < p.getMaximumPoolSize()) {
+        return false;
+      }
+      return super.offer(task);
     }
 
     void enqueue(Runnable task) {
