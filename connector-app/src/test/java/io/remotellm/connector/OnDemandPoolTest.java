@@ -1,0 +1,114 @@
+package io.remotellm.connector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The LLM client's thread pool: threads only when all have work, never more than the maximum, none lost. */
+class OnDemandPoolTest {
+
+  private ThreadPoolExecutor pool;
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemons() {
+    return r -> {
+      Thread t = new Thread(r, "pool-test");
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Test
+  void oneTaskAtATimeKeepsFewThreadsWhateverTheMaximum() throws Exception {
+    pool = Connector.onDemandPool(8, Duration.ofSeconds(60), daemons());
+    for (int i = 0; i < 500; i++) {
+      pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
+    }
+    // A task's caller may hear it is done while its thread still counts it as busy, so the next
+    // task may start another thread (on a loaded machine, now and then a third); a fixed pool
+    // would have started all eight.
+    assertThat(pool.getLargestPoolSize()).isBetween(1, 4);
+  }
+
+  @Test
+  void busyThreadsGetCompanyUpToTheMaximumAndExtraTasksWaitTheirTurn() throws Exception {
+    pool = Connector.onDemandPool(3, Duration.ofSeconds(60), daemons());
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    List<Future<?>> tasks = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      tasks.add(pool.submit(() -> {
+        started.incrementAndGet();
+        release.await();
+        return null;
+      }));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (started.get() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(started.get()).isEqualTo(3);
+    assertThat(pool.getPoolSize()).isEqualTo(3);
+    release.countDown();
+    for (Future<?> f : tasks) {
+      f.get(5, TimeUnit.SECONDS);
+    }
+    assertThat(started.get()).isEqualTo(5);
+    assertThat(pool.getLargestPoolSize()).isEqualTo(3);
+  }
+
+  @Test
+  void manyProducersLoseNoTask() throws Exception {
+    pool = Connector.onDemandPool(2, Duration.ofSeconds(60), daemons());
+    int producers = 8;
+    int each = 5_000;
+    AtomicInteger done = new AtomicInteger();
+    ExecutorService submitters = Executors.newFixedThreadPool(producers);
+    try {
+      for (int p = 0; p < producers; p++) {
+        submitters.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            pool.execute(done::incrementAndGet);
+          }
+        });
+      }
+      submitters.shutdown();
+      assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (done.get() < producers * each && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(done.get()).isEqualTo(producers * each);
+      assertThat(pool.getLargestPoolSize()).isLessThanOrEqualTo(2);
+    } finally {
+      submitters.shutdownNow();
+    }
+  }
+
+  @Test
+  void idleThreadsEnd() throws Exception {
+    pool = Connector.onDemandPool(2, Duration.ofMillis(100), daemons());
+    pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (pool.getPoolSize() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(pool.getPoolSize()).isZero();
+    pool.submit(() -> { }).get(5, TimeUnit.SECONDS); // and a new one starts when work comes
+  }
+}
