@@ -48,6 +48,8 @@ public class BrokerSettings {
   @ConfigProperty(name = "remotellm.broker.max-frame-bytes", defaultValue = "33554432")
   int maxFrameBytes;
 
+  static final int MIN_FRAME_BYTES = 1024 * 1024;
+
   @Inject
   @ConfigProperty(name = "remotellm.broker.upstream-timeout-seconds", defaultValue = "600")
   long upstreamTimeoutSeconds;
@@ -112,8 +114,13 @@ public class BrokerSettings {
     return maxBodyBytes;
   }
 
+  /**
+   * Never below 1 MiB: a connector's frames legitimately reach a few hundred KiB (a 64 KiB body piece,
+   * JSON-escaped; a protocol 2 batch of 32 Ki chars), and a frame over the limit closes the whole
+   * link, not one request.
+   */
   public int maxFrameBytes() {
-    return maxFrameBytes;
+    return Math.max(MIN_FRAME_BYTES, maxFrameBytes);
   }
 
   public Duration upstreamTimeout() {
