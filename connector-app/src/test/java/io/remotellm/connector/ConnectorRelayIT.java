@@ -205,6 +205,19 @@ class ConnectorRelayIT {
   }
 
   @Test
+  void aVersion1BrokerThatRefusesProtocol2IsRedialledWithProtocol1AndServes() throws Exception {
+    broker.version1Only = true;
+    connect();
+    Hello hello = registered();
+    assertThat(hello.protocol()).isEqualTo(1);
+    assertThat(broker.helloVersions).containsExactly(Frame.PROTOCOL_VERSION, 1);
+    broker.send(chat("old1", false, body(false, ""), Map.of()));
+    List<Frame> frames = broker.awaitAnswer("old1", WAIT);
+    assertThat(frames.get(frames.size() - 1)).isInstanceOf(End.class);
+    assertThat(broker.messages).noneMatch(m -> m.contains("\"type\":\"batch\""));
+  }
+
+  @Test
   void withAVersion2BrokerANonStreamingAnswerIsOneMessage() throws Exception {
     broker.protocol = 2;
     connect();

@@ -54,6 +54,10 @@ final class ScriptedBroker implements AutoCloseable {
   volatile String lastAuthorization = "";
   /** The protocol version said in welcome; null says none, as a version 1 broker does. */
   volatile Integer protocol;
+  /** Acts as a version 1 broker did: any hello of another version is closed with 1002. */
+  volatile boolean version1Only;
+  /** The protocol of every hello, in order, accepted or not. */
+  final BlockingQueue<Integer> helloVersions = new LinkedBlockingQueue<>();
   /** Every text message the connector sent, as sent (a batch is one). */
   final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
 
@@ -222,6 +226,16 @@ final class ScriptedBroker implements AutoCloseable {
 
     private void received(Frame frame) {
       if (frame instanceof Hello hello) {
+        helloVersions.add(hello.protocol());
+        if (version1Only && hello.protocol() != 1) {
+          // What a version 1 broker does with any other version.
+          try {
+            session.close(new CloseReason(CloseReason.CloseCodes.PROTOCOL_ERROR, "unsupported protocol version"));
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+          return;
+        }
         try {
           send(new Welcome("c-test-" + connections.get(), heartbeatSeconds, protocol));
         } catch (IOException e) {

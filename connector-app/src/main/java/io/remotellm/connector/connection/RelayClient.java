@@ -68,6 +68,12 @@ public final class RelayClient implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ClientManager client;
   private volatile Registration registration;
+  /**
+   * The version the next hello offers: our highest, except right after a broker refused it before
+   * welcome (a version 1 broker closes with 1002 on any other version); the attempt after that
+   * offers ours again, so a broker upgraded meanwhile gets it.
+   */
+  private volatile int offeredProtocol = Frame.PROTOCOL_VERSION;
   private volatile RelayState state = RelayState.CONNECTING;
   private volatile Link link;
   private volatile boolean stopped;
@@ -247,6 +253,8 @@ public final class RelayClient implements AutoCloseable {
     private volatile Session session;
     private volatile FrameSender sender;
     private volatile boolean welcomed;
+    /** The version this link's hello offered. */
+    private volatile int protocol = Frame.PROTOCOL_VERSION;
     private volatile long lastHeard = System.nanoTime();
     private volatile ScheduledFuture<?> heartbeat;
     private volatile ScheduledFuture<?> welcomeTimeout;
@@ -262,7 +270,9 @@ public final class RelayClient implements AutoCloseable {
       s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
       s.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> lastHeard = System.nanoTime());
       Registration r = registration;
-      sender.send(new Hello(Frame.PROTOCOL_VERSION, r.connector(), r.models(), r.capacity()));
+      protocol = offeredProtocol;
+      offeredProtocol = Frame.PROTOCOL_VERSION;
+      sender.send(new Hello(protocol, r.connector(), r.models(), r.capacity()));
       log(LOG, Level.FINE, "socket open, hello sent", of("models", r.models()));
     }
 
@@ -333,6 +343,12 @@ public final class RelayClient implements AutoCloseable {
           + (reason.getReasonPhrase() == null || reason.getReasonPhrase().isEmpty() ? "" : " " + reason.getReasonPhrase());
       if (reason.getCloseCode().getCode() == CloseReason.CloseCodes.VIOLATED_POLICY.getCode() && !welcomed) {
         why = "the broker refused this connector (1008); check --broker-token";
+      }
+      if (reason.getCloseCode().getCode() == CloseReason.CloseCodes.PROTOCOL_ERROR.getCode() && !welcomed
+          && protocol > 1) {
+        // A broker of protocol version 1 refuses any other version with 1002: speak 1 next time.
+        offeredProtocol = 1;
+        why = "the broker does not speak relay protocol " + protocol + " (1002); retrying with protocol 1";
       }
       lost(stopped ? null : why);
     }
