@@ -1,8 +1,8 @@
 package io.remotellm.connector;
 
+import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
-import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;

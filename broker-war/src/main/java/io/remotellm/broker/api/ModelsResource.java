@@ -1,12 +1,12 @@
 package io.remotellm.broker.api;
 
-import io.remotellm.protocol.SharedJsonProvider;
-import jakarta.json.spi.JsonProvider;
 import io.remotellm.broker.relay.RelayService;
+import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
+import jakarta.json.spi.JsonProvider;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;

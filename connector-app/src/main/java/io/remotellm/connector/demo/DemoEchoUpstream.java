@@ -1,10 +1,9 @@
 package io.remotellm.connector.demo;
 
-import io.remotellm.protocol.SharedJsonProvider;
-import jakarta.json.spi.JsonProvider;
 import io.remotellm.connector.llm.AnswerSink;
 import io.remotellm.connector.llm.Upstream;
 import io.remotellm.protocol.Request;
+import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -12,6 +11,7 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.remotellm.connector.llm;
 
 import io.remotellm.protocol.SharedJsonProvider;
-import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import java.io.ByteArrayOutputStream;
 import java.io.StringReader;
