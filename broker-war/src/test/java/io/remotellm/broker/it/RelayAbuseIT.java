@@ -67,8 +67,10 @@ class RelayAbuseIT {
             "\n",
             "remotellm.broker.user-api-keys=" + USER_KEY,
             "remotellm.broker.connector-tokens=" + PLAIN_TOKEN + "," + NOKEY_TOKEN + "," + KEYED_TOKEN,
-            "remotellm.broker.upstream-timeout-seconds=5",
-            "remotellm.broker.heartbeat-seconds=2",
+            // Generous: receiving the 32 MiB frame below takes ~3.4 s here, and under CI load it
+            // once outlasted a 5 s upstream timeout and 3 x 2 s heartbeats (504, then 1001).
+            "remotellm.broker.upstream-timeout-seconds=30",
+            "remotellm.broker.heartbeat-seconds=10",
             "remotellm.broker.login-free-failures=3",
             "remotellm.broker.login-max-delay-seconds=2",
             ""));
