@@ -102,13 +102,7 @@ public final class AnswerSink {
       }
       return;
     }
-    List<Frame> frames = new ArrayList<>(payloads.size() + 1);
-    addHeldHead(frames);
-    for (String payload : payloads) {
-      frames.add(new Data(id, payload));
-    }
-    dataFrames += payloads.size();
-    sender.sendAll(frames, sent);
+    sender.sendAll(headAndData(payloads), sent);
   }
 
   public void end(JsonObject usage) {
@@ -118,12 +112,7 @@ public final class AnswerSink {
   /** The last payloads and {@code end}, sent together. */
   public void complete(List<String> payloads, JsonObject usage) {
     if (done.compareAndSet(false, true)) {
-      List<Frame> frames = new ArrayList<>(payloads.size() + 2);
-      addHeldHead(frames);
-      for (String payload : payloads) {
-        frames.add(new Data(id, payload));
-      }
-      dataFrames += payloads.size();
+      List<Frame> frames = headAndData(payloads);
       frames.add(new End(id, usage));
       sender.sendAll(frames, null);
       finish("done", Level.INFO);
@@ -140,6 +129,17 @@ public final class AnswerSink {
       sender.sendAll(frames, null);
       finish("failed: " + message, Level.WARNING);
     }
+  }
+
+  /** The held head, if any, and a {@code data} frame per payload; room left for one more frame. */
+  private List<Frame> headAndData(List<String> payloads) {
+    List<Frame> frames = new ArrayList<>(payloads.size() + 2);
+    addHeldHead(frames);
+    for (String payload : payloads) {
+      frames.add(new Data(id, payload));
+    }
+    dataFrames += payloads.size();
+    return frames;
   }
 
   private void addHeldHead(List<Frame> frames) {
