@@ -56,10 +56,6 @@ public final class FrameQueue {
     batching = on;
   }
 
-  public boolean batching() {
-    return batching;
-  }
-
   /**
    * Queues one encoded frame; {@code done} (may be null) hears null once it is written, or the
    * failure. Returns false, telling {@code done} nothing, when {@code maxQueued} frames already
