@@ -40,6 +40,10 @@ public record ApiError(int status, String type, String code, String message, Str
         null);
   }
 
+  public static ApiError rateLimited(String message) {
+    return new ApiError(429, "requests", "rate_limit_exceeded", message, null);
+  }
+
   public static ApiError upstream(String message) {
     return new ApiError(502, "api_error", "upstream_error", message, null);
   }

@@ -35,13 +35,15 @@ public class ConnectorHandshakeConfigurator extends ServerEndpointConfig.Configu
     if (credential.isPresent()) {
       config.getUserProperties().put(CREDENTIAL, credential.get());
     } else {
-      LOG.log(
-          Level.WARNING,
-          "connector refused: {0}",
-          header == null
-              ? "no Authorization header"
-              : "unknown token " + Credentials.bearer(header).map(Fingerprint::of).orElse("(not a bearer token)"));
+      LOG.log(Level.WARNING, "connector refused: {0}", refusal(header));
     }
+  }
+
+  /** Why a connector's {@code Authorization} header was refused, with a fingerprint, never the token. */
+  static String refusal(String header) {
+    return header == null
+        ? "no Authorization header"
+        : "unknown token " + Credentials.bearer(header).map(Fingerprint::of).orElse("(not a bearer token)");
   }
 
   private static String header(Map<String, List<String>> headers, String name) {

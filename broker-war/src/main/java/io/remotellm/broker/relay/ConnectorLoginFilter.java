@@ -2,6 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.auth.LoginThrottle;
+import io.remotellm.broker.error.ApiError;
 import jakarta.inject.Inject;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -19,7 +20,10 @@ import java.util.logging.Logger;
  * Throttles failed connector logins per remote address, before the WebSocket upgrade: the
  * WebSocket API does not tell the handshake who is calling, the servlet request does. An address
  * that has failed too often gets 429 with {@code Retry-After} until its delay is over, whatever
- * token it sends; the token check itself stays with {@link ConnectorHandshakeConfigurator}.
+ * token it sends. A missing or unknown token is refused here with 401, and a draining broker
+ * answers 503, so the WebSocket is never opened only to be closed; {@link
+ * ConnectorHandshakeConfigurator} and the endpoint check again, for a server that would run the
+ * upgrade before this filter.
  */
 @WebFilter(urlPatterns = "/ws", asyncSupported = true)
 public class ConnectorLoginFilter implements Filter {
@@ -28,6 +32,7 @@ public class ConnectorLoginFilter implements Filter {
 
   @Inject LoginThrottle throttle;
   @Inject Credentials credentials;
+  @Inject RelayService relay;
 
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
@@ -38,16 +43,38 @@ public class ConnectorLoginFilter implements Filter {
       long wait = throttle.waitMillis(address, now);
       if (wait > 0) {
         LOG.log(Level.FINE, "connector login from {0} throttled for {1} ms", new Object[] {address, wait});
-        out.setHeader("Retry-After", String.valueOf((wait + 999) / 1000));
-        out.sendError(429, "Too many failed connector logins");
+        refuse(out, ApiError.rateLimited("Too many failed connector logins"), String.valueOf((wait + 999) / 1000));
         return;
       }
-      if (credentials.connector(http.getHeader("Authorization")).isPresent()) {
-        throttle.succeeded(address);
-      } else {
-        throttle.failed(address, now);
+      if (relay.draining()) {
+        // Connectors turned away by the drain redial within seconds: send them on, not back in.
+        refuse(out, ApiError.unavailable("The broker is shutting down"), "1");
+        return;
       }
+      String header = http.getHeader("Authorization");
+      if (credentials.connector(header).isEmpty()) {
+        throttle.failed(address, now);
+        LOG.log(Level.WARNING, "connector refused: {0}", ConnectorHandshakeConfigurator.refusal(header));
+        // Refused here, at the upgrade, with 401: accepting the socket only to close it in
+        // onOpen races Payara's upgrade (seen as a lost close frame, or a stray 301/404/500 on
+        // the next handshake, about once in a few hundred tries).
+        out.setHeader("WWW-Authenticate", "Bearer");
+        refuse(out, ApiError.invalidApiKey("Invalid connector token"), null);
+        return;
+      }
+      throttle.succeeded(address);
     }
     chain.doFilter(request, response);
+  }
+
+  private static void refuse(HttpServletResponse out, ApiError error, String retryAfter)
+      throws IOException {
+    out.setStatus(error.status());
+    if (retryAfter != null) {
+      out.setHeader("Retry-After", retryAfter);
+    }
+    out.setContentType("application/json");
+    out.setCharacterEncoding("UTF-8");
+    out.getWriter().write(error.toJson());
   }
 }

@@ -601,17 +601,22 @@ class BrokerIT {
 
   @Test
   void badConnectorTokenRegistersNothing() throws Exception {
-    ConnectorPeer intruder = ConnectorPeer.connect(ws(), "tok-wrong");
-    peers.add(intruder);
-    CloseReason reason = intruder.awaitClose();
-    assertThat(reason.getCloseCode().getCode()).isEqualTo(1008);
-    assertThat(intruder.rawFrames()).noneMatch(t -> t.contains("welcome"));
-    ConnectorPeer anonymous = ConnectorPeer.connect(ws(), null);
-    peers.add(anonymous);
-    assertThat(anonymous.awaitClose().getCloseCode().getCode()).isEqualTo(1008);
+    // Refused at the upgrade, so no socket ever opens for a wrong or missing token.
+    assertThat(ConnectorPeer.upgradeStatus(ws(), "tok-wrong")).isEqualTo(401);
+    assertThat(ConnectorPeer.upgradeStatus(ws(), null)).isEqualTo(401);
+    // What a plain HTTP caller of /ws sees: the API's JSON error, never the token.
+    HttpResponse<String> plain =
+        send(HttpRequest.newBuilder(api("/ws")).header("Authorization", "Bearer tok-wrong-secret").build());
+    assertThat(plain.statusCode()).isEqualTo(401);
+    assertThat(plain.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    assertThat(plain.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(plain.body()).contains("\"code\":\"invalid_api_key\"").doesNotContain("tok-wrong-secret");
     HttpResponse<String> models =
         send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY).build());
+    assertThat(models.statusCode()).isEqualTo(200);
     assertThat(models.body()).doesNotContain("intruder-model");
+    // The right token still gets in.
+    assertThat(attach(PLAIN_TOKEN, "welcome-model").welcome()).isNotNull();
   }
 
   @Test

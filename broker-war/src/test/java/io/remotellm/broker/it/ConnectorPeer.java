@@ -63,6 +63,32 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     return peer;
   }
 
+  /**
+   * The HTTP status with which the broker refused the upgrade of a connector presenting {@code
+   * token} (null: no header), or 101 when it let the socket open.
+   */
+  static int upgradeStatus(URI ws, String token) {
+    try (ConnectorPeer peer = connect(ws, token)) {
+      return 101;
+    } catch (Exception e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        try {
+          Object status = t.getClass().getMethod("getHttpStatusCode").invoke(t);
+          if (status instanceof Integer code && code > 0) {
+            return code;
+          }
+        } catch (ReflectiveOperationException notAHandshakeException) {
+          // Walk on down the cause chain.
+        }
+        if (t.getClass().getSimpleName().equals("AuthenticationException")) {
+          // Tyrus turns a 401 into this, and it carries no status.
+          return 401;
+        }
+      }
+      throw new AssertionError("connect failed without an HTTP status", e);
+    }
+  }
+
   /** Connects and registers {@code models}; returns once the broker said welcome. */
   static ConnectorPeer attach(URI ws, String token, String... models) throws Exception {
     return attach(ws, token, 1, models);

@@ -172,6 +172,14 @@ public final class RelayClient implements AutoCloseable {
         log(LOG, Level.WARNING,
             "the broker refused the token of this connector (HTTP {0}); check --broker-token; retrying",
             of("status", status), of("token_fp", Fingerprint.of(token)), of("broker_url", brokerUrl));
+      } else if (status == 429) {
+        log(LOG, Level.WARNING,
+            "the broker is holding off logins from this address after failed ones (HTTP 429); retrying",
+            of("status", status), of("broker_url", brokerUrl));
+      } else if (status == 503) {
+        log(LOG, Level.WARNING,
+            "the broker is not taking connectors now, e.g. shutting down (HTTP 503); retrying",
+            of("status", status), of("broker_url", brokerUrl));
       } else {
         log(LOG, Level.WARNING, "cannot reach the broker: {0}",
             of("reason", describe(e)), of("broker_url", brokerUrl));

@@ -66,6 +66,7 @@ class EndToEndIT {
   private static final String TOKEN_B = secret("ct-e2e-b-");
   private static final String LLM_KEY_A = secret("sk-llm-a-");
   private static final String LLM_KEY_B = secret("sk-llm-b-");
+  private static final String WRONG_TOKEN = secret("ct-e2e-wrong-");
 
   private static FakeLlm llm;
   private static int llmPort;
@@ -267,6 +268,27 @@ class EndToEndIT {
   }
 
   @Test
+  @Order(9)
+  void connectorWithAWrongTokenIsRefusedKeepsTryingAndRegistersNothing() throws Exception {
+    int health = FreePort.next();
+    try (ProductProcess intruder =
+        ProductRun.startConnector(
+            "e2e-connector-wrong-token", llm.baseUrl().toString(), brokerPort, WRONG_TOKEN, health,
+            List.of("intruder-model"), List.of())) {
+      // It says why, with the broker's answer, and retries rather than exiting.
+      Wait.until(
+          "the connector to report the refused token twice",
+          Duration.ofSeconds(30),
+          () -> intruder.output().split("refused the token of this connector \\(HTTP 401\\)", -1).length > 2);
+      assertThat(intruder.isAlive()).isTrue();
+      assertThat(ProductRun.get("http://127.0.0.1:" + health + "/ready").statusCode()).isEqualTo(503);
+      assertThat(openai.models().list().data().stream().map(Model::id)).containsExactly(MODEL);
+    }
+    // The two good connectors were never disturbed.
+    assertThat(chat("e2e-after-intruder", false).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   @Order(20)
   void llmDownGives502AndNotReadyThenRecovers() throws Exception {
     llm.close();
@@ -311,7 +333,7 @@ class EndToEndIT {
   @Test
   @Order(100)
   void noKeyOrTokenInAnyLog() throws IOException {
-    Set<String> secrets = Set.of(USER_KEY, TOKEN_A, TOKEN_B, LLM_KEY_A, LLM_KEY_B);
+    Set<String> secrets = Set.of(USER_KEY, TOKEN_A, TOKEN_B, LLM_KEY_A, LLM_KEY_B, WRONG_TOKEN);
     List<Path> logs;
     try (Stream<Path> files = Files.list(ProductProcess.logDir())) {
       logs = files.filter(f -> f.toString().endsWith(".log")).toList();
@@ -325,7 +347,7 @@ class EndToEndIT {
     }
     // The logs hold what the run did: the scan would pass trivially on nothing.
     String all = logs.stream().map(EndToEndIT::read).collect(Collectors.joining());
-    assertThat(all).contains("e2e-llm-back", "e2e-spread-19", "fake-model");
+    assertThat(all).contains("e2e-llm-back", "e2e-spread-19", "fake-model", "refused the token");
   }
 
   private static ChatCompletionCreateParams.Builder params() {

@@ -27,6 +27,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -36,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -187,6 +191,22 @@ abstract class PortabilityIT {
     HttpResponse<String> raw = http.send(chatRequest("port-wrong-key", "sk-wrong-key", false), HttpResponse.BodyHandlers.ofString());
     assertThat(raw.statusCode()).isEqualTo(401);
     assertThat(raw.body()).contains("\"code\":\"invalid_api_key\"");
+  }
+
+  /** Refused at the upgrade, on every server: the socket never opens, so nothing can register. */
+  @Test
+  void wrongConnectorTokenIsRefusedAtTheUpgrade() throws Exception {
+    // The JDK's own WebSocket client, a second client beside the connector's Tyrus.
+    URI ws = URI.create("ws://127.0.0.1:" + server.apiPort() + "/ws");
+    CompletableFuture<WebSocket> open =
+        http.newWebSocketBuilder()
+            .header("Authorization", "Bearer ct-port-wrong-token")
+            .buildAsync(ws, new WebSocket.Listener() {});
+    assertThatThrownBy(() -> open.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(WebSocketHandshakeException.class)
+        .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(401));
+    List<String> ids = openai.models().list().data().stream().map(Model::id).toList();
+    assertThat(ids).containsExactly(MODEL);
   }
 
   /** The connector config reached the WAR through this server's own configuration. */
