@@ -39,4 +39,12 @@ sed -e "s#@WAR@#${war}#g" -e "s#@LOG_LEVEL@#${log_level}#g" -e "s#@ALLOW_ANONYMO
   | grep -v -e '^#' -e '^$' \
   | { if [[ -z "$connector_config" ]]; then grep -v 'remotellm.broker.connector-config'; else cat; fi; } >"$commands"
 
+# create-jvm-options fails on an option the domain already has (a second run of this script):
+# leave it out then, so a re-run reports no failure.
+json_provider_option="$(sed -n 's/^create-jvm-options //p' "$commands")"
+if [[ -n "$json_provider_option" ]] \
+    && "$asadmin" "$@" list-jvm-options 2>/dev/null | grep -qxF -- "$json_provider_option"; then
+  sed -i '/^create-jvm-options /d' "$commands"
+fi
+
 "$asadmin" "$@" multimode --file "$commands"
