@@ -46,8 +46,8 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Runs a command to its end; fails with its output unless it exits with 0. */
-  static void run(String name, List<String> command, Path workDir, Map<String, String> env, Duration timeout) {
+  /** Runs a command to its end and returns its output; fails with it unless it exits with 0. */
+  static String run(String name, List<String> command, Path workDir, Map<String, String> env, Duration timeout) {
     try (ServerProcess tool = start(name, command, workDir, env)) {
       if (!tool.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError(name + " did not finish within " + timeout + ":\n" + tool.output());
@@ -55,6 +55,7 @@ final class ServerProcess implements AutoCloseable {
       if (tool.process.exitValue() != 0) {
         throw new AssertionError(name + " failed with exit code " + tool.process.exitValue() + ":\n" + tool.output());
       }
+      return tool.output();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted running " + name, e);

@@ -1,16 +1,12 @@
 package io.remotellm.st.portability;
 
+import io.remotellm.st.support.FreePort;
 import io.remotellm.st.support.ProductProcess;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.IntStream;
 
 /**
  * WildFly from its distribution zip, set up as an operator would: {@code
@@ -56,7 +52,7 @@ final class WildFlyServer implements BrokerServer {
         serverDir,
         Duration.ofMinutes(3));
 
-    int offset = freeOffset();
+    int offset = FreePort.offsetWithAllFree(PORTS);
     ServerProcess process =
         ServerProcess.start(
             "portability-wildfly",
@@ -105,24 +101,5 @@ final class WildFlyServer implements BrokerServer {
   @Override
   public void close() {
     process.close();
-  }
-
-  /** A port offset under which every port WildFly opens is free right now. */
-  private static int freeOffset() {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int offset = ThreadLocalRandom.current().nextInt(1000, 40000);
-      if (IntStream.of(PORTS).allMatch(p -> isFree(p + offset))) {
-        return offset;
-      }
-    }
-    throw new IllegalStateException("no free port offset for WildFly");
-  }
-
-  private static boolean isFree(int port) {
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-      return socket.isBound();
-    } catch (IOException e) {
-      return false;
-    }
   }
 }
