@@ -22,14 +22,15 @@ public class LoginThrottle {
 
   @Inject BrokerSettings settings;
 
-  private record Failures(int count, long blockedUntilNanos) {}
+  /** {@code blocked} false: a free failure, which must not hold off a login that raced it. */
+  private record Failures(int count, boolean blocked, long blockedUntilNanos) {}
 
   private final ConcurrentMap<String, Failures> failures = new ConcurrentHashMap<>();
 
   /** Milliseconds this address must still wait; 0 when it may try. */
   public long waitMillis(String address, long nowNanos) {
     Failures f = failures.get(address);
-    if (f == null || nowNanos - f.blockedUntilNanos() >= 0) {
+    if (f == null || !f.blocked() || nowNanos - f.blockedUntilNanos() >= 0) {
       return 0;
     }
     return Math.max(1, TimeUnit.NANOSECONDS.toMillis(f.blockedUntilNanos() - nowNanos));
@@ -37,7 +38,7 @@ public class LoginThrottle {
 
   public void failed(String address, long nowNanos) {
     if (failures.size() >= MAX_ADDRESSES) {
-      failures.values().removeIf(f -> nowNanos - f.blockedUntilNanos() >= 0);
+      failures.values().removeIf(f -> !f.blocked() || nowNanos - f.blockedUntilNanos() >= 0);
     }
     failures.compute(address, (a, old) -> {
       int count = old == null ? 1 : old.count() + 1;
@@ -47,7 +48,7 @@ public class LoginThrottle {
         long max = TimeUnit.SECONDS.toNanos(settings.loginMaxDelaySeconds());
         delay = Math.min(max, TimeUnit.SECONDS.toNanos(1) << Math.min(over - 1, 30));
       }
-      return new Failures(count, nowNanos + delay);
+      return new Failures(count, delay > 0, nowNanos + delay);
     });
   }
 
