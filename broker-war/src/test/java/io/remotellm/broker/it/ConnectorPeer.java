@@ -6,6 +6,7 @@ import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
 import io.remotellm.protocol.ProtocolException;
 import io.remotellm.protocol.Request;
+import io.remotellm.protocol.UpgradeRefusal;
 import io.remotellm.protocol.Welcome;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
@@ -71,19 +72,9 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     try (ConnectorPeer peer = connect(ws, token)) {
       return 101;
     } catch (Exception e) {
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        try {
-          Object status = t.getClass().getMethod("getHttpStatusCode").invoke(t);
-          if (status instanceof Integer code && code > 0) {
-            return code;
-          }
-        } catch (ReflectiveOperationException notAHandshakeException) {
-          // Walk on down the cause chain.
-        }
-        if (t.getClass().getSimpleName().equals("AuthenticationException")) {
-          // Tyrus turns a 401 into this, and it carries no status.
-          return 401;
-        }
+      int status = UpgradeRefusal.status(e);
+      if (status > 0) {
+        return status;
       }
       throw new AssertionError("connect failed without an HTTP status", e);
     }

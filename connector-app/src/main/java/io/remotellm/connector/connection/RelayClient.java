@@ -13,6 +13,7 @@ import io.remotellm.protocol.ModelsChanged;
 import io.remotellm.protocol.ProtocolException;
 import io.remotellm.protocol.Request;
 import io.remotellm.protocol.UnknownFrameTypeException;
+import io.remotellm.protocol.UpgradeRefusal;
 import io.remotellm.protocol.Welcome;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
@@ -164,7 +165,7 @@ public final class RelayClient implements AutoCloseable {
         }
       }, WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      int status = handshakeStatus(e);
+      int status = UpgradeRefusal.status(e);
       String tls = tlsProblem(e);
       if (tls != null) {
         log(LOG, Level.WARNING, "{0}; retrying", of("reason", tls), of("broker_url", brokerUrl));
@@ -197,24 +198,6 @@ public final class RelayClient implements AutoCloseable {
     log(LOG, Level.INFO, "reconnecting to the broker in {0} ms",
         of("delay_ms", delay.toMillis()), of("attempt", backoff.attempts()));
     timer.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  /** The HTTP status of a refused upgrade, if the exception chain carries one; else 0. */
-  static int handshakeStatus(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      try {
-        Object status = t.getClass().getMethod("getHttpStatusCode").invoke(t);
-        if (status instanceof Integer i && i > 0) {
-          return i;
-        }
-      } catch (ReflectiveOperationException notAHandshakeException) {
-        // Not every cause is Tyrus's HandshakeException; keep walking the chain.
-      }
-      if (t.getClass().getSimpleName().equals("AuthenticationException")) {
-        return 401;
-      }
-    }
-    return 0;
   }
 
   /**
