@@ -8,8 +8,9 @@ import java.util.Optional;
  *
  * @param fingerprint the token's fingerprint, the connector's name in logs
  * @param llmApiKey the key its LLM wants, if the connector config gives one
+ * @param tokenId the token's {@link Fingerprint#id}: which entry of a reloaded config this is
  */
-public record ConnectorCredential(String fingerprint, Optional<String> llmApiKey) {
+public record ConnectorCredential(String fingerprint, Optional<String> llmApiKey, String tokenId) {
   @Override
   public String toString() {
     return "ConnectorCredential[" + fingerprint + "]";

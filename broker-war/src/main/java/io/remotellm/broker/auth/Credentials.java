@@ -8,11 +8,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
-/** The keys users present and the tokens connectors present, read once from the settings. */
+/**
+ * The keys users present and the tokens connectors present. User keys are read once; connector
+ * tokens again on {@link #reloadConnectors()}, so a token can be revoked or its LLM key rotated
+ * while the broker runs.
+ */
 @ApplicationScoped
 public class Credentials {
 
@@ -22,7 +28,11 @@ public class Credentials {
   @Inject BrokerSettings settings;
 
   private SecretSet<Boolean> userKeys;
-  private SecretSet<ConnectorCredential> connectorTokens;
+
+  /** The tokens in force, swapped whole on a reload. */
+  private record Connectors(SecretSet<ConnectorCredential> byToken, Map<String, ConnectorCredential> byId) {}
+
+  private volatile Connectors connectors;
 
   /**
    * Loads at deployment, not at the first request: a broken connector config fails the
@@ -38,25 +48,52 @@ public class Credentials {
     settings.userApiKeys().forEach(k -> users.add(k, Boolean.TRUE));
     userKeys = users.build();
 
-    List<ConnectorEntry> entries;
     try {
-      entries = settings.connectors();
+      connectors = read(settings.connectors());
     } catch (ConfigurationException e) {
       // Said plainly here: the container buries it deep in a deployment stack trace.
       LOG.severe("Broker not started: " + e.getMessage());
       throw e;
     }
-    SecretSet.Builder<ConnectorCredential> connectors = SecretSet.builder();
-    for (ConnectorEntry entry : entries) {
-      connectors.add(
-          entry.token(), new ConnectorCredential(Fingerprint.of(entry.token()), entry.llmApiKey()));
-    }
-    connectorTokens = connectors.build();
     LOG.info(
         () ->
             "Credentials loaded: " + userKeys.size() + " user API key(s), "
-                + connectorTokens.size() + " connector token(s), anonymous access "
+                + connectors.byId().size() + " connector token(s), anonymous access "
                 + (settings.allowAnonymous() ? "ON" : "off"));
+  }
+
+  /**
+   * Reads the connector tokens again (the list setting and the connector config file) and puts
+   * them in force. When the file cannot be read or parsed this throws {@link
+   * ConfigurationException} and the tokens in force stay as they were.
+   */
+  public synchronized ConnectorChanges reloadConnectors() {
+    Connectors next = read(settings.connectors());
+    ConnectorChanges changes = ConnectorChanges.between(connectors.byId(), next.byId());
+    connectors = next;
+    return changes;
+  }
+
+  private static Connectors read(List<ConnectorEntry> entries) {
+    SecretSet.Builder<ConnectorCredential> byToken = SecretSet.builder();
+    Map<String, ConnectorCredential> byId = new LinkedHashMap<>();
+    for (ConnectorEntry entry : entries) {
+      ConnectorCredential credential =
+          new ConnectorCredential(Fingerprint.of(entry.token()), entry.llmApiKey(), Fingerprint.id(entry.token()));
+      // A token listed twice keeps its first entry, as SecretSet does.
+      if (byId.putIfAbsent(credential.tokenId(), credential) == null) {
+        byToken.add(entry.token(), credential);
+      }
+    }
+    return new Connectors(byToken.build(), Map.copyOf(byId));
+  }
+
+  /**
+   * What {@code granted} stands for now: the same token's entry in the tokens in force (its LLM
+   * key may have changed), or empty once the token has been removed.
+   */
+  public Optional<ConnectorCredential> current(ConnectorCredential granted) {
+    return Optional.ofNullable(connectors.byId().get(granted.tokenId()));
   }
 
   public boolean userKeysConfigured() {
@@ -77,7 +114,8 @@ public class Credentials {
   }
 
   public Optional<ConnectorCredential> connector(String authorizationHeader) {
-    return bearer(authorizationHeader).flatMap(connectorTokens::find);
+    SecretSet<ConnectorCredential> tokens = connectors.byToken();
+    return bearer(authorizationHeader).flatMap(tokens::find);
   }
 
   /** The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive). */

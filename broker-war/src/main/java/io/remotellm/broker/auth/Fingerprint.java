@@ -13,6 +13,14 @@ public final class Fingerprint {
     return HexFormat.of().formatHex(sha256(secret), 0, 4);
   }
 
+  /**
+   * A connector token's identity across reloads of the connector config: its whole SHA-256, in
+   * hex. Kept in memory only, never logged; logs use {@link #of}.
+   */
+  public static String id(String secret) {
+    return HexFormat.of().formatHex(sha256(secret));
+  }
+
   static byte[] sha256(String secret) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));

@@ -33,6 +33,10 @@ public class BrokerSettings {
   Optional<String> connectorConfig;
 
   @Inject
+  @ConfigProperty(name = "remotellm.broker.connector-config-reload-seconds", defaultValue = "2")
+  long connectorConfigReloadSeconds;
+
+  @Inject
   @ConfigProperty(name = "remotellm.broker.log-level", defaultValue = "INFO")
   String logLevel;
 
@@ -88,7 +92,7 @@ public class BrokerSettings {
     for (String token : CommaList.parse(connectorTokens)) {
       all.add(new ConnectorEntry(token, Optional.empty()));
     }
-    Optional<String> path = connectorConfig.map(String::strip).filter(p -> !p.isEmpty());
+    Optional<String> path = connectorConfigFile().map(Path::toString);
     if (path.isPresent()) {
       String text;
       try {
@@ -100,6 +104,19 @@ public class BrokerSettings {
       all.addAll(new ConnectorConfigParser().parse(text, path.get()));
     }
     return all;
+  }
+
+  /** The YAML file of connector tokens and LLM keys, if one is set. */
+  public Optional<Path> connectorConfigFile() {
+    return connectorConfig.map(String::strip).filter(p -> !p.isEmpty()).map(Path::of);
+  }
+
+  /**
+   * How often the connector config file is looked at for changes, so tokens can be revoked and
+   * LLM keys rotated without a restart; 0 turns that off.
+   */
+  public Duration connectorConfigReload() {
+    return Duration.ofSeconds(Math.max(0, connectorConfigReloadSeconds));
   }
 
   public String logLevel() {

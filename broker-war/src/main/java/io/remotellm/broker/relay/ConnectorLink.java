@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ConnectorLink implements Route {
 
   private final String id;
-  private final ConnectorCredential credential;
+  private volatile ConnectorCredential credential;
   private final FrameSender sender;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final ConcurrentMap<String, Exchange> pending = new ConcurrentHashMap<>();
@@ -44,6 +44,16 @@ public final class ConnectorLink implements Route {
 
   public Optional<String> llmApiKey() {
     return credential.llmApiKey();
+  }
+
+  /** The token's grant this link runs under. */
+  public ConnectorCredential credential() {
+    return credential;
+  }
+
+  /** The same token's grant after a reload of the connector config, e.g. with a new LLM key. */
+  void credential(ConnectorCredential current) {
+    this.credential = current;
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.remotellm.broker.relay;
 
+import io.remotellm.broker.auth.ConnectorCredential;
+import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
@@ -50,6 +52,7 @@ public class RelayService {
 
   @Inject BrokerSettings settings;
   @Inject ConnectorLinkRouter router;
+  @Inject Credentials credentials;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -273,6 +276,9 @@ public class RelayService {
   }
 
   private void onHello(ConnectorLink link, Hello hello) {
+    if (!stillGranted(link)) {
+      return;
+    }
     // A newer connector speaks our highest version too; an older one is served in its own.
     int protocol = Math.min(hello.protocol(), Frame.PROTOCOL_VERSION);
     link.sender().batching(protocol >= Frame.BATCH_PROTOCOL);
@@ -283,12 +289,46 @@ public class RelayService {
     // (seen in the soak run: requests to a connector that had just attached timed out with 504).
     link.send(codec.encode(new Welcome(link.id(), settings.heartbeatSeconds(), protocol)));
     router.attach(link);
+    // Checked again once routable: a reload that revoked the token between the check above and
+    // attach did not see this link among the routes, but its new tokens are seen here.
+    if (!stillGranted(link)) {
+      return;
+    }
     LOG.log(
         Level.INFO,
         "connector {0} attached: token {1}, {2}, capacity {3}, protocol {4}, models {5}",
         new Object[] {
           link.id(), link.fingerprint(), hello.connector(), hello.capacity(), protocol, link.models()
         });
+  }
+
+  // ---- connector tokens reloaded ----------------------------------------------------------
+
+  /**
+   * After the connector tokens were reloaded: a connector whose token was removed is closed with
+   * 1008 (its requests in flight are retried elsewhere or fail, as when it drops), the others
+   * take their token's current LLM key for their next requests.
+   */
+  public void recheckCredentials() {
+    for (ConnectorLink link : router.routes()) {
+      stillGranted(link);
+    }
+  }
+
+  /** False, and the link closed, when its token is no longer in force. */
+  private boolean stillGranted(ConnectorLink link) {
+    Optional<ConnectorCredential> current = credentials.current(link.credential());
+    if (current.isPresent()) {
+      link.credential(current.get());
+      return true;
+    }
+    LOG.log(
+        Level.WARNING,
+        "connector {0} ({1}) closed: its token was removed from the connector config",
+        new Object[] {link.id(), link.fingerprint()});
+    link.sender().close(1008, "connector token revoked");
+    onClosed(link, "token revoked");
+    return false;
   }
 
   /** The socket closed or failed: forget the link, and fail or retry what was waiting on it. */

@@ -3,7 +3,7 @@ package io.remotellm.broker.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.remotellm.broker.auth.ConnectorCredential;
+import io.remotellm.broker.auth.TestCredentials;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
@@ -39,6 +39,7 @@ class RelayServiceTest {
 
   private final FrameCodec codec = new FrameCodec();
   private RelayService relay;
+  private TestCredentials tokens;
 
   /** A connector socket that records what the broker sent it. */
   final class FakeSocket implements FrameSender {
@@ -88,6 +89,8 @@ class RelayServiceTest {
   void setUp() {
     relay = new RelayService();
     relay.router = new ConnectorLinkRouter();
+    tokens = new TestCredentials();
+    relay.credentials = tokens.credentials;
     relay.settings =
         new BrokerSettings() {
           @Override public int heartbeatSeconds() { return 10; }
@@ -105,7 +108,7 @@ class RelayServiceTest {
 
   private ConnectorLink connector(String id, Optional<String> llmKey, String... models) {
     FakeSocket socket = new FakeSocket();
-    ConnectorLink link = new ConnectorLink(id, new ConnectorCredential("fp-" + id, llmKey), socket);
+    ConnectorLink link = new ConnectorLink(id, tokens.grant("tok-" + id, llmKey), socket);
     relay.onText(link, codec.encode(new Hello(1, "test", List.of(models), 4)));
     return link;
   }
@@ -143,6 +146,59 @@ class RelayServiceTest {
     assertThat(r1.headers()).containsEntry("authorization", "Bearer sk-llm").containsEntry("x-request-id", "r1");
     assertThat(r2.headers()).doesNotContainKey("authorization").containsEntry("x-request-id", "r2");
     assertThat(r1.body()).isEqualTo("{\"model\":\"m1\"}");
+  }
+
+  // ---- connector config reloaded ----------------------------------------------------------
+
+  @Test
+  void aRevokedTokensConnectorIsClosedWith1008AndItsModelsGo() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    ConnectorLink b = connector("b", Optional.empty(), "other");
+    assertThat(tokens.revoke("tok-a").removed()).containsExactly(a.fingerprint());
+    relay.recheckCredentials();
+    assertThat(socket(a).closedWith).isEqualTo(1008);
+    assertThat(a.isOpen()).isFalse();
+    assertThat(relay.router().models()).containsExactly("other");
+    assertThat(socket(b).closedWith).isNull();
+    ApiException e = catchThrowableOfType(ApiException.class, () -> start("r", "m"));
+    assertThat(e.error().code()).isEqualTo("model_not_found");
+  }
+
+  @Test
+  void aRevokedTokensRequestInFlightMovesToAnotherConnector() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink = start("r1", "m");
+    assertThat(socket(a).sent(Request.class)).hasSize(1);
+    ConnectorLink b = connector("b", Optional.empty(), "m");
+    tokens.revoke("tok-a");
+    relay.recheckCredentials();
+    // Nothing was written to the client yet, so the request is retried on b, once.
+    assertThat(socket(b).sent(Request.class)).singleElement().satisfies(r -> assertThat(r.id()).isEqualTo("r1"));
+    assertThat(sink.events).isEmpty();
+  }
+
+  @Test
+  void aNewLlmKeyIsUsedFromTheNextRequestOn() {
+    ConnectorLink a = connector("a", Optional.of("sk-old"), "m");
+    start("r1", "m");
+    tokens.grant("tok-a", Optional.of("sk-new"));
+    relay.recheckCredentials();
+    start("r2", "m");
+    List<Request> sent = socket(a).sent(Request.class);
+    assertThat(sent.get(0).headers()).containsEntry("authorization", "Bearer sk-old");
+    assertThat(sent.get(1).headers()).containsEntry("authorization", "Bearer sk-new");
+    assertThat(socket(a).closedWith).isNull();
+  }
+
+  @Test
+  void aHelloUnderATokenRevokedSinceTheSocketOpenedIsRefused() {
+    FakeSocket socket = new FakeSocket();
+    ConnectorLink late = new ConnectorLink("late", tokens.grant("tok-late", Optional.empty()), socket);
+    tokens.revoke("tok-late");
+    relay.onText(late, codec.encode(new Hello(1, "test", List.of("m"), 4)));
+    assertThat(socket.closedWith).isEqualTo(1008);
+    assertThat(socket.sent(Welcome.class)).isEmpty();
+    assertThat(relay.router().models()).isEmpty();
   }
 
   @Test

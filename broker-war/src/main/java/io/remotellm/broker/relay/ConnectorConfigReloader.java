@@ -1,0 +1,135 @@
+package io.remotellm.broker.relay;
+
+import io.remotellm.broker.auth.ConnectorChanges;
+import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.config.ConfigurationException;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Looks at the connector config file every few seconds and puts a changed one in force without a
+ * restart: a removed token's connectors are closed, a new token may connect, a changed LLM key is
+ * used from the next request on.
+ *
+ * <p>A change is applied once the file has read the same on two looks in a row, so an editor
+ * caught half-way through writing it cannot revoke tokens by accident. A file that cannot be read
+ * or parsed changes nothing: the tokens in force stay, and the error is logged once per content.
+ */
+@ApplicationScoped
+public class ConnectorConfigReloader {
+
+  private static final Logger LOG = Logger.getLogger(ConnectorConfigReloader.class.getName());
+
+  @Inject BrokerSettings settings;
+  @Inject Credentials credentials;
+  @Inject RelayService relay;
+
+  @Resource ManagedScheduledExecutorService scheduler;
+
+  private ScheduledFuture<?> poll;
+  /** Digest of the content last seen, put in force or not. */
+  private byte[] seen;
+  /** Digest of the content in force; null until the first look, which compares with the startup load. */
+  private byte[] applied;
+  /** What was last said about the file not being there or not readable, to say it once. */
+  private String problem;
+
+  void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+    Optional<Path> configured = settings.connectorConfigFile();
+    Duration every = settings.connectorConfigReload();
+    if (configured.isEmpty() || every.isZero()) {
+      return;
+    }
+    poll =
+        scheduler.scheduleWithFixedDelay(
+            this::look, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    LOG.log(
+        Level.INFO,
+        "watching connector config {0} for changes every {1} s",
+        new Object[] {configured.get(), every.toSeconds()});
+  }
+
+  @PreDestroy
+  void stop() {
+    if (poll != null) {
+      poll.cancel(false);
+    }
+  }
+
+  /** One look at the file; runs on the scheduler, one look at a time. */
+  synchronized void look() {
+    try {
+      Path file = settings.connectorConfigFile().orElseThrow();
+      byte[] content;
+      try {
+        content = Files.readAllBytes(file);
+      } catch (NoSuchFileException e) {
+        sayOnce("connector config " + file + " is not there; the connector tokens in force stay");
+        return;
+      } catch (IOException e) {
+        sayOnce("cannot read connector config " + file + " (" + e.getClass().getSimpleName()
+            + "); the connector tokens in force stay");
+        return;
+      }
+      problem = null;
+      byte[] digest = sha256(content);
+      boolean steady = Arrays.equals(digest, seen);
+      seen = digest;
+      if (Arrays.equals(digest, applied) || !steady) {
+        return;
+      }
+      applied = digest;
+      ConnectorChanges changes;
+      try {
+        changes = credentials.reloadConnectors();
+      } catch (ConfigurationException e) {
+        LOG.log(
+            Level.SEVERE,
+            "connector config not reloaded, the connector tokens in force stay: {0}",
+            e.getMessage());
+        return;
+      }
+      if (!changes.isEmpty()) {
+        LOG.log(Level.INFO, "connector config reloaded: {0}", changes);
+        relay.recheckCredentials();
+      }
+    } catch (RuntimeException e) {
+      // A periodic task that throws is never run again; log and keep looking.
+      LOG.log(Level.WARNING, "looking at the connector config failed", e);
+    }
+  }
+
+  private void sayOnce(String message) {
+    if (!message.equals(problem)) {
+      problem = message;
+      LOG.warning(message);
+    }
+  }
+
+  private static byte[] sha256(byte[] content) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(content);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}
