@@ -15,14 +15,7 @@ public class WebApplicationExceptionMapper implements ExceptionMapper<WebApplica
     int status = exception.getResponse().getStatus();
     Response.StatusType info = Response.Status.fromStatusCode(status);
     String phrase = info == null ? "HTTP " + status : info.getReasonPhrase();
-    String code = switch (status) {
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 415 -> "unsupported_media_type";
-      default -> status >= 500 ? "internal_error" : "invalid_request_error";
-    };
-    String type = status >= 500 ? "api_error" : "invalid_request_error";
     // The exception's message can quote request input; the reason phrase cannot.
-    return ApiExceptionMapper.response(new ApiError(status, type, code, phrase, null));
+    return ApiExceptionMapper.response(ApiError.forStatus(status, phrase));
   }
 }

@@ -56,6 +56,22 @@ public record ApiError(int status, String type, String code, String message, Str
     return new ApiError(503, "api_error", "unavailable", message, null);
   }
 
+  /**
+   * A refusal known only by its HTTP status (the container's or JAX-RS's own), with the status's
+   * reason phrase as the message: never the request's input.
+   */
+  public static ApiError forStatus(int status, String phrase) {
+    String code = switch (status) {
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 413 -> "request_too_large";
+      case 415 -> "unsupported_media_type";
+      default -> status >= 500 ? "internal_error" : "invalid_request_error";
+    };
+    String type = status >= 500 ? "api_error" : "invalid_request_error";
+    return new ApiError(status, type, code, phrase, null);
+  }
+
   /** An error a connector reported in an {@code error} frame, kept with its status and code. */
   public static ApiError fromConnector(int status, String code, String message) {
     String type = status >= 500 ? "api_error" : "invalid_request_error";

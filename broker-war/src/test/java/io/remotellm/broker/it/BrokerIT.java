@@ -304,6 +304,25 @@ class BrokerIT {
   }
 
   @Test
+  void whatTheContainerRefusesOnItsOwnComesInOpenAisShapeToo() throws Exception {
+    // Not a media type: Jersey refuses it before any filter or mapper of the application.
+    HttpResponse<String> badType =
+        send(HttpRequest.newBuilder(api("/v1/chat/completions"))
+            .header("Authorization", "Bearer " + USER_KEY)
+            .header("Content-Type", "json")
+            .header("x-request-id", "bad-type-1")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}"))
+            .build());
+    assertError(badType, 400, "invalid_request_error");
+    assertThat(badType.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    assertThat(badType.headers().firstValue("x-request-id")).hasValue("bad-type-1");
+    // Outside the API: the container's 404, and the error page itself asked for directly.
+    assertError(send(HttpRequest.newBuilder(api("/v2/chat/completions")).build()), 404, "not_found");
+    assertError(send(HttpRequest.newBuilder(api("/")).build()), 404, "not_found");
+    assertError(send(HttpRequest.newBuilder(api("/error-page")).build()), 404, "not_found");
+  }
+
+  @Test
   void unknownModelIs404() throws Exception {
     assertError(send(chat("{\"model\":\"no-such-model-anywhere\"}").build()), 404, "model_not_found");
     assertError(

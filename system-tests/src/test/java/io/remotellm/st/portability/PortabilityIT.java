@@ -195,6 +195,26 @@ abstract class PortabilityIT {
     assertThat(raw.body()).contains("\"code\":\"invalid_api_key\"");
   }
 
+  /** The server's own refusals go through the WAR's error page: OpenAI's shape, not HTML. */
+  @Test
+  void whatTheServerRefusesOnItsOwnIsJsonToo() throws Exception {
+    HttpResponse<String> badType =
+        http.send(
+            HttpRequest.newBuilder(URI.create(apiBase() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + userKey)
+                .header("Content-Type", "json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(badType.statusCode()).as(badType.body()).isIn(400, 415);
+    assertThat(badType.body()).startsWith("{\"error\":{");
+    HttpResponse<String> elsewhere =
+        http.send(HttpRequest.newBuilder(URI.create(apiBase() + "/v2/chat/completions")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(elsewhere.statusCode()).isEqualTo(404);
+    assertThat(elsewhere.body()).contains("\"code\":\"not_found\"");
+  }
+
   /** Refused at the upgrade, on every server: the socket never opens, so nothing can register. */
   @Test
   void wrongConnectorTokenIsRefusedAtTheUpgrade() throws Exception {

@@ -72,8 +72,9 @@ final class BadRequests {
                 "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "*/*",
                 "application/json; charset=latin1", "text/event-stream", "application/xml")
                 .map(Optional::of),
-            // Only media types: one that does not parse ("json", ";;;") is refused by Jersey before
-            // any filter or mapper of ours runs, with Payara's HTML 400 (docs/reliability.md).
+            // Not media types at all: Jersey refuses these before any filter or mapper of ours,
+            // and the web module's error page gives them OpenAI's shape.
+            Arbitraries.of("json", ";;;", "application/", "/json", "application/json;;charset").map(Optional::of),
             Arbitraries.just(Optional.<String>empty()));
     Arbitrary<Optional<String>> accept =
         Arbitraries.oneOf(
@@ -91,7 +92,10 @@ final class BadRequests {
         net.jqwik.api.Tuple.of(8, Arbitraries.just("/v1/chat/completions")),
         net.jqwik.api.Tuple.of(1, Arbitraries.of("/v1/chat/completions/", "/v1/models", "/v1/completions",
             "/v1/chat/completions/~streamed", "/v1/chat/completions/~buffered", "/v1/embeddings", "/v1/",
-            "/v1/chat/completions?stream=true", "/v1/chat//completions")));
+            "/v1/chat/completions?stream=true", "/v1/chat//completions")),
+        // Outside the API: the container's own 404, through the error page.
+        net.jqwik.api.Tuple.of(1, Arbitraries.of("/", "/v2/chat/completions", "/chat/completions", "/index.html",
+            "/error-page", "/health", "/WEB-INF/web.xml")));
 
     return Combinators.combine(method, path, body, auth, contentType, accept, requestId)
         .as((m, p, b, a, ct, ac, id) ->
