@@ -39,6 +39,7 @@ public class ErrorPageServlet extends HttpServlet {
       case 413 -> "Request too large";
       case 414 -> "Request URI too long";
       case 415 -> "Unsupported media type";
+      case 501 -> "Method not implemented here: the API is under /v1";
       case 503 -> "Service unavailable";
       default -> status >= 500 ? "Internal server error" : "HTTP " + status;
     };

@@ -66,9 +66,11 @@ public record ApiError(int status, String type, String code, String message, Str
       case 405 -> "method_not_allowed";
       case 413 -> "request_too_large";
       case 415 -> "unsupported_media_type";
+      // The container's answer to a method it has no handler for (PUT or PATCH outside /v1).
+      case 501 -> "not_implemented";
       default -> status >= 500 ? "internal_error" : "invalid_request_error";
     };
-    String type = status >= 500 ? "api_error" : "invalid_request_error";
+    String type = status >= 500 && status != 501 ? "api_error" : "invalid_request_error";
     return new ApiError(status, type, code, phrase, null);
   }
 
