@@ -1,6 +1,7 @@
 package io.remotellm.broker.health;
 
 import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.relay.ConnectorConfigReloader;
 import io.remotellm.broker.relay.RelayService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,6 +17,7 @@ public class BrokerStatus {
 
   @Inject RelayService relay;
   @Inject Credentials credentials;
+  @Inject ConnectorConfigReloader connectorConfig;
 
   HealthCheckResponseBuilder builder(String name) {
     Set<String> models = relay.router().models();
@@ -26,7 +28,10 @@ public class BrokerStatus {
         .withData("uptime_seconds", Duration.between(relay.started(), Instant.now()).toSeconds())
         .withData("user_api_keys_configured", credentials.userKeysConfigured())
         .withData("anonymous_access", credentials.anonymousAllowed())
-        .withData("draining", relay.draining());
+        .withData("draining", relay.draining())
+        // Still UP when it is not reloaded: the tokens in force keep serving; this says why the
+        // file on disk is not among them.
+        .withData("connector_config", connectorConfig.state());
   }
 
   /** Why the broker cannot serve, or null when it can. */

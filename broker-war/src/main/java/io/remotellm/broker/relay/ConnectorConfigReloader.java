@@ -50,8 +50,12 @@ public class ConnectorConfigReloader {
   private byte[] seen;
   /** Digest of the content in force; null until the first look, which compares with the startup load. */
   private byte[] applied;
+  /** Digest of content that did not parse: not tried again until the file changes. */
+  private byte[] refused;
   /** What was last said about the file not being there or not readable, to say it once. */
   private String problem;
+  /** For health: why the file on disk is not the one in force, or null when it is. */
+  private volatile String trouble;
 
   void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
     Optional<Path> configured = settings.connectorConfigFile();
@@ -75,6 +79,22 @@ public class ConnectorConfigReloader {
     }
   }
 
+  /**
+   * For the health checks: {@code none} (no file), {@code read at start} (not watched), {@code in
+   * force}, or {@code not reloaded: <why>} while the file on disk cannot be put in force. Never
+   * holds a token: the reasons name the file and line only.
+   */
+  public String state() {
+    if (settings.connectorConfigFile().isEmpty()) {
+      return "none";
+    }
+    if (settings.connectorConfigReload().isZero()) {
+      return "read at start";
+    }
+    String why = trouble;
+    return why == null ? "in force" : "not reloaded: " + why;
+  }
+
   /** One look at the file; runs on the scheduler, one look at a time. */
   synchronized void look() {
     try {
@@ -83,9 +103,11 @@ public class ConnectorConfigReloader {
       try {
         content = Files.readAllBytes(file);
       } catch (NoSuchFileException e) {
+        trouble = file + " is not there";
         sayOnce("connector config " + file + " is not there; the connector tokens in force stay");
         return;
       } catch (IOException e) {
+        trouble = "cannot read " + file + " (" + e.getClass().getSimpleName() + ")";
         sayOnce("cannot read connector config " + file + " (" + e.getClass().getSimpleName()
             + "); the connector tokens in force stay");
         return;
@@ -94,20 +116,29 @@ public class ConnectorConfigReloader {
       byte[] digest = sha256(content);
       boolean steady = Arrays.equals(digest, seen);
       seen = digest;
-      if (Arrays.equals(digest, applied) || !steady) {
+      if (Arrays.equals(digest, applied)) {
+        // What is on disk is what is in force (again, after a file that was gone or broken).
+        trouble = null;
         return;
       }
-      applied = digest;
+      if (Arrays.equals(digest, refused) || !steady) {
+        return;
+      }
       ConnectorChanges changes;
       try {
         changes = credentials.reloadConnectors();
       } catch (ConfigurationException e) {
+        refused = digest;
+        trouble = e.getMessage();
         LOG.log(
             Level.SEVERE,
             "connector config not reloaded, the connector tokens in force stay: {0}",
             e.getMessage());
         return;
       }
+      applied = digest;
+      refused = null;
+      trouble = null;
       if (!changes.isEmpty()) {
         LOG.log(Level.INFO, "connector config reloaded: {0}", changes);
         relay.recheckCredentials();

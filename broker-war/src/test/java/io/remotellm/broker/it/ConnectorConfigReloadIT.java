@@ -80,6 +80,7 @@ class ConnectorConfigReloadIT {
     assertThat(chat("reload-a")).isEqualTo(200);
     assertThat(seenByA.poll(1, TimeUnit.SECONDS).headers()).containsEntry("authorization", "Bearer sk-llm-a-old");
     assertThat(ConnectorPeer.upgradeStatus(ws(), TOKEN_C)).isEqualTo(401);
+    assertThat(health()).contains("\"connector_config\":\"in force\"");
 
     // A new LLM key for A and a new token C: A keeps its socket and uses the new key.
     write(Map.of(TOKEN_A, "sk-llm-a-new"), TOKEN_B, TOKEN_C);
@@ -100,6 +101,10 @@ class ConnectorConfigReloadIT {
     assertThat(a.isOpen()).isTrue();
     assertThat(chat("reload-a")).isEqualTo(200);
     assertThat(ConnectorPeer.upgradeStatus(ws(), TOKEN_C)).isEqualTo(101);
+    // Health says so (still UP: the tokens in force serve), naming the file and line, no token.
+    String health = health();
+    assertThat(health).contains("\"connector_config\":\"not reloaded: connector config " + yaml.toAbsolutePath())
+        .contains("line 3").doesNotContain("tok-reload");
 
     // A removed: closed with 1008, its model gone, its token refused; B untouched.
     write(Map.of(), TOKEN_B, TOKEN_C);
@@ -108,6 +113,12 @@ class ConnectorConfigReloadIT {
     assertThat(ConnectorPeer.upgradeStatus(ws(), TOKEN_A)).isEqualTo(401);
     assertThat(b.isOpen()).isTrue();
     assertThat(chat("reload-b")).isEqualTo(200);
+    assertThat(health()).contains("\"connector_config\":\"in force\"");
+  }
+
+  private String health() throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base.toString()).resolve("/health/live")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
   }
 
   private static List<Frame> answer(BlockingQueue<Request> seen, Request request) {

@@ -112,6 +112,7 @@ class ConnectorConfigReloaderTest {
     reloader.look();
     assertThat(a.closedWith).isEqualTo(1008);
     assertThat(b.closedWith).isNull();
+    assertThat(reloader.state()).isEqualTo("in force");
     assertThat(credentials.connector("Bearer tok-a")).isEmpty();
     assertThat(messages(Level.INFO)).anyMatch(m -> m.startsWith("connector config reloaded: 0 token(s) added"));
   }
@@ -128,17 +129,22 @@ class ConnectorConfigReloaderTest {
     assertThat(messages(Level.SEVERE))
         .singleElement()
         .satisfies(m -> assertThat(m).contains("not reloaded", file.toString()).doesNotContain("tok-a"));
+    assertThat(reloader.state()).startsWith("not reloaded: connector config " + file).contains("line 3");
     // Mended, it is taken as it is.
     write("tok-a", "tok-c");
     reloader.look();
     reloader.look();
     assertThat(credentials.connector("Bearer tok-c")).isPresent();
     assertThat(a.closedWith).isNull();
+    assertThat(reloader.state()).isEqualTo("in force");
   }
 
   @Test
   void aMissingFileChangesNothingAndIsReportedOnce() throws IOException {
     Socket a = attach("tok-a");
+    reloader.look();
+    reloader.look();
+    assertThat(reloader.state()).isEqualTo("in force");
     Files.delete(file);
     for (int i = 0; i < 3; i++) {
       reloader.look();
@@ -146,6 +152,12 @@ class ConnectorConfigReloaderTest {
     assertThat(a.closedWith).isNull();
     assertThat(credentials.connector("Bearer tok-a")).isPresent();
     assertThat(messages(Level.WARNING)).singleElement().satisfies(m -> assertThat(m).contains("is not there"));
+    assertThat(reloader.state()).isEqualTo("not reloaded: " + file + " is not there");
+    // Back as it was: nothing to reload, and nothing wrong any more.
+    write("tok-a", "tok-b");
+    reloader.look();
+    assertThat(reloader.state()).isEqualTo("in force");
+    assertThat(a.closedWith).isNull();
   }
 
   private Socket attach(String token) {
