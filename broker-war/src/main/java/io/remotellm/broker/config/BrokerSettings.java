@@ -82,6 +82,10 @@ public class BrokerSettings {
   @ConfigProperty(name = "remotellm.broker.login-max-delay-seconds", defaultValue = "60")
   long loginMaxDelaySeconds;
 
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.trusted-proxies")
+  Optional<String> trustedProxies;
+
   public List<String> userApiKeys() {
     return CommaList.parse(userApiKeys);
   }
@@ -160,6 +164,11 @@ public class BrokerSettings {
   /** Failed connector logins an address may make in a row before it has to wait. */
   public int loginFreeFailures() {
     return Math.max(1, loginFreeFailures);
+  }
+
+  /** Reverse proxies (IP addresses or CIDR ranges) whose X-Forwarded-For names the caller. */
+  public List<String> trustedProxies() {
+    return CommaList.parse(trustedProxies);
   }
 
   /** The longest wait a failing address is given, in seconds. */

@@ -33,12 +33,14 @@ public class ConnectorLoginFilter implements Filter {
   @Inject LoginThrottle throttle;
   @Inject Credentials credentials;
   @Inject RelayService relay;
+  @Inject CallerAddresses callers;
 
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
       throws IOException, ServletException {
     if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse out) {
-      String address = http.getRemoteAddr();
+      // Behind a trusted reverse proxy, the caller it names: not the proxy, which all share.
+      String address = callers.of(http);
       long now = System.nanoTime();
       long wait = throttle.waitMillis(address, now);
       if (wait > 0) {
@@ -54,7 +56,10 @@ public class ConnectorLoginFilter implements Filter {
       String header = http.getHeader("Authorization");
       if (credentials.connector(header).isEmpty()) {
         throttle.failed(address, now);
-        LOG.log(Level.WARNING, "connector refused: {0}", ConnectorHandshakeConfigurator.refusal(header));
+        LOG.log(
+            Level.WARNING,
+            "connector refused from {0}: {1}",
+            new Object[] {address, ConnectorHandshakeConfigurator.refusal(header)});
         // Refused here, at the upgrade, with 401: accepting the socket only to close it in
         // onOpen races Payara's upgrade (seen as a lost close frame, or a stray 301/404/500 on
         // the next handshake, about once in a few hundred tries).

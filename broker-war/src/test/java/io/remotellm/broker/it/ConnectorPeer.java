@@ -46,16 +46,22 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
   private volatile Welcome welcome;
 
   static ConnectorPeer connect(URI ws, String token) throws Exception {
+    return connect(ws, token, Map.of());
+  }
+
+  /** As {@link #connect(URI, String)}, with {@code headers} on the upgrade too. */
+  static ConnectorPeer connect(URI ws, String token, Map<String, String> headers) throws Exception {
     ConnectorPeer peer = new ConnectorPeer();
     ClientEndpointConfig config =
         ClientEndpointConfig.Builder.create()
             .configurator(
                 new ClientEndpointConfig.Configurator() {
                   @Override
-                  public void beforeRequest(Map<String, List<String>> headers) {
+                  public void beforeRequest(Map<String, List<String>> upgrade) {
                     if (token != null) {
-                      headers.put("Authorization", List.of("Bearer " + token));
+                      upgrade.put("Authorization", List.of("Bearer " + token));
                     }
+                    headers.forEach((name, value) -> upgrade.put(name, List.of(value)));
                   }
                 })
             .build();
@@ -69,7 +75,12 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
    * token} (null: no header), or 101 when it let the socket open.
    */
   static int upgradeStatus(URI ws, String token) {
-    try (ConnectorPeer peer = connect(ws, token)) {
+    return upgradeStatus(ws, token, Map.of());
+  }
+
+  /** As {@link #upgradeStatus(URI, String)}, with {@code headers} on the upgrade too. */
+  static int upgradeStatus(URI ws, String token, Map<String, String> headers) {
+    try (ConnectorPeer peer = connect(ws, token, headers)) {
       return 101;
     } catch (Exception e) {
       int status = UpgradeRefusal.status(e);

@@ -73,6 +73,8 @@ class RelayAbuseIT {
             "remotellm.broker.heartbeat-seconds=10",
             "remotellm.broker.login-free-failures=3",
             "remotellm.broker.login-max-delay-seconds=2",
+            // The test client is on loopback: it plays a reverse proxy in the test below.
+            "remotellm.broker.trusted-proxies=127.0.0.1,::1",
             ""));
   }
 
@@ -213,6 +215,23 @@ class RelayAbuseIT {
     ConnectorPeer good = attach(NOKEY_TOKEN, "good-model");
     good.autoAnswer(request -> answer(request.id(), "fine"));
     assertThat(send("good-model", false).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(11)
+  void behindATrustedProxyTheThrottleHoldsOffOnlyTheGuessingCaller() throws Exception {
+    URI ws = URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws");
+    Map<String, String> guesser = Map.of("X-Forwarded-For", "203.0.113.7");
+    for (int i = 0; i < 4; i++) {
+      assertThat(ConnectorPeer.upgradeStatus(ws, "guess-" + i, guesser)).isEqualTo(401);
+    }
+    assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN, guesser)).isEqualTo(429);
+    // Another caller behind the same proxy, and the proxy itself, are not held off.
+    assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN, Map.of("X-Forwarded-For", "203.0.113.8"))).isEqualTo(101);
+    assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN)).isEqualTo(101);
+    // What the caller wrote left of the proxy's entry is not believed.
+    assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN, Map.of("X-Forwarded-For", "203.0.113.9, 203.0.113.7")))
+        .isEqualTo(429);
   }
 
   // ---- helpers ---------------------------------------------------------------------------
