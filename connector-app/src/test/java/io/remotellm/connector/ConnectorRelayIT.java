@@ -542,9 +542,34 @@ class ConnectorRelayIT {
     List<Frame> plain = broker.awaitAnswer("d2", WAIT);
     assertThat(((Data) plain.get(1)).data()).contains("\"content\":\"Echo: hello there\"", "\"usage\"");
 
-    broker.send(new Request("d3", "GET", "/v1/models", Map.of(), "", false));
-    assertThat(((Data) broker.awaitAnswer("d3", WAIT).get(1)).data())
-        .contains("\"id\":\"demo-echo\"", "\"owned_by\":\"remotellm-demo\"");
+  }
+
+  @Test
+  void forwardsOnlyTheInferenceEndpointsWhateverTheBrokerAsks() throws Exception {
+    connect();
+    registered();
+    List<Request> outside = List.of(
+        new Request("x1", "DELETE", "/api/delete", Map.of(), "{\"name\":\"llama3.2\"}", false),
+        new Request("x2", "POST", "/api/pull", Map.of(), "{\"name\":\"llama3.2\"}", false),
+        new Request("x3", "GET", "/v1/models", Map.of(), "", false),
+        new Request("x4", "GET", "/v1/chat/completions", Map.of(), "", false),
+        new Request("x5", "POST", "/v1/../api/delete", Map.of(), "{}", false),
+        new Request("x6", "POST", "/v1/chat/completions?x=1", Map.of(), "{}", false),
+        new Request("x7", "POST", "/slots/0?action=erase", Map.of(), "{}", false));
+    for (Request request : outside) {
+      broker.send(request);
+      Failure refused = (Failure) broker.awaitAnswer(request.id(), WAIT).get(0);
+      assertThat(refused.status()).as(request.method() + " " + request.path()).isEqualTo(403);
+      assertThat(refused.code()).isEqualTo("endpoint_not_allowed");
+    }
+    // The LLM saw none of them (its own /v1/models probe aside, which is a GET from the connector).
+    assertThat(llm.requests())
+        .as("nothing reached the LLM")
+        .noneMatch(r -> r.path().startsWith("/api") || r.path().startsWith("/slots") || r.path().contains("?")
+            || r.path().contains("..") || (r.method().equals("GET") && r.path().startsWith("/v1/chat")));
+    // The inference endpoints still go through.
+    broker.send(chat("x8", false, body(false, ""), Map.of()));
+    assertThat(((Head) broker.awaitAnswer("x8", WAIT).get(0)).status()).isEqualTo(200);
   }
 
   @Test

@@ -39,6 +39,15 @@ public final class InFlightRequests implements RequestHandler {
   @Override
   public void onRequest(Request request, FrameSender sender) {
     String requestId = request.headers().getOrDefault("x-request-id", request.id());
+    if (!ForwardedEndpoints.allows(request.method(), request.path())) {
+      // Whoever holds the broker end must not reach the rest of the LLM server's API (an
+      // Ollama's model deletion, a llama.cpp's slots) through this connector.
+      sender.send(new Failure(request.id(), 403, "endpoint_not_allowed",
+          "this connector forwards only " + ForwardedEndpoints.describe()));
+      log(LOG, Level.WARNING, "request {0} refused: {1} {2} is not an endpoint this connector forwards",
+          requestId(requestId), of("method", request.method()), of("path", request.path()));
+      return;
+    }
     if (draining) {
       sender.send(new Failure(request.id(), 503, "unavailable", "connector shutting down"));
       log(LOG, Level.INFO, "request {0} refused: shutting down", requestId(requestId));
