@@ -3,9 +3,11 @@ package io.remotellm.testsupport;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +41,9 @@ import java.util.function.IntSupplier;
  *
  * <p>It serves {@code GET /v1/models}, {@code GET /api/tags} (Ollama style), and {@code POST
  * /v1/chat/completions} streaming (SSE {@code chat.completion.chunk}s, a usage chunk when {@code
- * stream_options.include_usage}, then {@code data: [DONE]}) or not. What it answers follows the
+ * stream_options.include_usage}, then {@code data: [DONE]}) or not; also {@code POST
+ * /v1/completions} (the script's tokens as {@code text_completion}, streamed or not) and {@code POST
+ * /v1/embeddings} (a small vector per input). What it answers follows the
  * instance's {@link Script}; a request may override it with a {@code "fake_llm"} object in its body
  * (fields as in {@link #script(JsonObject)}), and a separate process is scripted through {@code POST
  * /_fake/script}, read through {@code GET /_fake/stats}, and reset through {@code POST
@@ -285,6 +289,8 @@ public final class FakeLlm implements AutoCloseable {
         case "/v1/models" -> models(exchange);
         case "/api/tags" -> tags(exchange);
         case "/v1/chat/completions" -> chat(exchange, body);
+        case "/v1/completions" -> textCompletion(exchange, body);
+        case "/v1/embeddings" -> embeddings(exchange, body);
         case "/_fake/script" -> {
           script(parse(body));
           respond(exchange, 200, "application/json", "{\"ok\":true}");
@@ -466,6 +472,60 @@ public final class FakeLlm implements AutoCloseable {
         : "{\"content\":\"tok" + index + " \"}";
     return "{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":"
         + quote(model) + ",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":null}]}";
+  }
+
+  /** {@code /v1/completions}, the legacy text API: the script's tokens, streamed or not. */
+  private void textCompletion(HttpExchange exchange, String body) throws IOException {
+    JsonObject request = body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : parse(body);
+    String model = request.getString("model", "fake-model");
+    String id = "cmpl-" + completionIds.incrementAndGet();
+    int tokens = script.chunks();
+    if (!request.getBoolean("stream", false)) {
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < tokens; i++) {
+        text.append("tok").append(i).append(' ');
+      }
+      respond(exchange, 200, "application/json", "{\"id\":\"" + id + "\",\"object\":\"text_completion\",\"created\":0,"
+          + "\"model\":" + quote(model) + ",\"choices\":[{\"text\":" + quote(text.toString())
+          + ",\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\"}]," + usageJson(tokens) + "}");
+      return;
+    }
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+    exchange.sendResponseHeaders(200, 0);
+    try (OutputStream out = exchange.getResponseBody()) {
+      for (int i = 0; i <= tokens; i++) {
+        String text = i < tokens ? "tok" + i + " " : "";
+        String finish = i < tokens ? "null" : "\"stop\"";
+        out.write(event("{\"id\":\"" + id + "\",\"object\":\"text_completion\",\"created\":0,\"model\":"
+            + quote(model) + ",\"choices\":[{\"text\":" + quote(text) + ",\"index\":0,\"logprobs\":null,"
+            + "\"finish_reason\":" + finish + "}]}"));
+      }
+      out.write(event("[DONE]"));
+    }
+  }
+
+  /** {@code /v1/embeddings}: one small vector per input, from the input's length. */
+  private void embeddings(HttpExchange exchange, String body) throws IOException {
+    JsonObject request = body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : parse(body);
+    String model = request.getString("model", "fake-model");
+    JsonValue input = request.get("input");
+    List<String> inputs = new ArrayList<>();
+    if (input instanceof JsonString one) {
+      inputs.add(one.getString());
+    } else if (input instanceof JsonArray many) {
+      many.forEach(v -> inputs.add(v instanceof JsonString text ? text.getString() : v.toString()));
+    } else {
+      respond(exchange, 400, "application/json", error("'input' is required", "invalid_request_error"));
+      return;
+    }
+    StringBuilder data = new StringBuilder();
+    for (int i = 0; i < inputs.size(); i++) {
+      int length = inputs.get(i).length();
+      data.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+          .append(",\"embedding\":[").append(length).append(".0,0.5,-1.0]}");
+    }
+    respond(exchange, 200, "application/json", "{\"object\":\"list\",\"data\":[" + data + "],\"model\":"
+        + quote(model) + ",\"usage\":{\"prompt_tokens\":" + inputs.size() + ",\"total_tokens\":" + inputs.size() + "}}");
   }
 
   private static String completion(String id, String model, int tokens) {

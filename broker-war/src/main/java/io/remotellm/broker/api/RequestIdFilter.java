@@ -58,7 +58,7 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
         started instanceof Long nanos
             ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos)
             : -1;
-    Object body = request.getProperty(ChatRequestFilter.CHAT_BODY);
+    Object body = request.getProperty(InferenceRequestFilter.CHAT_BODY);
     // Jersey (Payara) gives the path without a leading slash, RESTEasy (WildFly) with one.
     String path =
         "/" + request.getUriInfo().getPath().replaceFirst("^/", "").replaceFirst("/~\\w+$", "");

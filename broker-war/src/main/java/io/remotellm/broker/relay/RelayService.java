@@ -47,7 +47,6 @@ public class RelayService {
 
   private static final Logger LOG = Logger.getLogger(RelayService.class.getName());
   private static final Logger ACCESS = Logger.getLogger("io.remotellm.broker.access");
-  private static final String CHAT_PATH = "/v1/chat/completions";
   private static final long TICK_MILLIS = 250;
 
   @Inject BrokerSettings settings;
@@ -145,7 +144,7 @@ public class RelayService {
     String frame =
         codec.encode(
             new Request(
-                request.requestId(), "POST", CHAT_PATH, headers, request.body(), request.stream()));
+                request.requestId(), "POST", request.path(), headers, request.body(), request.stream()));
     link.send(frame)
         .whenComplete(
             (ok, error) -> {
@@ -217,6 +216,7 @@ public class RelayService {
   /** The fields every log record about a request carries; the connector's when there is one. */
   private static LogFields fields(RelayRequest request, ConnectorLink link) {
     return LogFields.of("request_id", request.requestId())
+        .and("endpoint", request.path())
         .and("model", request.model())
         .and("connector_id", link == null ? null : link.id())
         .and("token_fp", link == null ? null : link.fingerprint());

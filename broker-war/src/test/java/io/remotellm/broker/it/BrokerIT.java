@@ -158,6 +158,51 @@ class BrokerIT {
   // ---- round trips -----------------------------------------------------------------------
 
   @Test
+  void embeddingsAndTextCompletionsAreRelayedByModelToo() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "rt-embed");
+    // Embeddings never stream, whatever the body says: answered as JSON.
+    String embed = "{\"model\":\"rt-embed\",\"input\":[\"a\",\"b\"],\"stream\":true}";
+    CompletableFuture<HttpResponse<String>> embedded =
+        http.sendAsync(
+            HttpRequest.newBuilder(api("/v1/embeddings")).timeout(WAIT)
+                .header("Authorization", "Bearer " + USER_KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(embed)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    Request request = peer.await(Request.class);
+    assertThat(request.path()).isEqualTo("/v1/embeddings");
+    assertThat(request.stream()).isFalse();
+    assertThat(request.body()).isEqualTo(embed);
+    answer(request.id(), "{\"object\":\"list\",\"data\":[]}").forEach(peer::send);
+    HttpResponse<String> embedAnswer = embedded.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(embedAnswer.statusCode()).isEqualTo(200);
+    assertThat(embedAnswer.body()).isEqualTo("{\"object\":\"list\",\"data\":[]}");
+
+    // Text completions stream as chat does.
+    CompletableFuture<HttpResponse<String>> completed =
+        http.sendAsync(
+            HttpRequest.newBuilder(api("/v1/completions")).timeout(WAIT)
+                .header("Authorization", "Bearer " + USER_KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"rt-embed\",\"prompt\":\"Hi\",\"stream\":true}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Request streamed = peer.await(Request.class);
+    assertThat(streamed.path()).isEqualTo("/v1/completions");
+    assertThat(streamed.stream()).isTrue();
+    peer.send(new Head(streamed.id(), 200, Map.of("content-type", "text/event-stream")));
+    peer.send(new Data(streamed.id(), "{\"object\":\"text_completion\",\"choices\":[{\"text\":\"Hel\"}]}"));
+    peer.send(new Data(streamed.id(), "{\"object\":\"text_completion\",\"choices\":[{\"text\":\"lo\"}]}"));
+    peer.send(End.of(streamed.id()));
+    HttpResponse<String> streamAnswer = completed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(streamAnswer.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+    assertThat(streamAnswer.body())
+        .contains("data: {\"object\":\"text_completion\",\"choices\":[{\"text\":\"Hel\"}]}")
+        .endsWith("data: [DONE]\n\n");
+    // Still nothing else under /v1 is relayed: the internal paths are not reachable either.
+    assertError(send(HttpRequest.newBuilder(api("/v1/~relayed/buffered")).header("Authorization", "Bearer " + USER_KEY)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(embed)).build()), 404, "not_found");
+  }
+
+  @Test
   void nonStreamingRoundTripRelaysBytesVerbatim() throws Exception {
     ConnectorPeer peer = attach(PLAIN_TOKEN, "rt-plain");
     String body = "{ \"model\" : \"rt-plain\",\n  \"messages\":[{\"role\":\"user\",\"content\":\"Grüße 🌍 \\u00e9\"}],  \"temperature\": 0.70 }";

@@ -119,7 +119,7 @@ class RelayServiceTest {
 
   private RecordingSink start(String id, String model) {
     RecordingSink sink = new RecordingSink();
-    relay.start(new RelayRequest(id, model, true, "{\"model\":\"" + model + "\"}"), sink);
+    relay.start(new RelayRequest(id, "/v1/chat/completions", model, true, "{\"model\":\"" + model + "\"}"), sink);
     return sink;
   }
 
@@ -206,7 +206,7 @@ class RelayServiceTest {
     connector("a", Optional.empty(), "llama");
     RecordingSink sink = new RecordingSink();
     ApiException e = catchThrowableOfType(ApiException.class,
-        () -> relay.start(new RelayRequest("r", "gpt-4", false, "{}"), sink));
+        () -> relay.start(new RelayRequest("r", "/v1/chat/completions", "gpt-4", false, "{}"), sink));
     assertThat(e.error().code()).isEqualTo("model_not_found");
     assertThat(sink.events).isEmpty();
   }
@@ -325,7 +325,7 @@ class RelayServiceTest {
             throw new IllegalStateException("response already closed");
           }
         };
-    relay.start(new RelayRequest("r", "m", true, "{}"), sink);
+    relay.start(new RelayRequest("r", "/v1/chat/completions", "m", true, "{}"), sink);
     answer(a, new Head("r", 200, Map.of()));
     answer(a, new Data("r", "x"));
     assertThat(a.inFlight().get()).isZero();

@@ -12,6 +12,9 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionCreateParams;
+import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import io.remotellm.st.support.FreePort;
 import io.remotellm.st.support.ProductProcess;
@@ -174,6 +177,25 @@ class EndToEndIT {
   }
 
   @Test
+  @Order(3)
+  void embeddingsAndTextCompletionsGoThroughTooWithTheSdk() {
+    llm.script(FakeLlm.Script.defaults().withChunks(3));
+    var embedded =
+        openai.embeddings().create(EmbeddingCreateParams.builder().model(MODEL).input("hello").build());
+    assertThat(embedded.data()).singleElement().satisfies(e -> assertThat(e.embedding()).containsExactly(5.0f, 0.5f, -1.0f));
+
+    CompletionCreateParams prompt = CompletionCreateParams.builder().model(MODEL).prompt("Say hi").build();
+    assertThat(openai.completions().create(prompt).choices().get(0).text()).isEqualTo("tok0 tok1 tok2 ");
+    StringBuilder streamed = new StringBuilder();
+    try (StreamResponse<Completion> stream = openai.completions().createStreaming(prompt)) {
+      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> streamed.append(c.text())));
+    }
+    assertThat(streamed.toString()).isEqualTo("tok0 tok1 tok2 ");
+    assertThat(llm.requests()).extracting(FakeLlm.RecordedRequest::path)
+        .contains("/v1/embeddings", "/v1/completions");
+  }
+
+  @Test
   @Order(4)
   void unknownModelIsNotFound() throws Exception {
     assertThatThrownBy(
@@ -281,7 +303,11 @@ class EndToEndIT {
           Duration.ofSeconds(30),
           () -> intruder.output().split("refused the token of this connector \\(HTTP 401\\)", -1).length > 2);
       assertThat(intruder.isAlive()).isTrue();
-      assertThat(ProductRun.get("http://127.0.0.1:" + health + "/ready").statusCode()).isEqualTo(503);
+      // Not ready, and stays so (polled: the health port may open a moment after the first tries).
+      Wait.until(
+          "the refused connector's /ready to answer 503",
+          Duration.ofSeconds(15),
+          () -> ProductRun.status(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health + "/ready")).build()) == 503);
       assertThat(openai.models().list().data().stream().map(Model::id)).containsExactly(MODEL);
     }
     // The two good connectors were never disturbed.

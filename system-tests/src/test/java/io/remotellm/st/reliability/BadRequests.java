@@ -91,7 +91,7 @@ final class BadRequests {
     Arbitrary<String> path = Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(8, Arbitraries.just("/v1/chat/completions")),
         net.jqwik.api.Tuple.of(1, Arbitraries.of("/v1/chat/completions/", "/v1/models", "/v1/completions",
-            "/v1/chat/completions/~streamed", "/v1/chat/completions/~buffered", "/v1/embeddings", "/v1/",
+            "/v1/~relayed/streamed", "/v1/~relayed/buffered", "/v1/embeddings", "/v1/",
             "/v1/chat/completions?stream=true", "/v1/chat//completions")),
         // Outside the API: the container's own 404, through the error page.
         net.jqwik.api.Tuple.of(1, Arbitraries.of("/", "/v2/chat/completions", "/chat/completions", "/index.html",

@@ -16,19 +16,29 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.Map;
 
 /**
- * Reads a chat-completions body (bounded by max-body-bytes), takes {@code model} and {@code
- * stream} from it, and routes the request to the streaming or the buffered resource method:
+ * Reads the body of a call relayed by model ({@code /v1/chat/completions}, {@code /v1/completions},
+ * {@code /v1/embeddings}; bounded by max-body-bytes), takes {@code model} and {@code stream} from
+ * it, and routes the request to the streaming or the buffered resource method:
  * JAX-RS matches methods by path and headers, not by a field inside the body, and the two cases
  * need different async APIs ({@code SseEventSink} and {@code AsyncResponse}).
  */
 @Provider
 @PreMatching
 @Priority(3000)
-public class ChatRequestFilter implements ContainerRequestFilter {
+public class InferenceRequestFilter implements ContainerRequestFilter {
 
   static final String CHAT_BODY = "io.remotellm.broker.chat-body";
+  static final String ENDPOINT = "io.remotellm.broker.endpoint";
+
+  /** The relayed calls, by their path under /v1; embeddings never stream. */
+  private static final Map<String, String> ENDPOINTS =
+      Map.of(
+          "chat/completions", "/v1/chat/completions",
+          "completions", "/v1/completions",
+          "embeddings", "/v1/embeddings");
 
   @Inject BrokerSettings settings;
 
@@ -36,7 +46,8 @@ public class ChatRequestFilter implements ContainerRequestFilter {
 
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
-    if (!HttpMethod.POST.equals(request.getMethod()) || !isChatPath(request.getUriInfo().getPath())) {
+    String endpoint = HttpMethod.POST.equals(request.getMethod()) ? endpoint(request.getUriInfo().getPath()) : null;
+    if (endpoint == null) {
       return;
     }
     long max = settings.maxBodyBytes();
@@ -52,19 +63,25 @@ public class ChatRequestFilter implements ContainerRequestFilter {
     }
     byte[] body = readAtMost(request.getEntityStream(), max);
     ChatBody chat = inspector.inspect(body);
+    if (chat.stream() && endpoint.equals("/v1/embeddings")) {
+      // Embeddings have no streaming form: answered as JSON whatever the body says.
+      chat = new ChatBody(chat.model(), false, chat.text());
+    }
     request.setProperty(CHAT_BODY, chat);
+    request.setProperty(ENDPOINT, endpoint);
     request.setEntityStream(new ByteArrayInputStream(body));
     URI base = request.getUriInfo().getBaseUri();
     request.setRequestUri(
-        base, base.resolve(chat.stream() ? ChatCompletionsResource.STREAMED : ChatCompletionsResource.BUFFERED));
+        base, base.resolve(chat.stream() ? InferenceResource.STREAMED : InferenceResource.BUFFERED));
   }
 
-  private static boolean isChatPath(String path) {
+  /** The relayed call at {@code path} (under /v1, one trailing slash allowed), or null. */
+  private static String endpoint(String path) {
     String p = path.startsWith("/") ? path.substring(1) : path;
     if (p.endsWith("/")) {
       p = p.substring(0, p.length() - 1);
     }
-    return p.equals("chat/completions");
+    return ENDPOINTS.get(p);
   }
 
   /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */

@@ -19,16 +19,17 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 /**
- * {@code POST /v1/chat/completions}. {@link ChatRequestFilter} has read the body and sent the
- * request to one of the two methods here; both return at once and let the relay answer later, so
- * no container thread waits for the LLM.
+ * {@code POST /v1/chat/completions}, {@code /v1/completions} and {@code /v1/embeddings}, the
+ * calls relayed to a connector by model. {@link InferenceRequestFilter} has read the body and sent
+ * the request to one of the two methods here; both return at once and let the relay answer later,
+ * so no container thread waits for the LLM.
  */
-@Path("chat/completions")
+@Path("~relayed")
 @RequestScoped
-public class ChatCompletionsResource {
+public class InferenceResource {
 
-  static final String STREAMED = "chat/completions/~streamed";
-  static final String BUFFERED = "chat/completions/~buffered";
+  static final String STREAMED = "~relayed/streamed";
+  static final String BUFFERED = "~relayed/buffered";
 
   @Inject RelayService relay;
   @Inject BrokerSettings settings;
@@ -39,7 +40,7 @@ public class ChatCompletionsResource {
   @Context HttpServletRequest http;
 
   @POST
-  @Path("~streamed")
+  @Path("streamed")
   @Produces(MediaType.SERVER_SENT_EVENTS)
   public void streamed(@Context SseEventSink sink, @Context Sse sse) {
     RelayRequest request = relayRequest();
@@ -53,7 +54,7 @@ public class ChatCompletionsResource {
   }
 
   @POST
-  @Path("~buffered")
+  @Path("buffered")
   @Produces(MediaType.APPLICATION_JSON)
   public void buffered(@Suspended AsyncResponse response) {
     RelayRequest request = relayRequest();
@@ -80,11 +81,12 @@ public class ChatCompletionsResource {
 
   private RelayRequest relayRequest() {
     // Servlet request attributes are the JAX-RS request properties the filters set.
-    if (!(http.getAttribute(ChatRequestFilter.CHAT_BODY) instanceof ChatBody chat)) {
+    if (!(http.getAttribute(InferenceRequestFilter.CHAT_BODY) instanceof ChatBody chat)
+        || !(http.getAttribute(InferenceRequestFilter.ENDPOINT) instanceof String endpoint)) {
       throw new ApiException(
           new ApiError(404, "invalid_request_error", "not_found", "Unknown path", null));
     }
     String requestId = String.valueOf(http.getAttribute(RequestIds.PROPERTY));
-    return new RelayRequest(requestId, chat.model(), chat.stream(), chat.text());
+    return new RelayRequest(requestId, endpoint, chat.model(), chat.stream(), chat.text());
   }
 }
