@@ -17,7 +17,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Throttles failed connector logins per remote address, before the WebSocket upgrade: the
+ * Throttles failed connector logins per caller (the remote address, or behind a trusted reverse
+ * proxy the address it names, see {@link CallerAddresses}), before the WebSocket upgrade: the
  * WebSocket API does not tell the handshake who is calling, the servlet request does. An address
  * that has failed too often gets 429 with {@code Retry-After} until its delay is over, whatever
  * token it sends. A missing or unknown token is refused here with 401, and a draining broker
