@@ -1,5 +1,7 @@
 package io.remotellm.broker.api;
 
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.RelayService;
 import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.enterprise.context.RequestScoped;
@@ -9,10 +11,11 @@ import jakarta.json.JsonObject;
 import jakarta.json.spi.JsonProvider;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** {@code GET /v1/models}: the union of the live connectors' models, in OpenAI's list format. */
+/** {@code GET /v1/models}: the union of the live connectors' models, in OpenAI's list format; and one of them. */
 @Path("models")
 @RequestScoped
 public class ModelsResource {
@@ -24,16 +27,34 @@ public class ModelsResource {
   @GET
   @Produces(MediaType.APPLICATION_JSON)
   public JsonObject list() {
-    long created = relay.started().getEpochSecond();
     JsonArrayBuilder data = JSON.createArrayBuilder();
     for (String model : relay.router().models()) {
-      data.add(
-          JSON.createObjectBuilder()
-              .add("id", model)
-              .add("object", "model")
-              .add("created", created)
-              .add("owned_by", "remotellm"));
+      data.add(model(model));
     }
     return JSON.createObjectBuilder().add("object", "list").add("data", data).build();
+  }
+
+  /**
+   * {@code GET /v1/models/{id}} (the SDKs' {@code models.retrieve}): one model, or 404 {@code
+   * model_not_found} when no live connector serves it. Ids may hold slashes
+   * ({@code meta-llama/Llama-3.1-8B}), so the rest of the path is the id.
+   */
+  @GET
+  @Path("{id: .+}")
+  @Produces(MediaType.APPLICATION_JSON)
+  public JsonObject one(@PathParam("id") String id) {
+    if (!relay.router().models().contains(id)) {
+      throw new ApiException(ApiError.modelNotFound(id));
+    }
+    return model(id);
+  }
+
+  private JsonObject model(String id) {
+    return JSON.createObjectBuilder()
+        .add("id", id)
+        .add("object", "model")
+        .add("created", relay.started().getEpochSecond())
+        .add("owned_by", "remotellm")
+        .build();
   }
 }

@@ -310,6 +310,20 @@ class BrokerIT {
   }
 
   @Test
+  void oneModelCanBeRetrievedByIdSlashesIncluded() throws Exception {
+    attach(PLAIN_TOKEN, "meta-llama/Llama-3.1-8B", "plain-one");
+    JsonObject one = json(send(HttpRequest.newBuilder(api("/v1/models/meta-llama/Llama-3.1-8B"))
+        .header("Authorization", "Bearer " + USER_KEY).build()).body());
+    assertThat(one.getString("id")).isEqualTo("meta-llama/Llama-3.1-8B");
+    assertThat(one.getString("object")).isEqualTo("model");
+    assertThat(json(send(HttpRequest.newBuilder(api("/v1/models/plain-one"))
+        .header("Authorization", "Bearer " + USER_KEY).build()).body()).getString("id")).isEqualTo("plain-one");
+    assertError(send(HttpRequest.newBuilder(api("/v1/models/not-served-anywhere"))
+        .header("Authorization", "Bearer " + USER_KEY).build()), 404, "model_not_found");
+    assertError(send(HttpRequest.newBuilder(api("/v1/models/plain-one")).build()), 401, "invalid_api_key");
+  }
+
+  @Test
   void missingOrWrongApiKeyIs401() throws Exception {
     attach(PLAIN_TOKEN, "auth-model");
     String body = "{\"model\":\"auth-model\"}";

@@ -134,6 +134,8 @@ class EndToEndIT {
   void listsTheConnectorsModels() {
     List<String> ids = openai.models().list().data().stream().map(Model::id).toList();
     assertThat(ids).containsExactly(MODEL);
+    assertThat(openai.models().retrieve(MODEL).id()).isEqualTo(MODEL);
+    assertThatThrownBy(() -> openai.models().retrieve("no-such-model")).isInstanceOf(NotFoundException.class);
   }
 
   @Test
