@@ -31,7 +31,7 @@ public class ErrorPageServlet extends HttpServlet {
 
   private static String phrase(int status) {
     return switch (status) {
-      case 400 -> "The request could not be read (is Content-Type a media type such as application/json?)";
+      case 400 -> "The server could not read the request (a malformed header such as a Content-Type that is not a media type, or a malformed path)";
       case 401 -> "Unauthorized";
       case 403 -> "Forbidden";
       case 404 -> "Not found: the API is under /v1";

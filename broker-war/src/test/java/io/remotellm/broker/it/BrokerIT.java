@@ -315,6 +315,9 @@ class BrokerIT {
     JsonObject one = json(send(HttpRequest.newBuilder(api("/v1/models/meta-llama/Llama-3.1-8B"))
         .header("Authorization", "Bearer " + USER_KEY).build()).body());
     assertThat(one.getString("id")).isEqualTo("meta-llama/Llama-3.1-8B");
+    // As the SDKs send it: the slash encoded.
+    assertThat(json(send(HttpRequest.newBuilder(URI.create(base + "v1/models/meta-llama%2FLlama-3.1-8B"))
+        .header("Authorization", "Bearer " + USER_KEY).build()).body()).getString("id")).isEqualTo("meta-llama/Llama-3.1-8B");
     assertThat(one.getString("object")).isEqualTo("model");
     assertThat(json(send(HttpRequest.newBuilder(api("/v1/models/plain-one"))
         .header("Authorization", "Bearer " + USER_KEY).build()).body()).getString("id")).isEqualTo("plain-one");
