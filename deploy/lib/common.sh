@@ -317,6 +317,7 @@ EOF
   fi
   env_line REMOTELLM_BROKER_CONNECTOR_CONFIG "$broker_connector_config"
   env_line REMOTELLM_BROKER_LOG_LEVEL "$broker_log_level"
+  echo "# REMOTELLM_BROKER_TRUSTED_PROXIES='127.0.0.1'   (behind a reverse proxy: its address or CIDR range)"
   echo "# JAVA_OPTS='-Xmx1g'   (JVM options for Payara Micro)"
 }
 
@@ -349,7 +350,9 @@ EOF
 connectors_yaml_text() {
   cat <<'EOF'
 # Which LLM API key the broker injects for each connector token.
-# The broker reads this file at start (REMOTELLM_BROKER_CONNECTOR_CONFIG); restart it after a change.
+# The broker reads this file at start (REMOTELLM_BROKER_CONNECTOR_CONFIG) and again within seconds
+# of a change, without a restart: a removed token's connector is closed, a new key is used from the
+# next request. A file that does not parse changes nothing (the broker's log and health say why).
 #
 # connectors:
 #   - token: "connector-token-1"
