@@ -59,9 +59,12 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
             ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos)
             : -1;
     Object body = request.getProperty(InferenceRequestFilter.CHAT_BODY);
-    // Jersey (Payara) gives the path without a leading slash, RESTEasy (WildFly) with one.
+    // A relayed call was rerouted to an internal path: log the one the client asked for. Paths
+    // are under /v1; Jersey (Payara) gives them without a leading slash, RESTEasy (WildFly) with.
     String path =
-        "/" + request.getUriInfo().getPath().replaceFirst("^/", "").replaceFirst("/~\\w+$", "");
+        request.getProperty(InferenceRequestFilter.ENDPOINT) instanceof String endpoint
+            ? endpoint.substring("/v1".length())
+            : "/" + request.getUriInfo().getPath().replaceFirst("^/", "");
     String model = body instanceof ChatBody chat ? chat.model() : null;
     boolean streamed = body instanceof ChatBody chat && chat.stream();
     LogFields.of("request_id", id)

@@ -234,6 +234,31 @@ class RelayAbuseIT {
         .isEqualTo(429);
   }
 
+  @Test
+  @Order(12)
+  void theAccessLineOfARefusedCallNamesTheEndpointTheClientAskedFor() throws Exception {
+    long before = logSize();
+    HttpResponse<String> refused =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base.toString()).resolve("/v1/embeddings"))
+                .timeout(WAIT)
+                .header("Authorization", "Bearer " + USER_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"nowhere-model\",\"input\":\"x\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(404);
+    // The server writes its log file a moment later: wait for the access line.
+    String line = null;
+    for (long end = System.nanoTime() + WAIT.toNanos(); line == null && System.nanoTime() < end; Thread.sleep(100)) {
+      line = logSince(before).lines().filter(l -> l.contains("nowhere-model") && l.contains("status=404"))
+          .findFirst().orElse(null);
+    }
+    // Not the internal path the call was routed to (~relayed/buffered).
+    assertThat(line).as("access line of the refused call").isNotNull()
+        .contains("POST /embeddings model=nowhere-model").doesNotContain("~relayed");
+  }
+
   // ---- helpers ---------------------------------------------------------------------------
 
   private static List<Frame> answer(String id, String text) {
