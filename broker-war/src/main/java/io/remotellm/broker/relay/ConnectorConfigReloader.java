@@ -2,6 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorChanges;
 import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.auth.Fingerprint;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
 import jakarta.annotation.PreDestroy;
@@ -15,8 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -113,7 +112,7 @@ public class ConnectorConfigReloader {
         return;
       }
       problem = null;
-      byte[] digest = sha256(content);
+      byte[] digest = Fingerprint.sha256(content);
       boolean steady = Arrays.equals(digest, seen);
       seen = digest;
       if (Arrays.equals(digest, applied)) {
@@ -153,14 +152,6 @@ public class ConnectorConfigReloader {
     if (!message.equals(problem)) {
       problem = message;
       LOG.warning(message);
-    }
-  }
-
-  private static byte[] sha256(byte[] content) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(content);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
 }
