@@ -3,6 +3,7 @@ package io.remotellm.broker.api;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
+import io.remotellm.protocol.RelayedEndpoints;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HttpMethod;
@@ -16,7 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.util.Map;
 
 /**
  * Reads the body of a call relayed by model ({@code /v1/chat/completions}, {@code /v1/completions},
@@ -33,12 +33,6 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
   static final String CHAT_BODY = "io.remotellm.broker.chat-body";
   static final String ENDPOINT = "io.remotellm.broker.endpoint";
 
-  /** The relayed calls, by their path under /v1; embeddings never stream. */
-  private static final Map<String, String> ENDPOINTS =
-      Map.of(
-          "chat/completions", "/v1/chat/completions",
-          "completions", "/v1/completions",
-          "embeddings", "/v1/embeddings");
 
   @Inject BrokerSettings settings;
 
@@ -81,7 +75,8 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
     if (p.endsWith("/")) {
       p = p.substring(0, p.length() - 1);
     }
-    return ENDPOINTS.get(p);
+    String endpoint = "/v1/" + p;
+    return RelayedEndpoints.PATHS.contains(endpoint) ? endpoint : null;
   }
 
   /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */

@@ -8,6 +8,7 @@ import io.remotellm.connector.connection.FrameSender;
 import io.remotellm.connector.connection.RequestHandler;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Failure;
+import io.remotellm.protocol.RelayedEndpoints;
 import io.remotellm.protocol.Request;
 import java.time.Duration;
 import java.util.Map;
@@ -39,11 +40,11 @@ public final class InFlightRequests implements RequestHandler {
   @Override
   public void onRequest(Request request, FrameSender sender) {
     String requestId = request.headers().getOrDefault("x-request-id", request.id());
-    if (!ForwardedEndpoints.allows(request.method(), request.path())) {
+    if (!RelayedEndpoints.allows(request.method(), request.path())) {
       // Whoever holds the broker end must not reach the rest of the LLM server's API (an
       // Ollama's model deletion, a llama.cpp's slots) through this connector.
       sender.send(new Failure(request.id(), 403, "endpoint_not_allowed",
-          "this connector forwards only " + ForwardedEndpoints.describe()));
+          "this connector forwards only " + RelayedEndpoints.describe()));
       log(LOG, Level.WARNING, "request {0} refused: {1} {2} is not an endpoint this connector forwards",
           requestId(requestId), of("method", request.method()), of("path", request.path()));
       return;
