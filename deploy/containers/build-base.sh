@@ -28,7 +28,8 @@ die() {
 
 self="$(readlink -f "${BASH_SOURCE[0]}")"
 here="$(dirname "$self")"
-cache="${REMOTELLM_CONTAINER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/remotellm/containers}"
+user_cache="${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}"
+cache="${REMOTELLM_CONTAINER_CACHE:-$user_cache/remotellm/containers}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -62,7 +63,10 @@ exec 9>"$cache/.build-base.lock"
 flock 9
 
 if [[ ! -s "$tarball" ]]; then
-  command -v debootstrap >/dev/null || die "debootstrap is not installed (Debian package debootstrap)"
+  # debootstrap is in /usr/sbin, which a non-login PATH may lack.
+  PATH="$PATH:/usr/sbin:/sbin"
+  command -v debootstrap >/dev/null \
+    || die "debootstrap is not installed (Debian package debootstrap)"
   [[ "$(id -u)" == 0 ]] || die "debootstrap needs root"
   rootfs="$(mktemp -d "$cache/rootfs.XXXXXX")"
   trap 'rm -rf -- "$rootfs" "$tarball.tmp"' EXIT

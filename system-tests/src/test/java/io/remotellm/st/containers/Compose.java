@@ -73,9 +73,11 @@ final class Compose {
       throw new AssertionError(service + ": no /dev/tcp port in the health check");
     }
     int port = Integer.parseInt(m.group(1));
-    String configured = (String) map(service(service).get("environment"), "environment").get(variable);
+    String configured =
+        (String) map(service(service).get("environment"), "environment").get(variable);
     if (!String.valueOf(port).equals(configured)) {
-      throw new AssertionError(service + ": health check on " + port + ", " + variable + "=" + configured);
+      throw new AssertionError(
+          service + ": health check on " + port + ", " + variable + "=" + configured);
     }
     return port;
   }

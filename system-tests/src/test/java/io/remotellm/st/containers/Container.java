@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A container started with {@code podman run -d}. Secrets are handed over as {@code -e NAME}
- * with the value in podman's own environment, so they are on no command line.
+ * A container started with {@code podman run -d}. Secrets are handed over as {@code -e NAME} with
+ * the value in podman's own environment, so they are on no command line.
  */
 final class Container {
 
@@ -24,7 +24,10 @@ final class Container {
   }
 
   static Container run(
-      String name, String image, List<String> options, Map<String, String> secretEnv,
+      String name,
+      String image,
+      List<String> options,
+      Map<String, String> secretEnv,
       List<String> args) {
     List<String> command = new ArrayList<>(List.of("podman", "run", "-d", "--name", name));
     command.addAll(options);
@@ -40,14 +43,17 @@ final class Container {
   }
 
   boolean isRunning() {
-    return "true".equals(podman(SHORT, "inspect", "--format", "{{.State.Running}}", name)
-        .out().strip());
+    return "true"
+        .equals(podman(SHORT, "inspect", "--format", "{{.State.Running}}", name).out().strip());
   }
 
   /** The container's main process as the host sees it (the JVM: the launchers exec it). */
   long pid() {
     return Long.parseLong(
-        podman(SHORT, "inspect", "--format", "{{.State.Pid}}", name).orFail("inspect").out().strip());
+        podman(SHORT, "inspect", "--format", "{{.State.Pid}}", name)
+            .orFail("inspect")
+            .out()
+            .strip());
   }
 
   /** Resident memory of the container's main process, in MB. */
@@ -72,15 +78,18 @@ final class Container {
   }
 
   /**
-   * An HTTP GET from inside the container, with bash alone (the images have no curl): what
-   * a probe on the container's own loopback sees. Returns the status line's code and the body.
+   * An HTTP GET from inside the container, with bash alone (the images have no curl): what a probe
+   * on the container's own loopback sees. Returns the status line's code and the body.
    */
   HttpAnswer getInside(int port, String path) {
     Podman.Result result =
-        exec("bash", "-c",
+        exec(
+            "bash",
+            "-c",
             "exec 3<>/dev/tcp/127.0.0.1/$0 && printf 'GET %s HTTP/1.0\\r\\n\\r\\n' \"$1\" >&3"
                 + " && cat <&3",
-            String.valueOf(port), path);
+            String.valueOf(port),
+            path);
     if (result.exitCode() != 0) {
       return new HttpAnswer(-1, result.err());
     }

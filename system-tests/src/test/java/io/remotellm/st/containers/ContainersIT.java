@@ -42,8 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * base made here by build-base.sh (no image registry is reachable); a broker and a connector
  * container on the host's network relay a fake LLM to the official OpenAI SDK; a second pair runs
  * as the Kubernetes manifests say (their env, Secret, read-only root, own network namespace), and
- * the manifests' probes and the compose file's health checks are run inside it. Last, SIGTERM
- * to the broker in the middle of a stream.
+ * the manifests' probes and the compose file's health checks are run inside it. Last, SIGTERM to
+ * the broker in the middle of a stream.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainersIT {
@@ -54,7 +54,11 @@ class ContainersIT {
   private static final Duration BOOT = Duration.ofSeconds(180);
 
   // Unique per run: names of containers and the tag of the images built here.
-  private static final String RUN = "remotellm-it-" + UUID.randomUUID().toString().substring(0, 8);
+  // Unique per run: names of containers and the tag of the images built here. The JVM's pid in
+  // it tells a later run whether what it finds was left by a run that died (see removeLeftovers).
+  private static final String PREFIX = "remotellm-it-";
+  private static final String RUN =
+      PREFIX + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
 
   private static String brokerImage;
   private static String connectorImage;
@@ -72,15 +76,23 @@ class ContainersIT {
     Podman.require("podman", "podman runc");
     Podman.require("runc", "runc");
     Podman.require("debootstrap", "debootstrap");
+    removeLeftovers();
 
     String base =
         Podman.run(List.of(script("build-base.sh")), Map.of(), Duration.ofMinutes(15))
-            .orFail("build-base.sh").lastLine();
+            .orFail("build-base.sh")
+            .lastLine();
     assertThat(base).startsWith("localhost/remotellm-base:");
     List<String> images =
-        Podman.run(List.of(script("build-images.sh"), "--base", base, "--tag", RUN),
-                Map.of(), Duration.ofMinutes(10))
-            .orFail("build-images.sh").out().strip().lines().toList();
+        Podman.run(
+                List.of(script("build-images.sh"), "--base", base, "--tag", RUN),
+                Map.of(),
+                Duration.ofMinutes(10))
+            .orFail("build-images.sh")
+            .out()
+            .strip()
+            .lines()
+            .toList();
     assertThat(images).hasSize(2);
     brokerImage = images.get(0);
     connectorImage = images.get(1);
@@ -89,31 +101,48 @@ class ContainersIT {
     port = FreePort.next();
     healthPort = FreePort.next();
     connectorHealth = FreePort.next();
-    Path connectorConfig = readableFile("connectors", "connectors:\n  - token: \"" + TOKEN + "\"\n");
+    Path connectorConfig =
+        readableFile("connectors", "connectors:\n  - token: \"" + TOKEN + "\"\n");
 
     // The host's network: the fake LLM and the client are on this machine's loopback.
     broker =
         start(
-            "broker", brokerImage,
-            List.of("--network", "host",
-                "-e", "REMOTELLM_BROKER_HOST=127.0.0.1",
-                "-e", "REMOTELLM_BROKER_PORT=" + port,
-                "-e", "REMOTELLM_BROKER_HEALTH_PORT=" + healthPort,
-                "-e", "REMOTELLM_BROKER_CONNECTOR_CONFIG=/etc/remotellm/connectors.yaml",
-                "-v", connectorConfig + ":/etc/remotellm/connectors.yaml:ro",
+            "broker",
+            brokerImage,
+            List.of(
+                "--network",
+                "host",
+                "-e",
+                "REMOTELLM_BROKER_HOST=127.0.0.1",
+                "-e",
+                "REMOTELLM_BROKER_PORT=" + port,
+                "-e",
+                "REMOTELLM_BROKER_HEALTH_PORT=" + healthPort,
+                "-e",
+                "REMOTELLM_BROKER_CONNECTOR_CONFIG=/etc/remotellm/connectors.yaml",
+                "-v",
+                connectorConfig + ":/etc/remotellm/connectors.yaml:ro",
                 "--read-only"),
-            Map.of("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY), List.of());
+            Map.of("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY),
+            List.of());
     connector =
         start(
-            "connector", connectorImage,
+            "connector",
+            connectorImage,
             List.of("--network", "host", "--read-only"),
             Map.of("REMOTELLM_BROKER_TOKEN", TOKEN),
             // The seed's flags work as arguments to the image, as to bin/remotellm-connector.
-            List.of("--broker-url", "ws://127.0.0.1:" + port + "/ws",
-                "--llm-url", llm.baseUrl().toString(),
-                "--model", MODEL,
-                "--health-port", String.valueOf(connectorHealth),
-                "--llm-probe-interval", "1"));
+            List.of(
+                "--broker-url",
+                "ws://127.0.0.1:" + port + "/ws",
+                "--llm-url",
+                llm.baseUrl().toString(),
+                "--model",
+                MODEL,
+                "--health-port",
+                String.valueOf(connectorHealth),
+                "--llm-probe-interval",
+                "1"));
     awaitStatus(broker, "http://127.0.0.1:" + healthPort + "/health/ready", 200);
     awaitStatus(connector, "http://127.0.0.1:" + connectorHealth + "/ready", 200);
 
@@ -156,21 +185,39 @@ class ContainersIT {
   void imagesRunAsTheirOwnUserExposeTheirPortsAndStopWithSigterm() throws IOException {
     for (String image : List.of(brokerImage, connectorImage)) {
       String config =
-          podman(Duration.ofSeconds(30), "image", "inspect", "--format",
-                  "{{.Config.User}} {{.Config.StopSignal}} {{json .Config.ExposedPorts}}", image)
-              .orFail("image inspect").out().strip();
+          podman(
+                  Duration.ofSeconds(30),
+                  "image",
+                  "inspect",
+                  "--format",
+                  "{{.Config.User}} {{.Config.StopSignal}} {{json .Config.ExposedPorts}}",
+                  image)
+              .orFail("image inspect")
+              .out()
+              .strip();
       assertThat(config).as(image).startsWith("10001:10001 SIGTERM ").contains("\"8080/tcp\"");
     }
-    assertThat(podman(Duration.ofSeconds(30), "image", "inspect", "--format",
-            "{{json .Config.ExposedPorts}}", brokerImage).out())
+    assertThat(
+            podman(
+                    Duration.ofSeconds(30),
+                    "image",
+                    "inspect",
+                    "--format",
+                    "{{json .Config.ExposedPorts}}",
+                    brokerImage)
+                .out())
         .contains("\"8443/tcp\"");
     // The launchers exec the JVM: it is the container's PID 1, so SIGTERM reaches it.
     assertThat(broker.exec("cat", "/proc/1/comm").out().strip()).isEqualTo("java");
     assertThat(connector.exec("id", "-u").out().strip()).isEqualTo("10001");
     System.out.printf(
         "ContainersIT: images %s %d MB, %s %d MB; idle RSS broker %d MB, connector %d MB%n",
-        brokerImage, sizeMegabytes(brokerImage), connectorImage, sizeMegabytes(connectorImage),
-        broker.rssMegabytes(), connector.rssMegabytes());
+        brokerImage,
+        sizeMegabytes(brokerImage),
+        connectorImage,
+        sizeMegabytes(connectorImage),
+        broker.rssMegabytes(),
+        connector.rssMegabytes());
   }
 
   @Test
@@ -182,8 +229,10 @@ class ContainersIT {
 
     llm.script(FakeLlm.Script.defaults().withChunks(20));
     StringBuilder text = new StringBuilder();
-    try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(chat())) {
-      stream.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+    try (StreamResponse<ChatCompletionChunk> stream =
+        openai.chat().completions().createStreaming(chat())) {
+      stream.stream()
+          .forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
     }
     assertThat(text.toString()).isEqualTo(tokens(20));
   }
@@ -220,10 +269,13 @@ class ContainersIT {
     Files.setPosixFilePermissions(secretDir, PosixFilePermissions.fromString("rwxr-xr-x"));
     readableCopy(secretDir.resolve("connectors.yaml"), secret.get("connectors.yaml"));
     List<String> options = new ArrayList<>(podLike(brokerPod));
-    options.addAll(List.of("--network", "none",
-        "-v", secretDir + ":" + brokerPod.mountPath("connector-config") + ":ro"));
-    Container shipped =
-        start("k8s-broker", brokerImage, options, brokerPod.env(secret), List.of());
+    options.addAll(
+        List.of(
+            "--network",
+            "none",
+            "-v",
+            secretDir + ":" + brokerPod.mountPath("connector-config") + ":ro"));
+    Container shipped = start("k8s-broker", brokerImage, options, brokerPod.env(secret), List.of());
 
     // The connector joins the broker's network namespace to attach over its loopback; the
     // relay Service's port must lead to the broker's API port. In a pod of its own it would
@@ -240,71 +292,96 @@ class ContainersIT {
     connectorEnv.put("REMOTELLM_HEALTH_PORT", String.valueOf(movedHealth));
     List<String> connectorOptions = new ArrayList<>(podLike(connectorPod));
     connectorOptions.addAll(List.of("--network", "container:" + shipped.name()));
-    Container joined = start("k8s-connector", connectorImage, connectorOptions, connectorEnv, List.of());
+    Container joined =
+        start("k8s-connector", connectorImage, connectorOptions, connectorEnv, List.of());
 
     // Every probe of the broker's Deployment answers 200 once it is up, on the port it names.
     int brokerHealth = brokerPod.port("health");
-    Wait.until("the manifest's readiness probe to pass", BOOT, () -> {
-      assertRunning(shipped);
-      return shipped.getInside(brokerHealth, brokerPod.probe("readinessProbe").path()).status()
-          == 200;
-    });
+    Wait.until(
+        "the manifest's readiness probe to pass",
+        BOOT,
+        () -> {
+          assertRunning(shipped);
+          return shipped.getInside(brokerHealth, brokerPod.probe("readinessProbe").path()).status()
+              == 200;
+        });
     // Payara answers any path under /health with the overall health, so a wrong path would
     // pass on status alone: each probe must get exactly its own kind of checks.
     Map<String, List<String>> checks =
-        Map.of("startupProbe", List.of(), "livenessProbe", List.of("broker"),
-            "readinessProbe", List.of("broker-ready"));
-    checks.forEach((probe, names) -> {
-      Manifests.Probe p = brokerPod.probe(probe);
-      assertThat(p.port()).as(probe).isEqualTo(brokerHealth);
-      Container.HttpAnswer answer = shipped.getInside(p.port(), p.path());
-      assertThat(answer.status()).as(probe + " " + p.path()).isEqualTo(200);
-      JsonObject health = Json.createReader(new StringReader(answer.body())).readObject();
-      assertThat(health.getString("status")).as(probe).isEqualTo("UP");
-      assertThat(health.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
-              .map(c -> c.getString("name")))
-          .as(probe + " " + p.path() + " checks")
-          .containsExactlyElementsOf(names);
-    });
+        Map.of(
+            "startupProbe",
+            List.of(),
+            "livenessProbe",
+            List.of("broker"),
+            "readinessProbe",
+            List.of("broker-ready"));
+    checks.forEach(
+        (probe, names) -> {
+          Manifests.Probe p = brokerPod.probe(probe);
+          assertThat(p.port()).as(probe).isEqualTo(brokerHealth);
+          Container.HttpAnswer answer = shipped.getInside(p.port(), p.path());
+          assertThat(answer.status()).as(probe + " " + p.path()).isEqualTo(200);
+          JsonObject health = Json.createReader(new StringReader(answer.body())).readObject();
+          assertThat(health.getString("status")).as(probe).isEqualTo("UP");
+          assertThat(
+                  health.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                      .map(c -> c.getString("name")))
+              .as(probe + " " + p.path() + " checks")
+              .containsExactlyElementsOf(names);
+        });
     assertThat(shipped.getInside(brokerHealth, "/health").body())
         .contains("\"connector_config\":\"in force\"", "\"user_api_keys_configured\":\"true\"");
     // terminationGracePeriodSeconds outlasts the drain the pod is given.
     assertThat(brokerPod.terminationGraceSeconds())
-        .isGreaterThan(Integer.parseInt(brokerPod.env(secret).get("REMOTELLM_BROKER_DRAIN_SECONDS")));
+        .isGreaterThan(
+            Integer.parseInt(brokerPod.env(secret).get("REMOTELLM_BROKER_DRAIN_SECONDS")));
 
     Manifests.Probe ready = connectorPod.probe("readinessProbe");
     assertThat(ready.port()).isEqualTo(connectorPod.port("health"));
-    Wait.until("the connector's readiness probe to pass", Duration.ofSeconds(60), () -> {
-      assertRunning(joined);
-      return joined.getInside(movedHealth, ready.path()).status() == 200;
-    });
+    Wait.until(
+        "the connector's readiness probe to pass",
+        Duration.ofSeconds(60),
+        () -> {
+          assertRunning(joined);
+          return joined.getInside(movedHealth, ready.path()).status() == 200;
+        });
     assertThat(joined.getInside(movedHealth, ready.path()).body()).contains("\"ready\":true");
     assertThat(connectorPod.probe("livenessProbe").port()).isEqualTo(connectorPod.port("health"));
 
     // The compose file's health checks, run as docker would run them, in the same containers.
     Compose compose = Compose.load(Podman.root().resolve("deploy/compose/compose.yaml"));
-    assertThat(compose.healthPort("broker", "REMOTELLM_BROKER_HEALTH_PORT")).isEqualTo(brokerHealth);
+    assertThat(compose.healthPort("broker", "REMOTELLM_BROKER_HEALTH_PORT"))
+        .isEqualTo(brokerHealth);
     assertThat(shipped.exec(compose.healthcheck("broker")).exitCode())
-        .as("compose's broker health check").isZero();
+        .as("compose's broker health check")
+        .isZero();
     assertThat(compose.healthPort("connector", "REMOTELLM_HEALTH_PORT"))
         .isEqualTo(connectorPod.port("health"));
     String[] connectorCheck = compose.healthcheck("connector");
     assertThat(joined.exec(connectorCheck).exitCode())
-        .as("compose's connector check against the broker's port (404 there)").isNotZero();
+        .as("compose's connector check against the broker's port (404 there)")
+        .isNotZero();
     assertThat(joined.exec(Compose.onPort(connectorCheck, movedHealth)).exitCode())
-        .as("compose's connector health check").isZero();
+        .as("compose's connector health check")
+        .isZero();
   }
 
   @Test
   @Order(5)
   void composeFileIsValidAndTakesItsSecretsFromTheEnvironment() throws IOException {
     Podman.require("docker-compose", "docker-compose");
-    Path env = readableFile("compose", "REMOTELLM_USER_API_KEYS=sk-from-env\n"
-        + "REMOTELLM_CONNECTOR_TOKEN=ct-from-env\n");
+    Path env =
+        readableFile(
+            "compose",
+            "REMOTELLM_USER_API_KEYS=sk-from-env\n" + "REMOTELLM_CONNECTOR_TOKEN=ct-from-env\n");
     String composeFile = Podman.root().resolve("deploy/compose/compose.yaml").toString();
     Podman.Result config =
-        Podman.run(List.of("docker-compose", "--env-file", env.toString(), "-f", composeFile,
-            "config"), Map.of(), Duration.ofSeconds(60)).orFail("docker-compose config");
+        Podman.run(
+                List.of(
+                    "docker-compose", "--env-file", env.toString(), "-f", composeFile, "config"),
+                Map.of(),
+                Duration.ofSeconds(60))
+            .orFail("docker-compose config");
     Compose resolved = Compose.parse(config.out());
     assertThat(resolved.services()).containsExactlyInAnyOrder("broker", "connector", "ollama");
     assertThat(resolved.env("broker"))
@@ -320,10 +397,12 @@ class ContainersIT {
     // Without the secrets it refuses to start rather than running with none.
     Path empty = readableFile("compose-empty", "");
     Podman.Result refused =
-        Podman.run(List.of("docker-compose", "--env-file", empty.toString(), "-f", composeFile,
-            "config"), Map.of(), Duration.ofSeconds(60));
+        Podman.run(
+            List.of("docker-compose", "--env-file", empty.toString(), "-f", composeFile, "config"),
+            Map.of(),
+            Duration.ofSeconds(60));
     assertThat(refused.exitCode()).isNotZero();
-    assertThat(refused.err()).contains("REMOTELLM_USER_API_KEYS");
+    assertThat(refused.err()).contains("set it in .env");
   }
 
   @Test
@@ -331,8 +410,14 @@ class ContainersIT {
   void theScriptsPassShellcheck() {
     Podman.require("shellcheck", "shellcheck");
     Podman.Result result =
-        Podman.run(List.of("shellcheck", "--severity=style", script("build-base.sh"),
-            script("build-images.sh")), Map.of(), Duration.ofSeconds(60));
+        Podman.run(
+            List.of(
+                "shellcheck",
+                "--severity=style",
+                script("build-base.sh"),
+                script("build-images.sh")),
+            Map.of(),
+            Duration.ofSeconds(60));
     assertThat(result.exitCode()).as("shellcheck:\n%s", result.out()).isZero();
   }
 
@@ -343,23 +428,63 @@ class ContainersIT {
     StringBuilder text = new StringBuilder();
     CompletableFuture<Void> signalled = new CompletableFuture<>();
     int[] chunks = {0};
-    try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(chat())) {
-      stream.stream().forEach(c -> {
-        c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append));
-        if (++chunks[0] == 5) {
-          // Half a second into a 5-second answer, as `docker stop` or Kubernetes would.
-          broker.sigterm();
-          signalled.complete(null);
-        }
-      });
+    try (StreamResponse<ChatCompletionChunk> stream =
+        openai.chat().completions().createStreaming(chat())) {
+      stream.stream()
+          .forEach(
+              c -> {
+                c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append));
+                if (++chunks[0] == 5) {
+                  // Half a second into a 5-second answer, as `docker stop` or Kubernetes would.
+                  broker.sigterm();
+                  signalled.complete(null);
+                }
+              });
     }
     assertThat(signalled).isDone();
     assertThat(text.toString()).isEqualTo(tokens(50));
-    assertThat(broker.awaitExit(Duration.ofSeconds(90))).as("the broker's exit code").isEqualTo(143);
+    assertThat(broker.awaitExit(Duration.ofSeconds(90)))
+        .as("the broker's exit code")
+        .isEqualTo(143);
     assertThat(broker.logs()).contains("Relay drained: connectors closed (1001)");
-    Wait.until("the connector to see the broker's 1001 close", Duration.ofSeconds(30),
+    Wait.until(
+        "the connector to see the broker's 1001 close",
+        Duration.ofSeconds(30),
         () -> connector.logs().contains("socket closed: 1001 broker shutting down"));
     assertThat(connector.isRunning()).as("the connector keeps redialling").isTrue();
+  }
+
+  /**
+   * Containers and images of earlier runs whose JVM is gone (killed before its clean-up): a
+   * container left on the host's network would hold its ports, images would fill the disk.
+   * Those of a run still going (another clone on this machine) are left alone.
+   */
+  private static void removeLeftovers() {
+    Duration timeout = Duration.ofMinutes(2);
+    List<String> names =
+        podman(timeout, "ps", "-a", "--format", "{{.Names}}").orFail("podman ps").out().lines()
+            .toList();
+    List<String> images =
+        podman(timeout, "images", "--format", "{{.Repository}}:{{.Tag}}").orFail("podman images")
+            .out().lines().toList();
+    for (String name : names) {
+      if (leftover(name)) {
+        podman(timeout, "rm", "-f", "-t", "0", name);
+      }
+    }
+    for (String image : images) {
+      if (leftover(image.substring(image.lastIndexOf(':') + 1))) {
+        podman(timeout, "rmi", "-f", image);
+      }
+    }
+  }
+
+  private static boolean leftover(String name) {
+    if (!name.startsWith(PREFIX)) {
+      return false;
+    }
+    String pid = name.substring(PREFIX.length()).split("-")[0];
+    return pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).isEmpty();
   }
 
   private static ChatCompletionCreateParams chat() {
@@ -367,11 +492,17 @@ class ContainersIT {
   }
 
   private static String tokens(int n) {
-    return Stream.iterate(0, i -> i + 1).limit(n).map(i -> "tok" + i + " ").collect(Collectors.joining());
+    return Stream.iterate(0, i -> i + 1)
+        .limit(n)
+        .map(i -> "tok" + i + " ")
+        .collect(Collectors.joining());
   }
 
   private static Container start(
-      String role, String image, List<String> options, Map<String, String> secretEnv,
+      String role,
+      String image,
+      List<String> options,
+      Map<String, String> secretEnv,
       List<String> args) {
     Container container = Container.run(RUN + "-" + role, image, options, secretEnv, args);
     containers.add(container);
@@ -381,16 +512,28 @@ class ContainersIT {
   /** podman's equivalents of the pod's securityContext and its emptyDir on /tmp. */
   private static List<String> podLike(Manifests.Pod pod) {
     assertThat(pod.readOnlyRoot()).isTrue();
-    return List.of("--read-only", "--tmpfs", "/tmp", "--user", pod.user(), "--cap-drop", "ALL",
-        "--security-opt", "no-new-privileges");
+    return List.of(
+        "--read-only",
+        "--tmpfs",
+        "/tmp",
+        "--user",
+        pod.user(),
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges");
   }
 
   private static void awaitStatus(Container container, String url, int status) {
-    Wait.until(url + " to answer " + status, BOOT, () -> {
-      assertRunning(container);
-      return ProductRun.status(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-          .build()) == status;
-    });
+    Wait.until(
+        url + " to answer " + status,
+        BOOT,
+        () -> {
+          assertRunning(container);
+          return ProductRun.status(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build())
+              == status;
+        });
   }
 
   private static void assertRunning(Container container) {
@@ -400,8 +543,12 @@ class ContainersIT {
   }
 
   private static long sizeMegabytes(String image) {
-    return Long.parseLong(podman(Duration.ofSeconds(30), "image", "inspect", "--format",
-        "{{.Size}}", image).orFail("inspect").out().strip()) / 1_000_000;
+    return Long.parseLong(
+            podman(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Size}}", image)
+                .orFail("inspect")
+                .out()
+                .strip())
+        / 1_000_000;
   }
 
   private static String script(String name) {

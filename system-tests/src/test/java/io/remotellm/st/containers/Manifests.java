@@ -76,8 +76,10 @@ final class Manifests {
   /** A Deployment's pod, seen through one container (the first when {@code container} is null). */
   Pod pod(String deployment, String container) {
     Map<String, Object> spec =
-        map(map(map(find("Deployment", deployment).get("spec"), "spec").get("template"),
-            "template").get("spec"), "pod spec");
+        map(
+            map(map(find("Deployment", deployment).get("spec"), "spec").get("template"), "template")
+                .get("spec"),
+            "pod spec");
     List<Map<String, Object>> containers = list(spec.get("containers"), "containers");
     Map<String, Object> chosen =
         containers.stream()
@@ -120,7 +122,8 @@ final class Manifests {
     Probe probe(String kind) {
       Map<String, Object> probe = map(container.get(kind), kind);
       Map<String, Object> action =
-          probe.containsKey("httpGet") ? map(probe.get("httpGet"), "httpGet")
+          probe.containsKey("httpGet")
+              ? map(probe.get("httpGet"), "httpGet")
               : map(probe.get("tcpSocket"), kind + " httpGet or tcpSocket");
       Object port = action.get("port");
       int number = port instanceof Number n ? n.intValue() : port(String.valueOf(port));
@@ -135,8 +138,12 @@ final class Manifests {
         if (var.containsKey("value")) {
           env.put(name, String.valueOf(var.get("value")));
         } else {
-          String key = (String) map(map(var.get("valueFrom"), "valueFrom").get("secretKeyRef"),
-              name + " secretKeyRef").get("key");
+          String key =
+              (String)
+                  map(
+                          map(var.get("valueFrom"), "valueFrom").get("secretKeyRef"),
+                          name + " secretKeyRef")
+                      .get("key");
           assertThat(secret).as("the Secret has " + key + " for " + name).containsKey(key);
           env.put(name, secret.get(key));
         }
@@ -159,7 +166,8 @@ final class Manifests {
     }
 
     boolean readOnlyRoot() {
-      return Boolean.TRUE.equals(securityContext("readOnlyRootFilesystem").get("readOnlyRootFilesystem"));
+      return Boolean.TRUE.equals(
+          securityContext("readOnlyRootFilesystem").get("readOnlyRootFilesystem"));
     }
 
     int terminationGraceSeconds() {

@@ -44,15 +44,17 @@ final class Podman {
   }
 
   /**
-   * Skips the calling test where a tool is missing, naming the Debian package; in CI
-   * (CI=true), whose .ci/run installs the tools, a missing tool is a failure instead.
+   * Skips the calling test where a tool is missing, naming the Debian package; in CI (CI=true),
+   * whose .ci/run installs the tools, a missing tool is a failure instead.
    */
   static void require(String command, String debianPackages) {
     if (onPath(command)) {
       return;
     }
     String message =
-        command + " is not installed: apt-get install -y " + debianPackages
+        command
+            + " is not installed: apt-get install -y "
+            + debianPackages
             + " (.ci/run installs it)";
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       fail(message);
@@ -83,10 +85,10 @@ final class Podman {
     ProcessBuilder builder = new ProcessBuilder(command).directory(root().toFile());
     Map<String, String> environment = builder.environment();
     environment.putIfAbsent(
-        "CONTAINERS_CONF",
-        root().resolve("deploy/containers/sandbox-containers.conf").toString());
+        "CONTAINERS_CONF", root().resolve("deploy/containers/sandbox-containers.conf").toString());
     if (!environment.getOrDefault("PATH", "").contains("/usr/sbin")) {
-      environment.put("PATH", environment.getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
+      environment.put(
+          "PATH", environment.getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
     }
     environment.putAll(env);
     try {
@@ -103,7 +105,10 @@ final class Podman {
           process.descendants().forEach(ProcessHandle::destroyForcibly);
           process.destroyForcibly();
           throw new AssertionError(
-              String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s:\n"
+              String.join(" ", command)
+                  + " did not finish within "
+                  + timeout.toSeconds()
+                  + " s:\n"
                   + Files.readString(err, StandardCharsets.UTF_8));
         }
         return new Result(
