@@ -114,17 +114,18 @@ class ContainersIT {
                 "host",
                 "-e",
                 "REMOTELLM_BROKER_HOST=127.0.0.1",
-                "-e",
-                "REMOTELLM_BROKER_PORT=" + port,
-                "-e",
-                "REMOTELLM_BROKER_HEALTH_PORT=" + healthPort,
-                "-e",
-                "REMOTELLM_BROKER_CONNECTOR_CONFIG=/etc/remotellm/connectors.yaml",
                 "-v",
                 connectorConfig + ":/etc/remotellm/connectors.yaml:ro",
                 "--read-only"),
             Map.of("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY),
-            List.of());
+            // Settings as the seed's env variables (above) and flags (here) alike.
+            List.of(
+                "--port",
+                String.valueOf(port),
+                "--health-port",
+                String.valueOf(healthPort),
+                "--connector-config",
+                "/etc/remotellm/connectors.yaml"));
     connector =
         start(
             "connector",
@@ -167,7 +168,10 @@ class ContainersIT {
       String logs = container.logs();
       Files.writeString(ProductProcess.logDir().resolve(container.name() + ".log"), logs);
       container.remove();
-      if (logs.contains(USER_KEY) || logs.contains(TOKEN) || logs.contains("sk-change-me")) {
+      if (logs.contains(USER_KEY)
+          || logs.contains(TOKEN)
+          || logs.contains("sk-change-me")
+          || logs.contains("ct-change-me")) {
         leaks.add(container.name());
       }
     }
@@ -423,10 +427,14 @@ class ContainersIT {
 
   @Test
   @Order(7)
-  void sigtermToTheBrokerLetsARunningStreamFinish() {
+  void sigtermToTheBrokerLetsARunningStreamFinish() throws IOException {
+    int grace =
+        Manifests.load(Podman.root().resolve("deploy/kubernetes"))
+            .pod("remotellm-broker")
+            .terminationGraceSeconds();
     llm.script(FakeLlm.Script.defaults().withChunks(50).withChunkDelay(Duration.ofMillis(100)));
     StringBuilder text = new StringBuilder();
-    CompletableFuture<Void> signalled = new CompletableFuture<>();
+    CompletableFuture<Long> signalled = new CompletableFuture<>();
     int[] chunks = {0};
     try (StreamResponse<ChatCompletionChunk> stream =
         openai.chat().completions().createStreaming(chat())) {
@@ -437,7 +445,7 @@ class ContainersIT {
                 if (++chunks[0] == 5) {
                   // Half a second into a 5-second answer, as `docker stop` or Kubernetes would.
                   broker.sigterm();
-                  signalled.complete(null);
+                  signalled.complete(System.nanoTime());
                 }
               });
     }
@@ -446,6 +454,10 @@ class ContainersIT {
     assertThat(broker.awaitExit(Duration.ofSeconds(90)))
         .as("the broker's exit code")
         .isEqualTo(143);
+    // Kubernetes kills what is still running after terminationGracePeriodSeconds.
+    assertThat(Duration.ofNanos(System.nanoTime() - signalled.join()))
+        .as("from SIGTERM to exit")
+        .isLessThan(Duration.ofSeconds(grace));
     assertThat(broker.logs()).contains("Relay drained: connectors closed (1001)");
     Wait.until(
         "the connector to see the broker's 1001 close",
@@ -456,17 +468,23 @@ class ContainersIT {
 
   /**
    * Containers and images of earlier runs whose JVM is gone (killed before its clean-up): a
-   * container left on the host's network would hold its ports, images would fill the disk.
-   * Those of a run still going (another clone on this machine) are left alone.
+   * container left on the host's network would hold its ports, images would fill the disk. Those of
+   * a run still going (another clone on this machine) are left alone.
    */
   private static void removeLeftovers() {
     Duration timeout = Duration.ofMinutes(2);
     List<String> names =
-        podman(timeout, "ps", "-a", "--format", "{{.Names}}").orFail("podman ps").out().lines()
+        podman(timeout, "ps", "-a", "--format", "{{.Names}}")
+            .orFail("podman ps")
+            .out()
+            .lines()
             .toList();
     List<String> images =
-        podman(timeout, "images", "--format", "{{.Repository}}:{{.Tag}}").orFail("podman images")
-            .out().lines().toList();
+        podman(timeout, "images", "--format", "{{.Repository}}:{{.Tag}}")
+            .orFail("podman images")
+            .out()
+            .lines()
+            .toList();
     for (String name : names) {
       if (leftover(name)) {
         podman(timeout, "rm", "-f", "-t", "0", name);
