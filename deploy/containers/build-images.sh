@@ -9,7 +9,8 @@ usage() {
 Usage: build-images.sh [options]
 
 Builds remotellm-broker:TAG and remotellm-connector:TAG.
-  --base IMAGE      base image with Java 17 (default eclipse-temurin:17-jre; where no image
+  --base IMAGE      base image with Java 17 (default docker.io/library/eclipse-temurin:17-jre,
+                    named in full so that podman needs no short-name set-up; where no image
                     registry is reachable, use the one build-base.sh prints)
   --tag TAG         image tag (default latest)
   --engine CMD      podman or docker (default: podman if installed, else docker)
@@ -27,7 +28,7 @@ die() {
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-base="eclipse-temurin:17-jre"
+base="docker.io/library/eclipse-temurin:17-jre"
 tag="latest"
 engine=""
 rebuild=false
