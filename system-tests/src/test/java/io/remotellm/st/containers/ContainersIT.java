@@ -423,6 +423,15 @@ class ContainersIT {
 
   @Test
   @Order(6)
+  void kubernetesManifestsConformToTheKubernetesApi() throws IOException {
+    // Needs no tool: where podman is missing this still checks every document and the Secret.
+    Manifests k8s = Manifests.load(Podman.root().resolve("deploy/kubernetes"));
+    assertThat(k8s.exampleSecret()).containsKeys("user-api-keys", "connector-token");
+    assertThat(k8s.pod("remotellm-broker").probe("startupProbe").path()).isNotBlank();
+  }
+
+  @Test
+  @Order(6)
   void theScriptsPassShellcheck() {
     Podman.require("shellcheck", "shellcheck");
     Podman.Result result =

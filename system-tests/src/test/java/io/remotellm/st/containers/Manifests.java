@@ -2,6 +2,10 @@ package io.remotellm.st.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.Gson;
+import io.kubernetes.client.openapi.models.V1Deployment;
+import io.kubernetes.client.openapi.models.V1Secret;
+import io.kubernetes.client.openapi.models.V1Service;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,10 +49,31 @@ final class Manifests {
         Map<String, Object> map = map(document, file + ": a document");
         assertThat(map).as(file.toString()).containsKeys("apiVersion", "kind", "metadata");
         assertThat(map(map.get("metadata"), "metadata")).as(file.toString()).containsKey("name");
+        conformsToTheKubernetesApi(file, map);
         documents.add(map);
       }
     }
     return new Manifests(dir, documents);
+  }
+
+  /**
+   * Reads a document with the Kubernetes API's own model classes, whose reader refuses a field the
+   * API does not have (a misspelt {@code readinesProbe} would otherwise be silently ignored by a
+   * YAML parse, and by an older kubectl) and a value of the wrong type.
+   */
+  static void conformsToTheKubernetesApi(Path file, Map<String, Object> document) {
+    String json = new Gson().toJson(document);
+    String kind = String.valueOf(document.get("kind"));
+    try {
+      switch (kind) {
+        case "Deployment" -> V1Deployment.fromJson(json);
+        case "Service" -> V1Service.fromJson(json);
+        case "Secret" -> V1Secret.fromJson(json);
+        default -> throw new AssertionError(file + ": no check for kind " + kind + " here yet");
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new AssertionError(file + ": not a valid " + kind + ": " + e.getMessage(), e);
+    }
   }
 
   static Yaml yaml() {
@@ -61,6 +86,7 @@ final class Manifests {
       Map<String, Object> secret =
           map(yaml().load(Files.readString(dir.resolve("secret.yaml.example"))), "secret");
       assertThat(secret.get("kind")).isEqualTo("Secret");
+      conformsToTheKubernetesApi(dir.resolve("secret.yaml.example"), secret);
       Map<String, String> data = new LinkedHashMap<>();
       map(secret.get("stringData"), "stringData").forEach((k, v) -> data.put(k, String.valueOf(v)));
       return data;

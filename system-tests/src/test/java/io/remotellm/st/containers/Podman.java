@@ -69,8 +69,8 @@ final class Podman {
   }
 
   /**
-   * Skips the calling test. Called from each test method, not from a @BeforeAll: a class-level
-   * skip shows in Maven's report as no test at all, without the reason.
+   * Skips the calling test. Called from each test method, not from a @BeforeAll: a class-level skip
+   * shows in Maven's report as no test at all, without the reason.
    */
   static void skip(String reason) {
     Assumptions.abort("skipped: " + reason);
