@@ -347,6 +347,9 @@ class ContainersIT {
         });
     assertThat(shipped.getInside(brokerHealth, "/health").body())
         .contains("\"connector_config\":\"in force\"", "\"user_api_keys_configured\":\"true\"");
+    // The manifest's JVM options reached the JVM (through the launcher, as JAVA_OPTS).
+    assertThat(shipped.exec("cat", "/proc/1/cmdline").out().replace('\0', ' '))
+        .contains(brokerPod.env(secret).get("JAVA_OPTS"));
     // terminationGracePeriodSeconds outlasts the drain the pod is given.
     assertThat(brokerPod.terminationGraceSeconds())
         .isGreaterThan(
@@ -549,19 +552,26 @@ class ContainersIT {
     return container;
   }
 
-  /** podman's equivalents of the pod's securityContext and its emptyDir on /tmp. */
+  /**
+   * podman's equivalents of the pod's securityContext, its memory limit (the JVM sizes its heap
+   * from it, so the broker must boot and serve within it) and its emptyDir on /tmp.
+   */
   private static List<String> podLike(Manifests.Pod pod) {
     assertThat(pod.readOnlyRoot()).isTrue();
-    return List.of(
-        "--read-only",
-        "--tmpfs",
-        "/tmp",
-        "--user",
-        pod.user(),
-        "--cap-drop",
-        "ALL",
-        "--security-opt",
-        "no-new-privileges");
+    List<String> options =
+        new ArrayList<>(
+            List.of(
+                "--read-only",
+                "--tmpfs",
+                "/tmp",
+                "--user",
+                pod.user(),
+                "--cap-drop",
+                "ALL",
+                "--security-opt",
+                "no-new-privileges"));
+    pod.memoryLimit().ifPresent(limit -> options.addAll(List.of("--memory", limit)));
+    return options;
   }
 
   private static void awaitStatus(Container container, String url, int status) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -189,6 +190,23 @@ final class Manifests {
     String user() {
       Map<String, Object> context = securityContext("runAsUser");
       return context.get("runAsUser") + ":" + context.get("runAsGroup");
+    }
+
+    /** The container's memory limit in podman's notation ("1Gi" is "1g"), if it has one. */
+    Optional<String> memoryLimit() {
+      Object resources = container.get("resources");
+      if (resources == null || !map(resources, "resources").containsKey("limits")) {
+        return Optional.empty();
+      }
+      Object memory = map(map(resources, "resources").get("limits"), "limits").get("memory");
+      if (memory == null) {
+        return Optional.empty();
+      }
+      String quantity = String.valueOf(memory);
+      if (!quantity.matches("\\d+(Mi|Gi)")) {
+        throw new AssertionError("memory limit " + quantity + ": only Mi and Gi are read here");
+      }
+      return Optional.of(quantity.replace("Mi", "m").replace("Gi", "g"));
     }
 
     boolean readOnlyRoot() {
