@@ -18,6 +18,8 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -58,6 +61,8 @@ class ContainersIT {
   // Unique per run: names of containers and the tag of the images built here. The JVM's pid in
   // it tells a later run whether what it finds was left by a run that died (see removeLeftovers).
   private static final String PREFIX = "remotellm-it-";
+  // docker-compose (v1) keeps only letters and digits of a project name: no dashes there.
+  private static final String COMPOSE_PREFIX = "remotellmit";
   private static final String RUN =
       PREFIX + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -425,6 +430,102 @@ class ContainersIT {
   }
 
   @Test
+  @Order(5)
+  void composeUpRunsBrokerAndConnectorThatAnswerAChat() throws Exception {
+    notHere.ifPresent(Podman::skip);
+    Podman.require("docker-compose", "docker-compose");
+    // docker-compose talks to podman's Docker-compatible API, served on a socket of our own.
+    Path apiDir = Files.createTempDirectory("remotellm-podman-api");
+    Path socket = apiDir.resolve("podman.sock");
+    Process api = Podman.start("system", "service", "--time=0", "unix://" + socket);
+    String project =
+        COMPOSE_PREFIX + ProcessHandle.current().pid() + "x" + RUN.substring(RUN.length() - 8);
+    int apiPort = FreePort.next();
+    int health = FreePort.next();
+    Path env =
+        readableFile(
+            "compose-run",
+            String.join(
+                "\n",
+                "REMOTELLM_USER_API_KEYS=" + USER_KEY,
+                "REMOTELLM_CONNECTOR_TOKEN=" + TOKEN,
+                "REMOTELLM_PORT=" + apiPort,
+                "REMOTELLM_HEALTH_PORT=" + health,
+                // No Ollama image here: the connector's built-in demo model instead.
+                "REMOTELLM_LLM_URL=demo",
+                "REMOTELLM_MODELS=demo-echo",
+                "REMOTELLM_BROKER_IMAGE=" + brokerImage,
+                "REMOTELLM_CONNECTOR_IMAGE=" + connectorImage,
+                ""));
+    List<String> compose =
+        List.of(
+            "docker-compose",
+            "--env-file",
+            env.toString(),
+            "-f",
+            Podman.root().resolve("deploy/compose/compose.yaml").toString(),
+            "-p",
+            project);
+    Map<String, String> docker = Map.of("DOCKER_HOST", "unix://" + socket);
+    try {
+      Wait.until("podman's API socket", Duration.ofSeconds(30), () -> Files.exists(socket));
+      List<String> up = new ArrayList<>(compose);
+      up.addAll(List.of("up", "-d", "--no-deps", "broker", "connector"));
+      Podman.run(up, docker, Duration.ofMinutes(3)).orFail("docker-compose up");
+      List<String> logs = new ArrayList<>(compose);
+      logs.addAll(List.of("logs", "--no-color"));
+      String ready = "http://127.0.0.1:" + health + "/health/ready";
+      try {
+        Wait.until(
+            ready + " through compose's published port",
+            BOOT,
+            () -> ProductRun.status(HttpRequest.newBuilder(URI.create(ready)).build()) == 200);
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "\n" + Podman.run(logs, docker, BOOT).out(), e);
+      }
+      OpenAIClient client =
+          OpenAIOkHttpClient.builder()
+              .apiKey(USER_KEY)
+              .baseUrl("http://127.0.0.1:" + apiPort + "/v1")
+              .maxRetries(0)
+              .timeout(Duration.ofSeconds(60))
+              .build();
+      try {
+        ChatCompletion answer =
+            client
+                .chat()
+                .completions()
+                .create(
+                    ChatCompletionCreateParams.builder()
+                        .model("demo-echo")
+                        .addUserMessage("hello compose")
+                        .build());
+        assertThat(answer.choices().get(0).message().content()).hasValue("Echo: hello compose");
+      } finally {
+        client.close();
+      }
+      // The compose file's health check, as podman runs it from the container's config.
+      assertThat(
+              podman(Duration.ofSeconds(60), "healthcheck", "run", project + "_broker_1")
+                  .exitCode())
+          .as("podman healthcheck run on compose's broker")
+          .isZero();
+      String output = Podman.run(logs, docker, BOOT).out();
+      Files.writeString(ProductProcess.logDir().resolve(project + "-compose.log"), output);
+      assertThat(output).doesNotContain(USER_KEY, TOKEN);
+    } finally {
+      List<String> down = new ArrayList<>(compose);
+      down.addAll(List.of("down", "-t", "45"));
+      Podman.run(down, docker, Duration.ofMinutes(2));
+      api.destroy();
+      api.waitFor(30, TimeUnit.SECONDS);
+      Files.deleteIfExists(env);
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(apiDir);
+    }
+  }
+
+  @Test
   @Order(6)
   void kubernetesManifestsConformToTheKubernetesApi() throws IOException {
     // Needs no tool: where podman is missing this still checks every document and the Secret.
@@ -520,13 +621,25 @@ class ContainersIT {
         podman(timeout, "rmi", "-f", image);
       }
     }
+    // compose's network of a run that died
+    for (String network :
+        podman(timeout, "network", "ls", "--format", "{{.Name}}").out().lines().toList()) {
+      if (leftover(network)) {
+        podman(timeout, "network", "rm", "-f", network);
+      }
+    }
   }
 
   private static boolean leftover(String name) {
-    if (!name.startsWith(PREFIX)) {
+    String rest;
+    if (name.startsWith(PREFIX)) {
+      rest = name.substring(PREFIX.length());
+    } else if (name.startsWith(COMPOSE_PREFIX)) {
+      rest = name.substring(COMPOSE_PREFIX.length());
+    } else {
       return false;
     }
-    String pid = name.substring(PREFIX.length()).split("-")[0];
+    String pid = rest.replaceFirst("^(\\d+).*$", "$1");
     return pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).isEmpty();
   }
 

@@ -94,12 +94,32 @@ final class Podman {
     return run(command, Map.of(), timeout);
   }
 
+  /** Starts {@code podman args...} in the background; its output is discarded. */
+  static Process start(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add("podman");
+    command.addAll(List.of(args));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().putIfAbsent("CONTAINERS_CONF", sandboxConf());
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start " + command, e);
+    }
+  }
+
+  private static String sandboxConf() {
+    return root().resolve("deploy/containers/sandbox-containers.conf").toString();
+  }
+
   /** Runs a command; {@code env} is added to this JVM's environment (secrets go here). */
   static Result run(List<String> command, Map<String, String> env, Duration timeout) {
     ProcessBuilder builder = new ProcessBuilder(command).directory(root().toFile());
     Map<String, String> environment = builder.environment();
-    environment.putIfAbsent(
-        "CONTAINERS_CONF", root().resolve("deploy/containers/sandbox-containers.conf").toString());
+    environment.putIfAbsent("CONTAINERS_CONF", sandboxConf());
     if (!environment.getOrDefault("PATH", "").contains("/usr/sbin")) {
       environment.put(
           "PATH", environment.getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
