@@ -14,7 +14,7 @@ import io.remotellm.connector.llm.HttpUpstream;
 import io.remotellm.connector.llm.InFlightRequests;
 import io.remotellm.connector.llm.LlmProbe;
 import io.remotellm.connector.llm.Upstream;
-import io.remotellm.connector.logging.Fingerprint;
+import io.remotellm.protocol.Fingerprint;
 import io.remotellm.protocol.FrameCodec;
 import java.io.IOException;
 import java.net.BindException;

@@ -2,7 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorChanges;
 import io.remotellm.broker.auth.Credentials;
-import io.remotellm.broker.auth.Fingerprint;
+import io.remotellm.protocol.Fingerprint;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
 import jakarta.annotation.PreDestroy;

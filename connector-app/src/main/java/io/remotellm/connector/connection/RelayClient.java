@@ -3,7 +3,7 @@ package io.remotellm.connector.connection;
 import static io.remotellm.connector.logging.LogField.log;
 import static io.remotellm.connector.logging.LogField.of;
 
-import io.remotellm.connector.logging.Fingerprint;
+import io.remotellm.protocol.Fingerprint;
 import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
@@ -13,7 +13,6 @@ import io.remotellm.protocol.ModelsChanged;
 import io.remotellm.protocol.ProtocolException;
 import io.remotellm.protocol.Request;
 import io.remotellm.protocol.UnknownFrameTypeException;
-import io.remotellm.protocol.UpgradeRefusal;
 import io.remotellm.protocol.Welcome;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
