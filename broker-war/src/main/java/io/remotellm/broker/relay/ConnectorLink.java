@@ -16,7 +16,7 @@ public final class ConnectorLink implements Route {
 
   private final String id;
   private volatile ConnectorCredential credential;
-  private final FrameSender sender;
+  private final ConnectorSocket socket;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final ConcurrentMap<String, Exchange> pending = new ConcurrentHashMap<>();
   private volatile Set<String> models = Set.of();
@@ -26,10 +26,10 @@ public final class ConnectorLink implements Route {
   private volatile long lastHeardNanos = System.nanoTime();
   private final AtomicInteger invalidFrames = new AtomicInteger();
 
-  public ConnectorLink(String id, ConnectorCredential credential, FrameSender sender) {
+  public ConnectorLink(String id, ConnectorCredential credential, ConnectorSocket socket) {
     this.id = id;
     this.credential = credential;
-    this.sender = sender;
+    this.socket = socket;
   }
 
   @Override
@@ -122,11 +122,11 @@ public final class ConnectorLink implements Route {
   }
 
   CompletionStage<Void> send(String text) {
-    return sender.send(text);
+    return socket.send(text);
   }
 
-  FrameSender sender() {
-    return sender;
+  ConnectorSocket socket() {
+    return socket;
   }
 
   @Override

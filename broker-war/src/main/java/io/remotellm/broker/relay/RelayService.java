@@ -281,7 +281,7 @@ public class RelayService {
     }
     // A newer connector speaks our highest version too; an older one is served in its own.
     int protocol = Math.min(hello.protocol(), Frame.PROTOCOL_VERSION);
-    link.sender().batching(protocol >= Frame.BATCH_PROTOCOL);
+    link.socket().batching(protocol >= Frame.BATCH_PROTOCOL);
     link.hello(hello.connector(), hello.capacity());
     link.models(hello.models());
     // Welcome first, then routable: a request dispatched in between would otherwise reach the
@@ -326,7 +326,7 @@ public class RelayService {
         Level.WARNING,
         "connector {0} ({1}) closed: its token was removed from the connector config",
         new Object[] {link.id(), link.fingerprint()});
-    link.sender().close(1008, "connector token revoked");
+    link.socket().close(1008, "connector token revoked");
     onClosed(link, "token revoked");
     return false;
   }
@@ -382,10 +382,10 @@ public class RelayService {
               Level.WARNING,
               "connector {0} ({1}) silent for {2} heartbeats: dropping it",
               new Object[] {link.id(), link.fingerprint(), 3});
-          link.sender().close(1001, "heartbeat missed");
+          link.socket().close(1001, "heartbeat missed");
           onClosed(link, "heartbeat missed");
         } else {
-          link.sender().ping();
+          link.socket().ping();
         }
       }
     } catch (RuntimeException e) {
@@ -424,7 +424,7 @@ public class RelayService {
       }
     }
     for (ConnectorLink link : router.routes()) {
-      link.sender().close(1001, "broker shutting down");
+      link.socket().close(1001, "broker shutting down");
     }
     LOG.log(
         Level.INFO,

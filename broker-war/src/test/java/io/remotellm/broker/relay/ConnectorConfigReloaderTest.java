@@ -47,7 +47,7 @@ class ConnectorConfigReloaderTest {
   private Credentials credentials;
 
   /** A connector socket that only remembers how it was closed. */
-  static final class Socket implements FrameSender {
+  static final class Socket implements ConnectorSocket {
     volatile Integer closedWith;
     @Override public CompletionStage<Void> send(String text) { return CompletableFuture.completedFuture(null); }
     @Override public void ping() {}

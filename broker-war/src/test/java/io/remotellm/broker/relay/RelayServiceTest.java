@@ -42,7 +42,7 @@ class RelayServiceTest {
   private TestCredentials tokens;
 
   /** A connector socket that records what the broker sent it. */
-  final class FakeSocket implements FrameSender {
+  final class FakeSocket implements ConnectorSocket {
     final List<Frame> sent = new CopyOnWriteArrayList<>();
     volatile boolean failSends;
     volatile int pings;
@@ -114,7 +114,7 @@ class RelayServiceTest {
   }
 
   private static FakeSocket socket(ConnectorLink link) {
-    return (FakeSocket) link.sender();
+    return (FakeSocket) link.socket();
   }
 
   private RecordingSink start(String id, String model) {
