@@ -4,7 +4,6 @@ import static io.remotellm.connector.logging.LogField.log;
 import static io.remotellm.connector.logging.LogField.of;
 
 import io.remotellm.protocol.Fingerprint;
-import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
@@ -268,22 +267,13 @@ public final class RelayClient implements AutoCloseable {
 
     private void onText(String text) {
       lastHeard = System.nanoTime();
-      Frame frame;
       try {
-        frame = codec.decode(text);
+        codec.decodeEach(text, this::onFrame);
       } catch (UnknownFrameTypeException e) {
         log(LOG, Level.FINE, "ignoring a frame of unknown type", of("type", e.type()));
-        return;
       } catch (ProtocolException e) {
-        log(LOG, Level.WARNING, "ignoring an invalid frame from the broker: {0}", of("reason", e.getMessage()));
-        return;
-      }
-      if (frame instanceof Batch batch) {
-        for (Frame each : batch.frames()) {
-          onFrame(each);
-        }
-      } else {
-        onFrame(frame);
+        log(LOG, Level.WARNING, "ignoring an invalid frame from the broker: {0}",
+            of("reason", e.getMessage()));
       }
     }
 
