@@ -2,23 +2,23 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.routing.Route;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** One attached connector: its socket, its models, and the requests it is answering. */
+/**
+ * One attached connector: its socket, its token's grant, what it said in {@code hello} and the
+ * models it serves. The requests it is answering are the {@link Dispatcher}'s to know; its
+ * in-flight count is the router's.
+ */
 public final class ConnectorLink implements Route {
 
   private final String id;
   private volatile ConnectorCredential credential;
   private final ConnectorSocket socket;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final ConcurrentMap<String, Exchange> pending = new ConcurrentHashMap<>();
   private volatile Set<String> models = Set.of();
   private volatile String name = "unknown";
   private volatile int capacity = 1;
@@ -103,22 +103,6 @@ public final class ConnectorLink implements Route {
 
   long lastHeardNanos() {
     return lastHeardNanos;
-  }
-
-  void add(Exchange exchange) {
-    pending.put(exchange.requestId(), exchange);
-  }
-
-  Exchange pending(String requestId) {
-    return pending.get(requestId);
-  }
-
-  void remove(Exchange exchange) {
-    pending.remove(exchange.requestId(), exchange);
-  }
-
-  Collection<Exchange> pendingExchanges() {
-    return List.copyOf(pending.values());
   }
 
   CompletionStage<Void> send(String text) {

@@ -214,7 +214,8 @@ class BrokerIT {
     assertThat(request.stream()).isFalse();
     assertThat(request.method()).isEqualTo("POST");
     assertThat(request.path()).isEqualTo("/v1/chat/completions");
-    assertThat(request.id()).isEqualTo("rid-rt-1");
+    // The frame id is the broker's own relay id; the client's id travels as a header.
+    assertThat(request.id()).isNotEqualTo("rid-rt-1");
     assertThat(request.headers()).containsEntry("x-request-id", "rid-rt-1");
     assertThat(request.headers()).doesNotContainKey("authorization");
     String part1 = "{\"id\":\"cmpl-1\",  \"choices\":[{\"message\":{\"content\":\"Hallo ";
@@ -484,12 +485,15 @@ class BrokerIT {
         http.sendAsync(chat("{\"model\":\"retry-model\"}").header("x-request-id", "rid-retry").build(), HttpResponse.BodyHandlers.ofString());
     // Whichever got it drops without answering; the other must get the same request.
     Frame first = firstFrame(a, b);
-    ConnectorPeer chosen = first == null ? null : (a.rawFrames().stream().anyMatch(t -> t.contains("rid-retry")) ? a : b);
+    ConnectorPeer chosen =
+        first == null ? null : (a.rawFrames().stream().anyMatch(t -> t.contains("rid-retry")) ? a : b);
+    String relayId = ((Request) first).id();
     assertThat(chosen).isNotNull();
     ConnectorPeer other = chosen == a ? b : a;
     chosen.drop();
     Request retried = other.await(Request.class);
-    assertThat(retried.id()).isEqualTo("rid-retry");
+    assertThat(retried.id()).isEqualTo(relayId);
+    assertThat(retried.headers()).containsEntry("x-request-id", "rid-retry");
     for (Frame f : answer(retried.id(), "{\"retried\":true}")) {
       other.send(f);
     }
@@ -521,7 +525,9 @@ class BrokerIT {
     // upstream-timeout-seconds=8 in this deployment; the peer never answers.
     HttpResponse<String> r = send(chat("{\"model\":\"silent-model\"}").header("x-request-id", "rid-silent").build());
     assertError(r, 504, "upstream_timeout");
-    assertThat(peer.await(Cancel.class).id()).isEqualTo("rid-silent");
+    Request request = peer.await(Request.class);
+    assertThat(request.headers()).containsEntry("x-request-id", "rid-silent");
+    assertThat(peer.await(Cancel.class).id()).isEqualTo(request.id());
   }
 
   @Test
@@ -533,6 +539,38 @@ class BrokerIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo(big);
     assertThat(peer.isOpen()).isTrue();
+  }
+
+  @Test
+  void twoRequestsInFlightWithTheSameRequestIdBothSucceed() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "dup-id-model");
+    // A proxy or library that sets a fixed x-request-id, or a retry while the first still runs.
+    List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      responses.add(
+          http.sendAsync(
+              chat("{\"model\":\"dup-id-model\",\"n\":" + i + "}")
+                  .header("x-request-id", "rid-same")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    Request first = peer.await(Request.class);
+    Request second = peer.await(Request.class);
+    assertThat(first.id()).isNotEqualTo(second.id());
+    assertThat(List.of(first, second))
+        .allSatisfy(r -> assertThat(r.headers()).containsEntry("x-request-id", "rid-same"));
+    // Answered in the other order: each answer still reaches its own client.
+    for (Request r : List.of(second, first)) {
+      for (Frame f : answer(r.id(), "{\"echo\":" + r.body() + "}")) {
+        peer.send(f);
+      }
+    }
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r = responses.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"n\":" + i + "}");
+      assertThat(r.headers().firstValue("x-request-id")).hasValue("rid-same");
+    }
   }
 
   /** Waits until one of the peers has received a frame; returns it. */
@@ -562,8 +600,13 @@ class BrokerIT {
     ConnectorPeer v9 = ConnectorPeer.attach(ws(), PLAIN_TOKEN, 9, "batch-v9");
     peers.add(v9);
     assertThat(v9.welcome().protocol()).isEqualTo(Frame.PROTOCOL_VERSION);
-    v2.autoAnswerBatched(req -> answer(req.id(), "{\"n\":\"" + req.id() + "\",", "\"by\":\"v2\"}"));
-    v1.autoAnswer(req -> answer(req.id(), "{\"n\":\"" + req.id() + "\",", "\"by\":\"v1\"}"));
+    // Each answer names the client's id, so a crossed answer shows.
+    v2.autoAnswerBatched(
+        req ->
+            answer(req.id(), "{\"n\":\"" + req.headers().get("x-request-id") + "\",", "\"by\":\"v2\"}"));
+    v1.autoAnswer(
+        req ->
+            answer(req.id(), "{\"n\":\"" + req.headers().get("x-request-id") + "\",", "\"by\":\"v1\"}"));
     ExecutorService clients = Executors.newFixedThreadPool(16);
     try {
       List<Future<HttpResponse<String>>> results = new ArrayList<>();
@@ -620,6 +663,7 @@ class BrokerIT {
     String body = "{\"model\":\"cancel-model\",\"stream\":true}";
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String id = "rid-cancel-" + UUID.randomUUID();
+    Request request;
     try (Socket socket = new Socket(base.getHost(), base.getPort())) {
       OutputStream out = socket.getOutputStream();
       out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
@@ -627,16 +671,16 @@ class BrokerIT {
           + "x-request-id: " + id + "\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();
-      Request request = peer.await(Request.class);
-      assertThat(request.id()).isEqualTo(id);
-      peer.send(new Head(id, 200, Map.of()));
-      peer.send(new Data(id, "{\"first\":1}"));
+      request = peer.await(Request.class);
+      assertThat(request.headers()).containsEntry("x-request-id", id);
+      peer.send(new Head(request.id(), 200, Map.of()));
+      peer.send(new Data(request.id(), "{\"first\":1}"));
       SseLines lines = new SseLines(socket.getInputStream());
       lines.until("data: {\"first\":1}", WAIT);
     }
     // The client is gone, mid-generation: the connector must hear about it.
     Cancel cancel = peer.await(Cancel.class);
-    assertThat(cancel.id()).isEqualTo(id);
+    assertThat(cancel.id()).isEqualTo(request.id());
     // Not the upstream timeout (8 s here) doing the work: the disconnect itself was noticed.
     assertThat(cancel.reason()).isEqualTo("client disconnected");
   }
@@ -670,7 +714,7 @@ class BrokerIT {
         lines.until("data: {\"tok\":0}", WAIT);
       }
       Cancel cancel = peer.await(Cancel.class);
-      assertThat(cancel.id()).isEqualTo("rid-leaver");
+      assertThat(cancel.id()).isEqualTo(request.id());
       assertThat(cancel.reason()).isEqualTo("client disconnected");
     } finally {
       stop.set(true);
