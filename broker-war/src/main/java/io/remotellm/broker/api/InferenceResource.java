@@ -38,7 +38,7 @@ public class InferenceResource {
   @Inject Dispatcher relay;
   @Inject BrokerSettings settings;
 
-  /** Writes SSE events, so a client that stops reading blocks a pool thread, not the relay. */
+  /** Writes answers, so a client that stops reading blocks a pool thread, not the relay. */
   @Inject SseWriters writers;
 
   @Context HttpServletRequest http;
@@ -64,7 +64,7 @@ public class InferenceResource {
     RelayRequest request = relayRequest();
     relayed(true);
     try {
-      relay.start(request, new AsyncResponseSink(response));
+      relay.start(request, new AsyncResponseSink(response, writers.executor()));
     } catch (RuntimeException e) {
       relayed(false);
       throw e;

@@ -573,6 +573,75 @@ class BrokerIT {
     }
   }
 
+  @Test
+  void aSlowReaderOfALargeBufferedAnswerHoldsUpNoOtherRequestOnItsConnector() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "slow-reader-model");
+    String piece = "z".repeat(1024 * 1024);
+    // 16 MiB: more than the kernel buffers between broker and client hold (a send buffer grows to
+    // 4 MiB here; the client's window stays small), so writing it waits for the client.
+    peer.autoAnswer(
+        req -> {
+          if (!req.body().contains("\"big\"")) {
+            return answer(req.id(), "{\"small\":true}");
+          }
+          List<Frame> frames = new ArrayList<>();
+          frames.add(new Head(req.id(), 200, Map.of("content-type", "application/json")));
+          for (int i = 0; i < 16; i++) {
+            frames.add(new Data(req.id(), piece));
+          }
+          frames.add(End.of(req.id()));
+          return frames;
+        });
+    String body = "{\"model\":\"slow-reader-model\",\"big\":true}";
+    AtomicInteger slowRead = new AtomicInteger();
+    try (Socket slow = new Socket()) {
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()), 5000);
+      slow.getOutputStream()
+          .write(
+              ("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
+                      + "Authorization: Bearer " + USER_KEY + "\r\n"
+                      + "Content-Type: application/json\r\nContent-Length: " + body.length()
+                      + "\r\n\r\n" + body)
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = slow.getInputStream();
+      byte[] head = new byte[12];
+      assertThat(in.readNBytes(head, 0, 12)).isEqualTo(12);
+      assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+      // From here the client reads about 4 KB a second, as a slow mobile client might.
+      Thread reader =
+          new Thread(
+              () -> {
+                byte[] buffer = new byte[1024];
+                try {
+                  while (true) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                      return;
+                    }
+                    slowRead.addAndGet(n);
+                    TimeUnit.MILLISECONDS.sleep(250); // the client's pace, not a wait for an event
+                  }
+                } catch (Exception closed) {
+                  // The test closed the socket: the slow client is done.
+                }
+              });
+      reader.setDaemon(true);
+      reader.start();
+      // Meanwhile requests through the same connector are answered at their normal speed.
+      for (int i = 0; i < 5; i++) {
+        long started = System.nanoTime();
+        HttpResponse<String> r =
+            send(chat("{\"model\":\"slow-reader-model\"}").timeout(Duration.ofSeconds(5)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"small\":true}");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+      }
+      // And the slow client was still reading its answer all that time.
+      assertThat(slowRead.get()).isLessThan(16 * 1024 * 1024);
+    }
+  }
+
   /** Waits until one of the peers has received a frame; returns it. */
   private static Frame firstFrame(ConnectorPeer a, ConnectorPeer b) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
