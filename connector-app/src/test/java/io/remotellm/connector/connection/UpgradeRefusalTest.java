@@ -26,6 +26,6 @@ class UpgradeRefusalTest {
   @Test
   void noStatusIsZero() {
     assertThat(UpgradeRefusal.status(new IOException("Connection refused"))).isZero();
-    assertThat(UpgradeRefusal.status(new HandshakeException("Response code was not 101"))).isZero();
+    assertThat(UpgradeRefusal.status(new IllegalStateException("Handshake error."))).isZero();
   }
 }
