@@ -1,4 +1,4 @@
-package io.remotellm.connector;
+package io.remotellm.connector.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The LLM client's thread pool: threads only when all have work, never more than the maximum, none lost. */
-class OnDemandPoolTest {
+/** The LLM client's threads: never more than the maximum, none lost, none kept when idle. */
+class LlmThreadsTest {
 
   private ThreadPoolExecutor pool;
 
@@ -34,20 +34,8 @@ class OnDemandPoolTest {
   }
 
   @Test
-  void oneTaskAtATimeKeepsFewThreadsWhateverTheMaximum() throws Exception {
-    pool = Connector.onDemandPool(8, Duration.ofSeconds(60), daemons());
-    for (int i = 0; i < 500; i++) {
-      pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
-    }
-    // A task's caller may hear it is done while its thread still counts it as busy, so the next
-    // task may start another thread (on a loaded machine, now and then a third); a fixed pool
-    // would have started all eight.
-    assertThat(pool.getLargestPoolSize()).isBetween(1, 4);
-  }
-
-  @Test
   void busyThreadsGetCompanyUpToTheMaximumAndExtraTasksWaitTheirTurn() throws Exception {
-    pool = Connector.onDemandPool(3, Duration.ofSeconds(60), daemons());
+    pool = LlmClient.threads(3, Duration.ofSeconds(60), daemons());
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger started = new AtomicInteger();
     List<Future<?>> tasks = new ArrayList<>();
@@ -74,7 +62,7 @@ class OnDemandPoolTest {
 
   @Test
   void manyProducersLoseNoTask() throws Exception {
-    pool = Connector.onDemandPool(2, Duration.ofSeconds(60), daemons());
+    pool = LlmClient.threads(2, Duration.ofSeconds(60), daemons());
     int producers = 8;
     int each = 5_000;
     AtomicInteger done = new AtomicInteger();
@@ -102,7 +90,7 @@ class OnDemandPoolTest {
 
   @Test
   void idleThreadsEnd() throws Exception {
-    pool = Connector.onDemandPool(2, Duration.ofMillis(100), daemons());
+    pool = LlmClient.threads(2, Duration.ofMillis(100), daemons());
     pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (pool.getPoolSize() > 0 && System.nanoTime() < deadline) {
