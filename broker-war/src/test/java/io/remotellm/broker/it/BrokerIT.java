@@ -8,6 +8,7 @@ import static io.remotellm.broker.it.TestDeployments.OTHER_USER_KEY;
 import static io.remotellm.broker.it.TestDeployments.PLAIN_TOKEN;
 import static io.remotellm.broker.it.TestDeployments.USER_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Data;
@@ -871,17 +872,11 @@ class BrokerIT {
     assertThat(send(chat("{\"model\":\"log-model\",\"messages\":[{\"content\":\"prompt-secret-text\"}]}")
         .header("x-request-id", marker).build()).statusCode()).isEqualTo(200);
     // The server writes its log file asynchronously: wait for this request's access line.
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    String text = "";
-    while (System.nanoTime() < deadline) {
-      text = readLogs(log);
-      if (text.contains(marker + " model=log-model")) {
-        break;
-      }
-      Thread.onSpinWait();
-      TimeUnit.MILLISECONDS.sleep(100); // polling a file: there is no event to wait on
-    }
-    assertThat(text).contains(marker + " model=log-model");
+    String text =
+        await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> readLogs(log), t -> t.contains(marker + " model=log-model"));
     assertThat(text).contains(fingerprint(KEYED_TOKEN));
     for (String secret :
         List.of(USER_KEY, OTHER_USER_KEY, PLAIN_TOKEN, KEYED_TOKEN, NOKEY_TOKEN, LLM_KEY, "tok-wrong",

@@ -1,6 +1,7 @@
 package io.remotellm.connector.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,11 +47,7 @@ class LlmThreadsTest {
         return null;
       }));
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (started.get() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(started.get()).isEqualTo(3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> started.get() == 3);
     assertThat(pool.getPoolSize()).isEqualTo(3);
     release.countDown();
     for (Future<?> f : tasks) {
@@ -77,11 +74,7 @@ class LlmThreadsTest {
       }
       submitters.shutdown();
       assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (done.get() < producers * each && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      assertThat(done.get()).isEqualTo(producers * each);
+      await().atMost(Duration.ofSeconds(30)).until(() -> done.get() == producers * each);
       assertThat(pool.getLargestPoolSize()).isLessThanOrEqualTo(2);
     } finally {
       submitters.shutdownNow();
@@ -92,11 +85,7 @@ class LlmThreadsTest {
   void idleThreadsEnd() throws Exception {
     pool = LlmClient.threads(2, Duration.ofMillis(100), daemons());
     pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (pool.getPoolSize() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(pool.getPoolSize()).isZero();
+    await().atMost(Duration.ofSeconds(5)).until(() -> pool.getPoolSize() == 0);
     pool.submit(() -> { }).get(5, TimeUnit.SECONDS); // and a new one starts when work comes
   }
 }
