@@ -3,8 +3,6 @@ package io.remotellm.broker.relay;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
-import io.remotellm.broker.logging.AccessLog;
-import io.remotellm.broker.logging.LogFields;
 import io.remotellm.broker.routing.Lease;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
@@ -137,16 +135,7 @@ public class Dispatcher {
     RelayRequest request = exchange.request();
     ConnectorLink link = lease.route();
     if (retryReason != null) {
-      fields(exchange, link)
-          .and("reason", retryReason)
-          .log(
-              LOG,
-              Level.INFO,
-              "request {0} retried on connector {1} ({2}): {3}",
-              request.requestId(),
-              link.id(),
-              link.fingerprint(),
-              retryReason);
+      ExchangeLog.retried(exchange, link, retryReason);
     }
     Map<String, String> headers = new HashMap<>();
     headers.put("content-type", "application/json");
@@ -167,19 +156,11 @@ public class Dispatcher {
         .whenComplete(
             (ok, error) -> {
               if (error != null) {
-                fields(exchange, link)
-                    .log(
-                        LOG,
-                        Level.WARNING,
-                        "request {0}: sending to connector {1} failed: {2}",
-                        request.requestId(),
-                        link.id(),
-                        error.toString());
+                ExchangeLog.sendFailed(exchange, link, error);
                 apply(exchange, exchange.connectorLost(link));
               }
             });
-    fields(exchange, link)
-        .log(LOG, Level.FINE, "request {0} sent to connector {1}", request.requestId(), link.id());
+    ExchangeLog.sent(exchange, link);
   }
 
   /** Does what the exchange said. */
@@ -202,13 +183,7 @@ public class Dispatcher {
     ConnectorLink link = finish.lease() == null ? null : finish.lease().route();
     try {
       if (finish.bug() != null) {
-        fields(exchange, link)
-            .log(
-                LOG,
-                Level.WARNING,
-                finish.bug(),
-                "request {0} abandoned after an error",
-                exchange.request().requestId());
+        ExchangeLog.abandoned(exchange, link, finish.bug());
       }
       if (finish.cancelReason() != null) {
         cancel(exchange, link, finish.cancelReason());
@@ -224,20 +199,7 @@ public class Dispatcher {
         }
       }
     }
-    RelayRequest r = exchange.request();
-    ConnectorLink last = exchange.lastLink();
-    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exchange.startNanos());
-    AccessLog.relayed(
-        fields(exchange, last),
-        r.requestId(),
-        r.model(),
-        last == null ? null : last.id(),
-        last == null ? null : last.fingerprint(),
-        finish.status(),
-        millis,
-        r.stream(),
-        exchange.attempts(),
-        finish.errorCode());
+    ExchangeLog.finished(exchange, finish.status(), finish.errorCode());
   }
 
   private void cancel(Exchange exchange, ConnectorLink link, String reason) {
@@ -245,26 +207,7 @@ public class Dispatcher {
       return;
     }
     link.send(codec.encode(new Cancel(exchange.relayId(), reason)));
-    fields(exchange, link)
-        .and("reason", reason)
-        .log(
-            LOG,
-            Level.INFO,
-            "request {0}: cancel sent to connector {1} ({2})",
-            exchange.request().requestId(),
-            link.id(),
-            reason);
-  }
-
-  /** The fields every log record about a request carries; the connector's when there is one. */
-  private static LogFields fields(Exchange exchange, ConnectorLink link) {
-    RelayRequest request = exchange.request();
-    return LogFields.of("request_id", request.requestId())
-        .and("relay_id", exchange.relayId())
-        .and("endpoint", request.path())
-        .and("model", request.model())
-        .and("connector_id", link == null ? null : link.id())
-        .and("token_fp", link == null ? null : link.fingerprint());
+    ExchangeLog.cancelSent(exchange, link, reason);
   }
 
   // ---- timer ---------------------------------------------------------------------------
