@@ -10,15 +10,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One attached connector: its socket, its token's grant, what it said in {@code hello} and the
- * models it serves. The requests it is answering are the {@link Dispatcher}'s to know; its
- * in-flight count is the router's.
+ * models it serves. The requests it is answering are the {@link Dispatcher}'s to know; how many
+ * there are is the router's to count.
  */
 public final class ConnectorLink implements Route {
 
   private final String id;
   private volatile ConnectorCredential credential;
   private final ConnectorSocket socket;
-  private final AtomicInteger inFlight = new AtomicInteger();
   private volatile Set<String> models = Set.of();
   private volatile String name = "unknown";
   private volatile int capacity = 1;
@@ -85,11 +84,6 @@ public final class ConnectorLink implements Route {
 
   void markClosed() {
     open = false;
-  }
-
-  @Override
-  public AtomicInteger inFlight() {
-    return inFlight;
   }
 
   /** Counts a frame that could not be read; returns how many this link has sent so far. */
