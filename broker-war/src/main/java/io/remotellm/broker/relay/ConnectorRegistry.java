@@ -140,7 +140,12 @@ public class ConnectorRegistry {
         Level.INFO,
         "connector {0} attached: token {1}, {2}, capacity {3}, protocol {4}, models {5}",
         new Object[] {
-          link.id(), link.fingerprint(), hello.connector(), hello.capacity(), protocol, link.models()
+          link.id(),
+          link.fingerprint(),
+          hello.connector(),
+          hello.capacity(),
+          protocol,
+          link.models()
         });
   }
 

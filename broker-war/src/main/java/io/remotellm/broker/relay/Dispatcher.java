@@ -104,7 +104,7 @@ public class Dispatcher {
     send(exchange, lease.get(), null);
   }
 
-  /** An answer frame from {@code link}; the exchange ignores it unless it came from its connector. */
+  /** An answer frame from {@code link}; its exchange ignores it unless {@code link} is its own. */
   void onAnswer(ConnectorLink link, Frame.Answer answer) {
     Exchange exchange = exchanges.get(answer.id());
     if (exchange == null) {

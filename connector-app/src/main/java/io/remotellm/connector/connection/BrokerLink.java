@@ -194,7 +194,8 @@ final class BrokerLink extends Endpoint {
   public void onClose(Session s, CloseReason reason) {
     int code = reason.getCloseCode().getCode();
     String phrase = reason.getReasonPhrase();
-    String why = "socket closed: " + code + (phrase == null || phrase.isEmpty() ? "" : " " + phrase);
+    String why =
+        "socket closed: " + code + (phrase == null || phrase.isEmpty() ? "" : " " + phrase);
     if (code == CloseReason.CloseCodes.VIOLATED_POLICY.getCode() && !welcomed) {
       why = "the broker refused this connector (1008); check --broker-token";
     }

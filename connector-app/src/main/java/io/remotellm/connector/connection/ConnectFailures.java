@@ -28,11 +28,13 @@ final class ConnectFailures {
       log(LOG, Level.WARNING, "{0}; retrying", of("reason", tls), of("broker_url", brokerUrl));
     } else if (status == 401 || status == 403) {
       log(LOG, Level.WARNING,
-          "the broker refused the token of this connector (HTTP {0}); check --broker-token; retrying",
+          "the broker refused the token of this connector (HTTP {0}); check --broker-token;"
+              + " retrying",
           of("status", status), of("token_fp", Fingerprint.of(token)), of("broker_url", brokerUrl));
     } else if (status == 429) {
       log(LOG, Level.WARNING,
-          "the broker is holding off logins from this address after failed ones (HTTP 429); retrying",
+          "the broker is holding off logins from this address after failed ones (HTTP 429);"
+              + " retrying",
           of("status", status), of("broker_url", brokerUrl));
     } else if (status == 503) {
       log(LOG, Level.WARNING,

@@ -62,7 +62,8 @@ public final class RelayClient implements AutoCloseable {
    *     certificates are accepted); null for the JDK's default
    */
   public RelayClient(URI brokerUrl, String token, Registration registration, FrameCodec codec,
-      RequestHandler handler, ReconnectBackoff backoff, ScheduledExecutorService timer, SSLContext tls) {
+      RequestHandler handler, ReconnectBackoff backoff, ScheduledExecutorService timer,
+      SSLContext tls) {
     this.brokerUrl = brokerUrl;
     this.token = token;
     this.registration = registration;
