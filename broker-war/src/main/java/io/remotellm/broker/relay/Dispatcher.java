@@ -101,7 +101,15 @@ public class Dispatcher {
     }
     exchanges.put(exchange.relayId(), exchange);
     sink.onClientGone(() -> apply(exchange, exchange.clientGone()));
-    send(exchange, lease.get(), null);
+    try {
+      send(exchange, lease.get(), null);
+    } catch (RuntimeException e) {
+      // A bug before the request left: the caller answers the client with the error, and the
+      // exchange must not stay in flight holding its connector.
+      exchanges.remove(exchange.relayId(), exchange);
+      lease.get().release();
+      throw e;
+    }
   }
 
   /** An answer frame from {@code link}; its exchange ignores it unless {@code link} is its own. */

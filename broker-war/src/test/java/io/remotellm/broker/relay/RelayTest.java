@@ -48,6 +48,7 @@ class RelayTest {
   final class FakeSocket implements ConnectorSocket {
     final List<Frame> sent = new CopyOnWriteArrayList<>();
     volatile boolean failSends;
+    volatile boolean throwOnSend;
     volatile int pings;
     volatile Integer closedWith;
 
@@ -55,6 +56,9 @@ class RelayTest {
     public CompletionStage<Void> send(String text) {
       if (failSends) {
         return CompletableFuture.failedFuture(new java.io.IOException("broken"));
+      }
+      if (throwOnSend) {
+        throw new IllegalStateException("a bug in the socket");
       }
       try {
         sent.add(codec.decode(text));
@@ -354,6 +358,16 @@ class RelayTest {
     RecordingSink sink = start("r", "m");
     assertThat(sink.error.code()).isEqualTo("upstream_error");
     assertThat(router.inFlight(a) + router.inFlight(b)).isZero();
+  }
+
+  @Test
+  void aSendThatThrowsLeavesNothingInFlight() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    socket(a).throwOnSend = true;
+    assertThat(catchThrowableOfType(IllegalStateException.class, () -> start("r", "m")))
+        .hasMessageContaining("a bug");
+    assertThat(dispatcher.inFlight()).isZero();
+    assertThat(router.inFlight(a)).isZero();
   }
 
   @Test
