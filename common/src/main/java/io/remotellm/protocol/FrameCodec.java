@@ -14,11 +14,13 @@ import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * Turns frames into JSON text and back, through JSON-B. Thread-safe: one instance serves a whole
- * process. Decoding never throws anything but {@link ProtocolException}, and its messages never
- * quote the frame (a frame may carry a prompt or a key).
+ * Turns frames into JSON text and back, for both sides of the relay: through JSON-B, except
+ * {@code data} frames, which are written by hand (they are most of the traffic). Thread-safe: one
+ * instance serves a whole process. Decoding never throws anything but {@link ProtocolException},
+ * and its messages never quote the frame (a frame may carry a prompt or a key).
  */
 public final class FrameCodec implements AutoCloseable {
 
@@ -40,7 +42,24 @@ public final class FrameCodec implements AutoCloseable {
   }
 
   public String encode(Frame frame) {
-    return jsonb.toJson(frame);
+    return frame instanceof Data data ? DataFrameEncoder.encode(data) : jsonb.toJson(frame);
+  }
+
+  /**
+   * Reads one WebSocket message and hands its frames to {@code each} in order: the frame itself,
+   * or each frame of a {@link Batch}, exactly as if it had come alone. Nothing is handed on when
+   * the message cannot be read.
+   *
+   * @throws UnknownFrameTypeException as {@link #decode}
+   * @throws ProtocolException as {@link #decode}
+   */
+  public void decodeEach(String text, Consumer<Frame> each) throws ProtocolException {
+    Frame frame = decode(text);
+    if (frame instanceof Batch batch) {
+      batch.frames().forEach(each);
+    } else {
+      each.accept(frame);
+    }
   }
 
   /**

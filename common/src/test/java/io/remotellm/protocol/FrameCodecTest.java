@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -208,6 +209,30 @@ class FrameCodecTest {
         new Request(
             "r", "POST", "/v1/chat/completions", Map.of("authorization", "Bearer sk-x"), "{}", false);
     assertThat(r.toString()).doesNotContain("sk-x").contains("/v1/chat/completions");
+  }
+
+  @Test
+  void decodeEachHandsOnABatchsFramesInOrderAndALoneFrameAsItself() throws Exception {
+    List<Frame> seen = new ArrayList<>();
+    CODEC.decodeEach(
+        CODEC.encode(new Batch(List.of(new Data("a", "1"), End.of("a"), new Data("b", "2")))),
+        seen::add);
+    CODEC.decodeEach(CODEC.encode(new Data("c", "3")), seen::add);
+    assertThat(seen)
+        .containsExactly(new Data("a", "1"), End.of("a"), new Data("b", "2"), new Data("c", "3"));
+  }
+
+  @Test
+  void decodeEachHandsOnNothingOfABrokenBatch() {
+    List<Frame> seen = new ArrayList<>();
+    assertThatThrownBy(
+            () ->
+                CODEC.decodeEach(
+                    "{\"type\":\"batch\",\"frames\":[{\"type\":\"data\",\"id\":\"a\","
+                        + "\"data\":\"1\"},{\"type\":\"end\"}]}",
+                    seen::add))
+        .isInstanceOf(ProtocolException.class);
+    assertThat(seen).isEmpty();
   }
 
   private static String fixture(String name) throws IOException {

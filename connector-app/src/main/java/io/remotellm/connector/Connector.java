@@ -12,41 +12,27 @@ import io.remotellm.connector.health.HealthServer;
 import io.remotellm.connector.health.HealthSnapshot;
 import io.remotellm.connector.llm.HttpUpstream;
 import io.remotellm.connector.llm.InFlightRequests;
+import io.remotellm.connector.llm.LlmClient;
 import io.remotellm.connector.llm.LlmProbe;
 import io.remotellm.connector.llm.Upstream;
-import io.remotellm.connector.logging.Fingerprint;
+import io.remotellm.protocol.Fingerprint;
 import io.remotellm.protocol.FrameCodec;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.http.HttpClient;
-import java.security.Provider;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLContextSpi;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocketFactory;
-import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
 
 /**
  * One running connector: relay client, forwarder, LLM probe and health server, wired from a {@link
@@ -76,9 +62,9 @@ public final class Connector implements AutoCloseable {
   private Connector(ConnectorConfig config) throws StartupException {
     this.config = config;
     timer = Executors.newScheduledThreadPool(2, threads("connector-timer"));
-    httpThreads = onDemandPool(Math.max(2, Runtime.getRuntime().availableProcessors()), IDLE_THREAD_KEEP_ALIVE,
-        threads("llm-http"));
-    http = llmClient(config, httpThreads);
+    httpThreads = LlmClient.threads(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        IDLE_THREAD_KEEP_ALIVE, threads("llm-http"));
+    http = LlmClient.build(config, httpThreads);
     Upstream upstream;
     if (config.demo()) {
       probe = null;
@@ -127,72 +113,6 @@ public final class Connector implements AutoCloseable {
           config.models().isEmpty() ? connector::modelsChanged : null);
     }
     return connector;
-  }
-
-  /**
-   * The client for the LLM. Built plainly, {@link HttpClient} sets up the JDK's default TLS context
-   * at once, whatever the URL: the TLS stack and every CA certificate of the JDK, about 7 MB of the
-   * connector's idle footprint of 60 MB. An {@code http://} LLM (or the demo model) never needs it,
-   * so that client gets {@link NoTls} instead, which refuses to make a TLS connection; an {@code
-   * https://} LLM gets the JDK's default, as before.
-   */
-  static HttpClient llmClient(ConnectorConfig config, Executor executor) {
-    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(config.llmConnectTimeout()).executor(executor);
-    if (config.demo() || "http".equalsIgnoreCase(config.llmUrl().getScheme())) {
-      // With parameters given, the client does not ask the context for its defaults either.
-      builder.sslContext(NoTls.CONTEXT).sslParameters(new SSLParameters());
-    }
-    return builder.build();
-  }
-
-  /**
-   * A TLS context for a client that only ever speaks plain HTTP: every use fails, so a TLS
-   * connection through it (which the client never opens to an {@code http://} URL, and it follows
-   * no redirects) cannot happen unverified.
-   */
-  static final class NoTls extends SSLContextSpi {
-    static final SSLContext CONTEXT = new SSLContext(new NoTls(),
-        new Provider("remotellm-no-tls", "1", "no TLS: the LLM URL is http://") {}, "none") {};
-
-    private static UnsupportedOperationException refused() {
-      return new UnsupportedOperationException("no TLS: the LLM URL is http://");
-    }
-
-    @Override
-    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
-      throw refused();
-    }
-
-    @Override
-    protected SSLSocketFactory engineGetSocketFactory() {
-      throw refused();
-    }
-
-    @Override
-    protected SSLServerSocketFactory engineGetServerSocketFactory() {
-      throw refused();
-    }
-
-    @Override
-    protected SSLEngine engineCreateSSLEngine() {
-      throw refused();
-    }
-
-    @Override
-    protected SSLEngine engineCreateSSLEngine(String host, int port) {
-      throw refused();
-    }
-
-    @Override
-    protected SSLSessionContext engineGetServerSessionContext() {
-      throw refused();
-    }
-
-    @Override
-    protected SSLSessionContext engineGetClientSessionContext() {
-      throw refused();
-    }
   }
 
   private static List<String> discover(LlmProbe probe) throws StartupException {
@@ -279,82 +199,6 @@ public final class Connector implements AutoCloseable {
   private void shutdownThreads() {
     timer.shutdownNow();
     httpThreads.shutdownNow();
-  }
-
-  /**
-   * Up to {@code max} threads; a task goes to a thread waiting for work if there is one, and a new
-   * thread starts only when every thread has a task; a thread without work for {@code keepAlive}
-   * ends. (A fixed pool starts a thread for each of its first {@code max} tasks, idle threads or
-   * not: with 32 CPUs that left a dozen idle LLM client threads after the first request, about
-   * 2 MB.) Waiting threads block on a {@link LinkedBlockingQueue}, as a fixed pool's do.
-   */
-  static ThreadPoolExecutor onDemandPool(int max, Duration keepAlive, ThreadFactory factory) {
-    AtomicInteger alive = new AtomicInteger();
-    ThreadFactory counting = r -> factory.newThread(() -> {
-      alive.incrementAndGet();
-      try {
-        r.run();
-      } finally {
-        alive.decrementAndGet();
-      }
-    });
-    return new OnDemandPool(max, keepAlive, counting, alive, new WaitingThreadsFirst());
-  }
-
-  private static final class OnDemandPool extends ThreadPoolExecutor {
-    /** Tasks given to {@link #execute} and not finished. */
-    final AtomicInteger unfinished = new AtomicInteger();
-    /** Threads of this pool that are running. */
-    final AtomicInteger alive;
-
-    OnDemandPool(int max, Duration keepAlive, ThreadFactory factory, AtomicInteger alive, WaitingThreadsFirst queue) {
-      super(0, max, keepAlive.toNanos(), TimeUnit.NANOSECONDS, queue, factory, (task, pool) -> {
-        if (pool.isShutdown()) {
-          throw new RejectedExecutionException("shut down");
-        }
-        queue.enqueue(task); // a race left no thread to start: the first to finish takes it
-      });
-      this.alive = alive;
-      queue.pool = this;
-    }
-
-    @Override
-    public void execute(Runnable task) {
-      unfinished.incrementAndGet();
-      try {
-        super.execute(task);
-      } catch (RejectedExecutionException e) {
-        unfinished.decrementAndGet();
-        throw e;
-      }
-    }
-
-    @Override
-    protected void afterExecute(Runnable task, Throwable thrown) {
-      unfinished.decrementAndGet();
-    }
-  }
-
-  /**
-   * {@link ThreadPoolExecutor} offers each task to its queue first and starts a thread (up to its
-   * maximum) when refused: refused while every running thread has a task.
-   */
-  private static final class WaitingThreadsFirst extends LinkedBlockingQueue<Runnable> {
-    private volatile OnDemandPool pool;
-
-    @Override
-    public boolean offer(Runnable task) {
-      OnDemandPool p = pool;
-      int running = p.alive.get();
-      if (p.unfinished.get() > running && running < p.getMaximumPoolSize()) {
-        return false;
-      }
-      return super.offer(task);
-    }
-
-    void enqueue(Runnable task) {
-      super.offer(task);
-    }
   }
 
   private static ThreadFactory threads(String name) {

@@ -113,6 +113,8 @@ class ConnectorProcessIT {
             "{\"model\":\"fake-model\",\"stream\":false}", false));
         List<Frame> answer = broker.awaitAnswer("idle-1", WAIT);
         assertThat(answer.get(answer.size() - 1)).as("the request went through").isInstanceOf(End.class);
+        // Read a second after the answer, as docs/benchmarks.md reads idle RSS: the figure is
+        // about a settled process, so this is a measuring point, not a wait for an event.
         Thread.sleep(1000);
         long rssKb = Files.readAllLines(Path.of("/proc/" + connector.pid() + "/status")).stream()
             .filter(l -> l.startsWith("VmRSS:")).map(l -> l.replaceAll("\\D", "")).mapToLong(Long::parseLong)

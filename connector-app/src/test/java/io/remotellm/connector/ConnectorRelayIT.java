@@ -1,6 +1,7 @@
 package io.remotellm.connector;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.remotellm.connector.config.ConnectorCommandLine;
 import io.remotellm.connector.config.ConnectorConfig;
@@ -598,13 +599,8 @@ class ConnectorRelayIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what);
-      }
-      Thread.sleep(10); // polling a state that has no event to wait on
-    }
+  /** Waits for a state that no event announces (a connector's health, a socket count). */
+  private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    await(what).atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
   }
 }

@@ -3,7 +3,7 @@ package io.remotellm.broker.api;
 import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
-import io.remotellm.broker.relay.RelayService;
+import io.remotellm.broker.relay.Dispatcher;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -24,7 +24,7 @@ import jakarta.ws.rs.ext.Provider;
 public class ApiKeyFilter implements ContainerRequestFilter {
 
   @Inject Credentials credentials;
-  @Inject RelayService relay;
+  @Inject Dispatcher relay;
 
   @Override
   public void filter(ContainerRequestContext request) {

@@ -7,24 +7,31 @@ import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.ConnectionCallback;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Collects a non-streaming answer (one or more {@code data} frames) and resumes the suspended
- * response with the LLM's status, content type and body text, unchanged.
+ * response with the LLM's status, content type and body text, unchanged. The resume runs on the
+ * writer pool, never on the caller's thread: the servers write the whole body inside {@code
+ * resume}, and the caller is the connector's socket thread, which a client reading a large answer
+ * slowly would otherwise hold up for every other request on that connector.
  */
 final class AsyncResponseSink implements ResponseSink {
 
   private static final Logger LOG = Logger.getLogger(AsyncResponseSink.class.getName());
 
   private final AsyncResponse response;
+  private final Executor writer;
   private final StringBuilder body = new StringBuilder();
   private int status = 200;
   private String contentType = "application/json";
 
-  AsyncResponseSink(AsyncResponse response) {
+  AsyncResponseSink(AsyncResponse response, Executor writer) {
     this.response = response;
+    this.writer = writer;
   }
 
   @Override
@@ -48,12 +55,22 @@ final class AsyncResponseSink implements ResponseSink {
 
   @Override
   public void end() {
-    response.resume(Response.status(status).type(contentType).entity(body.toString()).build());
+    Response answer = Response.status(status).type(contentType).entity(body.toString()).build();
+    resume(() -> response.resume(answer));
   }
 
   @Override
   public void fail(ApiError error, boolean afterHead) {
-    response.resume(new ApiException(error));
+    resume(() -> response.resume(new ApiException(error)));
+  }
+
+  private void resume(Runnable resume) {
+    try {
+      writer.execute(resume);
+    } catch (RejectedExecutionException e) {
+      // No writer thread (the server is stopping): answer from here rather than not at all.
+      resume.run();
+    }
   }
 
   @Override

@@ -4,7 +4,7 @@ import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.RelayRequest;
-import io.remotellm.broker.relay.RelayService;
+import io.remotellm.broker.relay.Dispatcher;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,13 +28,17 @@ import jakarta.ws.rs.sse.SseEventSink;
 @RequestScoped
 public class InferenceResource {
 
+  // Internal paths no client can ask for ('~' is not in our API): InferenceRequestFilter reads
+  // the body's "stream" and rewrites /v1/chat/completions etc. to one of these, because JAX-RS
+  // picks a method by path and headers, never by a field of the body, and the two answers need
+  // different async APIs (SseEventSink, AsyncResponse). The access line names the client's path.
   static final String STREAMED = "~relayed/streamed";
   static final String BUFFERED = "~relayed/buffered";
 
-  @Inject RelayService relay;
+  @Inject Dispatcher relay;
   @Inject BrokerSettings settings;
 
-  /** Writes SSE events, so a client that stops reading blocks a pool thread, not the relay. */
+  /** Writes answers, so a client that stops reading blocks a pool thread, not the relay. */
   @Inject SseWriters writers;
 
   @Context HttpServletRequest http;
@@ -60,7 +64,7 @@ public class InferenceResource {
     RelayRequest request = relayRequest();
     relayed(true);
     try {
-      relay.start(request, new AsyncResponseSink(response));
+      relay.start(request, new AsyncResponseSink(response, writers.executor()));
     } catch (RuntimeException e) {
       relayed(false);
       throw e;

@@ -2,7 +2,7 @@ package io.remotellm.broker.api;
 
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
-import io.remotellm.broker.relay.RelayService;
+import io.remotellm.broker.relay.ConnectorRegistry;
 import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -22,13 +22,13 @@ public class ModelsResource {
   /** Looked up once: {@code Json.create...} asks the service loader on every call. */
   private static final JsonProvider JSON = SharedJsonProvider.INSTANCE;
 
-  @Inject RelayService relay;
+  @Inject ConnectorRegistry connectors;
 
   @GET
   @Produces(MediaType.APPLICATION_JSON)
   public JsonObject list() {
     JsonArrayBuilder data = JSON.createArrayBuilder();
-    for (String model : relay.router().models()) {
+    for (String model : connectors.models()) {
       data.add(model(model));
     }
     return JSON.createObjectBuilder().add("object", "list").add("data", data).build();
@@ -43,7 +43,7 @@ public class ModelsResource {
   @Path("{id: .+}")
   @Produces(MediaType.APPLICATION_JSON)
   public JsonObject one(@PathParam("id") String id) {
-    if (!relay.router().models().contains(id)) {
+    if (!connectors.models().contains(id)) {
       throw new ApiException(ApiError.modelNotFound(id));
     }
     return model(id);
@@ -53,7 +53,7 @@ public class ModelsResource {
     return JSON.createObjectBuilder()
         .add("id", id)
         .add("object", "model")
-        .add("created", relay.started().getEpochSecond())
+        .add("created", connectors.started().getEpochSecond())
         .add("owned_by", "remotellm")
         .build();
   }

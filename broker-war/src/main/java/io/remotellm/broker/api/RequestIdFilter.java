@@ -1,6 +1,6 @@
 package io.remotellm.broker.api;
 
-import io.remotellm.broker.logging.LogFields;
+import io.remotellm.broker.logging.AccessLog;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
@@ -10,14 +10,13 @@ import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Gives every request an id (the client's {@code x-request-id} or a new one) before anything else
  * runs, and puts it on every response, errors and streams included. Streams also get the headers
  * that stop proxies from caching or buffering them. Requests the relay never took (refused,
- * invalid, listings) get their access-log line here; relayed ones get it when they finish.
+ * invalid, listings) get their {@link AccessLog} line here; relayed ones get it from the relay
+ * when they finish ({@link InferenceResource} marks them {@link #RELAYED}).
  */
 @Provider
 @PreMatching
@@ -26,7 +25,6 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
 
   static final String RELAYED = "io.remotellm.broker.relayed";
   private static final String STARTED = "io.remotellm.broker.started-nanos";
-  private static final Logger ACCESS = Logger.getLogger("io.remotellm.broker.access");
 
   @Override
   public void filter(ContainerRequestContext request) {
@@ -67,23 +65,7 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
             : "/" + request.getUriInfo().getPath().replaceFirst("^/", "");
     String model = body instanceof ChatBody chat ? chat.model() : null;
     boolean streamed = body instanceof ChatBody chat && chat.stream();
-    LogFields.of("request_id", id)
-        .and("method", request.getMethod())
-        .and("path", path)
-        .and("model", model)
-        .and("status", response.getStatus())
-        .and("duration_ms", millis)
-        .and("streamed", streamed)
-        .log(
-            ACCESS,
-            Level.INFO,
-            "request {0} {1} {2} model={3} connector=- status={4} durationMs={5} streamed={6}",
-            id,
-            request.getMethod(),
-            path,
-            model == null ? "-" : model,
-            String.valueOf(response.getStatus()),
-            String.valueOf(millis),
-            streamed);
+    AccessLog.answeredHere(
+        id, request.getMethod(), path, model, response.getStatus(), millis, streamed);
   }
 }

@@ -1,5 +1,6 @@
 package io.remotellm.broker.auth;
 
+import io.remotellm.protocol.Fingerprint;
 import java.util.Optional;
 
 /**

@@ -3,6 +3,7 @@ package io.remotellm.broker.auth;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
 import io.remotellm.broker.config.ConnectorEntry;
+import io.remotellm.protocol.Fingerprint;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;

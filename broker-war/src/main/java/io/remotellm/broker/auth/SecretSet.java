@@ -1,5 +1,6 @@
 package io.remotellm.broker.auth;
 
+import io.remotellm.protocol.Fingerprint;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;

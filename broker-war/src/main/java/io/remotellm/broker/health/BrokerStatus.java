@@ -2,7 +2,8 @@ package io.remotellm.broker.health;
 
 import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.relay.ConnectorConfigReloader;
-import io.remotellm.broker.relay.RelayService;
+import io.remotellm.broker.relay.ConnectorRegistry;
+import io.remotellm.broker.relay.Dispatcher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -15,20 +16,21 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 @ApplicationScoped
 public class BrokerStatus {
 
-  @Inject RelayService relay;
+  @Inject ConnectorRegistry registry;
+  @Inject Dispatcher dispatcher;
   @Inject Credentials credentials;
   @Inject ConnectorConfigReloader connectorConfig;
 
   HealthCheckResponseBuilder builder(String name) {
-    Set<String> models = relay.router().models();
+    Set<String> models = registry.models();
     return HealthCheckResponse.named(name)
-        .withData("connectors_connected", relay.router().size())
+        .withData("connectors_connected", registry.attached())
         .withData("models", String.join(",", models))
         .withData("model_count", models.size())
-        .withData("uptime_seconds", Duration.between(relay.started(), Instant.now()).toSeconds())
+        .withData("uptime_seconds", Duration.between(registry.started(), Instant.now()).toSeconds())
         .withData("user_api_keys_configured", credentials.userKeysConfigured())
         .withData("anonymous_access", credentials.anonymousAllowed())
-        .withData("draining", relay.draining())
+        .withData("draining", dispatcher.draining())
         // Still UP when it is not reloaded: the tokens in force keep serving; this says why the
         // file on disk is not among them.
         .withData("connector_config", connectorConfig.state());
@@ -36,13 +38,13 @@ public class BrokerStatus {
 
   /** Why the broker cannot serve, or null when it can. */
   String notReadyReason() {
-    if (relay.draining()) {
+    if (dispatcher.draining()) {
       return "shutting down";
     }
     if (!credentials.apiOpen()) {
       return "no user API keys configured (set REMOTELLM_BROKER_USER_API_KEYS or allow anonymous access)";
     }
-    if (relay.router().size() == 0) {
+    if (registry.attached() == 0) {
       return "no connector attached";
     }
     return null;

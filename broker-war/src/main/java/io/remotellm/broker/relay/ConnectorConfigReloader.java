@@ -2,7 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorChanges;
 import io.remotellm.broker.auth.Credentials;
-import io.remotellm.broker.auth.Fingerprint;
+import io.remotellm.protocol.Fingerprint;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
 import jakarta.annotation.PreDestroy;
@@ -40,7 +40,7 @@ public class ConnectorConfigReloader {
 
   @Inject BrokerSettings settings;
   @Inject Credentials credentials;
-  @Inject RelayService relay;
+  @Inject ConnectorRegistry registry;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -140,7 +140,7 @@ public class ConnectorConfigReloader {
       trouble = null;
       if (!changes.isEmpty()) {
         LOG.log(Level.INFO, "connector config reloaded: {0}", changes);
-        relay.recheckCredentials();
+        registry.recheckCredentials();
       }
     } catch (RuntimeException e) {
       // A periodic task that throws is never run again; log and keep looking.

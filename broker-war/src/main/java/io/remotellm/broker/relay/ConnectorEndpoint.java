@@ -29,7 +29,7 @@ public class ConnectorEndpoint {
 
   private static final Logger LOG = Logger.getLogger(ConnectorEndpoint.class.getName());
 
-  @Inject RelayService relay;
+  @Inject ConnectorRegistry registry;
   @Inject BrokerSettings settings;
 
   private volatile ConnectorLink link;
@@ -43,7 +43,7 @@ public class ConnectorEndpoint {
           new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "invalid connector token"));
       return;
     }
-    if (relay.draining()) {
+    if (!registry.accepting()) {
       // Connectors closed by the drain redial within seconds: send them on, not back in.
       session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "broker shutting down"));
       return;
@@ -51,7 +51,7 @@ public class ConnectorEndpoint {
     session.setMaxTextMessageBufferSize(settings.maxFrameBytes());
     // Liveness is the heartbeat's job; an idle but healthy connector must not be timed out.
     session.setMaxIdleTimeout(0);
-    link = new ConnectorLink(UUID.randomUUID().toString(), granted, new SessionFrameSender(session));
+    link = new ConnectorLink(UUID.randomUUID().toString(), granted, new SessionConnectorSocket(session));
     LOG.log(
         Level.INFO,
         "connector {0} connected with token {1}, waiting for hello",
@@ -62,7 +62,7 @@ public class ConnectorEndpoint {
   public void text(String text) {
     ConnectorLink current = link;
     if (current != null) {
-      relay.onText(current, text);
+      registry.onText(current, text);
     }
   }
 
@@ -78,8 +78,13 @@ public class ConnectorEndpoint {
   public void close(CloseReason reason) {
     ConnectorLink current = link;
     if (current != null) {
-      relay.onClosed(
-          current, "socket closed (" + reason.getCloseCode().getCode() + " " + reason.getReasonPhrase() + ")");
+      registry.onClosed(
+          current,
+          "socket closed ("
+              + reason.getCloseCode().getCode()
+              + " "
+              + reason.getReasonPhrase()
+              + ")");
     }
   }
 
@@ -91,7 +96,7 @@ public class ConnectorEndpoint {
         "connector {0}: socket error {1}",
         new Object[] {current == null ? "(unregistered)" : current.id(), error.toString()});
     if (current != null) {
-      relay.onClosed(current, "socket error");
+      registry.onClosed(current, "socket error");
     }
   }
 }

@@ -2,7 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.auth.Credentials;
-import io.remotellm.broker.auth.Fingerprint;
+import io.remotellm.protocol.Fingerprint;
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;

@@ -2,23 +2,22 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.routing.Route;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** One attached connector: its socket, its models, and the requests it is answering. */
+/**
+ * One attached connector: its socket, its token's grant, what it said in {@code hello} and the
+ * models it serves. The requests it is answering are the {@link Dispatcher}'s to know; how many
+ * there are is the router's to count.
+ */
 public final class ConnectorLink implements Route {
 
   private final String id;
   private volatile ConnectorCredential credential;
-  private final FrameSender sender;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final ConcurrentMap<String, Exchange> pending = new ConcurrentHashMap<>();
+  private final ConnectorSocket socket;
   private volatile Set<String> models = Set.of();
   private volatile String name = "unknown";
   private volatile int capacity = 1;
@@ -26,10 +25,10 @@ public final class ConnectorLink implements Route {
   private volatile long lastHeardNanos = System.nanoTime();
   private final AtomicInteger invalidFrames = new AtomicInteger();
 
-  public ConnectorLink(String id, ConnectorCredential credential, FrameSender sender) {
+  public ConnectorLink(String id, ConnectorCredential credential, ConnectorSocket socket) {
     this.id = id;
     this.credential = credential;
-    this.sender = sender;
+    this.socket = socket;
   }
 
   @Override
@@ -87,11 +86,6 @@ public final class ConnectorLink implements Route {
     open = false;
   }
 
-  @Override
-  public AtomicInteger inFlight() {
-    return inFlight;
-  }
-
   /** Counts a frame that could not be read; returns how many this link has sent so far. */
   int invalidFrame() {
     return invalidFrames.incrementAndGet();
@@ -105,28 +99,12 @@ public final class ConnectorLink implements Route {
     return lastHeardNanos;
   }
 
-  void add(Exchange exchange) {
-    pending.put(exchange.requestId(), exchange);
-  }
-
-  Exchange pending(String requestId) {
-    return pending.get(requestId);
-  }
-
-  void remove(Exchange exchange) {
-    pending.remove(exchange.requestId(), exchange);
-  }
-
-  Collection<Exchange> pendingExchanges() {
-    return List.copyOf(pending.values());
-  }
-
   CompletionStage<Void> send(String text) {
-    return sender.send(text);
+    return socket.send(text);
   }
 
-  FrameSender sender() {
-    return sender;
+  ConnectorSocket socket() {
+    return socket;
   }
 
   @Override

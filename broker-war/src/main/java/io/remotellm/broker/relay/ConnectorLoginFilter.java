@@ -33,7 +33,7 @@ public class ConnectorLoginFilter implements Filter {
 
   @Inject LoginThrottle throttle;
   @Inject Credentials credentials;
-  @Inject RelayService relay;
+  @Inject ConnectorRegistry registry;
   @Inject CallerAddresses callers;
 
   @Override
@@ -49,7 +49,7 @@ public class ConnectorLoginFilter implements Filter {
         refuse(out, ApiError.rateLimited("Too many failed connector logins"), String.valueOf((wait + 999) / 1000));
         return;
       }
-      if (relay.draining()) {
+      if (!registry.accepting()) {
         // Connectors turned away by the drain redial within seconds: send them on, not back in.
         refuse(out, ApiError.unavailable("The broker is shutting down"), "1");
         return;

@@ -7,89 +7,126 @@ import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.Head;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One client request on its way through a connector and back. Frames, a lost connector, a gone
- * client and the timer all end up here, from different threads; the state changes are
- * synchronised so exactly one of them finishes the exchange, and the lease is released exactly
- * once.
+ * One client request on its way through a connector and back, as a state machine. It writes the
+ * answer to its {@link ResponseSink} and answers each event (a frame, a lost connector, a gone
+ * client, a timer round) with a {@link Step}: what the {@link Dispatcher} must do next. It never
+ * calls the dispatcher, so the calls go one way. Events come from different threads; the methods
+ * are synchronised, so exactly one event finishes the exchange.
  */
 final class Exchange {
 
   static final int MAX_ATTEMPTS = 2;
 
-  private final RelayService relay;
+  /** What the dispatcher does after an event. */
+  sealed interface Step {}
+
+  /** Nothing to do. */
+  record Continue() implements Step {}
+
+  /**
+   * Try another connector: release {@code givenUp} (the attempt that failed before any answer),
+   * pick another, and if there is none end the exchange with {@code ifNoOther}.
+   */
+  record Retry(Lease<ConnectorLink> givenUp, String reason, ApiError ifNoOther) implements Step {}
+
+  /**
+   * The exchange is over: release {@code lease} (null if no connector was ever chosen), tell its
+   * connector to stop if {@code cancelReason} is set, log the access line; {@code bug}, if set, is
+   * the exception that made the exchange give up.
+   */
+  record Finish(
+      Lease<ConnectorLink> lease,
+      int status,
+      String errorCode,
+      String cancelReason,
+      RuntimeException bug)
+      implements Step {}
+
+  static final Step CONTINUE = new Continue();
+
+  private final String relayId;
   private final RelayRequest request;
   private final ResponseSink sink;
   private final long startNanos = System.nanoTime();
-  private final Set<String> tried = ConcurrentHashMap.newKeySet();
+  private final Set<String> tried = new HashSet<>();
 
+  /** The current attempt's connector; null between a given-up attempt and the next. */
   private Lease<ConnectorLink> lease;
-  private ConnectorLink currentLink;
+  /** The last connector tried, for the access line. */
+  private ConnectorLink lastLink;
   private boolean headSeen;
   private boolean finished;
   private int status = 200;
-  private volatile long lastFrameNanos = startNanos;
-  private volatile long lastWriteNanos = startNanos;
+  private long lastFrameNanos = startNanos;
+  private long lastWriteNanos = startNanos;
 
-  Exchange(RelayService relay, RelayRequest request, ResponseSink sink) {
-    this.relay = relay;
+  Exchange(String relayId, RelayRequest request, ResponseSink sink) {
+    this.relayId = relayId;
     this.request = request;
     this.sink = sink;
   }
 
-  String requestId() {
-    return request.requestId();
+  /** The id of this request on the relay (the {@code id} of its frames), made by the broker. */
+  String relayId() {
+    return relayId;
   }
 
   RelayRequest request() {
     return request;
   }
 
-  Set<String> tried() {
-    return tried;
-  }
-
   long startNanos() {
     return startNanos;
   }
 
-  /** The connector of the current (or last) attempt. */
+  /** The connector of the current attempt, or null. */
   synchronized ConnectorLink link() {
-    return currentLink;
+    return lease == null ? null : lease.route();
+  }
+
+  /** The connector of the last attempt, or null if none was ever chosen. */
+  synchronized ConnectorLink lastLink() {
+    return lastLink;
+  }
+
+  /** The ids of the connectors tried so far, to leave out when picking the next. */
+  synchronized Set<String> tried() {
+    return Set.copyOf(tried);
   }
 
   synchronized int attempts() {
     return tried.size();
   }
 
-  synchronized boolean finished() {
-    return finished;
-  }
-
-  /** The relay chose a connector for this attempt. */
-  synchronized void attach(Lease<ConnectorLink> chosen) {
+  /** The dispatcher chose a connector for the next attempt; false if the exchange is over. */
+  synchronized boolean attach(Lease<ConnectorLink> chosen) {
+    if (finished) {
+      return false;
+    }
     lease = chosen;
-    currentLink = chosen.route();
+    lastLink = chosen.route();
     tried.add(chosen.route().id());
     lastFrameNanos = System.nanoTime();
+    return true;
   }
 
-  synchronized void onAnswer(ConnectorLink from, Frame.Answer frame) {
+  synchronized Step onAnswer(ConnectorLink from, Frame.Answer frame) {
     if (finished || from != link()) {
-      return; // a late frame from an attempt we gave up on, or after a cancel
+      return CONTINUE; // a late frame from an attempt we gave up on, or after a cancel
     }
     try {
-      answer(frame);
+      return answer(frame);
     } catch (RuntimeException e) {
-      abandon(e);
+      return abandon(e);
     }
   }
 
-  private void answer(Frame.Answer frame) {
+  private Step answer(Frame.Answer frame) {
     lastFrameNanos = System.nanoTime();
     if (frame instanceof Head h) {
       headSeen = true;
@@ -109,137 +146,104 @@ final class Exchange {
         headSeen = true;
         sink.head(200, Map.of());
       }
+      finished = true;
       try {
         sink.end();
-      } finally {
-        finish(status, null);
+      } catch (RuntimeException e) {
+        // The whole answer came; a client gone by now changes nothing for the connector.
       }
+      return new Finish(lease, status, null, null, null);
     } else if (frame instanceof Failure f) {
-      onFailure(f);
+      if (!headSeen && f.status() == 503 && tried.size() < MAX_ATTEMPTS) {
+        return giveUpAttempt(
+            "connector at capacity", ApiError.fromConnector(f.status(), f.code(), f.message()));
+      }
+      ApiError error =
+          headSeen
+              ? ApiError.upstream("The upstream failed mid-answer: " + f.message())
+              : ApiError.fromConnector(f.status(), f.code(), f.message());
+      return fail(error, headSeen ? 502 : f.status(), null);
     }
-  }
-
-  private void onFailure(Failure f) {
-    if (!headSeen && f.status() == 503 && retry("connector at capacity")) {
-      return;
-    }
-    ApiError error =
-        headSeen
-            ? ApiError.upstream("The upstream failed mid-answer: " + f.message())
-            : ApiError.fromConnector(f.status(), f.code(), f.message());
-    try {
-      sink.fail(error, headSeen);
-    } finally {
-      finish(headSeen ? 502 : f.status(), error.code());
-    }
+    return CONTINUE;
   }
 
   /** The connector this attempt went to dropped (socket closed, send failed, heartbeat missed). */
-  synchronized void connectorLost(ConnectorLink link) {
+  synchronized Step connectorLost(ConnectorLink link) {
     if (finished || link != link()) {
-      return;
+      return CONTINUE;
     }
-    try {
-      if (!headSeen && retry("connector dropped before answering")) {
-        return;
-      }
-      ApiError error =
-          ApiError.upstream("The connector disconnected before the answer was complete");
-      try {
-        sink.fail(error, headSeen);
-      } finally {
-        finish(502, error.code());
-      }
-    } catch (RuntimeException e) {
-      abandon(e);
+    ApiError error =
+        ApiError.upstream("The connector disconnected before the answer was complete");
+    if (!headSeen && tried.size() < MAX_ATTEMPTS) {
+      return giveUpAttempt("connector dropped before answering", error);
     }
+    return fail(error, 502, null);
   }
 
-  /** Tries once more on another connector; false when no retry is possible. */
-  private boolean retry(String why) {
-    if (tried.size() >= MAX_ATTEMPTS) {
-      return false;
-    }
-    lease.release();
-    currentLink.remove(this);
-    // On false the caller fails the exchange; the released lease stays released.
-    return relay.dispatch(this, why);
+  /**
+   * Lets go of the current attempt before anything was written to the client: frames that still
+   * come from its connector are ignored from now on.
+   */
+  private Step giveUpAttempt(String reason, ApiError ifNoOther) {
+    Lease<ConnectorLink> givenUp = lease;
+    lease = null;
+    return new Retry(givenUp, reason, ifNoOther);
   }
 
-  /** The client went away: tell the connector to stop, at once. */
-  synchronized void clientGone() {
+  /** The client went away: the connector must stop, at once. */
+  synchronized Step clientGone() {
     if (finished) {
-      return;
+      return CONTINUE;
     }
-    try {
-      relay.cancel(this, link(), "client disconnected");
-    } finally {
-      finish(499, "client_closed");
-    }
+    finished = true;
+    return new Finish(lease, 499, "client_closed", "client disconnected", null);
   }
 
-  /** Called by the relay's timer: keep-alives and the upstream timeout. */
-  synchronized void tick(long now, long timeoutNanos, long keepaliveNanos) {
+  /** A timer round at {@code now}: keep-alives and the upstream timeout. */
+  synchronized Step tick(long now, long timeoutNanos, long keepaliveNanos) {
     if (finished) {
-      return;
+      return CONTINUE;
     }
     try {
       if (now - lastFrameNanos > timeoutNanos) {
         ApiError error = ApiError.upstreamTimeout("No answer from the upstream in time");
-        try {
-          relay.cancel(this, link(), "upstream timeout");
-          sink.fail(error, headSeen);
-        } finally {
-          finish(504, error.code());
-        }
-        return;
+        return fail(error, 504, "upstream timeout");
       }
       if (now - lastWriteNanos >= keepaliveNanos) {
         lastWriteNanos = now;
         sink.keepAlive();
       }
+      return CONTINUE;
     } catch (RuntimeException e) {
-      abandon(e);
+      return abandon(e);
     }
   }
 
-  /** Ends the exchange without a connector ever having been chosen or after all failed. */
-  synchronized void failNow(ApiError error) {
+  /** Ends the exchange with {@code error}: no (other) connector could be chosen. */
+  synchronized Step failNow(ApiError error) {
     if (finished) {
-      return;
+      return CONTINUE;
     }
+    return fail(error, error.status(), null);
+  }
+
+  /** Tells the client; the exchange ends whether or not the sink could write. */
+  private Step fail(ApiError error, int finalStatus, String cancelReason) {
+    finished = true;
     try {
       sink.fail(error, headSeen);
-    } finally {
-      finish(error.status(), error.code());
+    } catch (RuntimeException e) {
+      // The client connection is broken, so the error cannot reach it; the exchange ends anyway.
     }
+    return new Finish(lease, finalStatus, error.code(), cancelReason, null);
   }
 
   /**
    * A bug or a broken client connection surfaced as an exception: end the exchange anyway, so
    * the connector stops and the in-flight count comes back down.
    */
-  private void abandon(RuntimeException e) {
-    if (finished) {
-      return;
-    }
-    relay.abandoned(this, e);
-    try {
-      relay.cancel(this, link(), "broker error");
-    } finally {
-      finish(500, "internal_error");
-    }
-  }
-
-  private void finish(int finalStatus, String errorCode) {
+  private Step abandon(RuntimeException bug) {
     finished = true;
-    ConnectorLink link = link();
-    if (lease != null) {
-      lease.release();
-    }
-    if (link != null) {
-      link.remove(this);
-    }
-    relay.finished(this, link, finalStatus, errorCode);
+    return new Finish(lease, 500, "internal_error", "broker error", bug);
   }
 }

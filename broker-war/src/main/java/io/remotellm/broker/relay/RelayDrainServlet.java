@@ -14,10 +14,10 @@ public class RelayDrainServlet extends HttpServlet {
 
   private static final long serialVersionUID = 1L;
 
-  @Inject transient RelayService relay;
+  @Inject transient Dispatcher dispatcher;
 
   @Override
   public void destroy() {
-    relay.drain();
+    dispatcher.drain();
   }
 }

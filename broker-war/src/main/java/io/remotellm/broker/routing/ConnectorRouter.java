@@ -28,6 +28,8 @@ public class ConnectorRouter<R extends Route> {
   private final Object pickLock = new Object();
   /** Route id → sequence number of its last pick; guarded by {@code pickLock}. */
   private final Map<String, Long> lastPicked = new HashMap<>();
+  /** Route id → requests in flight on it (leases not released); guarded by {@code pickLock}. */
+  private final Map<String, Integer> inFlight = new HashMap<>();
   private long picks;
 
   public void attach(R route) {
@@ -82,13 +84,27 @@ public class ConnectorRouter<R extends Route> {
       }
       // Fewest in flight, then least recently picked (never picked first), then id for stability.
       candidates.sort(
-          Comparator.<R>comparingInt(r -> r.inFlight().get())
+          Comparator.<R>comparingInt(r -> inFlight.getOrDefault(r.id(), 0))
               .thenComparingLong(r -> lastPicked.getOrDefault(r.id(), -1L))
               .thenComparing(Route::id));
       R chosen = candidates.get(0);
       lastPicked.put(chosen.id(), picks++);
-      chosen.inFlight().incrementAndGet();
-      return Optional.of(new Lease<>(chosen));
+      inFlight.merge(chosen.id(), 1, Integer::sum);
+      return Optional.of(new Lease<>(this, chosen));
+    }
+  }
+
+  /** Requests in flight on {@code route}: leases taken and not released. */
+  public int inFlight(R route) {
+    synchronized (pickLock) {
+      return inFlight.getOrDefault(route.id(), 0);
+    }
+  }
+
+  /** A lease of {@code route} ended; only {@link Lease#release} calls this, once per lease. */
+  void release(R route) {
+    synchronized (pickLock) {
+      inFlight.computeIfPresent(route.id(), (id, n) -> n <= 1 ? null : n - 1);
     }
   }
 }

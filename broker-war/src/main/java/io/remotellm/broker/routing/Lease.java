@@ -7,10 +7,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * path may both release without counting twice.
  */
 public final class Lease<R extends Route> {
+  private final ConnectorRouter<R> router;
   private final R route;
   private final AtomicBoolean released = new AtomicBoolean();
 
-  Lease(R route) {
+  Lease(ConnectorRouter<R> router, R route) {
+    this.router = router;
     this.route = route;
   }
 
@@ -20,7 +22,7 @@ public final class Lease<R extends Route> {
 
   public void release() {
     if (released.compareAndSet(false, true)) {
-      route.inFlight().decrementAndGet();
+      router.release(route);
     }
   }
 

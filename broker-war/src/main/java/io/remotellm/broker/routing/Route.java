@@ -1,11 +1,10 @@
 package io.remotellm.broker.routing;
 
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A live connector as the router sees it: an id, the models it serves, and its in-flight count,
- * which only the router's {@link Lease}s change.
+ * A live connector as the router sees it: an id and the models it serves. How many requests it
+ * has in flight is the router's to count, through its {@link Lease}s.
  */
 public interface Route {
   String id();
@@ -13,7 +12,4 @@ public interface Route {
   Set<String> models();
 
   boolean isOpen();
-
-  /** The count the router keeps for this route; not to be changed by anyone else. */
-  AtomicInteger inFlight();
 }

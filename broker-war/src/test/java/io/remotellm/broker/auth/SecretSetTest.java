@@ -2,6 +2,7 @@ package io.remotellm.broker.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remotellm.protocol.Fingerprint;
 import org.junit.jupiter.api.Test;
 
 class SecretSetTest {

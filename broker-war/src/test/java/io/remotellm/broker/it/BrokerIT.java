@@ -8,6 +8,7 @@ import static io.remotellm.broker.it.TestDeployments.OTHER_USER_KEY;
 import static io.remotellm.broker.it.TestDeployments.PLAIN_TOKEN;
 import static io.remotellm.broker.it.TestDeployments.USER_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Data;
@@ -214,7 +215,8 @@ class BrokerIT {
     assertThat(request.stream()).isFalse();
     assertThat(request.method()).isEqualTo("POST");
     assertThat(request.path()).isEqualTo("/v1/chat/completions");
-    assertThat(request.id()).isEqualTo("rid-rt-1");
+    // The frame id is the broker's own relay id; the client's id travels as a header.
+    assertThat(request.id()).isNotEqualTo("rid-rt-1");
     assertThat(request.headers()).containsEntry("x-request-id", "rid-rt-1");
     assertThat(request.headers()).doesNotContainKey("authorization");
     String part1 = "{\"id\":\"cmpl-1\",  \"choices\":[{\"message\":{\"content\":\"Hallo ";
@@ -484,12 +486,15 @@ class BrokerIT {
         http.sendAsync(chat("{\"model\":\"retry-model\"}").header("x-request-id", "rid-retry").build(), HttpResponse.BodyHandlers.ofString());
     // Whichever got it drops without answering; the other must get the same request.
     Frame first = firstFrame(a, b);
-    ConnectorPeer chosen = first == null ? null : (a.rawFrames().stream().anyMatch(t -> t.contains("rid-retry")) ? a : b);
+    ConnectorPeer chosen =
+        first == null ? null : (a.rawFrames().stream().anyMatch(t -> t.contains("rid-retry")) ? a : b);
+    String relayId = ((Request) first).id();
     assertThat(chosen).isNotNull();
     ConnectorPeer other = chosen == a ? b : a;
     chosen.drop();
     Request retried = other.await(Request.class);
-    assertThat(retried.id()).isEqualTo("rid-retry");
+    assertThat(retried.id()).isEqualTo(relayId);
+    assertThat(retried.headers()).containsEntry("x-request-id", "rid-retry");
     for (Frame f : answer(retried.id(), "{\"retried\":true}")) {
       other.send(f);
     }
@@ -521,7 +526,9 @@ class BrokerIT {
     // upstream-timeout-seconds=8 in this deployment; the peer never answers.
     HttpResponse<String> r = send(chat("{\"model\":\"silent-model\"}").header("x-request-id", "rid-silent").build());
     assertError(r, 504, "upstream_timeout");
-    assertThat(peer.await(Cancel.class).id()).isEqualTo("rid-silent");
+    Request request = peer.await(Request.class);
+    assertThat(request.headers()).containsEntry("x-request-id", "rid-silent");
+    assertThat(peer.await(Cancel.class).id()).isEqualTo(request.id());
   }
 
   @Test
@@ -533,6 +540,107 @@ class BrokerIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo(big);
     assertThat(peer.isOpen()).isTrue();
+  }
+
+  @Test
+  void twoRequestsInFlightWithTheSameRequestIdBothSucceed() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "dup-id-model");
+    // A proxy or library that sets a fixed x-request-id, or a retry while the first still runs.
+    List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      responses.add(
+          http.sendAsync(
+              chat("{\"model\":\"dup-id-model\",\"n\":" + i + "}")
+                  .header("x-request-id", "rid-same")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    Request first = peer.await(Request.class);
+    Request second = peer.await(Request.class);
+    assertThat(first.id()).isNotEqualTo(second.id());
+    assertThat(List.of(first, second))
+        .allSatisfy(r -> assertThat(r.headers()).containsEntry("x-request-id", "rid-same"));
+    // Answered in the other order: each answer still reaches its own client.
+    for (Request r : List.of(second, first)) {
+      for (Frame f : answer(r.id(), "{\"echo\":" + r.body() + "}")) {
+        peer.send(f);
+      }
+    }
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r = responses.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"n\":" + i + "}");
+      assertThat(r.headers().firstValue("x-request-id")).hasValue("rid-same");
+    }
+  }
+
+  @Test
+  void aSlowReaderOfALargeBufferedAnswerHoldsUpNoOtherRequestOnItsConnector() throws Exception {
+    ConnectorPeer peer = attach(PLAIN_TOKEN, "slow-reader-model");
+    String piece = "z".repeat(1024 * 1024);
+    // 16 MiB: more than the kernel buffers between broker and client hold (a send buffer grows to
+    // 4 MiB here; the client's window stays small), so writing it waits for the client.
+    peer.autoAnswer(
+        req -> {
+          if (!req.body().contains("\"big\"")) {
+            return answer(req.id(), "{\"small\":true}");
+          }
+          List<Frame> frames = new ArrayList<>();
+          frames.add(new Head(req.id(), 200, Map.of("content-type", "application/json")));
+          for (int i = 0; i < 16; i++) {
+            frames.add(new Data(req.id(), piece));
+          }
+          frames.add(End.of(req.id()));
+          return frames;
+        });
+    String body = "{\"model\":\"slow-reader-model\",\"big\":true}";
+    AtomicInteger slowRead = new AtomicInteger();
+    try (Socket slow = new Socket()) {
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()), 5000);
+      slow.getOutputStream()
+          .write(
+              ("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
+                      + "Authorization: Bearer " + USER_KEY + "\r\n"
+                      + "Content-Type: application/json\r\nContent-Length: " + body.length()
+                      + "\r\n\r\n" + body)
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = slow.getInputStream();
+      byte[] head = new byte[12];
+      assertThat(in.readNBytes(head, 0, 12)).isEqualTo(12);
+      assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+      // From here the client reads about 4 KB a second, as a slow mobile client might.
+      Thread reader =
+          new Thread(
+              () -> {
+                byte[] buffer = new byte[1024];
+                try {
+                  while (true) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                      return;
+                    }
+                    slowRead.addAndGet(n);
+                    TimeUnit.MILLISECONDS.sleep(250); // the client's pace, not a wait for an event
+                  }
+                } catch (Exception closed) {
+                  // The test closed the socket: the slow client is done.
+                }
+              });
+      reader.setDaemon(true);
+      reader.start();
+      // Meanwhile requests through the same connector are answered at their normal speed.
+      for (int i = 0; i < 5; i++) {
+        long started = System.nanoTime();
+        HttpResponse<String> r =
+            send(chat("{\"model\":\"slow-reader-model\"}").timeout(Duration.ofSeconds(5)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"small\":true}");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+      }
+      // And the slow client was still reading its answer all that time.
+      assertThat(slowRead.get()).isLessThan(16 * 1024 * 1024);
+    }
   }
 
   /** Waits until one of the peers has received a frame; returns it. */
@@ -562,8 +670,13 @@ class BrokerIT {
     ConnectorPeer v9 = ConnectorPeer.attach(ws(), PLAIN_TOKEN, 9, "batch-v9");
     peers.add(v9);
     assertThat(v9.welcome().protocol()).isEqualTo(Frame.PROTOCOL_VERSION);
-    v2.autoAnswerBatched(req -> answer(req.id(), "{\"n\":\"" + req.id() + "\",", "\"by\":\"v2\"}"));
-    v1.autoAnswer(req -> answer(req.id(), "{\"n\":\"" + req.id() + "\",", "\"by\":\"v1\"}"));
+    // Each answer names the client's id, so a crossed answer shows.
+    v2.autoAnswerBatched(
+        req ->
+            answer(req.id(), "{\"n\":\"" + req.headers().get("x-request-id") + "\",", "\"by\":\"v2\"}"));
+    v1.autoAnswer(
+        req ->
+            answer(req.id(), "{\"n\":\"" + req.headers().get("x-request-id") + "\",", "\"by\":\"v1\"}"));
     ExecutorService clients = Executors.newFixedThreadPool(16);
     try {
       List<Future<HttpResponse<String>>> results = new ArrayList<>();
@@ -620,6 +733,7 @@ class BrokerIT {
     String body = "{\"model\":\"cancel-model\",\"stream\":true}";
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String id = "rid-cancel-" + UUID.randomUUID();
+    Request request;
     try (Socket socket = new Socket(base.getHost(), base.getPort())) {
       OutputStream out = socket.getOutputStream();
       out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
@@ -627,16 +741,16 @@ class BrokerIT {
           + "x-request-id: " + id + "\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();
-      Request request = peer.await(Request.class);
-      assertThat(request.id()).isEqualTo(id);
-      peer.send(new Head(id, 200, Map.of()));
-      peer.send(new Data(id, "{\"first\":1}"));
+      request = peer.await(Request.class);
+      assertThat(request.headers()).containsEntry("x-request-id", id);
+      peer.send(new Head(request.id(), 200, Map.of()));
+      peer.send(new Data(request.id(), "{\"first\":1}"));
       SseLines lines = new SseLines(socket.getInputStream());
       lines.until("data: {\"first\":1}", WAIT);
     }
     // The client is gone, mid-generation: the connector must hear about it.
     Cancel cancel = peer.await(Cancel.class);
-    assertThat(cancel.id()).isEqualTo(id);
+    assertThat(cancel.id()).isEqualTo(request.id());
     // Not the upstream timeout (8 s here) doing the work: the disconnect itself was noticed.
     assertThat(cancel.reason()).isEqualTo("client disconnected");
   }
@@ -670,7 +784,7 @@ class BrokerIT {
         lines.until("data: {\"tok\":0}", WAIT);
       }
       Cancel cancel = peer.await(Cancel.class);
-      assertThat(cancel.id()).isEqualTo("rid-leaver");
+      assertThat(cancel.id()).isEqualTo(request.id());
       assertThat(cancel.reason()).isEqualTo("client disconnected");
     } finally {
       stop.set(true);
@@ -758,17 +872,11 @@ class BrokerIT {
     assertThat(send(chat("{\"model\":\"log-model\",\"messages\":[{\"content\":\"prompt-secret-text\"}]}")
         .header("x-request-id", marker).build()).statusCode()).isEqualTo(200);
     // The server writes its log file asynchronously: wait for this request's access line.
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    String text = "";
-    while (System.nanoTime() < deadline) {
-      text = readLogs(log);
-      if (text.contains(marker + " model=log-model")) {
-        break;
-      }
-      Thread.onSpinWait();
-      TimeUnit.MILLISECONDS.sleep(100); // polling a file: there is no event to wait on
-    }
-    assertThat(text).contains(marker + " model=log-model");
+    String text =
+        await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> readLogs(log), t -> t.contains(marker + " model=log-model"));
     assertThat(text).contains(fingerprint(KEYED_TOKEN));
     for (String secret :
         List.of(USER_KEY, OTHER_USER_KEY, PLAIN_TOKEN, KEYED_TOKEN, NOKEY_TOKEN, LLM_KEY, "tok-wrong",

@@ -6,7 +6,6 @@ import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
 import io.remotellm.protocol.ProtocolException;
 import io.remotellm.protocol.Request;
-import io.remotellm.protocol.UpgradeRefusal;
 import io.remotellm.protocol.Welcome;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
@@ -26,6 +25,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.glassfish.tyrus.client.ClientManager;
+import org.glassfish.tyrus.client.auth.AuthenticationException;
+import org.glassfish.tyrus.core.HandshakeException;
 import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
 
 /**
@@ -83,9 +84,13 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     try (ConnectorPeer peer = connect(ws, token, headers)) {
       return 101;
     } catch (Exception e) {
-      int status = UpgradeRefusal.status(e);
-      if (status > 0) {
-        return status;
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof AuthenticationException) {
+          return 401; // Tyrus's client turns a 401 into this, without the status
+        }
+        if (t instanceof HandshakeException refused && refused.getHttpStatusCode() > 0) {
+          return refused.getHttpStatusCode();
+        }
       }
       throw new AssertionError("connect failed without an HTTP status", e);
     }

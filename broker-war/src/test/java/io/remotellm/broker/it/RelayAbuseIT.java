@@ -5,11 +5,13 @@ import static io.remotellm.broker.it.TestDeployments.NOKEY_TOKEN;
 import static io.remotellm.broker.it.TestDeployments.PLAIN_TOKEN;
 import static io.remotellm.broker.it.TestDeployments.USER_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.Head;
+import io.remotellm.protocol.ModelsChanged;
 import io.remotellm.protocol.Request;
 import java.net.URI;
 import java.net.URL;
@@ -118,9 +120,13 @@ class RelayAbuseIT {
     assertThat(rogue.isOpen()).isTrue();
     assertThat(good.isOpen()).isTrue();
 
-    // 200 unreadable frames, one WARNING.
-    Thread.sleep(500);
-    String log = logSince(logBefore);
+    // 200 unreadable frames, one WARNING. The log file is written a moment later; the rogue's
+    // own access line comes after every line about the junk it sent before on the same socket.
+    String log =
+        await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> logSince(logBefore), l -> l.contains("model=rogue-model connector="));
     long warnings = log.lines().filter(l -> l.contains("further invalid frames of this connector")
         && l.contains("WARNING")).count();
     assertThat(warnings).as("WARNING lines for the rogue connector's invalid frames").isEqualTo(1);
@@ -137,7 +143,10 @@ class RelayAbuseIT {
     rogue.send(new Head(request.id(), 200, Map.of("content-type", "application/json")));
     rogue.send(new Data(request.id(), "{\"hijacked\":true}"));
     rogue.send(End.of(request.id()));
-    Thread.sleep(300);
+    // The broker reads a socket's frames in order: once the model named after them is listed,
+    // the guessed answer was read too.
+    rogue.send(new ModelsChanged(List.of("rogue-model", "rogue-after-guess")));
+    await().atMost(WAIT).until(() -> models().contains("rogue-after-guess"));
     assertThat(pending).isNotDone();
     good.send(new Head(request.id(), 200, Map.of("content-type", "application/json")));
     good.send(new Data(request.id(), "{\"genuine\":true}"));
@@ -207,7 +216,10 @@ class RelayAbuseIT {
     assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN)).isEqualTo(429);
     long refusedAt = System.nanoTime();
     // After the wait, the right token gets in, and that clears the address.
-    Thread.sleep(1200);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN) == 101);
     ConnectorPeer back = attach(PLAIN_TOKEN, "back-model");
     assertThat(back.isOpen()).isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - refusedAt)).isLessThan(Duration.ofSeconds(5));
@@ -249,11 +261,18 @@ class RelayAbuseIT {
             HttpResponse.BodyHandlers.ofString());
     assertThat(refused.statusCode()).isEqualTo(404);
     // The server writes its log file a moment later: wait for the access line.
-    String line = null;
-    for (long end = System.nanoTime() + WAIT.toNanos(); line == null && System.nanoTime() < end; Thread.sleep(100)) {
-      line = logSince(before).lines().filter(l -> l.contains("nowhere-model") && l.contains("status=404"))
-          .findFirst().orElse(null);
-    }
+    String line =
+        await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () ->
+                    logSince(before)
+                        .lines()
+                        .filter(l -> l.contains("nowhere-model") && l.contains("status=404"))
+                        .findFirst()
+                        .orElse(null),
+                java.util.Objects::nonNull);
     // Not the internal path the call was routed to (~relayed/buffered).
     assertThat(line).as("access line of the refused call").isNotNull()
         .contains("POST /embeddings model=nowhere-model").doesNotContain("~relayed");
@@ -282,6 +301,17 @@ class RelayAbuseIT {
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"stream\":" + stream + "}"))
         .build();
+  }
+
+  /** The body of {@code GET /v1/models}. */
+  private String models() throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(base.toString()).resolve("/v1/models"))
+                .timeout(WAIT)
+                .header("Authorization", "Bearer " + USER_KEY)
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private HttpResponse<String> send(String model, boolean stream) throws Exception {

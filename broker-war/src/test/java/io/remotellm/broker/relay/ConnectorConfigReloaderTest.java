@@ -43,11 +43,11 @@ class ConnectorConfigReloaderTest {
         @Override public void flush() {}
         @Override public void close() {}
       };
-  private RelayService relay;
+  private ConnectorRegistry registry;
   private Credentials credentials;
 
   /** A connector socket that only remembers how it was closed. */
-  static final class Socket implements FrameSender {
+  static final class Socket implements ConnectorSocket {
     volatile Integer closedWith;
     @Override public CompletionStage<Void> send(String text) { return CompletableFuture.completedFuture(null); }
     @Override public void ping() {}
@@ -80,14 +80,19 @@ class ConnectorConfigReloaderTest {
     credentials = loaded.credentials;
     // From here on the credentials read the file, as the broker's do.
     setSettings(credentials, settings);
-    relay = new RelayService();
-    relay.router = new ConnectorLinkRouter();
-    relay.settings = settings;
-    relay.credentials = credentials;
-    relay.init();
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.router = new ConnectorLinkRouter();
+    dispatcher.settings = settings;
+    dispatcher.init();
+    registry = new ConnectorRegistry();
+    registry.router = dispatcher.router;
+    registry.settings = settings;
+    registry.credentials = credentials;
+    registry.dispatcher = dispatcher;
+    registry.init();
     reloader.settings = settings;
     reloader.credentials = credentials;
-    reloader.relay = relay;
+    reloader.registry = registry;
     log.addHandler(capture);
     // The test logging.properties keeps the console quiet; this test reads the INFO lines.
     log.setLevel(Level.INFO);
@@ -164,7 +169,7 @@ class ConnectorConfigReloaderTest {
     Socket socket = new Socket();
     ConnectorLink link =
         new ConnectorLink(token, credentials.connector("Bearer " + token).orElseThrow(), socket);
-    relay.onText(link, codec.encode(new Hello(1, "test", List.of("m-" + token), 4)));
+    registry.onText(link, codec.encode(new Hello(1, "test", List.of("m-" + token), 4)));
     assertThat(link.isOpen()).isTrue();
     return socket;
   }

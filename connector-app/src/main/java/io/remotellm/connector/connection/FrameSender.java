@@ -1,6 +1,5 @@
 package io.remotellm.connector.connection;
 
-import io.remotellm.protocol.Data;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.FrameQueue;
@@ -72,7 +71,7 @@ public final class FrameSender {
   }
 
   private String encode(Frame frame) {
-    return frame instanceof Data data ? DataFrameEncoder.encode(data) : codec.encode(frame);
+    return codec.encode(frame);
   }
 
   void ping() {

@@ -1,6 +1,6 @@
 package io.remotellm.connector.demo;
 
-import io.remotellm.connector.llm.AnswerSink;
+import io.remotellm.connector.llm.AnswerFrames;
 import io.remotellm.connector.llm.Upstream;
 import io.remotellm.protocol.Request;
 import io.remotellm.protocol.SharedJsonProvider;
@@ -45,7 +45,7 @@ public final class DemoEchoUpstream implements Upstream {
   }
 
   @Override
-  public void forward(Request request, AnswerSink sink) {
+  public void forward(Request request, AnswerFrames sink) {
     String path = request.path();
     int query = path.indexOf('?');
     path = query < 0 ? path : path.substring(0, query);
@@ -67,7 +67,7 @@ public final class DemoEchoUpstream implements Upstream {
     return JSON.createObjectBuilder().add("object", "list").add("data", data).build().toString();
   }
 
-  private void chat(Request request, AnswerSink sink) {
+  private void chat(Request request, AnswerFrames sink) {
     JsonObject body;
     try (JsonReader reader = JSON.createReader(new StringReader(request.body()))) {
       body = reader.readObject();
@@ -114,14 +114,14 @@ public final class DemoEchoUpstream implements Upstream {
 
   /** Sends one event per tick, each after the last was written. */
   private final class Pacer {
-    private final AnswerSink sink;
+    private final AnswerFrames sink;
     private final List<String> events;
     private final JsonObject usage;
     private int index;
     private volatile ScheduledFuture<?> pending;
     private volatile boolean stopped;
 
-    Pacer(AnswerSink sink, List<String> events, JsonObject usage) {
+    Pacer(AnswerFrames sink, List<String> events, JsonObject usage) {
       this.sink = sink;
       this.events = events;
       this.usage = usage;
@@ -197,11 +197,11 @@ public final class DemoEchoUpstream implements Upstream {
     return words;
   }
 
-  private static void json(AnswerSink sink, int status, String body) {
+  private static void json(AnswerFrames sink, int status, String body) {
     json(sink, status, body, null);
   }
 
-  private static void json(AnswerSink sink, int status, String body, JsonObject usage) {
+  private static void json(AnswerFrames sink, int status, String body, JsonObject usage) {
     sink.head(status, Map.of("content-type", "application/json"));
     sink.complete(List.of(body), usage);
   }

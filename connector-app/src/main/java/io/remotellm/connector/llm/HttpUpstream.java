@@ -67,7 +67,7 @@ public final class HttpUpstream implements Upstream {
   }
 
   @Override
-  public void forward(Request request, AnswerSink sink) {
+  public void forward(Request request, AnswerFrames sink) {
     HttpRequest.Builder builder;
     try {
       builder = HttpRequest.newBuilder(target(base, request.path())).timeout(timeout);
@@ -136,7 +136,7 @@ public final class HttpUpstream implements Upstream {
     });
   }
 
-  private void failed(AnswerSink sink, Throwable error) {
+  private void failed(AnswerFrames sink, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof CancellationException) {
       return;

@@ -27,7 +27,7 @@ public final class InFlightRequests implements RequestHandler {
 
   private final Upstream upstream;
   private final int capacity;
-  private final Map<String, AnswerSink> running = new ConcurrentHashMap<>();
+  private final Map<String, AnswerFrames> running = new ConcurrentHashMap<>();
   private final Object idle = new Object();
   private int count; // guarded by idle
   private volatile boolean draining;
@@ -62,8 +62,8 @@ public final class InFlightRequests implements RequestHandler {
       }
       count++;
     }
-    AnswerSink[] self = new AnswerSink[1];
-    AnswerSink sink = new AnswerSink(request.id(), requestId, sender, () -> release(request.id(), self[0]));
+    AnswerFrames[] self = new AnswerFrames[1];
+    AnswerFrames sink = new AnswerFrames(request.id(), requestId, sender, () -> release(request.id(), self[0]));
     self[0] = sink;
     if (running.putIfAbsent(request.id(), sink) != null) {
       release(null, null);
@@ -82,7 +82,7 @@ public final class InFlightRequests implements RequestHandler {
 
   @Override
   public void onCancel(Cancel cancel) {
-    AnswerSink sink = running.get(cancel.id());
+    AnswerFrames sink = running.get(cancel.id());
     if (sink != null) {
       sink.cancel(cancel.reason().isEmpty() ? "by the broker" : cancel.reason());
     }
@@ -90,7 +90,7 @@ public final class InFlightRequests implements RequestHandler {
 
   @Override
   public void onDisconnected() {
-    for (AnswerSink sink : running.values()) {
+    for (AnswerFrames sink : running.values()) {
       sink.cancel("relay socket lost");
     }
   }
@@ -121,7 +121,7 @@ public final class InFlightRequests implements RequestHandler {
     }
   }
 
-  private void release(String id, AnswerSink sink) {
+  private void release(String id, AnswerFrames sink) {
     if (id != null) {
       running.remove(id, sink);
     }

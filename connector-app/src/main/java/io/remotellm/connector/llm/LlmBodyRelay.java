@@ -35,7 +35,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   private static final int USAGE_SCAN_LIMIT = 1024 * 1024;
   private static final int TAIL_BYTES = 8 * 1024;
 
-  private final AnswerSink sink;
+  private final AnswerFrames sink;
   private final SseEventSplitter splitter;
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private final ByteArrayOutputStream whole;
@@ -47,7 +47,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   private volatile boolean cancelled;
   private JsonObject usage;
 
-  LlmBodyRelay(AnswerSink sink, boolean sse, boolean scanForUsage) {
+  LlmBodyRelay(AnswerFrames sink, boolean sse, boolean scanForUsage) {
     this.sink = sink;
     this.splitter = sse ? new SseEventSplitter(MAX_EVENT_BYTES) : null;
     this.whole = !sse && scanForUsage ? new ByteArrayOutputStream() : null;

@@ -7,7 +7,7 @@ public interface Upstream {
 
   /**
    * Starts answering {@code request} into {@code sink} and returns at once. The implementation
-   * registers with {@link AnswerSink#onCancel(Runnable)} how to stop its work.
+   * registers with {@link AnswerFrames#onCancel(Runnable)} how to stop its work.
    */
-  void forward(Request request, AnswerSink sink);
+  void forward(Request request, AnswerFrames sink);
 }

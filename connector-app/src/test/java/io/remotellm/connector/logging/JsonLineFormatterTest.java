@@ -2,6 +2,7 @@ package io.remotellm.connector.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remotellm.protocol.Fingerprint;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;

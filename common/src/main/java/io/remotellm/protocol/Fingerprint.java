@@ -1,27 +1,34 @@
-package io.remotellm.broker.auth;
+package io.remotellm.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** What logs show instead of a secret: the first 8 hex digits of its SHA-256. */
+/**
+ * What logs show instead of a secret, on both sides of the relay: the first 8 hex digits of its
+ * SHA-256, so an operator can match a broker's log line to the connector that used the token.
+ */
 public final class Fingerprint {
   private Fingerprint() {}
 
+  /** The short fingerprint of {@code secret}; {@code none} when there is no secret. */
   public static String of(String secret) {
+    if (secret == null || secret.isEmpty()) {
+      return "none";
+    }
     return HexFormat.of().formatHex(sha256(secret), 0, 4);
   }
 
   /**
-   * A connector token's identity across reloads of the connector config: its whole SHA-256, in
+   * A token's identity across reloads of the broker's connector config: its whole SHA-256, in
    * hex. Kept in memory only, never logged; logs use {@link #of}.
    */
   public static String id(String secret) {
     return HexFormat.of().formatHex(sha256(secret));
   }
 
-  static byte[] sha256(String secret) {
+  public static byte[] sha256(String secret) {
     return sha256(secret.getBytes(StandardCharsets.UTF_8));
   }
 

@@ -2,8 +2,11 @@ package io.remotellm.broker.relay;
 
 import java.util.concurrent.CompletionStage;
 
-/** The sending half of a connector's socket; a seam so links can be tested without a socket. */
-public interface FrameSender {
+/**
+ * A connector's WebSocket as the broker uses it: send, ping, close; a seam so links can be tested
+ * without a socket. (The connector's {@code FrameSender} is the other end of the same socket.)
+ */
+public interface ConnectorSocket {
 
   /** Sends one text frame without blocking the caller. */
   CompletionStage<Void> send(String text);

@@ -32,19 +32,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The relay's decisions without a server: which connector gets a request, retry before head,
- * errors after head, cancel, timeout, heartbeats, and in-flight counts back at zero every time.
+ * The relay's decisions without a server, registry and dispatcher together: which connector gets
+ * a request, retry before head, errors after head, cancel, timeout, heartbeats, and in-flight
+ * counts back at zero every time.
  */
-class RelayServiceTest {
+class RelayTest {
 
   private final FrameCodec codec = new FrameCodec();
-  private RelayService relay;
+  private ConnectorRegistry registry;
+  private Dispatcher dispatcher;
+  private ConnectorLinkRouter router;
   private TestCredentials tokens;
 
   /** A connector socket that records what the broker sent it. */
-  final class FakeSocket implements FrameSender {
+  final class FakeSocket implements ConnectorSocket {
     final List<Frame> sent = new CopyOnWriteArrayList<>();
     volatile boolean failSends;
+    volatile boolean throwOnSend;
     volatile int pings;
     volatile Integer closedWith;
 
@@ -52,6 +56,9 @@ class RelayServiceTest {
     public CompletionStage<Void> send(String text) {
       if (failSends) {
         return CompletableFuture.failedFuture(new java.io.IOException("broken"));
+      }
+      if (throwOnSend) {
+        throw new IllegalStateException("a bug in the socket");
       }
       try {
         sent.add(codec.decode(text));
@@ -87,18 +94,25 @@ class RelayServiceTest {
 
   @BeforeEach
   void setUp() {
-    relay = new RelayService();
-    relay.router = new ConnectorLinkRouter();
+    router = new ConnectorLinkRouter();
     tokens = new TestCredentials();
-    relay.credentials = tokens.credentials;
-    relay.settings =
+    BrokerSettings settings =
         new BrokerSettings() {
           @Override public int heartbeatSeconds() { return 10; }
           @Override public Duration upstreamTimeout() { return Duration.ofSeconds(30); }
           @Override public Duration keepalive() { return Duration.ofSeconds(5); }
           @Override public Duration drain() { return Duration.ofSeconds(10); }
         };
-    relay.init();
+    dispatcher = new Dispatcher();
+    dispatcher.router = router;
+    dispatcher.settings = settings;
+    dispatcher.init();
+    registry = new ConnectorRegistry();
+    registry.router = router;
+    registry.credentials = tokens.credentials;
+    registry.settings = settings;
+    registry.dispatcher = dispatcher;
+    registry.init();
   }
 
   @AfterEach
@@ -109,28 +123,34 @@ class RelayServiceTest {
   private ConnectorLink connector(String id, Optional<String> llmKey, String... models) {
     FakeSocket socket = new FakeSocket();
     ConnectorLink link = new ConnectorLink(id, tokens.grant("tok-" + id, llmKey), socket);
-    relay.onText(link, codec.encode(new Hello(1, "test", List.of(models), 4)));
+    registry.onText(link, codec.encode(new Hello(1, "test", List.of(models), 4)));
     return link;
   }
 
   private static FakeSocket socket(ConnectorLink link) {
-    return (FakeSocket) link.sender();
+    return (FakeSocket) link.socket();
   }
 
   private RecordingSink start(String id, String model) {
     RecordingSink sink = new RecordingSink();
-    relay.start(new RelayRequest(id, "/v1/chat/completions", model, true, "{\"model\":\"" + model + "\"}"), sink);
+    dispatcher.start(new RelayRequest(id, "/v1/chat/completions", model, true, "{\"model\":\"" + model + "\"}"), sink);
     return sink;
   }
 
+  /** The relay id of the last request sent to {@code link}: the broker makes its own. */
+  private static String idOn(ConnectorLink link) {
+    List<Request> sent = socket(link).sent(Request.class);
+    return sent.get(sent.size() - 1).id();
+  }
+
   private void answer(ConnectorLink link, Frame frame) {
-    relay.onText(link, codec.encode(frame));
+    registry.onText(link, codec.encode(frame));
   }
 
   @Test
   void helloRegistersAndIsWelcomed() {
     ConnectorLink a = connector("a", Optional.empty(), "llama");
-    assertThat(relay.router().models()).containsExactly("llama");
+    assertThat(router.models()).containsExactly("llama");
     assertThat(socket(a).sent(Welcome.class)).singleElement()
         .satisfies(w -> assertThat(w.heartbeatSeconds()).isEqualTo(10));
   }
@@ -155,10 +175,10 @@ class RelayServiceTest {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     ConnectorLink b = connector("b", Optional.empty(), "other");
     assertThat(tokens.revoke("tok-a").removed()).containsExactly(a.fingerprint());
-    relay.recheckCredentials();
+    registry.recheckCredentials();
     assertThat(socket(a).closedWith).isEqualTo(1008);
     assertThat(a.isOpen()).isFalse();
-    assertThat(relay.router().models()).containsExactly("other");
+    assertThat(router.models()).containsExactly("other");
     assertThat(socket(b).closedWith).isNull();
     ApiException e = catchThrowableOfType(ApiException.class, () -> start("r", "m"));
     assertThat(e.error().code()).isEqualTo("model_not_found");
@@ -171,9 +191,12 @@ class RelayServiceTest {
     assertThat(socket(a).sent(Request.class)).hasSize(1);
     ConnectorLink b = connector("b", Optional.empty(), "m");
     tokens.revoke("tok-a");
-    relay.recheckCredentials();
+    registry.recheckCredentials();
     // Nothing was written to the client yet, so the request is retried on b, once.
-    assertThat(socket(b).sent(Request.class)).singleElement().satisfies(r -> assertThat(r.id()).isEqualTo("r1"));
+    assertThat(socket(b).sent(Request.class)).singleElement().satisfies(r -> {
+      assertThat(r.id()).isEqualTo(idOn(a));
+      assertThat(r.headers()).containsEntry("x-request-id", "r1");
+    });
     assertThat(sink.events).isEmpty();
   }
 
@@ -182,7 +205,7 @@ class RelayServiceTest {
     ConnectorLink a = connector("a", Optional.of("sk-old"), "m");
     start("r1", "m");
     tokens.grant("tok-a", Optional.of("sk-new"));
-    relay.recheckCredentials();
+    registry.recheckCredentials();
     start("r2", "m");
     List<Request> sent = socket(a).sent(Request.class);
     assertThat(sent.get(0).headers()).containsEntry("authorization", "Bearer sk-old");
@@ -195,10 +218,42 @@ class RelayServiceTest {
     FakeSocket socket = new FakeSocket();
     ConnectorLink late = new ConnectorLink("late", tokens.grant("tok-late", Optional.empty()), socket);
     tokens.revoke("tok-late");
-    relay.onText(late, codec.encode(new Hello(1, "test", List.of("m"), 4)));
+    registry.onText(late, codec.encode(new Hello(1, "test", List.of("m"), 4)));
     assertThat(socket.closedWith).isEqualTo(1008);
     assertThat(socket.sent(Welcome.class)).isEmpty();
-    assertThat(relay.router().models()).isEmpty();
+    assertThat(router.models()).isEmpty();
+  }
+
+  @Test
+  void twoRequestsInFlightWithTheSameClientIdBothGetTheirOwnAnswer() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink first = start("same-id", "m");
+    RecordingSink second = start("same-id", "m");
+    List<Request> sent = socket(a).sent(Request.class);
+    assertThat(sent).hasSize(2);
+    // The relay ids are the broker's own; the client's id goes on, unchanged, to the LLM.
+    assertThat(sent.get(0).id()).isNotEqualTo(sent.get(1).id());
+    assertThat(sent)
+        .allSatisfy(r -> assertThat(r.headers()).containsEntry("x-request-id", "same-id"));
+    answer(a, new Data(sent.get(1).id(), "two"));
+    answer(a, End.of(sent.get(1).id()));
+    answer(a, new Data(sent.get(0).id(), "one"));
+    answer(a, End.of(sent.get(0).id()));
+    assertThat(first.events).containsExactly("head 200", "data one", "end");
+    assertThat(second.events).containsExactly("head 200", "data two", "end");
+    assertThat(router.inFlight(a)).isZero();
+    assertThat(dispatcher.inFlight()).isZero();
+  }
+
+  @Test
+  void aFrameForAnotherConnectorsRequestIsIgnored() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    ConnectorLink rogue = connector("rogue", Optional.empty(), "other");
+    RecordingSink sink = start("r", "m");
+    answer(rogue, new Data(idOn(a), "injected"));
+    answer(rogue, End.of(idOn(a)));
+    assertThat(sink.events).isEmpty();
+    assertThat(dispatcher.inFlight()).isEqualTo(1);
   }
 
   @Test
@@ -206,7 +261,7 @@ class RelayServiceTest {
     connector("a", Optional.empty(), "llama");
     RecordingSink sink = new RecordingSink();
     ApiException e = catchThrowableOfType(ApiException.class,
-        () -> relay.start(new RelayRequest("r", "/v1/chat/completions", "gpt-4", false, "{}"), sink));
+        () -> dispatcher.start(new RelayRequest("r", "/v1/chat/completions", "gpt-4", false, "{}"), sink));
     assertThat(e.error().code()).isEqualTo("model_not_found");
     assertThat(sink.events).isEmpty();
   }
@@ -215,13 +270,13 @@ class RelayServiceTest {
   void aFullAnswerReleasesTheConnector() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     RecordingSink sink = start("r", "m");
-    assertThat(a.inFlight().get()).isEqualTo(1);
-    answer(a, new Head("r", 200, Map.of()));
-    answer(a, new Data("r", "{\"x\":1}"));
-    answer(a, End.of("r"));
+    assertThat(router.inFlight(a)).isEqualTo(1);
+    answer(a, new Head(idOn(a), 200, Map.of()));
+    answer(a, new Data(idOn(a), "{\"x\":1}"));
+    answer(a, End.of(idOn(a)));
     assertThat(sink.events).containsExactly("head 200", "data {\"x\":1}", "end");
-    assertThat(a.inFlight().get()).isZero();
-    answer(a, new Data("r", "late")); // after the end: ignored
+    assertThat(router.inFlight(a)).isZero();
+    answer(a, new Data(idOn(a), "late")); // after the end: ignored
     assertThat(sink.events).hasSize(3);
   }
 
@@ -232,16 +287,16 @@ class RelayServiceTest {
     RecordingSink sink = start("r", "m");
     ConnectorLink first = socket(a).sent(Request.class).isEmpty() ? b : a;
     ConnectorLink second = first == a ? b : a;
-    relay.onClosed(first, "test");
+    registry.onClosed(first, "test");
     assertThat(socket(second).sent(Request.class)).singleElement()
-        .satisfies(r -> assertThat(r.id()).isEqualTo("r"));
-    assertThat(first.inFlight().get()).isZero();
-    assertThat(second.inFlight().get()).isEqualTo(1);
+        .satisfies(r -> assertThat(r.id()).isEqualTo(idOn(first)));
+    assertThat(router.inFlight(first)).isZero();
+    assertThat(router.inFlight(second)).isEqualTo(1);
     // The second drops too: no third attempt, a 502.
-    relay.onClosed(second, "test");
+    registry.onClosed(second, "test");
     assertThat(sink.error.code()).isEqualTo("upstream_error");
     assertThat(sink.errorAfterHead).isFalse();
-    assertThat(second.inFlight().get()).isZero();
+    assertThat(router.inFlight(second)).isZero();
   }
 
   @Test
@@ -251,9 +306,9 @@ class RelayServiceTest {
     start("r", "m");
     ConnectorLink first = socket(a).sent(Request.class).isEmpty() ? b : a;
     ConnectorLink second = first == a ? b : a;
-    answer(first, new Failure("r", 503, "unavailable", "at capacity"));
+    answer(first, new Failure(idOn(first), 503, "unavailable", "at capacity"));
     assertThat(socket(second).sent(Request.class)).hasSize(1);
-    assertThat(first.inFlight().get()).isZero();
+    assertThat(router.inFlight(first)).isZero();
   }
 
   @Test
@@ -263,35 +318,35 @@ class RelayServiceTest {
     RecordingSink sink = start("r", "m");
     ConnectorLink first = socket(a).sent(Request.class).isEmpty() ? b : a;
     ConnectorLink second = first == a ? b : a;
-    answer(first, new Head("r", 200, Map.of()));
-    relay.onClosed(first, "test");
+    answer(first, new Head(idOn(first), 200, Map.of()));
+    registry.onClosed(first, "test");
     assertThat(sink.error.status()).isEqualTo(502);
     assertThat(sink.errorAfterHead).isTrue();
     assertThat(socket(second).sent(Request.class)).isEmpty();
-    assertThat(first.inFlight().get() + second.inFlight().get()).isZero();
+    assertThat(router.inFlight(first) + router.inFlight(second)).isZero();
   }
 
   @Test
   void clientGoneSendsCancelAtOnce() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     RecordingSink sink = start("r", "m");
-    answer(a, new Head("r", 200, Map.of()));
+    answer(a, new Head(idOn(a), 200, Map.of()));
     sink.clientGone.run();
     assertThat(socket(a).sent(Cancel.class)).singleElement()
-        .satisfies(c -> assertThat(c.id()).isEqualTo("r"));
-    assertThat(a.inFlight().get()).isZero();
+        .satisfies(c -> assertThat(c.id()).isEqualTo(idOn(a)));
+    assertThat(router.inFlight(a)).isZero();
   }
 
   @Test
   void silenceTimesOutWith504AndCancels() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     RecordingSink sink = start("r", "m");
-    relay.tick(System.nanoTime() + TimeUnit.SECONDS.toNanos(6));
+    dispatcher.tick(System.nanoTime() + TimeUnit.SECONDS.toNanos(6));
     assertThat(sink.events).containsExactly("keep-alive");
-    relay.tick(System.nanoTime() + TimeUnit.SECONDS.toNanos(31));
+    dispatcher.tick(System.nanoTime() + TimeUnit.SECONDS.toNanos(31));
     assertThat(sink.error.code()).isEqualTo("upstream_timeout");
     assertThat(socket(a).sent(Cancel.class)).hasSize(1);
-    assertThat(a.inFlight().get()).isZero();
+    assertThat(router.inFlight(a)).isZero();
   }
 
   @Test
@@ -302,17 +357,27 @@ class RelayServiceTest {
     socket(b).failSends = true;
     RecordingSink sink = start("r", "m");
     assertThat(sink.error.code()).isEqualTo("upstream_error");
-    assertThat(a.inFlight().get() + b.inFlight().get()).isZero();
+    assertThat(router.inFlight(a) + router.inFlight(b)).isZero();
+  }
+
+  @Test
+  void aSendThatThrowsLeavesNothingInFlight() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    socket(a).throwOnSend = true;
+    assertThat(catchThrowableOfType(IllegalStateException.class, () -> start("r", "m")))
+        .hasMessageContaining("a bug");
+    assertThat(dispatcher.inFlight()).isZero();
+    assertThat(router.inFlight(a)).isZero();
   }
 
   @Test
   void silentConnectorsAreDroppedOthersPinged() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
-    relay.heartbeat(System.nanoTime());
+    registry.heartbeat(System.nanoTime());
     assertThat(socket(a).pings).isEqualTo(1);
-    relay.heartbeat(System.nanoTime() + TimeUnit.SECONDS.toNanos(31));
+    registry.heartbeat(System.nanoTime() + TimeUnit.SECONDS.toNanos(31));
     assertThat(socket(a).closedWith).isNotNull();
-    assertThat(relay.router().models()).isEmpty();
+    assertThat(router.models()).isEmpty();
   }
 
   @Test
@@ -325,10 +390,10 @@ class RelayServiceTest {
             throw new IllegalStateException("response already closed");
           }
         };
-    relay.start(new RelayRequest("r", "/v1/chat/completions", "m", true, "{}"), sink);
-    answer(a, new Head("r", 200, Map.of()));
-    answer(a, new Data("r", "x"));
-    assertThat(a.inFlight().get()).isZero();
+    dispatcher.start(new RelayRequest("r", "/v1/chat/completions", "m", true, "{}"), sink);
+    answer(a, new Head(idOn(a), 200, Map.of()));
+    answer(a, new Data(idOn(a), "x"));
+    assertThat(router.inFlight(a)).isZero();
     assertThat(socket(a).sent(Cancel.class)).hasSize(1);
   }
 
@@ -336,17 +401,17 @@ class RelayServiceTest {
   void shutdownRefusesNewRequestsAndWaitsForRunningOnes() throws Exception {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     RecordingSink running = start("r", "m");
-    CompletableFuture<Void> drained = CompletableFuture.runAsync(relay::drain);
+    CompletableFuture<Void> drained = CompletableFuture.runAsync(dispatcher::drain);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!relay.draining() && System.nanoTime() < deadline) {
+    while (!dispatcher.draining() && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
     ApiException refused = catchThrowableOfType(ApiException.class, () -> start("r2", "m"));
     assertThat(refused.error().status()).isEqualTo(503);
     assertThat(refused.error().code()).isEqualTo("unavailable");
     assertThat(drained).isNotDone();
-    answer(a, new Head("r", 200, Map.of()));
-    answer(a, End.of("r"));
+    answer(a, new Head(idOn(a), 200, Map.of()));
+    answer(a, End.of(idOn(a)));
     drained.get(5, TimeUnit.SECONDS);
     assertThat(running.events).containsExactly("head 200", "end");
     assertThat(socket(a).closedWith).isEqualTo(1001);
@@ -356,16 +421,16 @@ class RelayServiceTest {
   void onlyTheFirstDrainWaitsSoPreDestroyAfterTheServletIsQuick() throws Exception {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     start("r", "m");
-    CompletableFuture<Void> first = CompletableFuture.runAsync(relay::drain);
+    CompletableFuture<Void> first = CompletableFuture.runAsync(dispatcher::drain);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!relay.draining() && System.nanoTime() < deadline) {
+    while (!dispatcher.draining() && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
     // A second call (as @PreDestroy makes after the drain servlet's) does not wait again.
-    CompletableFuture.runAsync(relay::drain).get(2, TimeUnit.SECONDS);
+    CompletableFuture.runAsync(dispatcher::drain).get(2, TimeUnit.SECONDS);
     assertThat(first).isNotDone();
-    answer(a, new Head("r", 200, Map.of()));
-    answer(a, End.of("r"));
+    answer(a, new Head(idOn(a), 200, Map.of()));
+    answer(a, End.of(idOn(a)));
     first.get(5, TimeUnit.SECONDS);
     assertThat(socket(a).closedWith).isEqualTo(1001);
   }
@@ -374,14 +439,14 @@ class RelayServiceTest {
   void modelsFrameReplacesTheServedSet() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
     answer(a, new io.remotellm.protocol.ModelsChanged(List.of("n", "o")));
-    assertThat(relay.router().models()).containsExactly("n", "o");
+    assertThat(router.models()).containsExactly("n", "o");
   }
 
   @Test
   void badFramesAreSkippedNotFatal() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
-    relay.onText(a, "not json");
-    relay.onText(a, "{\"type\":\"future-frame\"}");
-    assertThat(relay.router().models()).containsExactly("m");
+    registry.onText(a, "not json");
+    registry.onText(a, "{\"type\":\"future-frame\"}");
+    assertThat(router.models()).containsExactly("m");
   }
 }

@@ -1,12 +1,10 @@
-package io.remotellm.connector.connection;
-
-import io.remotellm.protocol.Data;
+package io.remotellm.protocol;
 
 /**
- * Writes {@code data} frames by hand. They are nearly every frame the connector sends (one per
- * token), and JSON-B's reflective encoding cost 2–5 µs each here, against well under one for this;
- * the output is the same JSON object {@link io.remotellm.protocol.FrameCodec} reads (a test checks
- * that on awkward text). Other frames still go through the codec.
+ * Writes {@code data} frames by hand, for {@link FrameCodec#encode}. They are nearly every frame
+ * the connector sends (one per token), and JSON-B's reflective encoding cost 2–5 µs each here,
+ * against well under one for this; the output is the same JSON object the codec reads (a test
+ * checks that on awkward text).
  */
 final class DataFrameEncoder {
   private static final char[] HEX = "0123456789abcdef".toCharArray();

@@ -1,9 +1,7 @@
-package io.remotellm.connector.connection;
+package io.remotellm.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.remotellm.protocol.Data;
-import io.remotellm.protocol.FrameCodec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-class SessionFrameSenderTest {
+class SessionConnectorSocketTest {
 
   /** A socket whose sends complete when the test says so, or at once inside sendText. */
   private static final class FakeSocket {
@@ -83,7 +83,7 @@ class SessionFrameSenderTest {
   @Test
   void sendsOneAtATimeInOrder() throws Exception {
     FakeSocket socket = new FakeSocket();
-    SessionFrameSender sender = new SessionFrameSender(socket.session());
+    SessionConnectorSocket sender = new SessionConnectorSocket(socket.session());
     List<CompletableFuture<Void>> results = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       results.add(sender.send("f" + i).toCompletableFuture());
@@ -102,7 +102,7 @@ class SessionFrameSenderTest {
   void sendsThatCompleteInsideTheCallDoNotRecurse() {
     FakeSocket socket = new FakeSocket();
     socket.completeInCall = true;
-    SessionFrameSender sender = new SessionFrameSender(socket.session(), 1_000_000);
+    SessionConnectorSocket sender = new SessionConnectorSocket(socket.session(), 1_000_000);
     for (int i = 0; i < 100_000; i++) {
       assertThat(sender.send("f" + i).toCompletableFuture()).isCompleted();
     }
@@ -112,7 +112,7 @@ class SessionFrameSenderTest {
   @Test
   void aFullQueueFailsTheSendAtOnce() {
     FakeSocket socket = new FakeSocket();
-    SessionFrameSender sender = new SessionFrameSender(socket.session(), 2);
+    SessionConnectorSocket sender = new SessionConnectorSocket(socket.session(), 2);
     CompletableFuture<Void> first = sender.send("in flight").toCompletableFuture();
     sender.send("queued 1");
     sender.send("queued 2");
@@ -127,7 +127,7 @@ class SessionFrameSenderTest {
   @Test
   void concurrentSendersKeepOneSendInFlight() throws Exception {
     FakeSocket socket = new FakeSocket();
-    SessionFrameSender sender = new SessionFrameSender(socket.session());
+    SessionConnectorSocket sender = new SessionConnectorSocket(socket.session());
     int threads = 8;
     int each = 500;
     ExecutorService pool = Executors.newFixedThreadPool(threads + 1);

@@ -1,6 +1,7 @@
-package io.remotellm.connector;
+package io.remotellm.connector.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The LLM client's thread pool: threads only when all have work, never more than the maximum, none lost. */
-class OnDemandPoolTest {
+/** The LLM client's threads: never more than the maximum, none lost, none kept when idle. */
+class LlmThreadsTest {
 
   private ThreadPoolExecutor pool;
 
@@ -34,20 +35,8 @@ class OnDemandPoolTest {
   }
 
   @Test
-  void oneTaskAtATimeKeepsFewThreadsWhateverTheMaximum() throws Exception {
-    pool = Connector.onDemandPool(8, Duration.ofSeconds(60), daemons());
-    for (int i = 0; i < 500; i++) {
-      pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
-    }
-    // A task's caller may hear it is done while its thread still counts it as busy, so the next
-    // task may start another thread (on a loaded machine, now and then a third); a fixed pool
-    // would have started all eight.
-    assertThat(pool.getLargestPoolSize()).isBetween(1, 4);
-  }
-
-  @Test
   void busyThreadsGetCompanyUpToTheMaximumAndExtraTasksWaitTheirTurn() throws Exception {
-    pool = Connector.onDemandPool(3, Duration.ofSeconds(60), daemons());
+    pool = LlmClient.threads(3, Duration.ofSeconds(60), daemons());
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger started = new AtomicInteger();
     List<Future<?>> tasks = new ArrayList<>();
@@ -58,11 +47,7 @@ class OnDemandPoolTest {
         return null;
       }));
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (started.get() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(started.get()).isEqualTo(3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> started.get() == 3);
     assertThat(pool.getPoolSize()).isEqualTo(3);
     release.countDown();
     for (Future<?> f : tasks) {
@@ -74,7 +59,7 @@ class OnDemandPoolTest {
 
   @Test
   void manyProducersLoseNoTask() throws Exception {
-    pool = Connector.onDemandPool(2, Duration.ofSeconds(60), daemons());
+    pool = LlmClient.threads(2, Duration.ofSeconds(60), daemons());
     int producers = 8;
     int each = 5_000;
     AtomicInteger done = new AtomicInteger();
@@ -89,11 +74,7 @@ class OnDemandPoolTest {
       }
       submitters.shutdown();
       assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (done.get() < producers * each && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      assertThat(done.get()).isEqualTo(producers * each);
+      await().atMost(Duration.ofSeconds(30)).until(() -> done.get() == producers * each);
       assertThat(pool.getLargestPoolSize()).isLessThanOrEqualTo(2);
     } finally {
       submitters.shutdownNow();
@@ -102,13 +83,9 @@ class OnDemandPoolTest {
 
   @Test
   void idleThreadsEnd() throws Exception {
-    pool = Connector.onDemandPool(2, Duration.ofMillis(100), daemons());
+    pool = LlmClient.threads(2, Duration.ofMillis(100), daemons());
     pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (pool.getPoolSize() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(pool.getPoolSize()).isZero();
+    await().atMost(Duration.ofSeconds(5)).until(() -> pool.getPoolSize() == 0);
     pool.submit(() -> { }).get(5, TimeUnit.SECONDS); // and a new one starts when work comes
   }
 }

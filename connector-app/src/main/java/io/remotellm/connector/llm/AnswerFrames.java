@@ -22,12 +22,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The answer to one request, as frames in protocol order: {@code head}, {@code data}*, then exactly
- * one {@code end} or {@code error}; nothing at all once cancelled. Thread-safe; the first of end,
- * fail and cancel wins.
+ * The answer to one request, as the frames that carry it back to the broker (the broker's {@code
+ * ResponseSink} writes it on to the client), in protocol order: {@code head}, {@code data}*, then
+ * exactly one {@code end} or {@code error}; nothing at all once cancelled. Thread-safe; the first
+ * of end, fail and cancel wins.
  */
-public final class AnswerSink {
-  private static final Logger LOG = Logger.getLogger(AnswerSink.class.getName());
+public final class AnswerFrames {
+  private static final Logger LOG = Logger.getLogger(AnswerFrames.class.getName());
 
   private final String id;
   private final String requestId;
@@ -42,7 +43,7 @@ public final class AnswerSink {
   private volatile Runnable cancelAction;
   private volatile boolean cancelled;
 
-  AnswerSink(String id, String requestId, FrameSender sender, Runnable onDone) {
+  AnswerFrames(String id, String requestId, FrameSender sender, Runnable onDone) {
     this.id = id;
     this.requestId = requestId;
     this.sender = sender;

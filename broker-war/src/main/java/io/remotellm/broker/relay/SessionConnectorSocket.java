@@ -19,9 +19,9 @@ import java.util.logging.Logger;
  * 2. The queue is bounded: a connector that does not take frames as fast as they come gets a
  * failed send, not an ever-growing queue in the broker.
  */
-final class SessionFrameSender implements FrameSender {
+final class SessionConnectorSocket implements ConnectorSocket {
 
-  private static final Logger LOG = Logger.getLogger(SessionFrameSender.class.getName());
+  private static final Logger LOG = Logger.getLogger(SessionConnectorSocket.class.getName());
   private static final ByteBuffer PING = ByteBuffer.wrap(new byte[] {'r', 'l'});
 
   /** Frames waiting for the socket, per connector; a request frame each, plus cancels. */
@@ -36,11 +36,11 @@ final class SessionFrameSender implements FrameSender {
   private final int maxQueued;
   private final FrameQueue queue;
 
-  SessionFrameSender(Session session) {
+  SessionConnectorSocket(Session session) {
     this(session, MAX_QUEUED);
   }
 
-  SessionFrameSender(Session session, int maxQueued) {
+  SessionConnectorSocket(Session session, int maxQueued) {
     this.session = session;
     this.maxQueued = maxQueued;
     this.queue = new FrameQueue(this::sendText, maxQueued, MAX_BATCH_CHARS);

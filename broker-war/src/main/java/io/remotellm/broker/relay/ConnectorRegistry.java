@@ -1,0 +1,231 @@
+package io.remotellm.broker.relay;
+
+import io.remotellm.broker.auth.ConnectorCredential;
+import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.Hello;
+import io.remotellm.protocol.ModelsChanged;
+import io.remotellm.protocol.ProtocolException;
+import io.remotellm.protocol.UnknownFrameTypeException;
+import io.remotellm.protocol.Welcome;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The connectors: reads what each one's socket says, welcomes it after {@code hello} and makes it
+ * routable, keeps its models up to date, pings it and drops it when it falls silent, closes it
+ * when its token is revoked, and forgets it when its socket goes. Which connectors serve which
+ * model is the {@link ConnectorLinkRouter}'s to say; the requests on a connector are the {@link
+ * Dispatcher}'s, to which this class hands answer frames and lost connectors.
+ */
+@ApplicationScoped
+public class ConnectorRegistry {
+
+  private static final Logger LOG = Logger.getLogger(ConnectorRegistry.class.getName());
+
+  @Inject BrokerSettings settings;
+  @Inject ConnectorLinkRouter router;
+  @Inject Credentials credentials;
+  @Inject Dispatcher dispatcher;
+
+  @Resource ManagedScheduledExecutorService scheduler;
+
+  private final Instant started = Instant.now();
+  private FrameCodec codec;
+  private ScheduledFuture<?> heartbeat;
+
+  @PostConstruct
+  void init() {
+    codec = new FrameCodec();
+  }
+
+  /** Starts the heartbeat with the application rather than with the first connector. */
+  void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+    int hb = settings.heartbeatSeconds();
+    heartbeat = scheduler.scheduleWithFixedDelay(this::heartbeat, hb, hb, TimeUnit.SECONDS);
+    LOG.info("Relay ready: connectors attach at /ws");
+  }
+
+  /** When the broker started: the models' {@code created} time and the uptime in health. */
+  public Instant started() {
+    return started;
+  }
+
+  /** The models the live connectors serve, sorted. */
+  public Set<String> models() {
+    return router.models();
+  }
+
+  /** How many connectors are attached. */
+  public int attached() {
+    return router.size();
+  }
+
+  /** Whether a new connector may attach: not while the broker drains. */
+  boolean accepting() {
+    return !dispatcher.draining();
+  }
+
+  // ---- connector frames ----------------------------------------------------------------
+
+  /** A text frame from a connector. Bad frames are logged and skipped, not fatal to the link. */
+  void onText(ConnectorLink link, String text) {
+    link.heard();
+    try {
+      codec.decodeEach(text, frame -> onFrame(link, frame));
+    } catch (UnknownFrameTypeException e) {
+      LOG.log(Level.FINE, "connector {0}: ignoring {1}", new Object[] {link.id(), e.getMessage()});
+    } catch (ProtocolException e) {
+      // Once per link at WARNING: a broken or hostile connector must not flood the log.
+      int count = link.invalidFrame();
+      LOG.log(
+          count == 1 ? Level.WARNING : Level.FINE,
+          "connector {0}: {1} (frame ignored; further invalid frames of this connector are"
+              + " logged at FINE)",
+          new Object[] {link.id(), e.getMessage()});
+    }
+  }
+
+  private void onFrame(ConnectorLink link, Frame frame) {
+    if (frame instanceof Frame.Answer answer) {
+      dispatcher.onAnswer(link, answer);
+    } else if (frame instanceof Hello hello) {
+      onHello(link, hello);
+    } else if (frame instanceof ModelsChanged changed) {
+      link.models(changed.models());
+      LOG.log(
+          Level.INFO,
+          "connector {0} ({1}) now serves {2}",
+          new Object[] {link.id(), link.fingerprint(), link.models()});
+    } else {
+      LOG.log(Level.FINE, "connector {0}: ignoring a broker-side frame", link.id());
+    }
+  }
+
+  private void onHello(ConnectorLink link, Hello hello) {
+    if (!stillGranted(link)) {
+      return;
+    }
+    // A newer connector speaks our highest version too; an older one is served in its own.
+    int protocol = Math.min(hello.protocol(), Frame.PROTOCOL_VERSION);
+    link.socket().batching(protocol >= Frame.BATCH_PROTOCOL);
+    link.hello(hello.connector(), hello.capacity());
+    link.models(hello.models());
+    // Welcome first, then routable: a request dispatched in between would otherwise reach the
+    // connector before its welcome, and the connector drops requests that come before welcome
+    // (seen in the soak run: requests to a connector that had just attached timed out with 504).
+    link.send(codec.encode(new Welcome(link.id(), settings.heartbeatSeconds(), protocol)));
+    router.attach(link);
+    // Checked again once routable: a reload that revoked the token between the check above and
+    // attach did not see this link among the routes, but its new tokens are seen here.
+    if (!stillGranted(link)) {
+      return;
+    }
+    LOG.log(
+        Level.INFO,
+        "connector {0} attached: token {1}, {2}, capacity {3}, protocol {4}, models {5}",
+        new Object[] {
+          link.id(),
+          link.fingerprint(),
+          hello.connector(),
+          hello.capacity(),
+          protocol,
+          link.models()
+        });
+  }
+
+  // ---- connector tokens reloaded ----------------------------------------------------------
+
+  /**
+   * After the connector tokens were reloaded: a connector whose token was removed is closed with
+   * 1008 (its requests in flight are retried elsewhere or fail, as when it drops), the others
+   * take their token's current LLM key for their next requests.
+   */
+  public void recheckCredentials() {
+    for (ConnectorLink link : router.routes()) {
+      stillGranted(link);
+    }
+  }
+
+  /** False, and the link closed, when its token is no longer in force. */
+  private boolean stillGranted(ConnectorLink link) {
+    Optional<ConnectorCredential> current = credentials.current(link.credential());
+    if (current.isPresent()) {
+      link.credential(current.get());
+      return true;
+    }
+    LOG.log(
+        Level.WARNING,
+        "connector {0} ({1}) closed: its token was removed from the connector config",
+        new Object[] {link.id(), link.fingerprint()});
+    link.socket().close(1008, "connector token revoked");
+    onClosed(link, "token revoked");
+    return false;
+  }
+
+  /** The socket closed or failed: forget the link, and fail or retry what was waiting on it. */
+  void onClosed(ConnectorLink link, String why) {
+    boolean wasOpen = link.isOpen();
+    link.markClosed();
+    router.detach(link);
+    if (wasOpen) {
+      LOG.log(
+          Level.INFO,
+          "connector {0} ({1}) detached: {2}",
+          new Object[] {link.id(), link.fingerprint(), why});
+    }
+    dispatcher.connectorLost(link);
+  }
+
+  // ---- heartbeat -----------------------------------------------------------------------
+
+  private void heartbeat() {
+    heartbeat(System.nanoTime());
+  }
+
+  /** One heartbeat round at {@code now}; package-private so tests can move the clock. */
+  void heartbeat(long now) {
+    try {
+      // Three missed heartbeats: long enough for a busy connector, short enough to fail over.
+      long silentLimit = TimeUnit.SECONDS.toNanos(3L * settings.heartbeatSeconds());
+      for (ConnectorLink link : router.routes()) {
+        if (now - link.lastHeardNanos() > silentLimit) {
+          LOG.log(
+              Level.WARNING,
+              "connector {0} ({1}) silent for {2} heartbeats: dropping it",
+              new Object[] {link.id(), link.fingerprint(), 3});
+          link.socket().close(1001, "heartbeat missed");
+          onClosed(link, "heartbeat missed");
+        } else {
+          link.socket().ping();
+        }
+      }
+    } catch (RuntimeException e) {
+      // A periodic task that throws is never run again; log and keep beating.
+      LOG.log(Level.WARNING, "heartbeat failed", e);
+    }
+  }
+
+  @PreDestroy
+  void stop() {
+    if (heartbeat != null) {
+      heartbeat.cancel(false);
+    }
+    codec.close();
+  }
+}
