@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,6 +59,8 @@ public final class HttpUpstream implements Upstream {
   private final Runnable onUnreachable;
   private final LlmConnections connections;
   private final ScheduledExecutorService timer;
+  /** Calls the LLM is answering right now (its status line came): proof that it is up. */
+  private final AtomicInteger answering = new AtomicInteger();
 
   /**
    * @param base the LLM's base URL, no trailing slash
@@ -147,6 +150,7 @@ public final class HttpUpstream implements Upstream {
     /** The LLM's status line came: from here on the answer is the LLM's, never retried. */
     private volatile boolean answered;
     private int attempts; // one attempt runs at a time, each after the previous one ended
+    private boolean counted; // guarded by this: counted in answering
 
     Call(HttpRequest request, AnswerSink sink) {
       this.request = request;
@@ -181,6 +185,13 @@ public final class HttpUpstream implements Upstream {
 
     private HttpResponse.BodySubscriber<Void> answer(HttpResponse.ResponseInfo info) {
       answered = true;
+      synchronized (this) {
+        // Counted only while the call holds its place, so a late answer after a cancel leaks nothing.
+        if (!released.get()) {
+          counted = true;
+          answering.incrementAndGet();
+        }
+      }
       Map<String, String> headers = new LinkedHashMap<>();
       String type = info.headers().firstValue("content-type").orElse("application/octet-stream");
       headers.put("content-type", type);
@@ -234,13 +245,13 @@ public final class HttpUpstream implements Upstream {
     }
 
     /**
-     * A connection the LLM refused or did not accept in time is retried only while other calls
-     * to it are running: the LLM is up and merely busy. With nothing else running it is down,
-     * and the client learns that at once (502) rather than after the retries.
+     * A connection the LLM refused or did not accept in time is retried only while it is
+     * answering other calls: it is up and merely busy. Otherwise it is down, and the client
+     * learns that at once (502) rather than after the retries.
      */
     private boolean retryable(Throwable cause) {
       if (cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException) {
-        return connections.active() > 1;
+        return answering.get() > 0;
       }
       if (cause instanceof HttpTimeoutException) {
         return false; // the LLM took the request and is slow: that is its answer (504)
@@ -251,9 +262,15 @@ public final class HttpUpstream implements Upstream {
     }
 
     private void release() {
-      if (released.compareAndSet(false, true)) {
-        connections.release();
+      synchronized (this) {
+        if (!released.compareAndSet(false, true)) {
+          return;
+        }
+        if (counted) {
+          answering.decrementAndGet();
+        }
       }
+      connections.release();
     }
   }
 
