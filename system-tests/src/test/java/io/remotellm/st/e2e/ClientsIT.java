@@ -3,6 +3,10 @@ package io.remotellm.st.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import io.remotellm.st.support.FreePort;
 import io.remotellm.st.support.ProductProcess;
 import io.remotellm.st.support.ProductRun;
@@ -17,7 +21,10 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -27,8 +34,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Official OpenAI clients other than the Java SDK (EndToEndIT has that one) against the real
  * broker and connector processes and a fake LLM: the OpenAI Node SDK, pinned in
- * {@code src/test/node/package-lock.json} and installed with {@code npm ci} by this test. Issue 10
- * was found with it: it sends {@code Accept: application/json} on streamed calls too.
+ * {@code src/test/node/package-lock.json} and installed with {@code npm ci} by this test (issue 10
+ * was found with it: it sends {@code Accept: application/json} on streamed calls too), and
+ * LangChain4j's OpenAI chat models.
  */
 class ClientsIT {
 
@@ -87,6 +95,43 @@ class ClientsIT {
     // node --test's TAP summary: every test ran and passed, none skipped.
     assertThat(output).contains("# pass 5", "# fail 0", "# skipped 0");
     assertThat(output).doesNotContain(USER_KEY);
+  }
+
+  /** LangChain4j's OpenAI models, streaming and not, as a Java application would use them. */
+  @Test
+  void langChain4jOpenAiModels() throws Exception {
+    String expected =
+        IntStream.range(0, CHUNKS).mapToObj(i -> "tok" + i + " ").collect(Collectors.joining());
+    String baseUrl = "http://127.0.0.1:" + brokerPort + "/v1";
+    OpenAiStreamingChatModel streaming =
+        OpenAiStreamingChatModel.builder().baseUrl(baseUrl).apiKey(USER_KEY).modelName(MODEL)
+            .timeout(Duration.ofSeconds(30)).build();
+    StringBuilder text = new StringBuilder();
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    streaming.chat("Hello from LangChain4j", new StreamingChatResponseHandler() {
+      @Override
+      public void onPartialResponse(String partial) {
+        text.append(partial);
+      }
+
+      @Override
+      public void onCompleteResponse(ChatResponse response) {
+        done.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        done.completeExceptionally(error);
+      }
+    });
+    ChatResponse response = done.get(30, TimeUnit.SECONDS);
+    assertThat(text.toString()).isEqualTo(expected);
+    assertThat(response.aiMessage().text()).isEqualTo(expected);
+
+    OpenAiChatModel plain =
+        OpenAiChatModel.builder().baseUrl(baseUrl).apiKey(USER_KEY).modelName(MODEL)
+            .timeout(Duration.ofSeconds(30)).maxRetries(0).build();
+    assertThat(plain.chat("Hello again")).contains(expected);
   }
 
   /** The Node project under src/test/node, copied to target and installed from its lock file. */
