@@ -10,7 +10,8 @@ const baseURL = process.env.REMOTELLM_BASE_URL;
 const apiKey = process.env.REMOTELLM_USER_KEY;
 const model = process.env.REMOTELLM_MODEL;
 const chunks = Number(process.env.REMOTELLM_CHUNKS);
-assert.ok(baseURL && apiKey && model && chunks > 0, 'REMOTELLM_BASE_URL, _USER_KEY, _MODEL, _CHUNKS');
+assert.ok(baseURL && apiKey && model && chunks > 0,
+  'needs REMOTELLM_BASE_URL, REMOTELLM_USER_KEY, REMOTELLM_MODEL, REMOTELLM_CHUNKS');
 
 const expected = Array.from({ length: chunks }, (_, i) => `tok${i} `).join('');
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 30_000 });

@@ -38,8 +38,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if not body.get("stream"):
             text = "".join("tok%d " % i for i in range(self.chunks))
+            message = {"role": "assistant", "content": text}
             self.answer_json({"object": "chat.completion",
-                              "choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
+                              "choices": [{"index": 0, "message": message}]})
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")

@@ -87,8 +87,8 @@ public final class Connector implements AutoCloseable {
     } else {
       probe = new LlmProbe(http, config.llmUrl(), config.llmApiKey());
       models = config.models().isEmpty() ? discover(probe) : config.models();
-      upstream = new HttpUpstream(http, config.llmUrl(), config.llmApiKey(), config.llmTimeout(), probe::probeNow,
-          config.llmConnections(), httpThreads, timer);
+      upstream = new HttpUpstream(http, config.llmUrl(), config.llmApiKey(), config.llmTimeout(),
+          probe::probeNow, config.llmConnections(), httpThreads, timer);
     }
     inFlight = new InFlightRequests(upstream, config.capacity());
     String name = "remotellm-connector/" + ConnectorCommandLine.version() + (config.demo() ? " (demo)" : "");

@@ -28,7 +28,8 @@ import java.net.URI;
  *
  * <p>The body's {@code stream} alone decides between SSE and JSON, as on OpenAI's API: the
  * {@code Accept} header is set here to what that answer will be, so content negotiation can never
- * refuse it with 406. The official SDKs send {@code Accept: application/json} on streamed calls too.
+ * refuse it with 406. The official SDKs send {@code Accept: application/json} on streamed calls
+ * too.
  */
 @Provider
 @PreMatching

@@ -48,7 +48,8 @@ class AcceptHeaderIT {
           "text/event-stream;q=0.9, application/json",
           "text/html, application/xml;q=0.9");
 
-  private static final String JSON_ANSWER = "{\"id\":\"cmpl-accept\",\"object\":\"chat.completion\"}";
+  private static final String JSON_ANSWER =
+      "{\"id\":\"cmpl-accept\",\"object\":\"chat.completion\"}";
   private static final String EVENT = "{\"object\":\"chat.completion.chunk\",\"n\":1}";
 
   @ArquillianResource URL base;

@@ -81,7 +81,8 @@ public final class ConnectorCommandLine {
   int capacity;
 
   @Option(names = "--llm-connections", paramLabel = "N",
-      description = "Calls to the LLM at once; further requests wait in line, in order (REMOTELLM_LLM_CONNECTIONS; default ${DEFAULT-VALUE})")
+      description = "Calls to the LLM at once; further requests wait in line, in order"
+          + " (REMOTELLM_LLM_CONNECTIONS; default ${DEFAULT-VALUE})")
   int llmConnections;
 
   @Option(names = "--drain-timeout", paramLabel = "SECONDS",
@@ -158,7 +159,8 @@ public final class ConnectorCommandLine {
       throw new ParameterException(cli, "--capacity must be at least 1, got " + capacity);
     }
     if (llmConnections < 1) {
-      throw new ParameterException(cli, "--llm-connections must be at least 1, got " + llmConnections);
+      throw new ParameterException(
+          cli, "--llm-connections must be at least 1, got " + llmConnections);
     }
     String key = llmApiKey == null || llmApiKey.isBlank() ? null : llmApiKey.trim();
     BrokerTrust trust = trust(cli);

@@ -59,20 +59,23 @@ public record ConnectorConfig(
   @Override
   public String toString() {
     return "ConnectorConfig[llmUrl=" + (demo ? "demo" : llmUrl) + ", brokerUrl=" + brokerUrl
-        + ", models=" + models + ", healthPort=" + healthPort + ", capacity=" + capacity + ", llmConnections=" + llmConnections
+        + ", models=" + models + ", healthPort=" + healthPort + ", capacity=" + capacity
+        + ", llmConnections=" + llmConnections
         + ", llmApiKey=" + (llmApiKey == null ? "unset" : "set")
         + ", brokerTrust=" + (brokerTrust == null ? "JDK default" : brokerTrust.source()) + "]";
   }
 
   public ConnectorConfig withHealthPort(int port) {
     return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, models, port, logLevel, llmApiKey,
-        llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout, reconnectInitial, reconnectMax,
+        llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout, reconnectInitial,
+        reconnectMax,
         reconnectResetAfter, probeInterval, brokerTrust);
   }
 
   public ConnectorConfig withModels(List<String> served) {
     return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, served, healthPort, logLevel,
-        llmApiKey, llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout, reconnectInitial,
+        llmApiKey, llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout,
+        reconnectInitial,
         reconnectMax, reconnectResetAfter, probeInterval, brokerTrust);
   }
 }

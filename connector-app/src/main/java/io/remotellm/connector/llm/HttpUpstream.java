@@ -71,8 +71,9 @@ public final class HttpUpstream implements Upstream {
    * @param executor starts a waiting call when a place frees up
    * @param timer waits before a retry, without holding a thread
    */
-  public HttpUpstream(HttpClient http, URI base, String apiKey, Duration timeout, Runnable onUnreachable,
-      int maxConnections, Executor executor, ScheduledExecutorService timer) {
+  public HttpUpstream(HttpClient http, URI base, String apiKey, Duration timeout,
+      Runnable onUnreachable, int maxConnections, Executor executor,
+      ScheduledExecutorService timer) {
     this.http = http;
     this.base = base;
     this.apiKey = apiKey;
@@ -186,7 +187,7 @@ public final class HttpUpstream implements Upstream {
     private HttpResponse.BodySubscriber<Void> answer(HttpResponse.ResponseInfo info) {
       answered = true;
       synchronized (this) {
-        // Counted only while the call holds its place, so a late answer after a cancel leaks nothing.
+        // Counted only while the call holds its place: a late answer after a cancel leaks none.
         if (!released.get()) {
           counted = true;
           answering.incrementAndGet();
@@ -230,7 +231,8 @@ public final class HttpUpstream implements Upstream {
       Throwable cause = unwrap(error);
       if (!answered && attempts < MAX_ATTEMPTS && retryable(cause)) {
         long delay = retryDelay(attempts);
-        log(LOG, Level.INFO, "request {0}: connection to the LLM failed before its answer, retrying",
+        log(LOG, Level.INFO,
+            "request {0}: connection to the LLM failed before its answer, retrying",
             requestId(sink.requestId()), of("reason", describe(cause)), of("attempt", attempts),
             of("retry_in_ms", delay));
         try {
@@ -281,11 +283,14 @@ public final class HttpUpstream implements Upstream {
   }
 
   private static Throwable unwrap(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
   }
 
   private static String describe(Throwable cause) {
-    return cause.getClass().getSimpleName() + (cause instanceof ConnectException ? "" : ": " + cause.getMessage());
+    return cause.getClass().getSimpleName()
+        + (cause instanceof ConnectException ? "" : ": " + cause.getMessage());
   }
 
   private void failed(AnswerSink sink, Throwable error) {
@@ -295,7 +300,8 @@ public final class HttpUpstream implements Upstream {
     }
     if (sink.headSent()) {
       sink.fail(502, "upstream_error", "the answer from the LLM broke off");
-    } else if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
+    } else if (cause instanceof HttpTimeoutException
+        && !(cause instanceof HttpConnectTimeoutException)) {
       sink.fail(504, "upstream_timeout", "the LLM did not answer within " + timeout.toSeconds() + " s");
     } else {
       log(LOG, Level.WARNING, "request {0}: LLM unreachable ({1})", requestId(sink.requestId()),

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The line in front of the LLM: a bound, first come first served, leaving it, handing places on. */
+/** The line in front of the LLM: a bound, first come first served, leaving, handing places on. */
 class LlmConnectionsTest {
 
   private final List<String> started = new ArrayList<>();

@@ -172,8 +172,8 @@ class BurstIT {
 
   /** The Python stand-in; skipped (failed in CI, whose .ci/run installs it) without python3. */
   static Process startSmallLlm() throws IOException {
-    String script =
-        ProductProcess.root().resolve("system-tests/src/test/python/small_backlog_llm.py").toString();
+    String script = ProductProcess.root()
+        .resolve("system-tests/src/test/python/small_backlog_llm.py").toString();
     try {
       return new ProcessBuilder("python3", script, "--chunks", String.valueOf(CHUNKS))
           .redirectError(ProductProcess.logDir().resolve("burst-llm.log").toFile())
