@@ -263,6 +263,9 @@ public final class RelayBenchmark {
             "--llm-url", "http://127.0.0.1:" + fakePort,
             "--broker-url", "ws://127.0.0.1:" + brokerPort + "/ws",
             "--model", MODEL,
+            // The fake LLM serves thousands at once: measure the relay, not the connector's bound
+            // on calls to a real local LLM (32 by default).
+            "--llm-connections", "100000",
             "--health-port", Integer.toString(healthPort)),
         env, options.out());
     awaitOk("the connector", URI.create("http://127.0.0.1:" + healthPort + "/ready"), connector, 120);

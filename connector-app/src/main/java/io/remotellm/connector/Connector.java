@@ -73,7 +73,8 @@ public final class Connector implements AutoCloseable {
     } else {
       probe = new LlmProbe(http, config.llmUrl(), config.llmApiKey());
       models = config.models().isEmpty() ? discover(probe) : config.models();
-      upstream = new HttpUpstream(http, config.llmUrl(), config.llmApiKey(), config.llmTimeout(), probe::probeNow);
+      upstream = new HttpUpstream(http, config.llmUrl(), config.llmApiKey(), config.llmTimeout(),
+          probe::probeNow, config.llmConnections(), httpThreads, timer);
     }
     inFlight = new InFlightRequests(upstream, config.capacity());
     String name = "remotellm-connector/" + ConnectorCommandLine.version() + (config.demo() ? " (demo)" : "");
@@ -103,7 +104,8 @@ public final class Connector implements AutoCloseable {
     }
     log(LOG, Level.INFO, "connector starting", of("llm_url", config.demo() ? "demo" : config.llmUrl()),
         of("broker_url", config.brokerUrl()), of("models", connector.models),
-        of("capacity", config.capacity()), of("health_port", connector.health.port()),
+        of("capacity", config.capacity()), of("llm_connections", config.llmConnections()),
+        of("health_port", connector.health.port()),
         of("token_fp", Fingerprint.of(config.brokerToken())),
         of("llm_key_fp", Fingerprint.of(config.llmApiKey())), of("demo", config.demo()),
         of("broker_trust", config.brokerTrust() == null ? "JDK default" : config.brokerTrust().source()));

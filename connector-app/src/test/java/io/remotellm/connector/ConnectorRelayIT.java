@@ -161,7 +161,8 @@ class ConnectorRelayIT {
   void manyConcurrentStreamsArriveWholeAndInOrderOnOneSocket() throws Exception {
     int streams = 500;
     int chunks = 20;
-    connect();
+    // All 500 at the fake LLM at once, so they share the socket at once: lift the LLM bound.
+    connect("--llm-connections", String.valueOf(streams));
     registered();
     llm.script(llm.script().withChunks(chunks).withChunkDelay(Duration.ofMillis(20)));
     for (int i = 0; i < streams; i++) {
@@ -240,7 +241,7 @@ class ConnectorRelayIT {
     broker.protocol = 2;
     int streams = 50;
     int chunks = 200;
-    connect();
+    connect("--llm-connections", String.valueOf(streams)); // all 50 at once, as before the bound
     registered();
     broker.messages.clear();
     llm.script(llm.script().withChunks(chunks));

@@ -11,6 +11,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,6 +25,11 @@ import java.net.URI;
  * it, and routes the request to the streaming or the buffered resource method:
  * JAX-RS matches methods by path and headers, not by a field inside the body, and the two cases
  * need different async APIs ({@code SseEventSink} and {@code AsyncResponse}).
+ *
+ * <p>The body's {@code stream} alone decides between SSE and JSON, as on OpenAI's API: the
+ * {@code Accept} header is set here to what that answer will be, so content negotiation can never
+ * refuse it with 406. The official SDKs send {@code Accept: application/json} on streamed calls
+ * too.
  */
 @Provider
 @PreMatching
@@ -42,6 +48,8 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
   public void filter(ContainerRequestContext request) throws IOException {
     String endpoint = HttpMethod.POST.equals(request.getMethod()) ? endpoint(request.getUriInfo().getPath()) : null;
     if (endpoint == null) {
+      // Everything else under /v1 (the model list, errors) is JSON, whatever the client accepts.
+      request.getHeaders().putSingle(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON);
       return;
     }
     long max = settings.maxBodyBytes();
@@ -64,6 +72,8 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
     request.setProperty(CHAT_BODY, chat);
     request.setProperty(ENDPOINT, endpoint);
     request.setEntityStream(new ByteArrayInputStream(body));
+    request.getHeaders().putSingle(HttpHeaders.ACCEPT,
+        chat.stream() ? MediaType.SERVER_SENT_EVENTS : MediaType.APPLICATION_JSON);
     URI base = request.getUriInfo().getBaseUri();
     request.setRequestUri(
         base, base.resolve(chat.stream() ? InferenceResource.STREAMED : InferenceResource.BUFFERED));

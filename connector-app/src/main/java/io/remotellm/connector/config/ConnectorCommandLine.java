@@ -80,6 +80,11 @@ public final class ConnectorCommandLine {
       description = "Requests handled at once; more are refused so the broker can go elsewhere (REMOTELLM_CAPACITY; default ${DEFAULT-VALUE})")
   int capacity;
 
+  @Option(names = "--llm-connections", paramLabel = "N",
+      description = "Calls to the LLM at once; further requests wait in line, in order"
+          + " (REMOTELLM_LLM_CONNECTIONS; default ${DEFAULT-VALUE})")
+  int llmConnections;
+
   @Option(names = "--drain-timeout", paramLabel = "SECONDS",
       description = "On SIGTERM, how long in-flight requests may finish (REMOTELLM_DRAIN_TIMEOUT; default ${DEFAULT-VALUE})")
   double drainTimeout;
@@ -153,12 +158,16 @@ public final class ConnectorCommandLine {
     if (capacity < 1) {
       throw new ParameterException(cli, "--capacity must be at least 1, got " + capacity);
     }
+    if (llmConnections < 1) {
+      throw new ParameterException(
+          cli, "--llm-connections must be at least 1, got " + llmConnections);
+    }
     String key = llmApiKey == null || llmApiKey.isBlank() ? null : llmApiKey.trim();
     BrokerTrust trust = trust(cli);
     return new ConnectorConfig(llm, demo, brokerUrl(cli, brokerUrl.trim()), brokerToken.trim(), served,
         healthPort, level(cli, logLevel), key,
         seconds(cli, "--llm-connect-timeout", llmConnectTimeout), seconds(cli, "--llm-timeout", llmTimeout),
-        capacity, seconds(cli, "--drain-timeout", drainTimeout),
+        capacity, llmConnections, seconds(cli, "--drain-timeout", drainTimeout),
         seconds(cli, "--reconnect-initial", reconnectInitial), seconds(cli, "--reconnect-max", reconnectMax),
         seconds(cli, "--reconnect-reset-after", reconnectResetAfter),
         seconds(cli, "--llm-probe-interval", probeInterval), trust);

@@ -17,6 +17,7 @@ import java.util.logging.Level;
  * @param llmConnectTimeout how long to wait for a TCP connection to the LLM
  * @param llmTimeout how long to wait for the LLM to start answering (status and headers)
  * @param capacity how many requests run at once; more get a 503 so the broker can go elsewhere
+ * @param llmConnections how many calls to the LLM run at once; the other requests wait in line
  * @param drainTimeout on SIGTERM, how long in-flight requests may take to finish
  * @param reconnectInitial the first reconnect delay's ceiling
  * @param reconnectMax the cap of the reconnect delay
@@ -36,6 +37,7 @@ public record ConnectorConfig(
     Duration llmConnectTimeout,
     Duration llmTimeout,
     int capacity,
+    int llmConnections,
     Duration drainTimeout,
     Duration reconnectInitial,
     Duration reconnectMax,
@@ -58,19 +60,22 @@ public record ConnectorConfig(
   public String toString() {
     return "ConnectorConfig[llmUrl=" + (demo ? "demo" : llmUrl) + ", brokerUrl=" + brokerUrl
         + ", models=" + models + ", healthPort=" + healthPort + ", capacity=" + capacity
+        + ", llmConnections=" + llmConnections
         + ", llmApiKey=" + (llmApiKey == null ? "unset" : "set")
         + ", brokerTrust=" + (brokerTrust == null ? "JDK default" : brokerTrust.source()) + "]";
   }
 
   public ConnectorConfig withHealthPort(int port) {
     return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, models, port, logLevel, llmApiKey,
-        llmConnectTimeout, llmTimeout, capacity, drainTimeout, reconnectInitial, reconnectMax,
+        llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout, reconnectInitial,
+        reconnectMax,
         reconnectResetAfter, probeInterval, brokerTrust);
   }
 
   public ConnectorConfig withModels(List<String> served) {
     return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, served, healthPort, logLevel,
-        llmApiKey, llmConnectTimeout, llmTimeout, capacity, drainTimeout, reconnectInitial,
+        llmApiKey, llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout,
+        reconnectInitial,
         reconnectMax, reconnectResetAfter, probeInterval, brokerTrust);
   }
 }

@@ -25,6 +25,7 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
       Map.entry("--llm-connect-timeout", new Source("REMOTELLM_LLM_CONNECT_TIMEOUT", "10")),
       Map.entry("--llm-timeout", new Source("REMOTELLM_LLM_TIMEOUT", "600")),
       Map.entry("--capacity", new Source("REMOTELLM_CAPACITY", "4096")),
+      Map.entry("--llm-connections", new Source("REMOTELLM_LLM_CONNECTIONS", "32")),
       Map.entry("--drain-timeout", new Source("REMOTELLM_DRAIN_TIMEOUT", "30")),
       Map.entry("--reconnect-initial", new Source("REMOTELLM_RECONNECT_INITIAL", "1")),
       Map.entry("--reconnect-max", new Source("REMOTELLM_RECONNECT_MAX", "60")),

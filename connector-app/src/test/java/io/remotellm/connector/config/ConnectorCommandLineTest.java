@@ -114,6 +114,23 @@ class ConnectorCommandLineTest {
         "--model", "REMOTELLM_MODELS", "--health-port", "--log-level", "--llm-api-key", "http://localhost:11434");
   }
 
+  /** Issue 10: calls to the LLM at once are bounded; 32 unless told otherwise. */
+  @Test
+  void llmConnectionsHasADefaultAFlagAVariableAndALowerBound() {
+    Map<String, String> four = Map.of("REMOTELLM_LLM_CONNECTIONS", "4");
+    String[] required = {"--broker-url", "ws://b", "--broker-token", "t"};
+    assertThat(parse(Map.of(), required).config().llmConnections()).isEqualTo(32);
+    assertThat(parse(four, required).config().llmConnections()).isEqualTo(4);
+    assertThat(parse(four, "--broker-url", "ws://b", "--broker-token", "t",
+        "--llm-connections", "9").config().llmConnections()).isEqualTo(9);
+    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t",
+        "--llm-connections", "0").exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("--llm-connections must be at least 1").hasLineCount(1);
+    parse(Map.of(), "--help");
+    assertThat(out.toString())
+        .contains("--llm-connections", "REMOTELLM_LLM_CONNECTIONS", "default 32");
+  }
+
   @Test
   void caCertAndTruststoreOptionsLoadTheBrokersTrust() {
     String pem = BrokerTrustTest.twoCas().toString();

@@ -49,6 +49,8 @@ class DemoIT {
 
       List<String> commands = printedCurlCommands(demo.output());
       assertThat(commands).hasSize(5);
+      // This run's lines (the log file is appended to across runs; see ProductProcess#output).
+      assertThat(commands.get(0)).contains("http://127.0.0.1:" + port + "/");
       assertThat(run(commands.get(0))).contains("\"object\":\"list\"", "demo-echo");
       assertThat(run(commands.get(1))).contains("chat.completion", "Echo: Hello!");
       assertThat(run(commands.get(2)))

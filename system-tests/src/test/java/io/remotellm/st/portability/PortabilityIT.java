@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -207,6 +209,45 @@ abstract class PortabilityIT {
     HttpResponse<String> raw = http.send(chatRequest("port-wrong-key", "sk-wrong-key", false), HttpResponse.BodyHandlers.ofString());
     assertThat(raw.statusCode()).isEqualTo(401);
     assertThat(raw.body()).contains("\"code\":\"invalid_api_key\"");
+  }
+
+  /**
+   * Issue 10: the body's {@code stream} decides SSE or JSON, whatever {@code Accept} says (the
+   * official Node and Python SDKs send {@code application/json} on streams too). Content
+   * negotiation is each server's own JAX-RS code, so this is checked on every server.
+   */
+  @Test
+  void theBodyDecidesSseOrJsonWhateverAcceptSays() throws Exception {
+    llm.script(FakeLlm.Script.defaults().withChunks(2));
+    List<String> accepts =
+        Arrays.asList("application/json", "text/event-stream", "*/*", null,
+            "application/json, text/plain, */*", "text/html, application/xml;q=0.9");
+    SoftAssertions soft = new SoftAssertions();
+    for (boolean stream : new boolean[] {true, false}) {
+      for (String accept : accepts) {
+        HttpRequest.Builder request =
+            HttpRequest.newBuilder(URI.create(apiBase() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + userKey)
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL + "\",\"stream\":"
+                    + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+        if (accept != null) {
+          request.header("Accept", accept);
+        }
+        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        String what = "stream=" + stream + ", Accept: " + accept;
+        soft.assertThat(r.statusCode()).as(what + "; body " + r.body()).isEqualTo(200);
+        soft.assertThat(r.headers().firstValue("content-type").orElse("")).as(what)
+            .startsWith(stream ? "text/event-stream" : "application/json");
+        if (stream) {
+          soft.assertThat(r.body()).as(what).contains("tok1 ").endsWith("data: [DONE]\n\n");
+        } else {
+          soft.assertThat(r.body()).as(what).startsWith("{").contains("tok0 tok1 ");
+        }
+      }
+    }
+    soft.assertAll();
   }
 
   /** The server's own refusals go through the WAR's error page: OpenAI's shape, not HTML. */

@@ -65,7 +65,10 @@ class LoadIT {
     int connectorHealth = FreePort.next();
     connector =
         ProductRun.startConnector("load-connector", llm.baseUrl().toString(), brokerPort, TOKEN, connectorHealth,
-            List.of("fake-model"), List.of("--capacity", String.valueOf(STREAMS * 2)));
+            List.of("fake-model"),
+            // All 2,000 at the LLM at once: the fake LLM takes them, unlike a real local one.
+            List.of("--capacity", String.valueOf(STREAMS * 2),
+                "--llm-connections", String.valueOf(STREAMS * 2)));
     ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
   }
 

@@ -2,6 +2,7 @@ package io.remotellm.st.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,11 +21,18 @@ public final class ProductProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Path log;
+  /**
+   * Where this run's output starts in {@code log}: the file is appended to, so a process started
+   * again under the same name (a restarted connector, the next build without {@code clean}) keeps
+   * the earlier output for the reader, and {@link #output()} must not show it as this run's.
+   */
+  private final long logStart;
 
-  private ProductProcess(String name, Process process, Path log) {
+  private ProductProcess(String name, Process process, Path log, long logStart) {
     this.name = name;
     this.process = process;
     this.log = log;
+    this.logStart = logStart;
   }
 
   /** The repository root, handed in by the build. */
@@ -61,7 +69,8 @@ public final class ProductProcess implements AutoCloseable {
     builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_"));
     builder.environment().putAll(env);
     try {
-      return new ProductProcess(name, builder.start(), log);
+      long logStart = Files.exists(log) ? Files.size(log) : 0;
+      return new ProductProcess(name, builder.start(), log, logStart);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + launcher, e);
     }
@@ -83,9 +92,16 @@ public final class ProductProcess implements AutoCloseable {
     return log;
   }
 
+  /**
+   * What this process has written so far; not what an earlier process of the same name left in
+   * the same log file. (Reading those lines as this run's made DemoIT run the curl lines of a
+   * previous build's demo, against ports nobody listened on any more: curl exit 7.)
+   */
   public String output() {
     try {
-      return Files.readString(log);
+      byte[] all = Files.readAllBytes(log);
+      int from = (int) Math.min(logStart, all.length);
+      return new String(all, from, all.length - from, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,0 +1,295 @@
+package io.remotellm.connector.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.remotellm.connector.connection.FrameSender;
+import io.remotellm.protocol.Data;
+import io.remotellm.protocol.End;
+import io.remotellm.protocol.Failure;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.Head;
+import io.remotellm.protocol.Request;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link HttpUpstream} against a plain-socket LLM that can drop connections unanswered or hold
+ * them: the bound on calls at once, the order of those waiting, leaving the line, and which
+ * failures are retried (issue 10, finding 3).
+ */
+class HttpUpstreamTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final String ANSWER = "{\"object\":\"chat.completion\"}";
+
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(threads).build();
+  /** Counts the retries HttpUpstream schedules. */
+  private final AtomicInteger retries = new AtomicInteger();
+  private final ScheduledExecutorService timer =
+      new ScheduledThreadPoolExecutor(1) {
+        @Override
+        public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+          retries.incrementAndGet();
+          return super.schedule(task, delay, unit);
+        }
+      };
+  private final List<Frame> frames = new CopyOnWriteArrayList<>();
+  private final FrameCodec codec = new FrameCodec();
+  private final FrameSender sender = new FrameSender(recordingSession(), codec);
+  private final Map<String, CountDownLatch> finished = new ConcurrentHashMap<>();
+  private SocketLlm llm;
+
+  @AfterEach
+  void stop() throws IOException {
+    if (llm != null) {
+      llm.close();
+    }
+    timer.shutdownNow();
+    threads.shutdownNow();
+  }
+
+  @Test
+  void aConnectionDroppedBeforeTheAnswerIsRetried() throws Exception {
+    llm = new SocketLlm(2); // the first two connections are closed unread
+    HttpUpstream upstream = upstream(llm.url(), 4);
+    forward(upstream, "r1");
+    awaitFinished("r1");
+    assertThat(llm.connections.get()).isEqualTo(3);
+    assertThat(retries.get()).isEqualTo(2);
+    assertThat(framesOf("r1")).hasExactlyElementsOfTypes(Head.class, Data.class, End.class);
+    assertThat(((Data) framesOf("r1").get(1)).data()).isEqualTo(ANSWER);
+  }
+
+  @Test
+  void aConnectionDroppedEveryTimeIsA502AfterFiveAttempts() throws Exception {
+    llm = new SocketLlm(Integer.MAX_VALUE);
+    forward(upstream(llm.url(), 4), "r1");
+    awaitFinished("r1");
+    assertThat(llm.connections.get()).isEqualTo(HttpUpstream.MAX_ATTEMPTS);
+    assertThat(framesOf("r1")).singleElement()
+        .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
+  }
+
+  @Test
+  void aRefusedConnectionWithNothingAnsweredIsA502WithoutRetries() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    forward(upstream(URI.create("http://127.0.0.1:" + closedPort), 4), "r1");
+    awaitFinished("r1");
+    assertThat(retries.get()).as("an LLM that answers nothing is down: no retry").isZero();
+    assertThat(framesOf("r1")).singleElement()
+        .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
+  }
+
+  @Test
+  void atMostTheBoundReachTheLlmTheRestInOrderAndACancelledOneLeavesTheLine() throws Exception {
+    llm = new SocketLlm(0);
+    llm.hold = true;
+    HttpUpstream upstream = upstream(llm.url(), 2);
+    List<AnswerFrames> sinks = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      sinks.add(forward(upstream, "r" + i));
+    }
+    assertThat(llm.nextArrival()).isEqualTo("r1");
+    assertThat(llm.nextArrival()).isEqualTo("r2");
+    // r3 to r5 wait in the connector: the LLM sees no third connection.
+    assertThat(llm.arrivals.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    assertThat(llm.connections.get()).isEqualTo(2);
+
+    sinks.get(2).cancel("test: the client went away"); // r3 leaves the line
+    llm.answer("r1");
+    awaitFinished("r1");
+    assertThat(llm.nextArrival()).as("r3 left the line, so r4 is next").isEqualTo("r4");
+    llm.answer("r2");
+    assertThat(llm.nextArrival()).isEqualTo("r5");
+    llm.answer("r4");
+    llm.answer("r5");
+    for (String id : List.of("r2", "r4", "r5")) {
+      awaitFinished(id);
+      assertThat(framesOf(id)).last().isInstanceOf(End.class);
+    }
+    assertThat(framesOf("r3")).isEmpty();
+    assertThat(llm.connections.get()).isEqualTo(4);
+  }
+
+  private HttpUpstream upstream(URI url, int maxConnections) {
+    return new HttpUpstream(http, url, null, WAIT, () -> {}, maxConnections, threads, timer);
+  }
+
+  private AnswerFrames forward(HttpUpstream upstream, String id) {
+    CountDownLatch done = new CountDownLatch(1);
+    finished.put(id, done);
+    AnswerFrames sink = new AnswerFrames(id, id, sender, done::countDown);
+    upstream.forward(
+        new Request(id, "POST", "/v1/chat/completions", Map.of("x-request-id", id), "{}", false),
+        sink);
+    return sink;
+  }
+
+  private void awaitFinished(String id) throws InterruptedException {
+    assertThat(finished.get(id).await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+        .as("request %s finished", id).isTrue();
+    // The last frames are written just after the sink finishes.
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (framesOf(id).stream().noneMatch(f -> f instanceof End || f instanceof Failure)
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+  }
+
+  private List<Frame> framesOf(String id) {
+    return frames.stream().filter(f -> id.equals(idOf(f))).toList();
+  }
+
+  private static String idOf(Frame f) {
+    return f instanceof Frame.Answer answer ? answer.id() : null;
+  }
+
+  /** A relay socket that takes every message at once and keeps the frames. */
+  private Session recordingSession() {
+    RemoteEndpoint.Async remote =
+        (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {RemoteEndpoint.Async.class}, (proxy, method, args) -> {
+              if (method.getName().equals("sendText") && args.length == 2) {
+                frames.add(codec.decode((String) args[0]));
+                ((SendHandler) args[1]).onResult(new SendResult());
+              }
+              return null;
+            });
+    return (Session) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {Session.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "getAsyncRemote" -> remote;
+          case "isOpen" -> true;
+          default -> null;
+        });
+  }
+
+  /**
+   * An LLM on a plain socket: closes its first {@code drops} connections without a byte, as a
+   * small server with a full backlog may; answers the others with JSON, at once or, with {@code
+   * hold}, each when the test says so ({@link #answer}).
+   */
+  private static final class SocketLlm implements AutoCloseable {
+    final AtomicInteger connections = new AtomicInteger();
+    final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+    private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+    volatile boolean hold;
+    private final int drops;
+    private final ServerSocket server;
+
+    SocketLlm(int drops) throws IOException {
+      this.drops = drops;
+      this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread acceptor = new Thread(this::acceptLoop, "socket-llm");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    URI url() {
+      return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    String nextArrival() throws InterruptedException {
+      String id = arrivals.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(id).as("a request reached the LLM").isNotNull();
+      return id;
+    }
+
+    /** With {@code hold}: lets the LLM answer request {@code id}. */
+    void answer(String id) {
+      gate(id).countDown();
+    }
+
+    private CountDownLatch gate(String id) {
+      return gates.computeIfAbsent(id, k -> new CountDownLatch(1));
+    }
+
+    private void acceptLoop() {
+      while (!server.isClosed()) {
+        try {
+          Socket socket = server.accept();
+          int n = connections.incrementAndGet();
+          Thread t = new Thread(() -> serve(socket, n <= drops), "socket-llm-" + n);
+          t.setDaemon(true);
+          t.start();
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    }
+
+    private void serve(Socket socket, boolean drop) {
+      try (socket) {
+        BufferedReader in = new BufferedReader(
+            new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+        String id = null;
+        int length = 0;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+          String lower = line.toLowerCase();
+          if (lower.startsWith("x-request-id:")) {
+            id = line.substring(13).strip();
+          } else if (lower.startsWith("content-length:")) {
+            length = Integer.parseInt(line.substring(15).strip());
+          }
+        }
+        in.skip(length);
+        if (drop) {
+          return; // closed without a byte of an answer
+        }
+        arrivals.add(String.valueOf(id));
+        if (hold && !gate(String.valueOf(id)).await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+        byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+      } catch (IOException | InterruptedException e) {
+        // The test is over, or the client went away: nothing to answer.
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
+  }
+}
