@@ -99,7 +99,7 @@ class HttpUpstreamTest {
     llm = new SocketLlm(Integer.MAX_VALUE);
     forward(upstream(llm.url(), 4), "r1");
     awaitFinished("r1");
-    assertThat(llm.connections.get()).isEqualTo(HttpUpstream.MAX_ATTEMPTS);
+    assertThat(llm.connections.get()).isEqualTo(LlmCall.MAX_ATTEMPTS);
     assertThat(framesOf("r1")).singleElement()
         .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
   }

@@ -84,9 +84,9 @@ class LlmConnectionsTest {
   @Test
   void retryDelaysGrowWithJitterUpToTheCap() {
     for (int i = 0; i < 100; i++) {
-      assertThat(HttpUpstream.retryDelay(1)).isBetween(25L, 50L);
-      assertThat(HttpUpstream.retryDelay(3)).isBetween(100L, 200L);
-      assertThat(HttpUpstream.retryDelay(30)).isBetween(500L, 1000L);
+      assertThat(LlmCall.retryDelay(1)).isBetween(25L, 50L);
+      assertThat(LlmCall.retryDelay(3)).isBetween(100L, 200L);
+      assertThat(LlmCall.retryDelay(30)).isBetween(500L, 1000L);
     }
   }
 }
