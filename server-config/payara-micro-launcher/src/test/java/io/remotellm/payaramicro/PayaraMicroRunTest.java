@@ -38,7 +38,9 @@ class PayaraMicroRunTest {
         Files.copy(template, conf.resolve(template.getFileName()));
       }
     }
-    runDir = tmp.resolve("run").resolve(PayaraMicroRun.RUN_DIR_PREFIX + ProcessHandle.current().pid());
+    runDir =
+        tmp.resolve("run")
+            .resolve(PayaraMicroRun.RUN_DIR_PREFIX + ProcessHandle.current().pid());
     Files.createDirectories(runDir.getParent());
     env.put("REMOTELLM_LAUNCHER_ROOT", root.toString());
     env.put("REMOTELLM_LAUNCHER_RUN_DIR", runDir.toString());
