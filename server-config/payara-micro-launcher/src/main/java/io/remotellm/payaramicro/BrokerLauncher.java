@@ -16,11 +16,12 @@ import picocli.CommandLine.Option;
  * What {@code bin/remotellm-broker} runs first: parses the seed's flags, combines them with the
  * {@code REMOTELLM_BROKER_*} variables ({@link BrokerSettings}), writes Payara Micro's run
  * directory ({@link PayaraMicroRun}) and leaves Payara Micro's command line, NUL-separated, in
- * {@code RUN_DIR/command} for the script to {@code exec}: the server then has the script's PID,
+ * the file the script names for the script to {@code exec}: the server then has the script's PID,
  * receives SIGTERM directly and its exit code is the script's, as before this launcher existed.
  *
  * <p>The script tells it where things are through {@code REMOTELLM_LAUNCHER_ROOT} (the
- * installation) and {@code REMOTELLM_LAUNCHER_RUN_DIR}; they are not settings.
+ * installation), {@code REMOTELLM_LAUNCHER_RUN_DIR} and {@code REMOTELLM_LAUNCHER_COMMAND_FILE}
+ * (a fresh file the script made); they are not settings.
  *
  * <p>Two hidden modes serve the installers, so they need not know the flags: {@code --check}
  * validates and exits, {@code --print-env} prints the settings as an env file.
@@ -96,16 +97,16 @@ public final class BrokerLauncher {
       }
       String root = env.getOrDefault("REMOTELLM_LAUNCHER_ROOT", "");
       String runDir = env.getOrDefault("REMOTELLM_LAUNCHER_RUN_DIR", "");
-      if (root.isEmpty() || runDir.isEmpty()) {
+      String commandFile = env.getOrDefault("REMOTELLM_LAUNCHER_COMMAND_FILE", "");
+      if (root.isEmpty() || runDir.isEmpty() || commandFile.isEmpty()) {
         throw new UsageException("start the broker with bin/remotellm-broker");
       }
       PayaraMicroRun run = new PayaraMicroRun(Path.of(root), Path.of(runDir));
       run.prepareRunDir();
       List<String> command = run.write(settings, env);
+      // The script made this file (mktemp, mode 0600) and exec's what it finds in it.
       Files.writeString(
-          run.runDir().resolve("command"),
-          String.join("\0", command) + "\0",
-          StandardCharsets.UTF_8);
+          Path.of(commandFile), String.join("\0", command) + "\0", StandardCharsets.UTF_8);
       err.println("remotellm-broker: " + summary(settings));
       return 0;
     } catch (UsageException e) {

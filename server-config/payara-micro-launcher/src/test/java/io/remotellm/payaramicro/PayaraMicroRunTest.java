@@ -44,6 +44,7 @@ class PayaraMicroRunTest {
     Files.createDirectories(runDir.getParent());
     env.put("REMOTELLM_LAUNCHER_ROOT", root.toString());
     env.put("REMOTELLM_LAUNCHER_RUN_DIR", runDir.toString());
+    env.put("REMOTELLM_LAUNCHER_COMMAND_FILE", tmp.resolve("command").toString());
   }
 
   private int launch(String... args) {
@@ -55,7 +56,7 @@ class PayaraMicroRunTest {
   }
 
   private List<String> command() throws Exception {
-    String text = Files.readString(runDir.resolve("command"), StandardCharsets.UTF_8);
+    String text = Files.readString(tmp.resolve("command"), StandardCharsets.UTF_8);
     assertThat(text).endsWith("\0");
     return List.of(text.substring(0, text.length() - 1).split("\0", -1));
   }
@@ -173,6 +174,7 @@ class PayaraMicroRunTest {
         .contains("REMOTELLM_BROKER_PORT='8443'\n")
         .contains("REMOTELLM_BROKER_USER_API_KEYS='it'\"'\"'s'\n");
     assertThat(runDir).doesNotExist();
+    assertThat(tmp.resolve("command")).doesNotExist();
   }
 
   @Test
