@@ -463,7 +463,8 @@ mkdir_owned() {
 runtime_files() {
   if [ "$1" = broker ]; then
     printf '%s\n' bin/remotellm-broker broker-war/target/remotellm-broker.war broker-war/target/payara-micro.jar \
-      broker-war/target/remotellm-broker-payara-micro-logging.jar
+      server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar \
+      server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar
   else
     printf '%s\n' bin/remotellm-connector connector-app/target/remotellm-connector.jar
   fi
@@ -490,8 +491,8 @@ copy_runtime() {
     run install -m "$( [[ $rel == bin/* ]] && echo 0755 || echo 0644)" -- "$source_dir/$rel" "$dest_root$prefix/$rel"
   done
   # Server settings the broker's launcher reads (Payara Micro boot commands, logging).
-  if [ "$component" = broker ] && [ -d "$source_dir/server-config" ]; then
-    copy_tree "$source_dir/server-config" "$dest_root$prefix/server-config"
+  if [ "$component" = broker ] && [ -d "$source_dir/server-config/payara-micro" ]; then
+    copy_tree "$source_dir/server-config/payara-micro" "$dest_root$prefix/server-config/payara-micro"
   fi
 }
 

@@ -27,7 +27,7 @@ final class SseResponseSink implements ResponseSink {
   /** An upstream error body is kept only to pass it on; a few KB is all a client needs. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
-  /** The default bound when none is given (unit tests): as in microprofile-config.properties. */
+  /** The default bound when none is given (unit tests): BrokerSettings' default. */
   static final long DEFAULT_MAX_BUFFERED_BYTES = 1024L * 1024;
 
   /** Tells the writer task to close the sink once everything before it is written. */

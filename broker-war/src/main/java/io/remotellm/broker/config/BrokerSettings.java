@@ -13,9 +13,10 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Every setting of the broker, read once through MicroProfile Config. Defaults live in the WAR's
- * {@code META-INF/microprofile-config.properties}; system properties and env variables (e.g.
- * {@code REMOTELLM_BROKER_USER_API_KEYS}) override them by MP Config's rules.
+ * Every setting of the broker, read once through MicroProfile Config: each one's name and default
+ * are written here only (the {@code defaultValue}s; the WAR has no microprofile-config.properties
+ * repeating them). System properties and env variables (e.g. {@code
+ * REMOTELLM_BROKER_USER_API_KEYS}) override the defaults by MP Config's rules.
  */
 @ApplicationScoped
 public class BrokerSettings {

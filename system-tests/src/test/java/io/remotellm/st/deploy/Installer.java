@@ -113,9 +113,10 @@ final class Installer {
         List.of(
             "broker-war/target/remotellm-broker.war",
             "broker-war/target/payara-micro.jar",
-            "broker-war/target/remotellm-broker-payara-micro-logging.jar",
+            "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
+            "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar",
             "connector-app/target/remotellm-connector.jar",
-            "server-config/payara/post-boot.txt")) {
+            "server-config/payara-micro/post-boot-commands.txt.template")) {
       Path file = dir.resolve(artifact);
       Files.createDirectories(file.getParent());
       Files.writeString(file, "stand-in for " + artifact + "\n");

@@ -1,0 +1,190 @@
+package io.remotellm.payaramicro;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The run directory the launcher writes for Payara Micro, from the module's real templates in
+ * server-config/payara-micro, in an installation whose path holds a #, an & and a space (the sed
+ * of the old script broke on the first two).
+ */
+class PayaraMicroRunTest {
+
+  @TempDir Path tmp;
+  private Path root;
+  private Path runDir;
+  private final Map<String, String> env = new HashMap<>();
+
+  @BeforeEach
+  void installation() throws Exception {
+    root = tmp.resolve("opt #1 & co");
+    Path conf = Files.createDirectories(root.resolve("server-config/payara-micro"));
+    try (var templates = Files.list(Path.of("../payara-micro"))) {
+      for (Path template : templates.toList()) {
+        Files.copy(template, conf.resolve(template.getFileName()));
+      }
+    }
+    runDir =
+        tmp.resolve("run")
+            .resolve(PayaraMicroRun.RUN_DIR_PREFIX + ProcessHandle.current().pid());
+    Files.createDirectories(runDir.getParent());
+    env.put("REMOTELLM_LAUNCHER_ROOT", root.toString());
+    env.put("REMOTELLM_LAUNCHER_RUN_DIR", runDir.toString());
+    env.put("REMOTELLM_LAUNCHER_COMMAND_FILE", tmp.resolve("command").toString());
+  }
+
+  private int launch(String... args) {
+    return BrokerLauncher.run(args, env, new PrintStream(new ByteArrayOutputStream()), quiet());
+  }
+
+  private static PrintStream quiet() {
+    return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+  }
+
+  private List<String> command() throws Exception {
+    String text = Files.readString(tmp.resolve("command"), StandardCharsets.UTF_8);
+    assertThat(text).endsWith("\0");
+    return List.of(text.substring(0, text.length() - 1).split("\0", -1));
+  }
+
+  @Test
+  void bootFilesCarryTheValuesLiterally() throws Exception {
+    assertThat(launch("--host", "127.0.0.1", "--health-port", "9081", "--port", "9080"))
+        .isEqualTo(0);
+    String pre = Files.readString(runDir.resolve("pre-boot-commands.txt"));
+    String post = Files.readString(runDir.resolve("post-boot-commands.txt"));
+    assertThat(pre)
+        .contains("http-listener.address=127.0.0.1")
+        .doesNotContain("https-listener")
+        .doesNotContain("@HOST@");
+    assertThat(post)
+        .contains("--listeneraddress 127.0.0.1 --listenerport 9081 ")
+        .contains("--contextroot / " + root.resolve("broker-war/target/remotellm-broker.war"))
+        .doesNotContain("@HOST@")
+        .doesNotContain("@WAR@");
+  }
+
+  @Test
+  void secretsGoToAnOwnerOnlyFileAndKeepEveryCharacter() throws Exception {
+    String key = "sk-a#b&c d'e\"f\\g=h:i";
+    String token = "tok#&\\n";
+    assertThat(launch("--user-api-key", key, "--user-api-key", "k2", "--connector-token", token))
+        .isEqualTo(0);
+    Path secrets = runDir.resolve("secrets.properties");
+    assertThat(Files.getPosixFilePermissions(secrets))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(runDir))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    Properties loaded = new Properties();
+    try (InputStream in = Files.newInputStream(secrets)) {
+      loaded.load(in);
+    }
+    assertThat(loaded.getProperty("remotellm.broker.user-api-keys")).isEqualTo(key + ",k2");
+    assertThat(loaded.getProperty("remotellm.broker.connector-tokens")).isEqualTo(token);
+    assertThat(String.join(" ", command())).doesNotContain(key).doesNotContain("tok#&");
+  }
+
+  @Test
+  void theCommandLineIsPayaraMicrosWithEachValueOneArgument() throws Exception {
+    Path config = Files.writeString(tmp.resolve("conn #& 'x\".yaml"), "connectors: []\n");
+    env.put("JAVA_HOME", "/opt/jdk 17");
+    env.put("JAVA_OPTS", "  -Xmx1g   -Dx=y ");
+    Path logging =
+        root.resolve(
+            "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar");
+    Files.createDirectories(logging.getParent());
+    Files.writeString(logging, "stand-in");
+    assertThat(
+            launch(
+                "--connector-config", config.toString(), "--log-level=warning",
+                "--allow-anonymous", "--port", "9443"))
+        .isEqualTo(0);
+    List<String> cmd = command();
+    assertThat(cmd.subList(0, 3)).containsExactly("/opt/jdk 17/bin/java", "-Xmx1g", "-Dx=y");
+    assertThat(cmd)
+        .contains(
+            "-Xbootclasspath/a:" + logging,
+            "-Djava.util.logging.manager=" + PayaraMicroRun.LOG_MANAGER,
+            "-Dremotellm.broker.connector-config=" + config.toRealPath(),
+            "-Dremotellm.broker.log-level=WARNING",
+            "-Dremotellm.broker.allow-anonymous=true",
+            "--nohazelcast",
+            "--disablephonehome")
+        .containsSubsequence("-jar", root.resolve("broker-war/target/payara-micro.jar").toString())
+        .containsSubsequence("--port", "9443")
+        .containsSubsequence("--systemproperties", runDir.resolve("secrets.properties").toString())
+        .containsSubsequence(
+            "--prebootcommandfile", runDir.resolve("pre-boot-commands.txt").toString())
+        .containsSubsequence(
+            "--logproperties",
+            root.resolve("server-config/payara-micro/logging.properties").toString())
+        .doesNotContain("--sslport");
+  }
+
+  @Test
+  void withoutTheLoggingJarTheBrokerStillStarts() throws Exception {
+    assertThat(launch()).isEqualTo(0);
+    assertThat(command()).noneMatch(arg -> arg.startsWith("-Xbootclasspath"));
+  }
+
+  @Test
+  void runDirectoriesOfGoneServersAreRemovedOthersKept() throws Exception {
+    Path parent = runDir.getParent();
+    long gone = new ProcessBuilder("true").start().onExit().get().pid();
+    Path stale = Files.createDirectories(parent.resolve("remotellm-broker." + gone + "/payara"));
+    Path alive = Files.createDirectories(parent.resolve("remotellm-broker.1"));
+    Path other = Files.createDirectories(parent.resolve("remotellm-broker.notapid"));
+    Files.createDirectories(runDir.resolve("payara/old"));
+    assertThat(launch()).isEqualTo(0);
+    assertThat(stale.getParent()).doesNotExist();
+    assertThat(alive).exists();
+    assertThat(other).exists();
+    // This run's directory starts fresh.
+    assertThat(runDir.resolve("payara/old")).doesNotExist();
+  }
+
+  @Test
+  void helpCheckAndPrintEnvStartNothing() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+    assertThat(BrokerLauncher.run(new String[] {"--help"}, env, print, quiet())).isEqualTo(0);
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(BrokerLauncher.usage());
+    assertThat(launch("--check", "--port", "9")).isEqualTo(0);
+    assertThat(launch("--check", "--port", "x")).isEqualTo(2);
+    out.reset();
+    assertThat(
+            BrokerLauncher.run(
+                new String[] {"--print-env", "--user-api-key", "it's"}, env, print, quiet()))
+        .isEqualTo(0);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("REMOTELLM_BROKER_PORT='8443'\n")
+        .contains("REMOTELLM_BROKER_USER_API_KEYS='it'\"'\"'s'\n");
+    assertThat(runDir).doesNotExist();
+    assertThat(tmp.resolve("command")).doesNotExist();
+  }
+
+  @Test
+  void withoutTheScriptsVariablesItSaysHowToStart() {
+    env.clear();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertThat(
+            BrokerLauncher.run(
+                new String[0], env, quiet(), new PrintStream(err, true, StandardCharsets.UTF_8)))
+        .isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("bin/remotellm-broker");
+  }
+}
