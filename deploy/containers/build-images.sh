@@ -62,7 +62,8 @@ fi
 artifacts=(
   "$root/broker-war/target/remotellm-broker.war"
   "$root/broker-war/target/payara-micro.jar"
-  "$root/broker-war/target/remotellm-broker-payara-micro-logging.jar"
+  "$root/server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar"
+  "$root/server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar"
   "$root/connector-app/target/remotellm-connector.jar"
 )
 missing=false

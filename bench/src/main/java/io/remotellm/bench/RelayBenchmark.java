@@ -339,7 +339,8 @@ public final class RelayBenchmark {
     List<String> files = new ArrayList<>(List.of(
         "bin/remotellm-broker", "bin/remotellm-connector",
         "broker-war/target/remotellm-broker.war", "broker-war/target/payara-micro.jar",
-        "broker-war/target/remotellm-broker-payara-micro-logging.jar",
+        "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
+        "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar",
         "connector-app/target/remotellm-connector.jar"));
     for (String dir : List.of("server-config/payara-micro", "test-support/target/lib")) {
       try (var walk = Files.list(root.resolve(dir))) {
