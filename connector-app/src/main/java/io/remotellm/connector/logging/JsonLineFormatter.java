@@ -9,7 +9,7 @@ import java.util.logging.LogRecord;
 
 /**
  * One JSON object per line: {@code ts}, {@code level}, {@code logger}, {@code msg}, every {@link
- * LogField} parameter as its own field, and {@code error} (class and message, no stack trace: a
+ * JsonField} parameter as its own field, and {@code error} (class and message, no stack trace: a
  * stack trace is noise to an operator and may quote what it should not).
  *
  * <p>Lines are bounded: a field's value holds at most {@link Bounds#LOG_FIELD} characters (the
@@ -39,7 +39,7 @@ public final class JsonLineFormatter extends Formatter {
     Object[] parameters = record.getParameters();
     if (parameters != null) {
       for (Object parameter : parameters) {
-        if (parameter instanceof LogField f) {
+        if (parameter instanceof JsonField f) {
           out.append(',');
           if (f.value() instanceof Number || f.value() instanceof Boolean) {
             JsonText.quote(out, f.name());

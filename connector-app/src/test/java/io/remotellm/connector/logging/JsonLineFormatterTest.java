@@ -16,7 +16,7 @@ class JsonLineFormatterTest {
   void writesOneJsonObjectPerLineWithFields() {
     LogRecord record = new LogRecord(Level.WARNING, "request {0} failed: \"quoted\"\nnext");
     record.setLoggerName("io.remotellm.connector.llm.X");
-    record.setParameters(new Object[] {LogField.requestId("r-1"), LogField.of("status", 502)});
+    record.setParameters(new Object[] {JsonField.requestId("r-1"), JsonField.of("status", 502)});
     record.setThrown(new IllegalStateException("boom"));
     String line = new JsonLineFormatter().format(record);
     assertThat(line).endsWith("}\n");
@@ -45,9 +45,9 @@ class JsonLineFormatterTest {
     record.setLoggerName("io.remotellm.connector.llm.X");
     Object[] fields = new Object[40];
     for (int i = 0; i < fields.length; i++) {
-      fields[i] = LogField.of("f" + i, huge);
+      fields[i] = JsonField.of("f" + i, huge);
     }
-    fields[0] = LogField.of("model", huge);
+    fields[0] = JsonField.of("model", huge);
     record.setParameters(fields);
     record.setThrown(new IllegalStateException(huge));
     String line = new JsonLineFormatter().format(record);
@@ -58,7 +58,7 @@ class JsonLineFormatterTest {
     assertThat(json.getBoolean("cut")).isTrue();
 
     LogRecord few = new LogRecord(Level.INFO, "model {0}");
-    few.setParameters(new Object[] {LogField.of("model", huge)});
+    few.setParameters(new Object[] {JsonField.of("model", huge)});
     JsonObject one = Json.createReader(new StringReader(new JsonLineFormatter().format(few))).readObject();
     assertThat(one.getString("model")).hasSizeLessThan(600).endsWith("more chars]");
   }
