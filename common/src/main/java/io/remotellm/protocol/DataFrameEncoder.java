@@ -7,8 +7,6 @@ package io.remotellm.protocol;
  * checks that on awkward text).
  */
 final class DataFrameEncoder {
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
-
   private DataFrameEncoder() {}
 
   static String encode(Data frame) {
@@ -16,33 +14,9 @@ final class DataFrameEncoder {
     String data = frame.data();
     StringBuilder out = new StringBuilder(data.length() + id.length() + 48);
     out.append("{\"type\":\"data\",\"id\":");
-    quote(out, id);
+    JsonText.quote(out, id);
     out.append(",\"data\":");
-    quote(out, data);
+    JsonText.quote(out, data);
     return out.append('}').toString();
-  }
-
-  static void quote(StringBuilder out, String s) {
-    out.append('"');
-    int start = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c != '"' && c != '\\' && c >= 0x20) {
-        continue;
-      }
-      out.append(s, start, i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        case '\b' -> out.append("\\b");
-        case '\f' -> out.append("\\f");
-        default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
-      }
-      start = i + 1;
-    }
-    out.append(s, start, s.length()).append('"');
   }
 }

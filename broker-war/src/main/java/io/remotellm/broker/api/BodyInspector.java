@@ -2,6 +2,7 @@ package io.remotellm.broker.api;
 
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
+import io.remotellm.protocol.Bounds;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -40,6 +41,16 @@ public final class BodyInspector {
     }
     if (!(model instanceof JsonString name) || name.getString().isBlank()) {
       throw bad("'model' must be a non-empty string", "model");
+    }
+    if (name.getString().length() > Bounds.MODEL_NAME) {
+      // Refused before routing, so no 404 body or log line ever quotes a megabyte-long name.
+      throw bad(
+          "'model' is longer than "
+              + Bounds.MODEL_NAME
+              + " characters: '"
+              + Bounds.cut(name.getString(), Bounds.QUOTED)
+              + "'",
+          "model");
     }
     JsonValue stream = object.get("stream");
     boolean streaming;

@@ -1,5 +1,6 @@
 package io.remotellm.broker.error;
 
+import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.json.JsonObjectBuilder;
 
@@ -27,7 +28,7 @@ public record ApiError(int status, String type, String code, String message, Str
         404,
         "invalid_request_error",
         "model_not_found",
-        "The model '" + model + "' is not served by any connected connector",
+        "The model '" + Bounds.cut(model, Bounds.QUOTED) + "' is not served by any connected connector",
         "model");
   }
 

@@ -1,6 +1,6 @@
 package io.remotellm.broker.logging;
 
-import java.util.Arrays;
+import io.remotellm.protocol.Bounds;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,12 +27,20 @@ public final class LogFields {
     return new LogFields().and(name, value);
   }
 
-  /** Adds a field; a null value is left out. */
+  /**
+   * Adds a field; a null value is left out. Text (a model, a path, a reason a connector sent) is
+   * cut to {@link Bounds#LOG_FIELD} characters and its control characters shown as {@code
+   * \\uXXXX}, so what a client or connector chose can neither make a line huge nor break it.
+   */
   public LogFields and(String name, Object value) {
     if (value != null) {
-      fields.put(name, value);
+      fields.put(name, bounded(value));
     }
     return this;
+  }
+
+  private static Object bounded(Object value) {
+    return value instanceof Number || value instanceof Boolean ? value : Bounds.forLog(value);
   }
 
   public Map<String, Object> asMap() {
@@ -49,7 +57,10 @@ public final class LogFields {
     if (!logger.isLoggable(level)) {
       return;
     }
-    Object[] parameters = Arrays.copyOf(args, args.length + 1);
+    Object[] parameters = new Object[args.length + 1];
+    for (int i = 0; i < args.length; i++) {
+      parameters[i] = args[i] == null ? null : bounded(args[i]);
+    }
     parameters[args.length] = asMap();
     LogRecord record = new LogRecord(level, pattern);
     record.setLoggerName(logger.getName());

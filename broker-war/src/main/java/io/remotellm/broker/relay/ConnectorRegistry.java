@@ -3,6 +3,7 @@ package io.remotellm.broker.relay;
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
@@ -89,7 +90,10 @@ public class ConnectorRegistry {
     try {
       codec.decodeEach(text, frame -> onFrame(link, frame));
     } catch (UnknownFrameTypeException e) {
-      LOG.log(Level.FINE, "connector {0}: ignoring {1}", new Object[] {link.id(), e.getMessage()});
+      LOG.log(
+          Level.FINE,
+          "connector {0}: ignoring {1}",
+          new Object[] {link.id(), Bounds.forLog(e.getMessage())});
     } catch (ProtocolException e) {
       // Once per link at WARNING: a broken or hostile connector must not flood the log.
       int count = link.invalidFrame();
@@ -97,12 +101,17 @@ public class ConnectorRegistry {
           count == 1 ? Level.WARNING : Level.FINE,
           "connector {0}: {1} (frame ignored; further invalid frames of this connector are"
               + " logged at FINE)",
-          new Object[] {link.id(), e.getMessage()});
+          new Object[] {link.id(), Bounds.forLog(e.getMessage())});
     }
   }
 
   private void onFrame(ConnectorLink link, Frame frame) {
-    if (frame instanceof Frame.Answer answer) {
+    String overBounds = ConnectorClaims.refusal(frame);
+    if (!link.isOpen()) {
+      return; // refused earlier in the same batch
+    } else if (overBounds != null) {
+      refuse(link, overBounds);
+    } else if (frame instanceof Frame.Answer answer) {
       dispatcher.onAnswer(link, answer);
     } else if (frame instanceof Hello hello) {
       onHello(link, hello);
@@ -111,7 +120,7 @@ public class ConnectorRegistry {
       LOG.log(
           Level.INFO,
           "connector {0} ({1}) now serves {2}",
-          new Object[] {link.id(), link.fingerprint(), link.models()});
+          new Object[] {link.id(), link.fingerprint(), Bounds.forLog(link.models())});
     } else {
       LOG.log(Level.FINE, "connector {0}: ignoring a broker-side frame", link.id());
     }
@@ -142,11 +151,21 @@ public class ConnectorRegistry {
         new Object[] {
           link.id(),
           link.fingerprint(),
-          hello.connector(),
+          Bounds.forLog(hello.connector()),
           hello.capacity(),
           protocol,
-          link.models()
+          Bounds.forLog(link.models())
         });
+  }
+
+  /** Closes a link whose hello or models claim more than the broker keeps (policy, 1008). */
+  private void refuse(ConnectorLink link, String why) {
+    LOG.log(
+        Level.WARNING,
+        "connector {0} ({1}) refused: {2}",
+        new Object[] {link.id(), link.fingerprint(), why});
+    link.socket().close(1008, why);
+    onClosed(link, why);
   }
 
   // ---- connector tokens reloaded ----------------------------------------------------------
@@ -187,7 +206,7 @@ public class ConnectorRegistry {
       LOG.log(
           Level.INFO,
           "connector {0} ({1}) detached: {2}",
-          new Object[] {link.id(), link.fingerprint(), why});
+          new Object[] {link.id(), link.fingerprint(), Bounds.forLog(why)});
     }
     dispatcher.connectorLost(link);
   }

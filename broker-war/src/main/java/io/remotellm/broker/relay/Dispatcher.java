@@ -4,6 +4,7 @@ import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.routing.Lease;
+import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
@@ -119,7 +120,7 @@ public class Dispatcher {
       LOG.log(
           Level.FINE,
           "connector {0}: frame for unknown or finished request {1}",
-          new Object[] {link.id(), answer.id()});
+          new Object[] {link.id(), Bounds.forLog(answer.id())});
       return;
     }
     apply(exchange, exchange.onAnswer(link, answer));

@@ -87,4 +87,15 @@ class BodyInspectorTest {
     ApiException m = catchThrowableOfType(ApiException.class, () -> inspect("{\"messages\":[]}"));
     assertThat(m.error().param()).isEqualTo("model");
   }
+
+  @Test
+  void aModelNameOverTheBoundIs400AndQuotedOnlyInPart() {
+    assertThat(inspect("{\"model\":\"" + "m".repeat(256) + "\"}").model()).hasSize(256);
+    String name = "n".repeat(2_000_000);
+    ApiException e =
+        catchThrowableOfType(ApiException.class, () -> inspect("{\"model\":\"" + name + "\"}"));
+    assertThat(e.error().status()).isEqualTo(400);
+    assertThat(e.error().param()).isEqualTo("model");
+    assertThat(e.error().message()).contains("256 characters").hasSizeLessThan(200);
+  }
 }

@@ -11,6 +11,7 @@ import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.Head;
+import io.remotellm.protocol.Hello;
 import io.remotellm.protocol.ModelsChanged;
 import io.remotellm.protocol.Request;
 import java.net.URI;
@@ -55,6 +56,8 @@ class RelayAbuseIT {
    * max-frame-bytes is not enforced there (see docs/reliability.md), so the test goes over 32 MiB.
    */
   private static final int MAX_FRAME = 32 * 1024 * 1024;
+  /** No log line, whatever a client or connector sends, is longer than this (reliability.md). */
+  private static final int LOG_LINE_BOUND = 8 * 1024;
 
   @ArquillianResource URL base;
 
@@ -276,6 +279,63 @@ class RelayAbuseIT {
     // Not the internal path the call was routed to (~relayed/buffered).
     assertThat(line).as("access line of the refused call").isNotNull()
         .contains("POST /embeddings model=nowhere-model").doesNotContain("~relayed");
+  }
+
+  @Test
+  @Order(13)
+  void aTwoMegabyteModelNameIs400WithAShortBodyAndShortLogLines() throws Exception {
+    long before = logSize();
+    HttpResponse<String> refused = send("m".repeat(2_000_000) + "\\n\\u001b[31mfake line", false);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("\"param\":\"model\"").hasSizeLessThan(1024);
+    String id = refused.headers().firstValue("x-request-id").orElseThrow();
+    // The access line of the refused call, once the server has written it; every line is short.
+    String line = awaitLogLine(before, l -> l.contains(id) && l.contains("status=400"));
+    assertThat(line).hasSizeLessThan(LOG_LINE_BOUND);
+    assertThat(logSince(before).lines()).allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
+  }
+
+  @Test
+  @Order(14)
+  void aConnectorClaimingTooMuchIsRefusedAndTheBrokerServesOn() throws Exception {
+    long before = logSize();
+    ConnectorPeer good = attach(NOKEY_TOKEN, "good-model");
+    good.autoAnswer(request -> answer(request.id(), "fine"));
+    List<String> many = new ArrayList<>(100_000);
+    for (int i = 0; i < 100_000; i++) {
+      many.add("model-" + i);
+    }
+    assertRefused(new Hello(1, "greedy", many, 8), "too many models");
+    assertRefused(new Hello(1, "long-name", List.of("l".repeat(1 << 20)), 8), "longer than 256");
+    assertRefused(new Hello(1, "n".repeat(1 << 20), List.of("named-model"), 8), "connector name");
+    // Attached within the bounds, then too many models: closed, and its models are gone.
+    ConnectorPeer later = attach(PLAIN_TOKEN, "later-model");
+    later.send(new ModelsChanged(many));
+    assertThat(later.awaitClose().getCloseCode().getCode()).isEqualTo(1008);
+    // The broker stays healthy: the other connector serves on, the model list holds only it.
+    assertThat(send("good-model", false).statusCode()).isEqualTo(200);
+    assertThat(models()).contains("good-model").doesNotContain("model-1\"", "later-model")
+        .hasSizeLessThan(4096);
+    awaitLogLine(before, l -> l.contains("refused: too many models"));
+    assertThat(logSince(before).lines()).allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
+  }
+
+  private void assertRefused(Hello hello, String reason) throws Exception {
+    ConnectorPeer peer =
+        ConnectorPeer.connect(URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws"), PLAIN_TOKEN);
+    peers.add(peer);
+    peer.send(hello);
+    var close = peer.awaitClose();
+    assertThat(close.getCloseCode().getCode()).as(reason).isEqualTo(1008);
+    assertThat(close.getReasonPhrase()).contains(reason);
+  }
+
+  private static String awaitLogLine(long offset, java.util.function.Predicate<String> match) {
+    return await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> logSince(offset).lines().filter(match).findFirst().orElse(null),
+            java.util.Objects::nonNull);
   }
 
   // ---- helpers ---------------------------------------------------------------------------

@@ -42,4 +42,34 @@ class LogFieldsTest {
     assertThat(new SimpleFormatter().formatMessage(records.get(0))).isEqualTo("request r-1 status=200");
     assertThat(records.get(0).getSourceClassName()).isEqualTo(LogFieldsTest.class.getName());
   }
+
+  @Test
+  void untrustedTextIsCutAndItsControlCharactersShownNotWritten() {
+    Logger logger = Logger.getLogger("io.remotellm.test.logfields.bounded");
+    logger.setUseParentHandlers(false);
+    logger.setLevel(Level.INFO);
+    List<LogRecord> records = new ArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override public void publish(LogRecord record) { records.add(record); }
+          @Override public void flush() {}
+          @Override public void close() {}
+        };
+    logger.addHandler(handler);
+    String model = "m".repeat(2_000_000);
+    try {
+      LogFields.of("model", model)
+          .and("reason", "bad\nINFO fake line\u001b[2J")
+          .and("status", 400)
+          .log(logger, Level.INFO, "model={0} reason={1}", model, "x\r\ny");
+    } finally {
+      logger.removeHandler(handler);
+    }
+    String line = new SimpleFormatter().formatMessage(records.get(0));
+    assertThat(line).hasSizeLessThan(1200).doesNotContain("\n", "\r").contains("x\\u000d\\u000ay");
+    Map<?, ?> fields = (Map<?, ?>) records.get(0).getParameters()[2];
+    assertThat((String) fields.get("model")).hasSizeLessThan(600).endsWith("more chars]");
+    assertThat(fields.get("reason")).isEqualTo("bad\\u000aINFO fake line\\u001b[2J");
+    assertThat(fields.get("status")).isEqualTo(400);
+  }
 }

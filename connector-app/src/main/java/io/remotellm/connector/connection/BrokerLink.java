@@ -1,7 +1,7 @@
 package io.remotellm.connector.connection;
 
-import static io.remotellm.connector.logging.LogField.log;
-import static io.remotellm.connector.logging.LogField.of;
+import static io.remotellm.connector.logging.JsonField.log;
+import static io.remotellm.connector.logging.JsonField.of;
 
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;

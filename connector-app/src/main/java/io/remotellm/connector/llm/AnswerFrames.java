@@ -1,8 +1,8 @@
 package io.remotellm.connector.llm;
 
-import static io.remotellm.connector.logging.LogField.log;
-import static io.remotellm.connector.logging.LogField.of;
-import io.remotellm.connector.logging.LogField;
+import static io.remotellm.connector.logging.JsonField.log;
+import static io.remotellm.connector.logging.JsonField.of;
+import io.remotellm.connector.logging.JsonField;
 
 import io.remotellm.connector.connection.FrameSender;
 import io.remotellm.protocol.Data;
@@ -176,7 +176,7 @@ public final class AnswerFrames {
 
   private void finish(String outcome, Level level) {
     onDone.run();
-    log(LOG, level, "request {0} {1}", LogField.requestId(requestId), of("outcome", outcome), of("frame_id", id),
+    log(LOG, level, "request {0} {1}", JsonField.requestId(requestId), of("outcome", outcome), of("frame_id", id),
         of("status", status), of("data_frames", dataFrames),
         of("duration_ms", (System.nanoTime() - started) / 1_000_000));
   }

@@ -1,8 +1,8 @@
 package io.remotellm.connector.llm;
 
-import static io.remotellm.connector.logging.LogField.log;
-import static io.remotellm.connector.logging.LogField.of;
-import static io.remotellm.connector.logging.LogField.requestId;
+import static io.remotellm.connector.logging.JsonField.log;
+import static io.remotellm.connector.logging.JsonField.of;
+import static io.remotellm.connector.logging.JsonField.requestId;
 
 import io.remotellm.protocol.Request;
 import java.net.URI;

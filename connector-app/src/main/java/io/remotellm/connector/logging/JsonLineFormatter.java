@@ -1,5 +1,7 @@
 package io.remotellm.connector.logging;
 
+import io.remotellm.protocol.Bounds;
+import io.remotellm.protocol.JsonText;
 import java.time.Instant;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
@@ -7,10 +9,21 @@ import java.util.logging.LogRecord;
 
 /**
  * One JSON object per line: {@code ts}, {@code level}, {@code logger}, {@code msg}, every {@link
- * LogField} parameter as its own field, and {@code error} (class and message, no stack trace: a
+ * JsonField} parameter as its own field, and {@code error} (class and message, no stack trace: a
  * stack trace is noise to an operator and may quote what it should not).
+ *
+ * <p>Lines are bounded: a field's value holds at most {@link Bounds#LOG_FIELD} characters (the
+ * message {@link #MAX_MESSAGE}), cut with a marker, since models, paths and the LLM's error texts
+ * are the broker's or the LLM's to choose; and a line never exceeds {@link #MAX_LINE} characters.
+ * Control characters are always JSON-escaped, so a value cannot start a line of its own.
  */
 public final class JsonLineFormatter extends Formatter {
+
+  /** Characters of {@code msg}: our pattern plus the values it shows. */
+  static final int MAX_MESSAGE = 2 * Bounds.LOG_FIELD;
+
+  /** Characters of a whole line; over it, the line keeps its first fields and says it was cut. */
+  public static final int MAX_LINE = 8 * 1024;
 
   @Override
   public String format(LogRecord record) {
@@ -21,17 +34,18 @@ public final class JsonLineFormatter extends Formatter {
     out.append(',');
     field(out, "logger", record.getLoggerName() == null ? "" : record.getLoggerName());
     out.append(',');
-    field(out, "msg", formatMessage(record));
+    field(out, "msg", Bounds.cut(formatMessage(record), MAX_MESSAGE));
+    int head = out.length();
     Object[] parameters = record.getParameters();
     if (parameters != null) {
       for (Object parameter : parameters) {
-        if (parameter instanceof LogField f) {
+        if (parameter instanceof JsonField f) {
           out.append(',');
           if (f.value() instanceof Number || f.value() instanceof Boolean) {
-            quote(out, f.name());
+            JsonText.quote(out, f.name());
             out.append(':').append(f.value());
           } else {
-            field(out, f.name(), String.valueOf(f.value()));
+            field(out, f.name(), Bounds.cut(String.valueOf(f.value()), Bounds.LOG_FIELD));
           }
         }
       }
@@ -39,7 +53,13 @@ public final class JsonLineFormatter extends Formatter {
     Throwable error = record.getThrown();
     if (error != null) {
       out.append(',');
-      field(out, "error", error.getClass().getName() + (error.getMessage() == null ? "" : ": " + error.getMessage()));
+      String message = error.getMessage() == null ? "" : ": " + error.getMessage();
+      field(out, "error", Bounds.cut(error.getClass().getName() + message, Bounds.LOG_FIELD));
+    }
+    if (out.length() > MAX_LINE - 32) {
+      // Many fields, each within its bound: keep the message and say the rest was cut.
+      out.setLength(head);
+      out.append(",\"cut\":true");
     }
     return out.append("}\n").toString();
   }
@@ -60,30 +80,8 @@ public final class JsonLineFormatter extends Formatter {
   }
 
   private static void field(StringBuilder out, String name, String value) {
-    quote(out, name);
+    JsonText.quote(out, name);
     out.append(':');
-    quote(out, value);
-  }
-
-  static void quote(StringBuilder out, String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
+    JsonText.quote(out, value);
   }
 }

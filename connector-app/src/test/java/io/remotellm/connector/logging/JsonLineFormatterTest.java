@@ -16,7 +16,7 @@ class JsonLineFormatterTest {
   void writesOneJsonObjectPerLineWithFields() {
     LogRecord record = new LogRecord(Level.WARNING, "request {0} failed: \"quoted\"\nnext");
     record.setLoggerName("io.remotellm.connector.llm.X");
-    record.setParameters(new Object[] {LogField.requestId("r-1"), LogField.of("status", 502)});
+    record.setParameters(new Object[] {JsonField.requestId("r-1"), JsonField.of("status", 502)});
     record.setThrown(new IllegalStateException("boom"));
     String line = new JsonLineFormatter().format(record);
     assertThat(line).endsWith("}\n");
@@ -36,5 +36,30 @@ class JsonLineFormatterTest {
     // echo -n secret | sha256sum → 2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b
     assertThat(Fingerprint.of("secret")).isEqualTo("2bb80d53");
     assertThat(Fingerprint.of(null)).isEqualTo("none");
+  }
+
+  @Test
+  void untrustedValuesAreCutAndTheLineStaysBoundedAndValid() {
+    String huge = "m\u0000\u001b".repeat(700_000);
+    LogRecord record = new LogRecord(Level.WARNING, "model {0} failed: {1}");
+    record.setLoggerName("io.remotellm.connector.llm.X");
+    Object[] fields = new Object[40];
+    for (int i = 0; i < fields.length; i++) {
+      fields[i] = JsonField.of("f" + i, huge);
+    }
+    fields[0] = JsonField.of("model", huge);
+    record.setParameters(fields);
+    record.setThrown(new IllegalStateException(huge));
+    String line = new JsonLineFormatter().format(record);
+    assertThat(line).hasSizeLessThanOrEqualTo(JsonLineFormatter.MAX_LINE);
+    assertThat(line.strip()).doesNotContain("\n", "\u0000", "\u001b");
+    JsonObject json = Json.createReader(new StringReader(line)).readObject();
+    assertThat(json.getString("msg")).startsWith("model m").contains("more chars]");
+    assertThat(json.getBoolean("cut")).isTrue();
+
+    LogRecord few = new LogRecord(Level.INFO, "model {0}");
+    few.setParameters(new Object[] {JsonField.of("model", huge)});
+    JsonObject one = Json.createReader(new StringReader(new JsonLineFormatter().format(few))).readObject();
+    assertThat(one.getString("model")).hasSizeLessThan(600).endsWith("more chars]");
   }
 }

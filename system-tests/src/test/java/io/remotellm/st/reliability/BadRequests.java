@@ -30,7 +30,10 @@ final class BadRequests {
         Arbitraries.oneOf(
             Arbitraries.of(models),
             Arbitraries.strings().ofMaxLength(300),
-            Arbitraries.of("", " ", "gpt-4\u0000", "../../etc/passwd", "\u202emodel", "m".repeat(5000)));
+            Arbitraries.of("", " ", "gpt-4\u0000", "../../etc/passwd", "\u202emodel", "m".repeat(5000),
+                // Over the 256-character bound: 400, a short body, short log lines (issue 18);
+                // 1 MB, as FaultsIT's body limit is 1 MiB (RelayAbuseIT sends 2 MB).
+                "m".repeat(1_000_000), "x\ny\r\n{\"Level\":\"SEVERE\"}\u001b[2J", "a".repeat(257)));
     Arbitrary<String> jsonValue =
         Arbitraries.oneOf(
             Arbitraries.of("true", "false", "null", "0", "-1", "1e999", "\"x\"", "[]", "{}", "\"\"",

@@ -6,16 +6,17 @@ import java.util.logging.Logger;
 
 /**
  * A named value passed as a log parameter: {@link JsonLineFormatter} writes it as its own JSON field,
- * and {@code {0}}-style placeholders in the message show its value.
+ * and {@code {0}}-style placeholders in the message show its value. (The broker's fields are
+ * {@code LogFields}, a map Payara's JSON formatter writes; this is the connector's own formatter's.)
  */
-public record LogField(String name, Object value) {
+public record JsonField(String name, Object value) {
 
-  public static LogField of(String name, Object value) {
-    return new LogField(name, value);
+  public static JsonField of(String name, Object value) {
+    return new JsonField(name, value);
   }
 
-  public static LogField requestId(String id) {
-    return new LogField("request_id", id);
+  public static JsonField requestId(String id) {
+    return new JsonField("request_id", id);
   }
 
   @Override
@@ -24,7 +25,7 @@ public record LogField(String name, Object value) {
   }
 
   /** Logs {@code message} with these fields (and an optional error) at {@code level}. */
-  public static void log(Logger logger, Level level, String message, Throwable error, LogField... fields) {
+  public static void log(Logger logger, Level level, String message, Throwable error, JsonField... fields) {
     if (!logger.isLoggable(level)) {
       return;
     }
@@ -35,7 +36,7 @@ public record LogField(String name, Object value) {
     logger.log(record);
   }
 
-  public static void log(Logger logger, Level level, String message, LogField... fields) {
+  public static void log(Logger logger, Level level, String message, JsonField... fields) {
     log(logger, level, message, null, fields);
   }
 }
