@@ -24,14 +24,21 @@ final class Chart {
   private Chart() {}
 
   /** {@code latencyKeys}: figures in ms; {@code rateKeys}: figures drawn as relay ÷ direct. */
-  static void write(Results results, List<String> latencyKeys, List<String> rateKeys,
-      List<Double> rateTargets, String title, Path file) throws IOException {
+  static void write(
+      Results results,
+      List<String> latencyKeys,
+      List<String> rateKeys,
+      List<Double> rateTargets,
+      String title,
+      Path file)
+      throws IOException {
     int w = 1400;
     int h = 640;
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, w, h);
     g.setColor(Color.BLACK);
@@ -45,7 +52,8 @@ final class Chart {
     ImageIO.write(img, "png", file.toFile());
   }
 
-  private static void latencies(Graphics2D g, Results r, List<String> keys, int x, int y, int w, int h) {
+  private static void latencies(
+      Graphics2D g, Results r, List<String> keys, int x, int y, int w, int h) {
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
     g.setColor(Color.BLACK);
     g.drawString("Latency, ms (lower is better)", x, y);
@@ -79,8 +87,15 @@ final class Chart {
     }
   }
 
-  private static void ratios(Graphics2D g, Results r, List<String> keys, List<Double> targets,
-      int x, int y, int w, int h) {
+  private static void ratios(
+      Graphics2D g,
+      Results r,
+      List<String> keys,
+      List<Double> targets,
+      int x,
+      int y,
+      int w,
+      int h) {
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
     g.setColor(Color.BLACK);
     g.drawString("Relay ÷ direct (higher is better; | = target)", x, y);
@@ -146,8 +161,8 @@ final class Chart {
     g.drawLine(left, bottom, right, bottom);
   }
 
-  private static void barWithLabel(Graphics2D g, int bx, int bw, int bottom, int top, double max,
-      Double v, Color c) {
+  private static void barWithLabel(
+      Graphics2D g, int bx, int bw, int bottom, int top, double max, Double v, Color c) {
     if (v == null) {
       return;
     }

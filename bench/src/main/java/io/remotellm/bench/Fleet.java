@@ -43,7 +43,10 @@ final class Fleet implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     // The product's settings come from this run alone, not from the caller's shell.
-    builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_") || k.equals("JAVA_OPTS"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("REMOTELLM_") || k.equals("JAVA_OPTS"));
     builder.environment().putAll(env);
     try {
       Process process = builder.start();

@@ -72,8 +72,11 @@ final class LoadClient implements AutoCloseable {
     HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     long took = System.nanoTime() - t0;
     if (response.statusCode() != 200) {
-      throw new IOException("status " + response.statusCode() + ": "
-          + abbreviate(new String(response.body(), StandardCharsets.UTF_8)));
+      throw new IOException(
+          "status "
+              + response.statusCode()
+              + ": "
+              + abbreviate(new String(response.body(), StandardCharsets.UTF_8)));
     }
     return took;
   }
@@ -84,8 +87,11 @@ final class LoadClient implements AutoCloseable {
         .thenApply(
             response -> {
               if (response.statusCode() != 200) {
-                throw new IllegalStateException("status " + response.statusCode() + ": "
-                    + abbreviate(new String(response.body(), StandardCharsets.UTF_8)));
+                throw new IllegalStateException(
+                    "status "
+                        + response.statusCode()
+                        + ": "
+                        + abbreviate(new String(response.body(), StandardCharsets.UTF_8)));
               }
               return System.nanoTime() < deadline ? 1L : 0L;
             });
@@ -98,7 +104,11 @@ final class LoadClient implements AutoCloseable {
    * have shown their first chunk and not ended.
    */
   CompletableFuture<StreamResult> stream(
-      HttpRequest request, int expectedChunks, long deadline, AtomicLong chunksInWindow, Gauge open) {
+      HttpRequest request,
+      int expectedChunks,
+      long deadline,
+      AtomicLong chunksInWindow,
+      Gauge open) {
     StreamCheck check = new StreamCheck(deadline, chunksInWindow, open);
     long t0 = System.nanoTime();
     return http.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(check))
@@ -142,8 +152,13 @@ final class LoadClient implements AutoCloseable {
     return new Rate(units.get(), errors.get(), duration.toNanos() / 1e9, firstError.get());
   }
 
-  private void next(long deadline, LongFunction<CompletableFuture<Long>> op, AtomicLong units,
-      AtomicLong errors, AtomicReference<String> firstError, CountDownLatch done) {
+  private void next(
+      long deadline,
+      LongFunction<CompletableFuture<Long>> op,
+      AtomicLong units,
+      AtomicLong errors,
+      AtomicReference<String> firstError,
+      CountDownLatch done) {
     if (System.nanoTime() >= deadline) {
       done.countDown();
       return;

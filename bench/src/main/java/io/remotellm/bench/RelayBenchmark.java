@@ -37,9 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *     [--broker-java-opts "..."] [--connector-java-opts "..."]
  * </pre>
  *
- * Writes results.json, results.csv, results.md and benchmarks.png to the output directory
- * (default bench/target/bench, or bench/target/bench-quick); {@code --docs} also copies the chart
- * to docs/benchmarks.png.
+ * Writes results.json, results.csv, results.md and benchmarks.png to the output directory (default
+ * bench/target/bench, or bench/target/bench-quick); {@code --docs} also copies the chart to
+ * docs/benchmarks.png.
  */
 public final class RelayBenchmark {
 
@@ -80,11 +80,13 @@ public final class RelayBenchmark {
           case "--broker-java-opts" -> brokerOpts = args[++i];
           case "--connector-java-opts" -> connectorOpts = args[++i];
           case "-h", "--help" -> {
-            System.out.println("usage: remotellm-bench [--quick] [--jfr] [--docs] [--out DIR]"
-                + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]");
+            System.out.println(
+                "usage: remotellm-bench [--quick] [--jfr] [--docs] [--out DIR]"
+                    + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]");
             System.exit(0);
           }
-          default -> throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
+          default ->
+              throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
         }
       }
       Path root = repositoryRoot();
@@ -128,18 +130,41 @@ public final class RelayBenchmark {
 
     static Plan of(boolean quick) {
       return quick
-          ? new Plan(Duration.ofSeconds(1), 200, 200, Duration.ofSeconds(2), 30, 50,
-              Duration.ofSeconds(2), 100, Duration.ofSeconds(2), 200, 4000, new int[] {100, 200})
-          : new Plan(Duration.ofSeconds(5), 1500, 1000, Duration.ofSeconds(10), 200, 50,
-              Duration.ofSeconds(10), 100, Duration.ofSeconds(10), 1000, 10000,
+          ? new Plan(
+              Duration.ofSeconds(1),
+              200,
+              200,
+              Duration.ofSeconds(2),
+              30,
+              50,
+              Duration.ofSeconds(2),
+              100,
+              Duration.ofSeconds(2),
+              200,
+              4000,
+              new int[] {100, 200})
+          : new Plan(
+              Duration.ofSeconds(5),
+              1500,
+              1000,
+              Duration.ofSeconds(10),
+              200,
+              50,
+              Duration.ofSeconds(10),
+              100,
+              Duration.ofSeconds(10),
+              1000,
+              10000,
               new int[] {250, 500, 1000, 1500, 2000});
     }
   }
 
   private final Options options;
   private final Plan plan;
+
   /** A private copy of the launchers and built artifacts: others may rebuild the tree meanwhile. */
   private Path product;
+
   private final Results results = new Results();
   private Process broker;
   private Process connector;
@@ -215,9 +240,18 @@ public final class RelayBenchmark {
 
   private void startFake(Fleet fleet, int port) throws Exception {
     Path jar = testSupportJar();
-    fleet.start("fake-llm",
-        List.of(java(), "-jar", jar.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)),
-        Map.of(), options.out());
+    fleet.start(
+        "fake-llm",
+        List.of(
+            java(),
+            "-jar",
+            jar.toString(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port)),
+        Map.of(),
+        options.out());
     awaitOk("the fake LLM", URI.create("http://127.0.0.1:" + port + "/v1/models"), null, 60);
   }
 
@@ -237,15 +271,26 @@ public final class RelayBenchmark {
       env.put("JAVA_OPTS", String.join(" ", opts));
     }
     long t0 = System.nanoTime();
-    broker = fleet.start("broker",
-        List.of(product.resolve("bin/remotellm-broker").toString(), "--host", "127.0.0.1",
-            "--port", Integer.toString(port), "--health-port", Integer.toString(healthPort)),
-        env, options.out());
+    broker =
+        fleet.start(
+            "broker",
+            List.of(
+                product.resolve("bin/remotellm-broker").toString(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--health-port",
+                Integer.toString(healthPort)),
+            env,
+            options.out());
     awaitOk("the broker", URI.create("http://127.0.0.1:" + port + "/v1/models"), broker, 300);
-    results.info.put("broker boot to first 200", String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
+    results.info.put(
+        "broker boot to first 200", String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
   }
 
-  private void startConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort) throws Exception {
+  private void startConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort)
+      throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("REMOTELLM_BROKER_TOKEN", CONNECTOR_TOKEN);
     String opts = options.connectorJavaOpts();
@@ -255,24 +300,41 @@ public final class RelayBenchmark {
     if (opts != null) {
       env.put("REMOTELLM_CONNECTOR_JAVA_OPTS", opts);
     }
-    results.info.put("connector JVM options", opts == null ? "launcher default: " + CONNECTOR_DEFAULT_OPTS : opts);
-    results.info.put("broker JVM options (JAVA_OPTS)",
-        options.brokerJavaOpts() == null && !options.jfr() ? "launcher default (none)" : "see logs/broker.log");
-    connector = fleet.start("connector",
-        List.of(product.resolve("bin/remotellm-connector").toString(),
-            "--llm-url", "http://127.0.0.1:" + fakePort,
-            "--broker-url", "ws://127.0.0.1:" + brokerPort + "/ws",
-            "--model", MODEL,
-            // The fake LLM serves thousands at once: measure the relay, not the connector's bound
-            // on calls to a real local LLM (32 by default).
-            "--llm-connections", "100000",
-            "--health-port", Integer.toString(healthPort)),
-        env, options.out());
-    awaitOk("the connector", URI.create("http://127.0.0.1:" + healthPort + "/ready"), connector, 120);
+    results.info.put(
+        "connector JVM options",
+        opts == null ? "launcher default: " + CONNECTOR_DEFAULT_OPTS : opts);
+    results.info.put(
+        "broker JVM options (JAVA_OPTS)",
+        options.brokerJavaOpts() == null && !options.jfr()
+            ? "launcher default (none)"
+            : "see logs/broker.log");
+    connector =
+        fleet.start(
+            "connector",
+            List.of(
+                product.resolve("bin/remotellm-connector").toString(),
+                "--llm-url",
+                "http://127.0.0.1:" + fakePort,
+                "--broker-url",
+                "ws://127.0.0.1:" + brokerPort + "/ws",
+                "--model",
+                MODEL,
+                // The fake LLM serves thousands at once: measure the relay, not the connector's
+                // bound
+                // on calls to a real local LLM (32 by default).
+                "--llm-connections",
+                "100000",
+                "--health-port",
+                Integer.toString(healthPort)),
+            env,
+            options.out());
+    awaitOk(
+        "the connector", URI.create("http://127.0.0.1:" + healthPort + "/ready"), connector, 120);
   }
 
   private String jfr(String name) {
-    return "-XX:StartFlightRecording=filename=" + options.out().resolve(name + ".jfr")
+    return "-XX:StartFlightRecording=filename="
+        + options.out().resolve(name + ".jfr")
         + ",settings=profile,dumponexit=true";
   }
 
@@ -293,18 +355,24 @@ public final class RelayBenchmark {
   }
 
   private void awaitOk(String what, URI uri, Process process, int seconds) throws Exception {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(2)).build();
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < deadline) {
       if (process != null && !process.isAlive()) {
-        throw new IllegalStateException(what + " exited with " + process.exitValue()
-            + "; see " + options.out().resolve("logs"));
+        throw new IllegalStateException(
+            what
+                + " exited with "
+                + process.exitValue()
+                + "; see "
+                + options.out().resolve("logs"));
       }
       try {
         HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
         req.header("Authorization", "Bearer " + USER_KEY);
-        int status = http.send(req.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        int status =
+            http.send(req.build(), java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode();
         if (status == 200) {
           return;
         }
@@ -313,12 +381,14 @@ public final class RelayBenchmark {
       }
       Thread.sleep(200);
     }
-    throw new TimeoutException(what + " did not answer 200 at " + uri + " within " + seconds + " s");
+    throw new TimeoutException(
+        what + " did not answer 200 at " + uri + " within " + seconds + " s");
   }
 
   private Path testSupportJar() throws IOException {
     Path target = product.resolve("test-support/target");
-    try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "remotellm-test-support-*.jar")) {
+    try (DirectoryStream<Path> jars =
+        Files.newDirectoryStream(target, "remotellm-test-support-*.jar")) {
       for (Path jar : jars) {
         if (!jar.getFileName().toString().contains("sources")) {
           return jar;
@@ -327,38 +397,48 @@ public final class RelayBenchmark {
     } catch (IOException e) {
       // fall through to the message below
     }
-    throw new IllegalStateException("no fake LLM jar in " + target
-        + ": build first (mvn -B -DskipTests -pl bench -am package)");
+    throw new IllegalStateException(
+        "no fake LLM jar in "
+            + target
+            + ": build first (mvn -B -DskipTests -pl bench -am package)");
   }
 
   /**
-   * Copies the launchers and the artifacts they run (same layout, so bin/ finds them) to {@code to}:
-   * a module rebuilt by someone else during the run must not pull a jar from under a running JVM.
+   * Copies the launchers and the artifacts they run (same layout, so bin/ finds them) to {@code
+   * to}: a module rebuilt by someone else during the run must not pull a jar from under a running
+   * JVM.
    */
   static Path stage(Path root, Path to) throws IOException {
-    List<String> files = new ArrayList<>(List.of(
-        "bin/remotellm-broker", "bin/remotellm-connector",
-        "broker-war/target/remotellm-broker.war", "broker-war/target/payara-micro.jar",
-        "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
-        "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar",
-        "connector-app/target/remotellm-connector.jar"));
+    List<String> files =
+        new ArrayList<>(
+            List.of(
+                "bin/remotellm-broker",
+                "bin/remotellm-connector",
+                "broker-war/target/remotellm-broker.war",
+                "broker-war/target/payara-micro.jar",
+                "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
+                "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar",
+                "connector-app/target/remotellm-connector.jar"));
     for (String dir : List.of("server-config/payara-micro", "test-support/target/lib")) {
       try (var walk = Files.list(root.resolve(dir))) {
         walk.filter(Files::isRegularFile).forEach(f -> files.add(root.relativize(f).toString()));
       }
     }
     try (DirectoryStream<Path> jars =
-        Files.newDirectoryStream(root.resolve("test-support/target"), "remotellm-test-support-*.jar")) {
+        Files.newDirectoryStream(
+            root.resolve("test-support/target"), "remotellm-test-support-*.jar")) {
       jars.forEach(j -> files.add(root.relativize(j).toString()));
     }
     for (String file : files) {
       Path source = root.resolve(file);
       if (!Files.isRegularFile(source)) {
-        throw new IllegalStateException(source + " is missing: build first (mvn -B -DskipTests -pl bench -am package)");
+        throw new IllegalStateException(
+            source + " is missing: build first (mvn -B -DskipTests -pl bench -am package)");
       }
       Path target = to.resolve(file);
       Files.createDirectories(target.getParent());
-      Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+      Files.copy(
+          source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     }
     return to;
   }
@@ -368,13 +448,15 @@ public final class RelayBenchmark {
       return;
     }
     try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // Left behind under target/: harmless, the next run or mvn clean removes it.
-        }
-      });
+      walk.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // Left behind under target/: harmless, the next run or mvn clean removes it.
+                }
+              });
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "could not clean {0}: {1}", dir, e.toString());
     }
@@ -387,33 +469,82 @@ public final class RelayBenchmark {
   // ------------------------------------------------------------------------------------- phases
 
   private static String body(boolean stream, int chunks, int delayMs) {
-    return "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
-        + "\"stream\":" + stream + ",\"fake_llm\":{\"chunks\":" + chunks + ",\"chunk_delay_ms\":" + delayMs + "}}";
+    return "{\"model\":\""
+        + MODEL
+        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
+        + "\"stream\":"
+        + stream
+        + ",\"fake_llm\":{\"chunks\":"
+        + chunks
+        + ",\"chunk_delay_ms\":"
+        + delayMs
+        + "}}";
   }
 
   private HttpRequest req(URI uri, boolean stream, int chunks, int delayMs) {
     return LoadClient.post(uri, USER_KEY, body(stream, chunks, delayMs));
   }
 
-  /** The fake LLM with nothing else running: what it can do is the ceiling of every direct figure. */
+  /**
+   * The fake LLM with nothing else running: what it can do is the ceiling of every direct figure.
+   */
   private void fakeAlone(LoadClient client) throws Exception {
     phase("fake LLM alone");
     // Warmed up first, as the relay will be: a cold JIT would make the ceiling look low.
     client.closedLoop(16, plan.fakeAlone(), d -> client.request(req(direct, false, 5, 0), d));
-    client.closedLoop(16, plan.fakeAlone(), d -> client.stream(req(direct, true, plan.chunkStreamLength(), 0),
-        plan.chunkStreamLength(), d, null, null).thenApply(RelayBenchmark::orThrow).thenApply(r -> 0L));
-    Rate rps = client.closedLoop(16, plan.fakeAlone(), d -> client.request(req(direct, false, 5, 0), d));
+    client.closedLoop(
+        16,
+        plan.fakeAlone(),
+        d ->
+            client.stream(
+                    req(direct, true, plan.chunkStreamLength(), 0),
+                    plan.chunkStreamLength(),
+                    d,
+                    null,
+                    null)
+                .thenApply(RelayBenchmark::orThrow)
+                .thenApply(r -> 0L));
+    Rate rps =
+        client.closedLoop(16, plan.fakeAlone(), d -> client.request(req(direct, false, 5, 0), d));
     check("fake alone c=16", rps);
     AtomicLong chunks = new AtomicLong();
-    Rate sse = client.closedLoop(16, plan.fakeAlone(),
-        d -> client.stream(req(direct, true, plan.chunkStreamLength(), 0), plan.chunkStreamLength(), d, chunks, null)
-            .thenApply(RelayBenchmark::orThrow).thenApply(r -> 0L));
+    Rate sse =
+        client.closedLoop(
+            16,
+            plan.fakeAlone(),
+            d ->
+                client.stream(
+                        req(direct, true, plan.chunkStreamLength(), 0),
+                        plan.chunkStreamLength(),
+                        d,
+                        chunks,
+                        null)
+                    .thenApply(RelayBenchmark::orThrow)
+                    .thenApply(r -> 0L));
     check("fake alone SSE", sse);
     double chunkRate = chunks.get() / sse.seconds();
-    results.add(new Figure("fake_alone_rps", "fake LLM alone: non-stream req/s, c=16", "req/s",
-        rps.perSecond(), null, Compare.NONE, null, null, "before broker and connector start"));
-    results.add(new Figure("fake_alone_chunks", "fake LLM alone: SSE chunks/s, c=16", "chunks/s",
-        chunkRate, null, Compare.NONE, null, null, "before broker and connector start"));
+    results.add(
+        new Figure(
+            "fake_alone_rps",
+            "fake LLM alone: non-stream req/s, c=16",
+            "req/s",
+            rps.perSecond(),
+            null,
+            Compare.NONE,
+            null,
+            null,
+            "before broker and connector start"));
+    results.add(
+        new Figure(
+            "fake_alone_chunks",
+            "fake LLM alone: SSE chunks/s, c=16",
+            "chunks/s",
+            chunkRate,
+            null,
+            Compare.NONE,
+            null,
+            null,
+            "before broker and connector start"));
   }
 
   private void warmUp(LoadClient client) throws Exception {
@@ -426,7 +557,9 @@ public final class RelayBenchmark {
       orThrow(client.stream(req(direct, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
       orThrow(client.stream(req(relay, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
     }
-    client.closedLoop(16, Duration.ofSeconds(plan.warmup() > 500 ? 3 : 1),
+    client.closedLoop(
+        16,
+        Duration.ofSeconds(plan.warmup() > 500 ? 3 : 1),
         d -> client.request(req(relay, false, 5, 0), d));
   }
 
@@ -441,27 +574,57 @@ public final class RelayBenchmark {
       r[i] = client.once(req(relay, false, 5, 0));
     }
     writeSamples("latency-c1-nonstream.csv", d, r);
-    results.add(new Figure("nonstream_c1_p50", "non-stream latency p50, c=1, " + n + " requests", "ms",
-        ms(pct(d, 50)), ms(pct(r, 50)), Compare.ADDED, "≤ +0.5 ms", (x, y) -> y - x <= 0.5, null));
-    results.add(new Figure("nonstream_c1_p99", "non-stream latency p99, c=1", "ms",
-        ms(pct(d, 99)), ms(pct(r, 99)), Compare.ADDED, "≤ +2 ms", (x, y) -> y - x <= 2, null));
+    results.add(
+        new Figure(
+            "nonstream_c1_p50",
+            "non-stream latency p50, c=1, " + n + " requests",
+            "ms",
+            ms(pct(d, 50)),
+            ms(pct(r, 50)),
+            Compare.ADDED,
+            "≤ +0.5 ms",
+            (x, y) -> y - x <= 0.5,
+            null));
+    results.add(
+        new Figure(
+            "nonstream_c1_p99",
+            "non-stream latency p99, c=1",
+            "ms",
+            ms(pct(d, 99)),
+            ms(pct(r, 99)),
+            Compare.ADDED,
+            "≤ +2 ms",
+            (x, y) -> y - x <= 2,
+            null));
   }
 
   private void throughput(LoadClient client) throws Exception {
     for (int c : new int[] {16, 64}) {
       phase("non-stream throughput c=" + c);
-      Rate d = client.closedLoop(c, plan.throughputWindow(), dl -> client.request(req(direct, false, 5, 0), dl));
+      Rate d =
+          client.closedLoop(
+              c, plan.throughputWindow(), dl -> client.request(req(direct, false, 5, 0), dl));
       check("direct c=" + c, d);
       AtomicBoolean sampling = sampleRss();
       if (c == 64) {
         sampleHeapLater(plan.throughputWindow().toMillis() / 2);
       }
-      Rate r = client.closedLoop(c, plan.throughputWindow(), dl -> client.request(req(relay, false, 5, 0), dl));
+      Rate r =
+          client.closedLoop(
+              c, plan.throughputWindow(), dl -> client.request(req(relay, false, 5, 0), dl));
       sampling.set(false);
       check("relay c=" + c, r);
-      results.add(new Figure("nonstream_c" + c + "_rps", "non-stream throughput, c=" + c + ", "
-          + plan.throughputWindow().toSeconds() + " s", "req/s", d.perSecond(), r.perSecond(), Compare.RATIO,
-          c == 16 ? "≥ 0.5×" : null, c == 16 ? (x, y) -> y / x >= 0.5 : null, null));
+      results.add(
+          new Figure(
+              "nonstream_c" + c + "_rps",
+              "non-stream throughput, c=" + c + ", " + plan.throughputWindow().toSeconds() + " s",
+              "req/s",
+              d.perSecond(),
+              r.perSecond(),
+              Compare.RATIO,
+              c == 16 ? "≥ 0.5×" : null,
+              c == 16 ? (x, y) -> y / x >= 0.5 : null,
+              null));
     }
   }
 
@@ -475,18 +638,40 @@ public final class RelayBenchmark {
     long[] dTotal = new long[n];
     long[] rTotal = new long[n];
     for (int i = 0; i < n; i++) {
-      StreamResult d = orThrow(client.stream(req(direct, true, chunks, 0), chunks, Long.MAX_VALUE, null, null).get());
-      StreamResult r = orThrow(client.stream(req(relay, true, chunks, 0), chunks, Long.MAX_VALUE, null, null).get());
+      StreamResult d =
+          orThrow(
+              client.stream(req(direct, true, chunks, 0), chunks, Long.MAX_VALUE, null, null)
+                  .get());
+      StreamResult r =
+          orThrow(
+              client.stream(req(relay, true, chunks, 0), chunks, Long.MAX_VALUE, null, null).get());
       dFirst[i] = d.firstChunkNanos();
       rFirst[i] = r.firstChunkNanos();
       dTotal[i] = d.totalNanos();
       rTotal[i] = r.totalNanos();
     }
-    results.add(new Figure("stream_c1_ttfc_p50", "stream time to first chunk p50, c=1, "
-        + chunks + " chunks, " + n + " streams", "ms", ms(pct(dFirst, 50)), ms(pct(rFirst, 50)),
-        Compare.ADDED, null, null, null));
-    results.add(new Figure("stream_c1_total_p50", "stream total time p50, c=1, " + chunks + " chunks", "ms",
-        ms(pct(dTotal, 50)), ms(pct(rTotal, 50)), Compare.ADDED, null, null, null));
+    results.add(
+        new Figure(
+            "stream_c1_ttfc_p50",
+            "stream time to first chunk p50, c=1, " + chunks + " chunks, " + n + " streams",
+            "ms",
+            ms(pct(dFirst, 50)),
+            ms(pct(rFirst, 50)),
+            Compare.ADDED,
+            null,
+            null,
+            null));
+    results.add(
+        new Figure(
+            "stream_c1_total_p50",
+            "stream total time p50, c=1, " + chunks + " chunks",
+            "ms",
+            ms(pct(dTotal, 50)),
+            ms(pct(rTotal, 50)),
+            Compare.ADDED,
+            null,
+            null,
+            null));
   }
 
   private void chunkRate(LoadClient client) throws Exception {
@@ -498,15 +683,29 @@ public final class RelayBenchmark {
       URI target = targets[i];
       AtomicLong chunks = new AtomicLong();
       AtomicBoolean sampling = i == 1 ? sampleRss() : new AtomicBoolean();
-      Rate rate = client.closedLoop(16, plan.chunkWindow(),
-          d -> client.stream(req(target, true, len, 0), len, d, chunks, null)
-              .thenApply(RelayBenchmark::orThrow).thenApply(r -> 0L));
+      Rate rate =
+          client.closedLoop(
+              16,
+              plan.chunkWindow(),
+              d ->
+                  client.stream(req(target, true, len, 0), len, d, chunks, null)
+                      .thenApply(RelayBenchmark::orThrow)
+                      .thenApply(r -> 0L));
       sampling.set(false);
       check((i == 0 ? "direct" : "relay") + " SSE c=16", rate);
       rates[i] = chunks.get() / rate.seconds();
     }
-    results.add(new Figure("stream_c16_chunks", "SSE chunks/s, c=16, streams of " + len + " chunks", "chunks/s",
-        rates[0], rates[1], Compare.RATIO, "≥ 0.8×", (x, y) -> y / x >= 0.8, null));
+    results.add(
+        new Figure(
+            "stream_c16_chunks",
+            "SSE chunks/s, c=16, streams of " + len + " chunks",
+            "chunks/s",
+            rates[0],
+            rates[1],
+            Compare.RATIO,
+            "≥ 0.8×",
+            (x, y) -> y / x >= 0.8,
+            null));
   }
 
   /** Paced streams, 50 chunks 20 ms apart, 16 at a time: time to first chunk. */
@@ -517,25 +716,51 @@ public final class RelayBenchmark {
     for (int i = 0; i < 2; i++) {
       URI target = targets[i];
       ConcurrentLinkedQueue<Long> first = new ConcurrentLinkedQueue<>();
-      Rate rate = client.closedLoop(16, plan.pacedWindow(),
-          d -> client.stream(req(target, true, 50, 20), 50, d, null, null)
-              .thenApply(RelayBenchmark::orThrow).thenApply(r -> {
-                first.add(r.firstChunkNanos());
-                return 1L;
-              }));
+      Rate rate =
+          client.closedLoop(
+              16,
+              plan.pacedWindow(),
+              d ->
+                  client.stream(req(target, true, 50, 20), 50, d, null, null)
+                      .thenApply(RelayBenchmark::orThrow)
+                      .thenApply(
+                          r -> {
+                            first.add(r.firstChunkNanos());
+                            return 1L;
+                          }));
       check((i == 0 ? "direct" : "relay") + " paced", rate);
       firsts[i] = first.stream().mapToLong(Long::longValue).toArray();
     }
-    results.add(new Figure("paced_ttfc_p50", "paced streams (50 × 20 ms) time to first chunk p50, c=16, "
-        + firsts[1].length + " streams", "ms", ms(pct(firsts[0], 50)), ms(pct(firsts[1], 50)), Compare.ADDED,
-        "≤ +1 ms", (x, y) -> y - x <= 1, null));
-    results.add(new Figure("paced_ttfc_p99", "paced streams time to first chunk p99, c=16", "ms",
-        ms(pct(firsts[0], 99)), ms(pct(firsts[1], 99)), Compare.ADDED, null, null, null));
+    results.add(
+        new Figure(
+            "paced_ttfc_p50",
+            "paced streams (50 × 20 ms) time to first chunk p50, c=16, "
+                + firsts[1].length
+                + " streams",
+            "ms",
+            ms(pct(firsts[0], 50)),
+            ms(pct(firsts[1], 50)),
+            Compare.ADDED,
+            "≤ +1 ms",
+            (x, y) -> y - x <= 1,
+            null));
+    results.add(
+        new Figure(
+            "paced_ttfc_p99",
+            "paced streams time to first chunk p99, c=16",
+            "ms",
+            ms(pct(firsts[0], 99)),
+            ms(pct(firsts[1], 99)),
+            Compare.ADDED,
+            null,
+            null,
+            null));
   }
 
   /**
    * Memory per open stream: N streams that send their first chunk and then wait, held open through
-   * the relay while broker and connector are measured after a full GC, against the same just before.
+   * the relay while broker and connector are measured after a full GC, against the same just
+   * before.
    */
   private void heldStreams(LoadClient client) throws Exception {
     phase("memory per open stream");
@@ -548,7 +773,8 @@ public final class RelayBenchmark {
     Gauge open = new Gauge();
     List<CompletableFuture<StreamResult>> streams = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      streams.add(client.stream(req(relay, true, 2, plan.holdMillis()), 2, Long.MAX_VALUE, null, open));
+      streams.add(
+          client.stream(req(relay, true, 2, plan.holdMillis()), 2, Long.MAX_VALUE, null, open));
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(plan.holdMillis() - 500L);
     while (open.now() < n && System.nanoTime() < deadline) {
@@ -575,14 +801,50 @@ public final class RelayBenchmark {
     if (held == 0) {
       throw new IllegalStateException("no held stream showed its first chunk: " + firstError);
     }
-    results.add(new Figure("broker_rss_per_stream", "broker RSS per open stream (after full GC)", "KB",
-        null, (double) (bRss1 - bRss0) / held, Compare.NONE, null, null, note));
-    results.add(new Figure("broker_heap_per_stream", "broker heap per open stream (after full GC)", "KB",
-        null, (double) (bHeap1 - bHeap0) / held, Compare.NONE, null, null, note));
-    results.add(new Figure("connector_rss_per_stream", "connector RSS per open stream (after full GC)", "KB",
-        null, (double) (cRss1 - cRss0) / held, Compare.NONE, null, null, note));
-    results.add(new Figure("connector_heap_per_stream", "connector heap per open stream (after full GC)", "KB",
-        null, (double) (cHeap1 - cHeap0) / held, Compare.NONE, null, null, note));
+    results.add(
+        new Figure(
+            "broker_rss_per_stream",
+            "broker RSS per open stream (after full GC)",
+            "KB",
+            null,
+            (double) (bRss1 - bRss0) / held,
+            Compare.NONE,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "broker_heap_per_stream",
+            "broker heap per open stream (after full GC)",
+            "KB",
+            null,
+            (double) (bHeap1 - bHeap0) / held,
+            Compare.NONE,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "connector_rss_per_stream",
+            "connector RSS per open stream (after full GC)",
+            "KB",
+            null,
+            (double) (cRss1 - cRss0) / held,
+            Compare.NONE,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "connector_heap_per_stream",
+            "connector heap per open stream (after full GC)",
+            "KB",
+            null,
+            (double) (cHeap1 - cHeap0) / held,
+            Compare.NONE,
+            null,
+            null,
+            note));
   }
 
   /** Ramps paced streams up to the plan's largest step, direct then relay at each step. */
@@ -638,11 +900,19 @@ public final class RelayBenchmark {
         sampling.set(false);
         long[] d = durations.stream().mapToLong(Long::longValue).toArray();
         long[] f = firsts.stream().mapToLong(Long::longValue).toArray();
-        String line = String.format("ramp %s n=%d: errors=%d, peak open at once=%d, first chunk p50=%.0f ms"
-            + " p99=%.0f ms, stream duration p50=%.0f ms p99=%.0f ms (paced: 1000 ms)%s",
-            i == 0 ? "direct" : "relay", n, errors, open.peak(), ms(pct(f, 50)), ms(pct(f, 99)),
-            ms(pct(d, 50)), ms(pct(d, 99)),
-            firstError == null ? "" : ", first error: " + firstError);
+        String line =
+            String.format(
+                "ramp %s n=%d: errors=%d, peak open at once=%d, first chunk p50=%.0f ms"
+                    + " p99=%.0f ms, stream duration p50=%.0f ms p99=%.0f ms (paced: 1000 ms)%s",
+                i == 0 ? "direct" : "relay",
+                n,
+                errors,
+                open.peak(),
+                ms(pct(f, 50)),
+                ms(pct(f, 99)),
+                ms(pct(d, 50)),
+                ms(pct(d, 99)),
+                firstError == null ? "" : ", first error: " + firstError);
         LOG.log(System.Logger.Level.INFO, line);
         results.notes.add(line);
         if (errors == 0) {
@@ -657,12 +927,24 @@ public final class RelayBenchmark {
     int top = plan.ramp()[plan.ramp().length - 1];
     // Counted as carried only when open at the same time: a relay that finishes all N streams
     // but starts the last ones after the first have ended has not carried N at once.
-    String note = "largest step with 0 errors: direct " + best[0] + ", relay " + best[1]
-        + (failures[1] != null ? "; relay " + failures[1] : "")
-        + (failures[0] != null ? "; direct " + failures[0] : "");
-    results.add(new Figure("max_streams", "paced streams open at once, 0 errors, every chunk once in order (ramp to "
-        + top + ")", "streams", (double) peaks[0], (double) peaks[1], Compare.RATIO,
-        "2,000, 0 errors", (x, y) -> y >= 2000, note));
+    String note =
+        "largest step with 0 errors: direct "
+            + best[0]
+            + ", relay "
+            + best[1]
+            + (failures[1] != null ? "; relay " + failures[1] : "")
+            + (failures[0] != null ? "; direct " + failures[0] : "");
+    results.add(
+        new Figure(
+            "max_streams",
+            "paced streams open at once, 0 errors, every chunk once in order (ramp to " + top + ")",
+            "streams",
+            (double) peaks[0],
+            (double) peaks[1],
+            Compare.RATIO,
+            "2,000, 0 errors",
+            (x, y) -> y >= 2000,
+            note));
   }
 
   // ------------------------------------------------------------------------------------- memory
@@ -674,58 +956,138 @@ public final class RelayBenchmark {
     long bHeap = Memory.heapUsedKb(broker.pid(), false);
     long cHeap = Memory.heapUsedKb(connector.pid(), false);
     String suffix = when.equals("idle") ? "" : "_after";
-    String note = when.equals("idle") ? "after start-up, before any load" : "after the load, no forced GC";
-    results.add(new Figure("connector_rss_idle" + suffix, "connector RSS " + when, "MB", null, mb(cRss),
-        Compare.NONE, suffix.isEmpty() ? "≤ 64 MB" : null, suffix.isEmpty() ? (x, y) -> y <= 64 : null, note));
-    results.add(new Figure("connector_heap_idle" + suffix, "connector heap used " + when, "MB", null, mb(cHeap),
-        Compare.NONE, null, null, note));
-    results.add(new Figure("broker_rss_idle" + suffix, "broker RSS " + when, "MB", null, mb(bRss),
-        Compare.NONE, null, null, note));
-    results.add(new Figure("broker_heap_idle" + suffix, "broker heap used " + when, "MB", null, mb(bHeap),
-        Compare.NONE, null, null, note));
+    String note =
+        when.equals("idle") ? "after start-up, before any load" : "after the load, no forced GC";
+    results.add(
+        new Figure(
+            "connector_rss_idle" + suffix,
+            "connector RSS " + when,
+            "MB",
+            null,
+            mb(cRss),
+            Compare.NONE,
+            suffix.isEmpty() ? "≤ 64 MB" : null,
+            suffix.isEmpty() ? (x, y) -> y <= 64 : null,
+            note));
+    results.add(
+        new Figure(
+            "connector_heap_idle" + suffix,
+            "connector heap used " + when,
+            "MB",
+            null,
+            mb(cHeap),
+            Compare.NONE,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "broker_rss_idle" + suffix,
+            "broker RSS " + when,
+            "MB",
+            null,
+            mb(bRss),
+            Compare.NONE,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "broker_heap_idle" + suffix,
+            "broker heap used " + when,
+            "MB",
+            null,
+            mb(bHeap),
+            Compare.NONE,
+            null,
+            null,
+            note));
   }
 
   private void loadMemory() {
-    String note = "peak RSS sampled every 100 ms in the relay phases; heap at c=64 and at the ramp's top";
-    results.add(new Figure("connector_rss_load", "connector RSS under load (peak)", "MB", null,
-        mb(connectorRssPeak.get()), Compare.NONE, null, null, note));
-    results.add(new Figure("connector_heap_load", "connector heap used under load (max sample)", "MB", null,
-        mb(max(connectorHeapLoad)), Compare.NONE, null, null, null));
-    results.add(new Figure("broker_rss_load", "broker RSS under load (peak)", "MB", null,
-        mb(brokerRssPeak.get()), Compare.NONE, null, null, note));
-    results.add(new Figure("broker_heap_load", "broker heap used under load (max sample)", "MB", null,
-        mb(max(brokerHeapLoad)), Compare.NONE, null, null, null));
+    String note =
+        "peak RSS sampled every 100 ms in the relay phases; heap at c=64 and at the ramp's top";
+    results.add(
+        new Figure(
+            "connector_rss_load",
+            "connector RSS under load (peak)",
+            "MB",
+            null,
+            mb(connectorRssPeak.get()),
+            Compare.NONE,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "connector_heap_load",
+            "connector heap used under load (max sample)",
+            "MB",
+            null,
+            mb(max(connectorHeapLoad)),
+            Compare.NONE,
+            null,
+            null,
+            null));
+    results.add(
+        new Figure(
+            "broker_rss_load",
+            "broker RSS under load (peak)",
+            "MB",
+            null,
+            mb(brokerRssPeak.get()),
+            Compare.NONE,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "broker_heap_load",
+            "broker heap used under load (max sample)",
+            "MB",
+            null,
+            mb(max(brokerHeapLoad)),
+            Compare.NONE,
+            null,
+            null,
+            null));
   }
 
   /** Samples broker and connector RSS every 100 ms until the returned flag is cleared. */
   private AtomicBoolean sampleRss() {
     AtomicBoolean on = new AtomicBoolean(true);
-    Thread t = new Thread(() -> {
-      while (on.get()) {
-        brokerRssPeak.accumulateAndGet(Memory.rssKb(broker.pid()), Math::max);
-        connectorRssPeak.accumulateAndGet(Memory.rssKb(connector.pid()), Math::max);
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "bench-rss");
+    Thread t =
+        new Thread(
+            () -> {
+              while (on.get()) {
+                brokerRssPeak.accumulateAndGet(Memory.rssKb(broker.pid()), Math::max);
+                connectorRssPeak.accumulateAndGet(Memory.rssKb(connector.pid()), Math::max);
+                try {
+                  Thread.sleep(100);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "bench-rss");
     t.setDaemon(true);
     t.start();
     return on;
   }
 
   private void sampleHeapLater(long delayMillis) {
-    Thread t = new Thread(() -> {
-      try {
-        Thread.sleep(delayMillis);
-      } catch (InterruptedException e) {
-        return;
-      }
-      brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
-      connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
-    }, "bench-heap");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(delayMillis);
+              } catch (InterruptedException e) {
+                return;
+              }
+              brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
+              connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
+            },
+            "bench-heap");
     t.setDaemon(true);
     t.start();
   }
@@ -788,13 +1150,30 @@ public final class RelayBenchmark {
     results.info.put("started", Instant.now().toString());
     results.info.put("nproc", Integer.toString(Runtime.getRuntime().availableProcessors()));
     results.info.put("memory", memTotal());
-    results.info.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    results.info.put(
+        "java",
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     results.info.put("load average at start", loadAverage());
-    results.info.put("commit", command(options.root(), "git", "rev-parse", "--short", "HEAD").trim());
+    results.info.put(
+        "commit", command(options.root(), "git", "rev-parse", "--short", "HEAD").trim());
     // Others work in the same tree: say whether the product built here had uncommitted changes.
-    String dirty = command(options.root(), "git", "status", "--porcelain", "--untracked-files=no",
-        "--", "broker-war", "connector-app", "common", "test-support", "server-config", "bin").trim();
-    results.info.put("uncommitted product changes", dirty.isEmpty() ? "none" : dirty.replace('\n', ';'));
+    String dirty =
+        command(
+                options.root(),
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "broker-war",
+                "connector-app",
+                "common",
+                "test-support",
+                "server-config",
+                "bin")
+            .trim();
+    results.info.put(
+        "uncommitted product changes", dirty.isEmpty() ? "none" : dirty.replace('\n', ';'));
   }
 
   private static String memTotal() {
@@ -836,16 +1215,28 @@ public final class RelayBenchmark {
   private void write() throws IOException {
     results.writeAll(options.out());
     Path png = options.out().resolve("benchmarks.png");
-    Chart.write(results,
-        List.of("nonstream_c1_p50", "nonstream_c1_p99", "stream_c1_ttfc_p50", "stream_c1_total_p50",
-            "paced_ttfc_p50", "paced_ttfc_p99"),
+    Chart.write(
+        results,
+        List.of(
+            "nonstream_c1_p50",
+            "nonstream_c1_p99",
+            "stream_c1_ttfc_p50",
+            "stream_c1_total_p50",
+            "paced_ttfc_p50",
+            "paced_ttfc_p99"),
         List.of("nonstream_c16_rps", "nonstream_c64_rps", "stream_c16_chunks", "max_streams"),
         Arrays.asList(0.5, null, 0.8, 1.0),
-        "RemoteLLM relay vs direct (" + (options.quick() ? "quick" : "full") + " run, "
-            + results.info.get("nproc") + " cores, " + results.info.get("started") + ")",
+        "RemoteLLM relay vs direct ("
+            + (options.quick() ? "quick" : "full")
+            + " run, "
+            + results.info.get("nproc")
+            + " cores, "
+            + results.info.get("started")
+            + ")",
         png);
     if (options.docs()) {
-      Files.copy(png, options.root().resolve("docs/benchmarks.png"), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          png, options.root().resolve("docs/benchmarks.png"), StandardCopyOption.REPLACE_EXISTING);
     }
     LOG.log(System.Logger.Level.INFO, "wrote {0}", options.out());
   }

@@ -83,13 +83,19 @@ final class Results {
     out.append("|---|---:|---:|---:|---|---|\n");
     for (Figure f : figures) {
       Boolean met = f.met();
-      out.append("| ").append(f.name())
+      out.append("| ")
+          .append(f.name())
           .append(f.note() == null ? "" : " (" + f.note() + ")")
-          .append(" | ").append(value(f.direct(), f.unit()))
-          .append(" | ").append(value(f.relay(), f.unit()))
-          .append(" | ").append(f.comparison())
-          .append(" | ").append(f.targetText() == null ? "" : f.targetText())
-          .append(" | ").append(met == null ? "" : met ? "yes" : "**no**")
+          .append(" | ")
+          .append(value(f.direct(), f.unit()))
+          .append(" | ")
+          .append(value(f.relay(), f.unit()))
+          .append(" | ")
+          .append(f.comparison())
+          .append(" | ")
+          .append(f.targetText() == null ? "" : f.targetText())
+          .append(" | ")
+          .append(met == null ? "" : met ? "yes" : "**no**")
           .append(" |\n");
     }
     return out.toString();
@@ -98,11 +104,22 @@ final class Results {
   String csv() {
     StringBuilder out = new StringBuilder("key,name,unit,direct,relay,comparison,target,met\n");
     for (Figure f : figures) {
-      out.append(f.key()).append(',').append(csvField(f.name())).append(',').append(f.unit())
-          .append(',').append(num(f.direct())).append(',').append(num(f.relay()))
-          .append(',').append(csvField(f.comparison())).append(',')
-          .append(csvField(f.targetText() == null ? "" : f.targetText())).append(',')
-          .append(f.met() == null ? "" : f.met()).append('\n');
+      out.append(f.key())
+          .append(',')
+          .append(csvField(f.name()))
+          .append(',')
+          .append(f.unit())
+          .append(',')
+          .append(num(f.direct()))
+          .append(',')
+          .append(num(f.relay()))
+          .append(',')
+          .append(csvField(f.comparison()))
+          .append(',')
+          .append(csvField(f.targetText() == null ? "" : f.targetText()))
+          .append(',')
+          .append(f.met() == null ? "" : f.met())
+          .append('\n');
     }
     return out.toString();
   }
@@ -111,22 +128,35 @@ final class Results {
     StringBuilder out = new StringBuilder("{\n  \"info\": {");
     boolean first = true;
     for (Map.Entry<String, String> e : info.entrySet()) {
-      out.append(first ? "\n" : ",\n").append("    ").append(quote(e.getKey())).append(": ")
+      out.append(first ? "\n" : ",\n")
+          .append("    ")
+          .append(quote(e.getKey()))
+          .append(": ")
           .append(quote(e.getValue()));
       first = false;
     }
     out.append("\n  },\n  \"figures\": [");
     first = true;
     for (Figure f : figures) {
-      out.append(first ? "\n" : ",\n").append("    {\"key\": ").append(quote(f.key()))
-          .append(", \"name\": ").append(quote(f.name()))
-          .append(", \"unit\": ").append(quote(f.unit()))
-          .append(", \"direct\": ").append(f.direct() == null ? "null" : num(f.direct()))
-          .append(", \"relay\": ").append(f.relay() == null ? "null" : num(f.relay()))
-          .append(", \"comparison\": ").append(quote(f.comparison()))
-          .append(", \"target\": ").append(f.targetText() == null ? "null" : quote(f.targetText()))
-          .append(", \"met\": ").append(f.met())
-          .append(", \"note\": ").append(f.note() == null ? "null" : quote(f.note()))
+      out.append(first ? "\n" : ",\n")
+          .append("    {\"key\": ")
+          .append(quote(f.key()))
+          .append(", \"name\": ")
+          .append(quote(f.name()))
+          .append(", \"unit\": ")
+          .append(quote(f.unit()))
+          .append(", \"direct\": ")
+          .append(f.direct() == null ? "null" : num(f.direct()))
+          .append(", \"relay\": ")
+          .append(f.relay() == null ? "null" : num(f.relay()))
+          .append(", \"comparison\": ")
+          .append(quote(f.comparison()))
+          .append(", \"target\": ")
+          .append(f.targetText() == null ? "null" : quote(f.targetText()))
+          .append(", \"met\": ")
+          .append(f.met())
+          .append(", \"note\": ")
+          .append(f.note() == null ? "null" : quote(f.note()))
           .append('}');
       first = false;
     }

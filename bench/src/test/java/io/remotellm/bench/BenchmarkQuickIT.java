@@ -23,18 +23,38 @@ class BenchmarkQuickIT {
     Path out = root.resolve("bench/target/bench-it");
     long t0 = System.nanoTime();
     Results results =
-        new RelayBenchmark(new RelayBenchmark.Options(true, root, out, false, false, null, null)).run();
+        new RelayBenchmark(new RelayBenchmark.Options(true, root, out, false, false, null, null))
+            .run();
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     System.out.println("quick benchmark took " + took.toSeconds() + " s\n" + results.markdown());
 
-    assertThat(results.figures).extracting(Figure::key).contains(
-        "fake_alone_rps", "fake_alone_chunks", "nonstream_c1_p50", "nonstream_c1_p99",
-        "nonstream_c16_rps", "nonstream_c64_rps", "stream_c1_ttfc_p50", "stream_c1_total_p50",
-        "stream_c16_chunks", "paced_ttfc_p50", "paced_ttfc_p99", "max_streams",
-        "connector_rss_idle", "connector_heap_idle", "broker_rss_idle", "broker_heap_idle",
-        "connector_rss_load", "connector_heap_load", "broker_rss_load", "broker_heap_load",
-        "broker_rss_per_stream", "broker_heap_per_stream",
-        "connector_rss_per_stream", "connector_heap_per_stream");
+    assertThat(results.figures)
+        .extracting(Figure::key)
+        .contains(
+            "fake_alone_rps",
+            "fake_alone_chunks",
+            "nonstream_c1_p50",
+            "nonstream_c1_p99",
+            "nonstream_c16_rps",
+            "nonstream_c64_rps",
+            "stream_c1_ttfc_p50",
+            "stream_c1_total_p50",
+            "stream_c16_chunks",
+            "paced_ttfc_p50",
+            "paced_ttfc_p99",
+            "max_streams",
+            "connector_rss_idle",
+            "connector_heap_idle",
+            "broker_rss_idle",
+            "broker_heap_idle",
+            "connector_rss_load",
+            "connector_heap_load",
+            "broker_rss_load",
+            "broker_heap_load",
+            "broker_rss_per_stream",
+            "broker_heap_per_stream",
+            "connector_rss_per_stream",
+            "connector_heap_per_stream");
     for (Figure f : results.figures) {
       if (f.compare() == Compare.NONE) {
         Double value = f.relay() != null ? f.relay() : f.direct();

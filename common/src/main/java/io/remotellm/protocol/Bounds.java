@@ -1,10 +1,10 @@
 package io.remotellm.protocol;
 
 /**
- * How much of a string a client or a connector controls the broker and the connector keep, show
- * or log (docs/reliability.md lists them). Inputs over a bound are refused where they enter (a
- * model name: 400; a connector's hello: closed); what is only quoted or logged is cut with a
- * marker, so no single request or connector can make a multi-megabyte error body or log line.
+ * How much of a string a client or a connector controls the broker and the connector keep, show or
+ * log (docs/reliability.md lists them). Inputs over a bound are refused where they enter (a model
+ * name: 400; a connector's hello: closed); what is only quoted or logged is cut with a marker, so
+ * no single request or connector can make a multi-megabyte error body or log line.
  */
 public final class Bounds {
 
@@ -26,8 +26,8 @@ public final class Bounds {
   private Bounds() {}
 
   /**
-   * {@code text} if it has at most {@code max} characters, else its first {@code max} and a
-   * marker saying how many were cut (the marker is not counted in {@code max}).
+   * {@code text} if it has at most {@code max} characters, else its first {@code max} and a marker
+   * saying how many were cut (the marker is not counted in {@code max}).
    */
   public static String cut(String text, int max) {
     if (text == null || text.length() <= max) {

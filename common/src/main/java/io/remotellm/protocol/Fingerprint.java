@@ -21,8 +21,8 @@ public final class Fingerprint {
   }
 
   /**
-   * A token's identity across reloads of the broker's connector config: its whole SHA-256, in
-   * hex. Kept in memory only, never logged; logs use {@link #of}.
+   * A token's identity across reloads of the broker's connector config: its whole SHA-256, in hex.
+   * Kept in memory only, never logged; logs use {@link #of}.
    */
   public static String id(String secret) {
     return HexFormat.of().formatHex(sha256(secret));

@@ -30,7 +30,9 @@ public sealed interface Frame
   /** The first protocol version with {@link Batch}. */
   int BATCH_PROTOCOL = 2;
 
-  /** The connector's frames about one request, in the order head, data*, end, or error at any point. */
+  /**
+   * The connector's frames about one request, in the order head, data*, end, or error at any point.
+   */
   sealed interface Answer extends Frame permits Head, Data, End, Failure {
     String id();
   }

@@ -17,22 +17,24 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Turns frames into JSON text and back, for both sides of the relay: through JSON-B, except
- * {@code data} frames, which are written by hand (they are most of the traffic). Thread-safe: one
- * instance serves a whole process. Decoding never throws anything but {@link ProtocolException},
- * and its messages never quote the frame (a frame may carry a prompt or a key).
+ * Turns frames into JSON text and back, for both sides of the relay: through JSON-B, except {@code
+ * data} frames, which are written by hand (they are most of the traffic). Thread-safe: one instance
+ * serves a whole process. Decoding never throws anything but {@link ProtocolException}, and its
+ * messages never quote the frame (a frame may carry a prompt or a key).
  */
 public final class FrameCodec implements AutoCloseable {
 
   private static final Set<String> TYPES =
-      Set.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel",
+      Set.of(
+          "hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel",
           "batch");
 
   private final Jsonb jsonb;
+
   /**
-   * Looked up once: {@code Json.createParser} asks the service loader for a provider on every
-   * call, which in an application server scans the class path (a fifth of the broker's CPU per
-   * frame, measured with JFR in docs/benchmarks.md).
+   * Looked up once: {@code Json.createParser} asks the service loader for a provider on every call,
+   * which in an application server scans the class path (a fifth of the broker's CPU per frame,
+   * measured with JFR in docs/benchmarks.md).
    */
   private final JsonParserFactory parsers;
 
@@ -46,9 +48,9 @@ public final class FrameCodec implements AutoCloseable {
   }
 
   /**
-   * Reads one WebSocket message and hands its frames to {@code each} in order: the frame itself,
-   * or each frame of a {@link Batch}, exactly as if it had come alone. Nothing is handed on when
-   * the message cannot be read.
+   * Reads one WebSocket message and hands its frames to {@code each} in order: the frame itself, or
+   * each frame of a {@link Batch}, exactly as if it had come alone. Nothing is handed on when the
+   * message cannot be read.
    *
    * @throws UnknownFrameTypeException as {@link #decode}
    * @throws ProtocolException as {@link #decode}
@@ -184,7 +186,8 @@ public final class FrameCodec implements AutoCloseable {
    */
   private static String ownMessage(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof IllegalArgumentException && t.getMessage() != null
+      if (t instanceof IllegalArgumentException
+          && t.getMessage() != null
           && t.getStackTrace().length > 0
           && t.getStackTrace()[0].getClassName().startsWith(Fields.class.getPackageName())) {
         return t.getMessage();
@@ -192,7 +195,6 @@ public final class FrameCodec implements AutoCloseable {
     }
     return "fields of the wrong type or shape";
   }
-
 
   @Override
   public void close() {

@@ -14,9 +14,9 @@ import java.util.function.Consumer;
  * frames must arrive in order). Callers only queue; whoever finds the socket idle sends, and each
  * send's completion starts the next, so no lock is held across a send and no caller waits for
  * another's. While a send is in progress frames pile up; once {@link #batching(boolean) batching}
- * is on (the peer speaks protocol 2) the next send packs all of them that fit into one
- * {@code batch} frame. A lone frame on an idle socket goes out at once, as itself: batching adds
- * no delay. Shared by broker and connector, which both send this way.
+ * is on (the peer speaks protocol 2) the next send packs all of them that fit into one {@code
+ * batch} frame. A lone frame on an idle socket goes out at once, as itself: batching adds no delay.
+ * Shared by broker and connector, which both send this way.
  */
 public final class FrameQueue {
 
@@ -71,8 +71,8 @@ public final class FrameQueue {
   }
 
   /**
-   * Queues frames as one group, so that an idle socket sends them in one message; {@code done}
-   * (may be null) hears about the last. False, as for {@link #offer}, if they do not all fit.
+   * Queues frames as one group, so that an idle socket sends them in one message; {@code done} (may
+   * be null) hears about the last. False, as for {@link #offer}, if they do not all fit.
    */
   public boolean offerAll(List<String> texts, Consumer<Throwable> done) {
     if (texts.isEmpty()) {
@@ -135,9 +135,9 @@ public final class FrameQueue {
   private static final int RETURNED = 2;
 
   /**
-   * Sends until the queue is empty or a send is in progress. A send that completes inside
-   * {@code sendText} is looped over rather than recursed into, so a long queue cannot overflow the
-   * stack; one that completes later carries on from its completion handler.
+   * Sends until the queue is empty or a send is in progress. A send that completes inside {@code
+   * sendText} is looped over rather than recursed into, so a long queue cannot overflow the stack;
+   * one that completes later carries on from its completion handler.
    */
   private void pump() {
     while (sending.compareAndSet(false, true)) {
@@ -166,15 +166,17 @@ public final class FrameQueue {
         String text = group.size() == 1 ? first.text() : pack(group);
         AtomicInteger phase = new AtomicInteger(IN_CALL);
         try {
-          socket.sendText(text, error -> {
-            for (Item item : group) {
-              complete(item, error);
-            }
-            if (!phase.compareAndSet(IN_CALL, DONE_IN_CALL)) {
-              sending.set(false);
-              pump();
-            }
-          });
+          socket.sendText(
+              text,
+              error -> {
+                for (Item item : group) {
+                  complete(item, error);
+                }
+                if (!phase.compareAndSet(IN_CALL, DONE_IN_CALL)) {
+                  sending.set(false);
+                  pump();
+                }
+              });
         } catch (RuntimeException e) {
           phase.set(DONE_IN_CALL);
           for (Item item : group) {
@@ -192,12 +194,15 @@ public final class FrameQueue {
     }
   }
 
-  /** {@code first} and the frames queued behind it that fit in one batch (only this thread polls). */
+  /**
+   * {@code first} and the frames queued behind it that fit in one batch (only this thread polls).
+   */
   private List<Item> takeFollowers(Item first) {
     int chars = BATCH_OPEN.length() + BATCH_CLOSE.length() + first.text().length();
     List<Item> group = null;
     Item next;
-    while ((next = queue.peek()) != null && next.text() != null
+    while ((next = queue.peek()) != null
+        && next.text() != null
         && chars + 1 + next.text().length() <= maxBatchChars) {
       Item polled = queue.poll();
       if (polled != next) {

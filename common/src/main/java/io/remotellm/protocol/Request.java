@@ -18,7 +18,9 @@ public record Request(
     body = body == null ? "" : body;
   }
 
-  /** Shows the shape, never the headers (they may hold a key) nor the body (it holds the prompt). */
+  /**
+   * Shows the shape, never the headers (they may hold a key) nor the body (it holds the prompt).
+   */
   @Override
   public String toString() {
     return "Request[id=" + id + ", " + method + " " + path + ", stream=" + stream + "]";

@@ -9,9 +9,17 @@ class DataFrameEncoderTest {
 
   @Test
   void theCodecReadsBackExactlyWhatWasWritten() throws Exception {
-    List<String> awkward = List.of("", "plain", "{\"a\":\"b \\\"q\\\" \\\\ \\n\"}", "line1\nline2\r\n\ttab",
-        "\u0000\u0001\u001f\u007f\b\f", "h\u00e9llo \u4e16\u754c \ud83d\ude00", "\\u0041 is not unescaped",
-        "\u2028\u2029", "x".repeat(70_000));
+    List<String> awkward =
+        List.of(
+            "",
+            "plain",
+            "{\"a\":\"b \\\"q\\\" \\\\ \\n\"}",
+            "line1\nline2\r\n\ttab",
+            "\u0000\u0001\u001f\u007f\b\f",
+            "h\u00e9llo \u4e16\u754c \ud83d\ude00",
+            "\\u0041 is not unescaped",
+            "\u2028\u2029",
+            "x".repeat(70_000));
     try (FrameCodec codec = new FrameCodec()) {
       for (String payload : awkward) {
         Data frame = new Data("req-\"1\"", payload);

@@ -16,15 +16,17 @@ import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
  * Generated frames and generated garbage through the codec: whatever a peer sends, decoding fails
- * only with {@link ProtocolException} (which the broker and connector log and skip) and its
- * message never quotes the frame's content, and every frame we can build survives encode → decode
+ * only with {@link ProtocolException} (which the broker and connector log and skip) and its message
+ * never quotes the frame's content, and every frame we can build survives encode → decode
  * unchanged.
  */
 class FrameCodecPropertyTest {
 
   private static final FrameCodec CODEC = new FrameCodec();
+
   /** Stands for a prompt or a key inside a frame. */
   private static final String SECRET = "SECRET";
+
   /** The codec's own messages: it says what is wrong, in its words, never the input's. */
   private static final String OWN_MESSAGE =
       "(?s)(empty frame|invalid frame: .*|unknown frame type '.*')";
@@ -68,7 +70,8 @@ class FrameCodecPropertyTest {
 
   @Provide
   Arbitrary<Frame> frames() {
-    return framesOf(Arbitraries.strings().ofMinLength(1).ofMaxLength(40),
+    return framesOf(
+        Arbitraries.strings().ofMinLength(1).ofMaxLength(40),
         Arbitraries.strings().ofMaxLength(200));
   }
 
@@ -93,10 +96,20 @@ class FrameCodecPropertyTest {
     Arbitrary<Map<String, String>> headers =
         Arbitraries.maps(Arbitraries.strings().ofMinLength(1).ofMaxLength(20), text).ofMaxSize(5);
     Arbitrary<List<String>> models =
-        Arbitraries.strings().alpha().numeric().withChars('-', '.', ':', '/').ofMinLength(1).ofMaxLength(30)
-            .list().ofMaxSize(5);
+        Arbitraries.strings()
+            .alpha()
+            .numeric()
+            .withChars('-', '.', ':', '/')
+            .ofMinLength(1)
+            .ofMaxLength(30)
+            .list()
+            .ofMaxSize(5);
     return Arbitraries.oneOf(
-        Combinators.combine(Arbitraries.integers().between(1, 5), text, models, Arbitraries.integers().between(1, 100_000))
+        Combinators.combine(
+                Arbitraries.integers().between(1, 5),
+                text,
+                models,
+                Arbitraries.integers().between(1, 100_000))
             .as(Hello::new),
         models.map(ModelsChanged::new),
         Combinators.combine(id, status, headers).as(Head::new),
@@ -104,11 +117,16 @@ class FrameCodecPropertyTest {
         id.map(End::of),
         Combinators.combine(id, Arbitraries.integers().between(0, 10_000))
             .as((i, n) -> new End(i, Json.createObjectBuilder().add("total_tokens", n).build())),
-        Combinators.combine(id, status, Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(20), text)
+        Combinators.combine(
+                id, status, Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(20), text)
             .as(Failure::new),
-        Combinators.combine(id, Arbitraries.integers().between(1, 3600), Arbitraries.integers().between(1, 5).injectNull(0.3))
+        Combinators.combine(
+                id,
+                Arbitraries.integers().between(1, 3600),
+                Arbitraries.integers().between(1, 5).injectNull(0.3))
             .as(Welcome::new),
-        Combinators.combine(id, Arbitraries.of("POST", "GET"), id, headers, text, Arbitraries.of(true, false))
+        Combinators.combine(
+                id, Arbitraries.of("POST", "GET"), id, headers, text, Arbitraries.of(true, false))
             .as(Request::new),
         Combinators.combine(id, text).as(Cancel::new));
   }
@@ -116,23 +134,67 @@ class FrameCodecPropertyTest {
   @Provide
   Arbitrary<String> garbage() {
     Arbitrary<String> jsonish =
-        Arbitraries.strings().withChars("{}[]\":,0123456789.-eE truefalsnul\\type".toCharArray()).ofMaxLength(80);
+        Arbitraries.strings()
+            .withChars("{}[]\":,0123456789.-eE truefalsnul\\type".toCharArray())
+            .ofMaxLength(80);
     Arbitrary<String> typed =
         Combinators.combine(
-                Arbitraries.of("hello", "models", "head", "data", "end", "error", "welcome", "request", "cancel", "batch",
-                    "", "HEAD", "nope", "x-future-type"),
                 Arbitraries.of(
-                    "", ",\"id\":1", ",\"id\":null", ",\"id\":\"SECRET\"", ",\"status\":\"x\"", ",\"status\":99999999999",
-                    ",\"headers\":[]", ",\"headers\":{\"a\":1}", ",\"models\":\"x\"", ",\"models\":[null]",
-                    ",\"data\":{}", ",\"usage\":3", ",\"capacity\":-1", ",\"protocol\":1.5", ",\"stream\":\"yes\"",
-                    ",\"id\":\"a\",\"data\":null", ",\"frames\":[1]", ",\"frames\":[{}]", ",\"frames\":null", ",\"id\":\"a\",\"status\":200,\"headers\":{\"k\":null}"),
+                    "hello",
+                    "models",
+                    "head",
+                    "data",
+                    "end",
+                    "error",
+                    "welcome",
+                    "request",
+                    "cancel",
+                    "batch",
+                    "",
+                    "HEAD",
+                    "nope",
+                    "x-future-type"),
+                Arbitraries.of(
+                    "",
+                    ",\"id\":1",
+                    ",\"id\":null",
+                    ",\"id\":\"SECRET\"",
+                    ",\"status\":\"x\"",
+                    ",\"status\":99999999999",
+                    ",\"headers\":[]",
+                    ",\"headers\":{\"a\":1}",
+                    ",\"models\":\"x\"",
+                    ",\"models\":[null]",
+                    ",\"data\":{}",
+                    ",\"usage\":3",
+                    ",\"capacity\":-1",
+                    ",\"protocol\":1.5",
+                    ",\"stream\":\"yes\"",
+                    ",\"id\":\"a\",\"data\":null",
+                    ",\"frames\":[1]",
+                    ",\"frames\":[{}]",
+                    ",\"frames\":null",
+                    ",\"id\":\"a\",\"status\":200,\"headers\":{\"k\":null}"),
                 Arbitraries.of("}", "", "}}", "} x", "}\u0000"))
             .as((t, fields, end) -> "{\"type\":\"" + t + "\"" + fields + end);
-    Arbitrary<String> numbers = Arbitraries.of("1", "[]", "\"x\"", "null", "true", "{\"type\":1}", "{\"type\":null}",
-        "{\"type\":[\"data\"]}", "  ", "\uFEFF{}",
-        "{\"type\":\"data\",\"id\":\"a\",\"data\":" + "[".repeat(5000) + "}",
-        "{\"type\":\"end\",\"id\":\"a\",\"usage\":" + "{\"a\":".repeat(2000) + "1" + "}".repeat(2001),
-        "[".repeat(100_000));
+    Arbitrary<String> numbers =
+        Arbitraries.of(
+            "1",
+            "[]",
+            "\"x\"",
+            "null",
+            "true",
+            "{\"type\":1}",
+            "{\"type\":null}",
+            "{\"type\":[\"data\"]}",
+            "  ",
+            "\uFEFF{}",
+            "{\"type\":\"data\",\"id\":\"a\",\"data\":" + "[".repeat(5000) + "}",
+            "{\"type\":\"end\",\"id\":\"a\",\"usage\":"
+                + "{\"a\":".repeat(2000)
+                + "1"
+                + "}".repeat(2001),
+            "[".repeat(100_000));
     return Arbitraries.oneOf(Arbitraries.strings().ofMaxLength(100), jsonish, typed, numbers);
   }
 

@@ -38,7 +38,8 @@ class FrameCodecTest {
         Arguments.of("head", new Head("req-1", 200, Map.of("content-type", "text/event-stream"))),
         Arguments.of(
             "data",
-            new Data("req-1", "{\"choices\":[{\"delta\":{\"content\":\"Hi é \\\"there\\\"\\n\"}}]}")),
+            new Data(
+                "req-1", "{\"choices\":[{\"delta\":{\"content\":\"Hi é \\\"there\\\"\\n\"}}]}")),
         Arguments.of(
             "end",
             new End(
@@ -109,7 +110,8 @@ class FrameCodecTest {
   @Test
   void welcomeOfAVersion1BrokerReadsAsProtocol1() throws Exception {
     Welcome w =
-        (Welcome) CODEC.decode("{\"type\":\"welcome\",\"connectorId\":\"c\",\"heartbeatSeconds\":15}");
+        (Welcome)
+            CODEC.decode("{\"type\":\"welcome\",\"connectorId\":\"c\",\"heartbeatSeconds\":15}");
     assertThat(w.protocol()).isEqualTo(1);
     assertThat(w.batches()).isFalse();
     assertThat(new Welcome("c", 15, 2).batches()).isTrue();
@@ -207,7 +209,12 @@ class FrameCodecTest {
   void requestToStringHidesHeadersAndBody() {
     Request r =
         new Request(
-            "r", "POST", "/v1/chat/completions", Map.of("authorization", "Bearer sk-x"), "{}", false);
+            "r",
+            "POST",
+            "/v1/chat/completions",
+            Map.of("authorization", "Bearer sk-x"),
+            "{}",
+            false);
     assertThat(r.toString()).doesNotContain("sk-x").contains("/v1/chat/completions");
   }
 

@@ -122,8 +122,12 @@ class FrameQueueTest {
     assertThat(told).containsExactly(0, 1, 2, 3, 4, 5);
     assertThat(socket.frames())
         .containsExactly(
-            new Data("a", "tok0"), new Data("b", "tok1"), new Data("a", "tok2"),
-            new Data("b", "tok3"), new Data("a", "tok4"), new Data("b", "tok5"));
+            new Data("a", "tok0"),
+            new Data("b", "tok1"),
+            new Data("a", "tok2"),
+            new Data("b", "tok3"),
+            new Data("a", "tok4"),
+            new Data("b", "tok5"));
     assertThat(queue.size()).isZero();
   }
 
@@ -143,7 +147,8 @@ class FrameQueueTest {
     socket.completeOne(null);
     assertThat(told).hasValue(1);
     assertThat(socket.frames())
-        .containsExactly(new Head("r", 200, java.util.Map.of()), new Data("r", "tok0"), End.of("r"));
+        .containsExactly(
+            new Head("r", 200, java.util.Map.of()), new Data("r", "tok0"), End.of("r"));
   }
 
   @Test
@@ -260,13 +265,15 @@ class FrameQueueTest {
     List<Future<?>> producers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       String id = "p" + t;
-      producers.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < each; i++) {
-          queue.offer(data(id, i), e -> told.incrementAndGet());
-        }
-        return null;
-      }));
+      producers.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < each; i++) {
+                  queue.offer(data(id, i), e -> told.incrementAndGet());
+                }
+                return null;
+              }));
     }
     start.countDown();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -288,7 +295,11 @@ class FrameQueueTest {
     for (int t = 0; t < threads; t++) {
       String id = "p" + t;
       List<String> mine =
-          frames.stream().map(f -> (Data) f).filter(d -> d.id().equals(id)).map(Data::data).toList();
+          frames.stream()
+              .map(f -> (Data) f)
+              .filter(d -> d.id().equals(id))
+              .map(Data::data)
+              .toList();
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < each; i++) {
         expected.add("tok" + i);

@@ -40,8 +40,10 @@ import java.util.logging.Logger;
  */
 public final class Connector implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Connector.class.getName());
+
   /** Time between two words of the demo model's stream: slow enough to watch it stream. */
   private static final Duration DEMO_PACE = Duration.ofMillis(40);
+
   /** How long an LLM client thread without work lives on. */
   private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(60);
 
@@ -62,8 +64,11 @@ public final class Connector implements AutoCloseable {
   private Connector(ConnectorConfig config) throws StartupException {
     this.config = config;
     timer = Executors.newScheduledThreadPool(2, threads("connector-timer"));
-    httpThreads = LlmClient.threads(Math.max(2, Runtime.getRuntime().availableProcessors()),
-        IDLE_THREAD_KEEP_ALIVE, threads("llm-http"));
+    httpThreads =
+        LlmClient.threads(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            IDLE_THREAD_KEEP_ALIVE,
+            threads("llm-http"));
     http = LlmClient.build(config, httpThreads);
     Upstream upstream;
     if (config.demo()) {
@@ -73,24 +78,44 @@ public final class Connector implements AutoCloseable {
     } else {
       probe = new LlmProbe(http, config.llmUrl(), config.llmApiKey());
       models = config.models().isEmpty() ? discover(probe) : config.models();
-      upstream = new HttpUpstream(http, config.llmUrl(), config.llmApiKey(), config.llmTimeout(),
-          probe::probeNow, config.llmConnections(), httpThreads, timer);
+      upstream =
+          new HttpUpstream(
+              http,
+              config.llmUrl(),
+              config.llmApiKey(),
+              config.llmTimeout(),
+              probe::probeNow,
+              config.llmConnections(),
+              httpThreads,
+              timer);
     }
     inFlight = new InFlightRequests(upstream, config.capacity());
-    String name = "remotellm-connector/" + ConnectorCommandLine.version() + (config.demo() ? " (demo)" : "");
-    relay = new RelayClient(config.brokerUrl(), config.brokerToken(),
-        new RelayClient.Registration(name, models, config.capacity()), codec, inFlight,
-        new ReconnectBackoff(config.reconnectInitial(), config.reconnectMax(), config.reconnectResetAfter(),
-            new SecureRandom()),
-        timer, config.brokerTrust() == null ? null : config.brokerTrust().context());
+    String name =
+        "remotellm-connector/" + ConnectorCommandLine.version() + (config.demo() ? " (demo)" : "");
+    relay =
+        new RelayClient(
+            config.brokerUrl(),
+            config.brokerToken(),
+            new RelayClient.Registration(name, models, config.capacity()),
+            codec,
+            inFlight,
+            new ReconnectBackoff(
+                config.reconnectInitial(),
+                config.reconnectMax(),
+                config.reconnectResetAfter(),
+                new SecureRandom()),
+            timer,
+            config.brokerTrust() == null ? null : config.brokerTrust().context());
     try {
       health = new HealthServer(config.healthPort(), this::snapshot);
     } catch (BindException e) {
       shutdownThreads();
-      throw new StartupException("health port " + config.healthPort() + " is in use; choose another with --health-port");
+      throw new StartupException(
+          "health port " + config.healthPort() + " is in use; choose another with --health-port");
     } catch (IOException e) {
       shutdownThreads();
-      throw new StartupException("cannot open health port " + config.healthPort() + ": " + e.getMessage());
+      throw new StartupException(
+          "cannot open health port " + config.healthPort() + ": " + e.getMessage());
     }
   }
 
@@ -99,19 +124,34 @@ public final class Connector implements AutoCloseable {
     Connector connector = new Connector(config);
     connector.health.start();
     if (config.demo()) {
-      log(LOG, Level.WARNING, "DEMO MODE: serving the built-in echo model, no LLM is used",
-          of("demo", true), of("models", connector.models));
+      log(
+          LOG,
+          Level.WARNING,
+          "DEMO MODE: serving the built-in echo model, no LLM is used",
+          of("demo", true),
+          of("models", connector.models));
     }
-    log(LOG, Level.INFO, "connector starting", of("llm_url", config.demo() ? "demo" : config.llmUrl()),
-        of("broker_url", config.brokerUrl()), of("models", connector.models),
-        of("capacity", config.capacity()), of("llm_connections", config.llmConnections()),
+    log(
+        LOG,
+        Level.INFO,
+        "connector starting",
+        of("llm_url", config.demo() ? "demo" : config.llmUrl()),
+        of("broker_url", config.brokerUrl()),
+        of("models", connector.models),
+        of("capacity", config.capacity()),
+        of("llm_connections", config.llmConnections()),
         of("health_port", connector.health.port()),
         of("token_fp", Fingerprint.of(config.brokerToken())),
-        of("llm_key_fp", Fingerprint.of(config.llmApiKey())), of("demo", config.demo()),
-        of("broker_trust", config.brokerTrust() == null ? "JDK default" : config.brokerTrust().source()));
+        of("llm_key_fp", Fingerprint.of(config.llmApiKey())),
+        of("demo", config.demo()),
+        of(
+            "broker_trust",
+            config.brokerTrust() == null ? "JDK default" : config.brokerTrust().source()));
     connector.relay.start();
     if (connector.probe != null) {
-      connector.probe.start(connector.timer, config.probeInterval(),
+      connector.probe.start(
+          connector.timer,
+          config.probeInterval(),
           config.models().isEmpty() ? connector::modelsChanged : null);
     }
     return connector;
@@ -120,11 +160,13 @@ public final class Connector implements AutoCloseable {
   private static List<String> discover(LlmProbe probe) throws StartupException {
     Optional<List<String>> found = probe.discoverModels();
     if (found.isEmpty()) {
-      throw new StartupException("no --model given and the LLM cannot be asked for its models"
-          + " (/v1/models, /api/tags); start the LLM or name the models with --model");
+      throw new StartupException(
+          "no --model given and the LLM cannot be asked for its models"
+              + " (/v1/models, /api/tags); start the LLM or name the models with --model");
     }
     if (found.get().isEmpty()) {
-      throw new StartupException("no --model given and the LLM lists no models; name them with --model");
+      throw new StartupException(
+          "no --model given and the LLM lists no models; name them with --model");
     }
     log(LOG, Level.INFO, "models discovered from the LLM", of("models", found.get()));
     return found.get();
@@ -137,7 +179,11 @@ public final class Connector implements AutoCloseable {
 
   public HealthSnapshot snapshot() {
     boolean llm = probe == null || probe.available();
-    return new HealthSnapshot(relay.connected(), relay.state().label(), llm, models,
+    return new HealthSnapshot(
+        relay.connected(),
+        relay.state().label(),
+        llm,
+        models,
         (System.nanoTime() - startedAt) / 1_000_000_000L);
   }
 
@@ -162,8 +208,12 @@ public final class Connector implements AutoCloseable {
       return;
     }
     inFlight.stopAccepting();
-    log(LOG, Level.INFO, "shutting down; waiting for in-flight requests",
-        of("in_flight", inFlight.size()), of("drain_timeout_s", config.drainTimeout().toSeconds()));
+    log(
+        LOG,
+        Level.INFO,
+        "shutting down; waiting for in-flight requests",
+        of("in_flight", inFlight.size()),
+        of("drain_timeout_s", config.drainTimeout().toSeconds()));
     if (relay.connected()) {
       relay.updateModels(List.of());
     }
@@ -175,7 +225,11 @@ public final class Connector implements AutoCloseable {
       drained = false;
     }
     if (!drained) {
-      log(LOG, Level.WARNING, "drain timeout passed; cancelling what is left", of("in_flight", inFlight.size()));
+      log(
+          LOG,
+          Level.WARNING,
+          "drain timeout passed; cancelling what is left",
+          of("in_flight", inFlight.size()));
     }
     relay.close();
     health.close();

@@ -17,7 +17,8 @@ public final class ConnectorMain {
     LoggingSetup.installShutdownSafeManager();
     PrintWriter out = new PrintWriter(System.out, true, Charset.defaultCharset());
     PrintWriter err = new PrintWriter(System.err, true, Charset.defaultCharset());
-    ConnectorCommandLine.Outcome outcome = ConnectorCommandLine.parse(args, System.getenv(), out, err);
+    ConnectorCommandLine.Outcome outcome =
+        ConnectorCommandLine.parse(args, System.getenv(), out, err);
     if (!outcome.run()) {
       System.exit(outcome.exitCode());
       return;

@@ -48,8 +48,10 @@ class ConnectorRelayIT {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private static final ByteArrayOutputStream LOGS = new ByteArrayOutputStream();
+
   /** Held here: JUL keeps loggers weakly, and the level set on it must last the whole class. */
   private static final Logger PRODUCT_LOGGER = Logger.getLogger("io.remotellm");
+
   private static final StreamHandler LOG_CAPTURE = new StreamHandler(LOGS, new JsonLineFormatter());
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -73,7 +75,10 @@ class ConnectorRelayIT {
     assertThat(logs).contains("token_fp");
     // Nagle off on the relay socket (else each stream's first token waits ~40 ms for an ACK).
     assertThat(logs).contains("socket open").doesNotContain("could not turn Nagle off");
-    assertThat(logs).doesNotContain(TOKEN).doesNotContain(LLM_KEY).doesNotContain(LOCAL_KEY)
+    assertThat(logs)
+        .doesNotContain(TOKEN)
+        .doesNotContain(LLM_KEY)
+        .doesNotContain(LOCAL_KEY)
         .doesNotContain("SECRET PROMPT");
   }
 
@@ -93,16 +98,36 @@ class ConnectorRelayIT {
   }
 
   private Connector connect(String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--broker-url", broker.urlWithoutPath(), "--broker-token", TOKEN,
-        "--llm-url", llm.baseUrl().toString(), "--health-port", "0", "--reconnect-initial", "0.05",
-        "--reconnect-max", "0.2", "--drain-timeout", "5", "--llm-probe-interval", "0.2"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--broker-url",
+                broker.urlWithoutPath(),
+                "--broker-token",
+                TOKEN,
+                "--llm-url",
+                llm.baseUrl().toString(),
+                "--health-port",
+                "0",
+                "--reconnect-initial",
+                "0.05",
+                "--reconnect-max",
+                "0.2",
+                "--drain-timeout",
+                "5",
+                "--llm-probe-interval",
+                "0.2"));
     args.addAll(List.of(extra));
     if (!args.contains("--model") && !args.contains("--no-model")) {
       args.addAll(List.of("--model", "fake-model"));
     }
     args.remove("--no-model");
-    ConnectorCommandLine.Outcome outcome = ConnectorCommandLine.parse(args.toArray(String[]::new), Map.of(),
-        new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+    ConnectorCommandLine.Outcome outcome =
+        ConnectorCommandLine.parse(
+            args.toArray(String[]::new),
+            Map.of(),
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(new StringWriter()));
     ConnectorConfig config = outcome.config();
     assertThat(config).as("valid test arguments").isNotNull();
     connector = Connector.start(config);
@@ -124,8 +149,11 @@ class ConnectorRelayIT {
   }
 
   private static String body(boolean stream, String extra) {
-    return "{\"model\":\"fake-model\",\"stream\":" + stream
-        + ",\"messages\":[{\"role\":\"user\",\"content\":\"SECRET PROMPT\"}]" + extra + "}";
+    return "{\"model\":\"fake-model\",\"stream\":"
+        + stream
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"SECRET PROMPT\"}]"
+        + extra
+        + "}";
   }
 
   @Test
@@ -144,13 +172,19 @@ class ConnectorRelayIT {
     connect();
     registered();
     llm.script(llm.script().withChunks(50).withChunkDelay(Duration.ofMillis(1)));
-    broker.send(chat("s1", true, body(true, ",\"stream_options\":{\"include_usage\":true}"), Map.of()));
+    broker.send(
+        chat("s1", true, body(true, ",\"stream_options\":{\"include_usage\":true}"), Map.of()));
     List<Frame> frames = broker.awaitAnswer("s1", WAIT);
-    assertThat(frames.get(0)).isEqualTo(new Head("s1", 200, Map.of("content-type", "text/event-stream")));
-    List<String> payloads = frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
-    assertThat(payloads).hasSize(52); // 50 content chunks, the finish chunk, the usage chunk; no [DONE]
+    assertThat(frames.get(0))
+        .isEqualTo(new Head("s1", 200, Map.of("content-type", "text/event-stream")));
+    List<String> payloads =
+        frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
+    assertThat(payloads)
+        .hasSize(52); // 50 content chunks, the finish chunk, the usage chunk; no [DONE]
     for (int i = 0; i < 50; i++) {
-      assertThat(payloads.get(i)).startsWith("{\"id\":\"chatcmpl-").contains("\"content\":\"tok" + i + " \"");
+      assertThat(payloads.get(i))
+          .startsWith("{\"id\":\"chatcmpl-")
+          .contains("\"content\":\"tok" + i + " \"");
     }
     assertThat(payloads).doesNotContain("[DONE]");
     End end = (End) frames.get(frames.size() - 1);
@@ -172,10 +206,13 @@ class ConnectorRelayIT {
       List<Frame> frames = broker.awaitAnswer("m" + i, Duration.ofSeconds(60));
       assertThat(frames.get(0)).isInstanceOf(Head.class);
       assertThat(frames.get(frames.size() - 1)).isInstanceOf(End.class);
-      List<String> payloads = frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
+      List<String> payloads =
+          frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
       assertThat(payloads).as("stream m%d", i).hasSize(chunks + 1);
       for (int c = 0; c < chunks; c++) {
-        assertThat(payloads.get(c)).as("stream m%d chunk %d", i, c).contains("\"content\":\"tok" + c + " \"");
+        assertThat(payloads.get(c))
+            .as("stream m%d chunk %d", i, c)
+            .contains("\"content\":\"tok" + c + " \"");
       }
     }
     assertThat(llm.completedCount()).isEqualTo(streams);
@@ -188,10 +225,13 @@ class ConnectorRelayIT {
     registered();
     broker.send(chat("n1", false, body(false, ""), Map.of()));
     List<Frame> frames = broker.awaitAnswer("n1", WAIT);
-    assertThat(frames.get(0)).isEqualTo(new Head("n1", 200, Map.of("content-type", "application/json")));
+    assertThat(frames.get(0))
+        .isEqualTo(new Head("n1", 200, Map.of("content-type", "application/json")));
     StringBuilder text = new StringBuilder();
     frames.subList(1, frames.size() - 1).forEach(f -> text.append(((Data) f).data()));
-    assertThat(text.toString()).startsWith("{\"id\":\"chatcmpl-").contains("\"object\":\"chat.completion\"", "tok4 ");
+    assertThat(text.toString())
+        .startsWith("{\"id\":\"chatcmpl-")
+        .contains("\"object\":\"chat.completion\"", "tok4 ");
     assertThat(((End) frames.get(frames.size() - 1)).usage().getInt("total_tokens")).isEqualTo(12);
   }
 
@@ -228,7 +268,8 @@ class ConnectorRelayIT {
     broker.send(chat("n2", false, body(false, ""), Map.of()));
     List<Frame> frames = broker.awaitAnswer("n2", WAIT);
     assertThat(frames).hasSize(3);
-    assertThat(frames.get(0)).isEqualTo(new Head("n2", 200, Map.of("content-type", "application/json")));
+    assertThat(frames.get(0))
+        .isEqualTo(new Head("n2", 200, Map.of("content-type", "application/json")));
     assertThat(((Data) frames.get(1)).data()).startsWith("{\"id\":\"chatcmpl-").contains("tok4 ");
     assertThat(((End) frames.get(2)).usage().getInt("total_tokens")).isEqualTo(12);
     // head, body and end left together: one WebSocket message, one per-message cost at the broker.
@@ -254,15 +295,21 @@ class ConnectorRelayIT {
       frameCount += frames.size();
       assertThat(frames.get(0)).isInstanceOf(Head.class);
       assertThat(frames.get(frames.size() - 1)).isInstanceOf(End.class);
-      List<String> payloads = frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
+      List<String> payloads =
+          frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
       assertThat(payloads).as("stream b%d", i).hasSize(chunks + 1);
       for (int c = 0; c < chunks; c++) {
-        assertThat(payloads.get(c)).as("stream b%d chunk %d", i, c).contains("\"content\":\"tok" + c + " \"");
+        assertThat(payloads.get(c))
+            .as("stream b%d chunk %d", i, c)
+            .contains("\"content\":\"tok" + c + " \"");
       }
     }
     assertThat(frameCount).isEqualTo(streams * (chunks + 3));
-    // Events that arrive together from the LLM, and frames that wait for the socket, share messages.
-    assertThat(broker.messages.size()).as("messages for %d frames", frameCount).isLessThan(frameCount / 4);
+    // Events that arrive together from the LLM, and frames that wait for the socket, share
+    // messages.
+    assertThat(broker.messages.size())
+        .as("messages for %d frames", frameCount)
+        .isLessThan(frameCount / 4);
     assertThat(broker.messages).allMatch(m -> m.length() <= 3 * 32 * 1024);
   }
 
@@ -277,22 +324,36 @@ class ConnectorRelayIT {
     llm.script(llm.script().withChunks(200_000)); // a non-streaming answer of about 1.7 MB
     broker.send(chat("big", false, body(false, ",\"padding\":\"" + big + "\""), Map.of()));
     List<Frame> frames = broker.awaitAnswer("big", Duration.ofSeconds(60));
-    assertThat(llm.chatRequests().get(0).body()).hasSize(body(false, ",\"padding\":\"" + big + "\"").length());
+    assertThat(llm.chatRequests().get(0).body())
+        .hasSize(body(false, ",\"padding\":\"" + big + "\"").length());
     StringBuilder text = new StringBuilder();
     for (Frame f : frames.subList(1, frames.size() - 1)) {
       assertThat(((Data) f).data().length()).isLessThanOrEqualTo(64 * 1024);
       text.append(((Data) f).data());
     }
     assertThat(text.toString()).startsWith("{\"id\":").endsWith("}").contains("tok199999 ");
-    assertThat(((End) frames.get(frames.size() - 1)).usage().getInt("completion_tokens")).isEqualTo(200_000);
+    assertThat(((End) frames.get(frames.size() - 1)).usage().getInt("completion_tokens"))
+        .isEqualTo(200_000);
   }
 
   @Test
   void sendsTheInjectedKeyAndRequestIdToTheLlmAndDropsHopByHopHeaders() throws Exception {
     connect("--llm-api-key", LOCAL_KEY);
     registered();
-    broker.send(chat("k1", false, body(false, ""), Map.of("authorization", "Bearer " + LLM_KEY,
-        "x-request-id", "req-abc", "connection", "close", "x-custom", "1")));
+    broker.send(
+        chat(
+            "k1",
+            false,
+            body(false, ""),
+            Map.of(
+                "authorization",
+                "Bearer " + LLM_KEY,
+                "x-request-id",
+                "req-abc",
+                "connection",
+                "close",
+                "x-custom",
+                "1")));
     broker.awaitAnswer("k1", WAIT);
     FakeLlm.RecordedRequest seen = llm.chatRequests().get(0);
     assertThat(seen.header("authorization")).isEqualTo("Bearer " + LLM_KEY);
@@ -335,7 +396,8 @@ class ConnectorRelayIT {
     awaitTrue(() -> !connector.snapshot().llmAvailable(), "LLM seen as unavailable");
     HttpResponse<String> ready = get("/ready");
     assertThat(ready.statusCode()).isEqualTo(503);
-    assertThat(ready.body()).isEqualTo("{\"ready\":false,\"relay_connected\":true,\"llm_available\":false}");
+    assertThat(ready.body())
+        .isEqualTo("{\"ready\":false,\"relay_connected\":true,\"llm_available\":false}");
   }
 
   @Test
@@ -368,14 +430,19 @@ class ConnectorRelayIT {
   void cancelBeforeTheFirstByteAbortsToo() throws Exception {
     connect();
     registered();
-    llm.script(llm.script().withFirstByteDelay(Duration.ofMillis(300)).withChunks(10_000)
-        .withChunkDelay(Duration.ofMillis(5)));
+    llm.script(
+        llm.script()
+            .withFirstByteDelay(Duration.ofMillis(300))
+            .withChunks(10_000)
+            .withChunkDelay(Duration.ofMillis(5)));
     broker.send(chat("c2", true, body(true, ""), Map.of()));
     assertThat(llm.awaitChatRequests(1, WAIT)).isTrue();
     broker.send(new Cancel("c2", "client disconnected"));
     awaitTrue(() -> connector.inFlight() == 0, "nothing in flight");
     assertThat(llm.awaitAborted(1, WAIT)).as("the fake LLM saw the abort").isTrue();
-    assertThat(broker.next("c2", Duration.ofMillis(200))).as("nothing sent after a cancel").isNull();
+    assertThat(broker.next("c2", Duration.ofMillis(200)))
+        .as("nothing sent after a cancel")
+        .isNull();
   }
 
   @Test
@@ -431,11 +498,30 @@ class ConnectorRelayIT {
   @Test
   void aBrokerThatFallsSilentIsLeftAfterThreeHeartbeatsAndRedialled() throws Exception {
     try (FreezableProxy proxy = new FreezableProxy(broker.url().getPort())) {
-      List<String> args = List.of("--broker-url", "ws://127.0.0.1:" + proxy.port(), "--broker-token", TOKEN,
-          "--llm-url", llm.baseUrl().toString(), "--health-port", "0", "--model", "m",
-          "--reconnect-initial", "0.05", "--reconnect-max", "0.1");
-      connector = Connector.start(ConnectorCommandLine.parse(args.toArray(String[]::new), Map.of(),
-          new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).config());
+      List<String> args =
+          List.of(
+              "--broker-url",
+              "ws://127.0.0.1:" + proxy.port(),
+              "--broker-token",
+              TOKEN,
+              "--llm-url",
+              llm.baseUrl().toString(),
+              "--health-port",
+              "0",
+              "--model",
+              "m",
+              "--reconnect-initial",
+              "0.05",
+              "--reconnect-max",
+              "0.1");
+      connector =
+          Connector.start(
+              ConnectorCommandLine.parse(
+                      args.toArray(String[]::new),
+                      Map.of(),
+                      new PrintWriter(new StringWriter()),
+                      new PrintWriter(new StringWriter()))
+                  .config());
       registered();
       proxy.freeze(); // pongs and frames stop; the TCP connection stays up
       Hello again = broker.awaitHello(Duration.ofSeconds(8));
@@ -451,21 +537,43 @@ class ConnectorRelayIT {
     broker = new ScriptedBroker("another-token", 1).start();
     connect();
     for (int i = 0; i < 3; i++) {
-      assertThat(broker.nextAuthorization(WAIT)).as("attempt %d", i + 1).isEqualTo("Bearer " + TOKEN);
+      assertThat(broker.nextAuthorization(WAIT))
+          .as("attempt %d", i + 1)
+          .isEqualTo("Bearer " + TOKEN);
     }
     assertThat(connector.snapshot().relayConnected()).isFalse();
-    assertThat(get("/health").body()).contains("\"status\":\"unhealthy\"", "\"relay_connected\":false");
+    assertThat(get("/health").body())
+        .contains("\"status\":\"unhealthy\"", "\"relay_connected\":false");
   }
 
   @Test
   void aBrokerAnswering401AtTheUpgradeIsRetriedWithBackoff() throws Exception {
     try (UpgradeRefuser refuser = new UpgradeRefuser(401)) {
       broker.close();
-      List<String> args = List.of("--broker-url", "ws://127.0.0.1:" + refuser.port(), "--broker-token", TOKEN,
-          "--llm-url", llm.baseUrl().toString(), "--health-port", "0", "--model", "m",
-          "--reconnect-initial", "0.05", "--reconnect-max", "0.1");
-      connector = Connector.start(ConnectorCommandLine.parse(args.toArray(String[]::new), Map.of(),
-          new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).config());
+      List<String> args =
+          List.of(
+              "--broker-url",
+              "ws://127.0.0.1:" + refuser.port(),
+              "--broker-token",
+              TOKEN,
+              "--llm-url",
+              llm.baseUrl().toString(),
+              "--health-port",
+              "0",
+              "--model",
+              "m",
+              "--reconnect-initial",
+              "0.05",
+              "--reconnect-max",
+              "0.1");
+      connector =
+          Connector.start(
+              ConnectorCommandLine.parse(
+                      args.toArray(String[]::new),
+                      Map.of(),
+                      new PrintWriter(new StringWriter()),
+                      new PrintWriter(new StringWriter()))
+                  .config());
       assertThat(refuser.awaitAttempts(3, WAIT)).as("three upgrade attempts").isTrue();
       assertThat(connector.snapshot().relayState()).isIn("reconnecting", "connecting");
       broker = new ScriptedBroker(TOKEN, 1);
@@ -480,11 +588,14 @@ class ConnectorRelayIT {
     HttpResponse<String> health = get("/health");
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.headers().firstValue("content-type")).hasValue("application/json");
-    assertThat(health.body()).matches("\\{\"status\":\"healthy\",\"relay_connected\":true,\"relay_state\":\"connected\","
-        + "\"llm_available\":true,\"models\":\\[\"a\",\"b\"\\],\"uptime_seconds\":\\d+}");
+    assertThat(health.body())
+        .matches(
+            "\\{\"status\":\"healthy\",\"relay_connected\":true,\"relay_state\":\"connected\","
+                + "\"llm_available\":true,\"models\":\\[\"a\",\"b\"\\],\"uptime_seconds\":\\d+}");
     HttpResponse<String> ready = get("/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
-    assertThat(ready.body()).isEqualTo("{\"ready\":true,\"relay_connected\":true,\"llm_available\":true}");
+    assertThat(ready.body())
+        .isEqualTo("{\"ready\":true,\"relay_connected\":true,\"llm_available\":true}");
   }
 
   @Test
@@ -514,24 +625,40 @@ class ConnectorRelayIT {
 
   @Test
   void theDemoModelEchoesStreamingAndNot() throws Exception {
-    List<String> args = List.of("--broker-url", broker.urlWithoutPath(), "--broker-token", TOKEN,
-        "--llm-url", "demo", "--health-port", "0");
-    connector = Connector.start(ConnectorCommandLine.parse(args.toArray(String[]::new), Map.of(),
-        new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).config());
+    List<String> args =
+        List.of(
+            "--broker-url",
+            broker.urlWithoutPath(),
+            "--broker-token",
+            TOKEN,
+            "--llm-url",
+            "demo",
+            "--health-port",
+            "0");
+    connector =
+        Connector.start(
+            ConnectorCommandLine.parse(
+                    args.toArray(String[]::new),
+                    Map.of(),
+                    new PrintWriter(new StringWriter()),
+                    new PrintWriter(new StringWriter()))
+                .config());
     Hello hello = broker.awaitHello(WAIT);
     assertThat(hello.models()).containsExactly("demo-echo");
     assertThat(hello.connector()).contains("demo");
     awaitTrue(() -> connector.snapshot().relayConnected(), "relay connected");
     assertThat(get("/ready").statusCode()).isEqualTo(200);
 
-    String ask = "{\"model\":\"demo-echo\",\"stream\":%s,\"stream_options\":{\"include_usage\":true},"
-        + "\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
+    String ask =
+        "{\"model\":\"demo-echo\",\"stream\":%s,\"stream_options\":{\"include_usage\":true},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
     broker.send(chat("d1", true, String.format(ask, "true"), Map.of()));
     List<Frame> frames = broker.awaitAnswer("d1", WAIT);
     assertThat(((Head) frames.get(0)).headers()).containsEntry("content-type", "text/event-stream");
     StringBuilder text = new StringBuilder();
     for (Frame f : frames.subList(1, frames.size() - 1)) {
-      var json = jakarta.json.Json.createReader(new java.io.StringReader(((Data) f).data())).readObject();
+      var json =
+          jakarta.json.Json.createReader(new java.io.StringReader(((Data) f).data())).readObject();
       var choices = json.getJsonArray("choices");
       if (!choices.isEmpty()) {
         text.append(choices.getJsonObject(0).getJsonObject("delta").getString("content", ""));
@@ -542,22 +669,23 @@ class ConnectorRelayIT {
 
     broker.send(chat("d2", false, String.format(ask, "false"), Map.of()));
     List<Frame> plain = broker.awaitAnswer("d2", WAIT);
-    assertThat(((Data) plain.get(1)).data()).contains("\"content\":\"Echo: hello there\"", "\"usage\"");
-
+    assertThat(((Data) plain.get(1)).data())
+        .contains("\"content\":\"Echo: hello there\"", "\"usage\"");
   }
 
   @Test
   void forwardsOnlyTheInferenceEndpointsWhateverTheBrokerAsks() throws Exception {
     connect();
     registered();
-    List<Request> outside = List.of(
-        new Request("x1", "DELETE", "/api/delete", Map.of(), "{\"name\":\"llama3.2\"}", false),
-        new Request("x2", "POST", "/api/pull", Map.of(), "{\"name\":\"llama3.2\"}", false),
-        new Request("x3", "GET", "/v1/models", Map.of(), "", false),
-        new Request("x4", "GET", "/v1/chat/completions", Map.of(), "", false),
-        new Request("x5", "POST", "/v1/../api/delete", Map.of(), "{}", false),
-        new Request("x6", "POST", "/v1/chat/completions?x=1", Map.of(), "{}", false),
-        new Request("x7", "POST", "/slots/0?action=erase", Map.of(), "{}", false));
+    List<Request> outside =
+        List.of(
+            new Request("x1", "DELETE", "/api/delete", Map.of(), "{\"name\":\"llama3.2\"}", false),
+            new Request("x2", "POST", "/api/pull", Map.of(), "{\"name\":\"llama3.2\"}", false),
+            new Request("x3", "GET", "/v1/models", Map.of(), "", false),
+            new Request("x4", "GET", "/v1/chat/completions", Map.of(), "", false),
+            new Request("x5", "POST", "/v1/../api/delete", Map.of(), "{}", false),
+            new Request("x6", "POST", "/v1/chat/completions?x=1", Map.of(), "{}", false),
+            new Request("x7", "POST", "/slots/0?action=erase", Map.of(), "{}", false));
     for (Request request : outside) {
       broker.send(request);
       Failure refused = (Failure) broker.awaitAnswer(request.id(), WAIT).get(0);
@@ -567,8 +695,13 @@ class ConnectorRelayIT {
     // The LLM saw none of them (its own /v1/models probe aside, which is a GET from the connector).
     assertThat(llm.requests())
         .as("nothing reached the LLM")
-        .noneMatch(r -> r.path().startsWith("/api") || r.path().startsWith("/slots") || r.path().contains("?")
-            || r.path().contains("..") || (r.method().equals("GET") && r.path().startsWith("/v1/chat")));
+        .noneMatch(
+            r ->
+                r.path().startsWith("/api")
+                    || r.path().startsWith("/slots")
+                    || r.path().contains("?")
+                    || r.path().contains("..")
+                    || (r.method().equals("GET") && r.path().startsWith("/v1/chat")));
     // The inference endpoints still go through.
     broker.send(chat("x8", false, body(false, ""), Map.of()));
     assertThat(((Head) broker.awaitAnswer("x8", WAIT).get(0)).status()).isEqualTo(200);
@@ -596,7 +729,9 @@ class ConnectorRelayIT {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + connector.healthPort() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + connector.healthPort() + path))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

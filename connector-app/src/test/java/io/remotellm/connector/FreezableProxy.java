@@ -68,20 +68,24 @@ final class FreezableProxy implements AutoCloseable {
   }
 
   private static void pump(Socket from, Socket to, Connection c) {
-    Thread t = new Thread(() -> {
-      byte[] buffer = new byte[8192];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          if (!c.silent) {
-            out.write(buffer, 0, n);
-            out.flush();
-          }
-        }
-      } catch (IOException e) {
-        // One side closed; the other pump ends on its own.
-      }
-    }, "freezable-proxy-pump");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[8192];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                  if (!c.silent) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                  }
+                }
+              } catch (IOException e) {
+                // One side closed; the other pump ends on its own.
+              }
+            },
+            "freezable-proxy-pump");
     t.setDaemon(true);
     t.start();
   }

@@ -52,12 +52,16 @@ final class ScriptedBroker implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private volatile Session session;
   volatile String lastAuthorization = "";
+
   /** The protocol version said in welcome; null says none, as a version 1 broker does. */
   volatile Integer protocol;
+
   /** Acts as a version 1 broker did: any hello of another version is closed with 1002. */
   volatile boolean version1Only;
+
   /** The protocol of every hello, in order, accepted or not. */
   final BlockingQueue<Integer> helloVersions = new LinkedBlockingQueue<>();
+
   /** Every text message the connector sent, as sent (a batch is one). */
   final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
 
@@ -79,8 +83,10 @@ final class ScriptedBroker implements AutoCloseable {
   }
 
   ScriptedBroker start() throws Exception {
-    ServerEndpointConfig config = ServerEndpointConfig.Builder.create(Link.class, "/ws")
-        .configurator(new TokenRecorder()).build();
+    ServerEndpointConfig config =
+        ServerEndpointConfig.Builder.create(Link.class, "/ws")
+            .configurator(new TokenRecorder())
+            .build();
     // Tyrus creates endpoint and configurator itself; they find this broker through the config.
     config.getUserProperties().put(ScriptedBroker.class.getName(), this);
     server = ServerContainerFactory.createServerContainer(Map.of());
@@ -140,7 +146,8 @@ final class ScriptedBroker implements AutoCloseable {
       long left = deadline - System.nanoTime();
       Frame frame = left > 0 ? queue(id).poll(left, TimeUnit.NANOSECONDS) : null;
       if (frame == null) {
-        throw new AssertionError("no end or error for " + id + " within " + timeout + "; got " + frames);
+        throw new AssertionError(
+            "no end or error for " + id + " within " + timeout + "; got " + frames);
       }
       frames.add(frame);
       if (frame instanceof End || frame instanceof Failure) {
@@ -156,11 +163,16 @@ final class ScriptedBroker implements AutoCloseable {
   /** Records the Authorization header of each upgrade. */
   public static final class TokenRecorder extends ServerEndpointConfig.Configurator {
     @Override
-    public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
-      ScriptedBroker broker = (ScriptedBroker) sec.getUserProperties().get(ScriptedBroker.class.getName());
-      List<String> values = request.getHeaders().entrySet().stream()
-          .filter(e -> e.getKey().equalsIgnoreCase("authorization")).map(Map.Entry::getValue)
-          .findFirst().orElse(null);
+    public void modifyHandshake(
+        ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
+      ScriptedBroker broker =
+          (ScriptedBroker) sec.getUserProperties().get(ScriptedBroker.class.getName());
+      List<String> values =
+          request.getHeaders().entrySet().stream()
+              .filter(e -> e.getKey().equalsIgnoreCase("authorization"))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElse(null);
       String presented = values == null || values.isEmpty() ? "" : values.get(0);
       broker.lastAuthorization = presented;
       broker.authorizations.add(presented);
@@ -191,63 +203,65 @@ final class ScriptedBroker implements AutoCloseable {
   }
 
   private void opened(Link link, Session s) {
-      connections.incrementAndGet();
-      // Tests connect one socket at a time, so the upgrade just recorded is this socket's.
-      link.authorized = ("Bearer " + token).equals(lastAuthorization);
-      if (!link.authorized) {
+    connections.incrementAndGet();
+    // Tests connect one socket at a time, so the upgrade just recorded is this socket's.
+    link.authorized = ("Bearer " + token).equals(lastAuthorization);
+    if (!link.authorized) {
+      try {
+        s.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "invalid token"));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      return;
+    }
+    session = s;
+    s.addMessageHandler(String.class, (MessageHandler.Whole<String>) link::onText);
+  }
+
+  private void received(String text) {
+    messages.add(text);
+    Frame frame;
+    try {
+      frame = codec.decode(text);
+    } catch (ProtocolException e) {
+      throw new AssertionError("the connector sent an invalid frame: " + e.getMessage());
+    }
+    if (frame instanceof Batch batch) {
+      if (protocol == null || protocol < 2) {
+        throw new AssertionError(
+            "the connector sent a batch to a broker that did not offer protocol 2");
+      }
+      batch.frames().forEach(this::received);
+    } else {
+      received(frame);
+    }
+  }
+
+  private void received(Frame frame) {
+    if (frame instanceof Hello hello) {
+      helloVersions.add(hello.protocol());
+      if (version1Only && hello.protocol() != 1) {
+        // What a version 1 broker does with any other version.
         try {
-          s.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "invalid token"));
+          session.close(
+              new CloseReason(
+                  CloseReason.CloseCodes.PROTOCOL_ERROR, "unsupported protocol version"));
         } catch (IOException e) {
           throw new IllegalStateException(e);
         }
         return;
       }
-      session = s;
-      s.addMessageHandler(String.class, (MessageHandler.Whole<String>) link::onText);
-    }
-
-    private void received(String text) {
-      messages.add(text);
-      Frame frame;
       try {
-        frame = codec.decode(text);
-      } catch (ProtocolException e) {
-        throw new AssertionError("the connector sent an invalid frame: " + e.getMessage());
+        send(new Welcome("c-test-" + connections.get(), heartbeatSeconds, protocol));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
       }
-      if (frame instanceof Batch batch) {
-        if (protocol == null || protocol < 2) {
-          throw new AssertionError("the connector sent a batch to a broker that did not offer protocol 2");
-        }
-        batch.frames().forEach(this::received);
-      } else {
-        received(frame);
-      }
+      // After welcome went out: a test that saw the hello may send requests at once.
+      hellos.add(hello);
+    } else if (frame instanceof ModelsChanged models) {
+      modelFrames.add(models);
+    } else if (frame instanceof Frame.Answer answer) {
+      queue(answer.id()).add(frame);
     }
-
-    private void received(Frame frame) {
-      if (frame instanceof Hello hello) {
-        helloVersions.add(hello.protocol());
-        if (version1Only && hello.protocol() != 1) {
-          // What a version 1 broker does with any other version.
-          try {
-            session.close(new CloseReason(CloseReason.CloseCodes.PROTOCOL_ERROR, "unsupported protocol version"));
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-          return;
-        }
-        try {
-          send(new Welcome("c-test-" + connections.get(), heartbeatSeconds, protocol));
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-        // After welcome went out: a test that saw the hello may send requests at once.
-        hellos.add(hello);
-      } else if (frame instanceof ModelsChanged models) {
-        modelFrames.add(models);
-      } else if (frame instanceof Frame.Answer answer) {
-        queue(answer.id()).add(frame);
-      }
-    }
-
+  }
 }

@@ -42,16 +42,16 @@ import java.util.function.IntSupplier;
  * <p>It serves {@code GET /v1/models}, {@code GET /api/tags} (Ollama style), and {@code POST
  * /v1/chat/completions} streaming (SSE {@code chat.completion.chunk}s, a usage chunk when {@code
  * stream_options.include_usage}, then {@code data: [DONE]}) or not; also {@code POST
- * /v1/completions} (the script's tokens as {@code text_completion}, streamed or not) and {@code POST
- * /v1/embeddings} (a small vector per input). What it answers follows the
- * instance's {@link Script}; a request may override it with a {@code "fake_llm"} object in its body
- * (fields as in {@link #script(JsonObject)}), and a separate process is scripted through {@code POST
+ * /v1/completions} (the script's tokens as {@code text_completion}, streamed or not) and {@code
+ * POST /v1/embeddings} (a small vector per input). What it answers follows the instance's {@link
+ * Script}; a request may override it with a {@code "fake_llm"} object in its body (fields as in
+ * {@link #script(JsonObject)}), and a separate process is scripted through {@code POST
  * /_fake/script}, read through {@code GET /_fake/stats}, and reset through {@code POST
  * /_fake/reset}.
  *
  * <p>Paced streams are written from a small scheduler, never by a sleeping thread, so thousands of
- * concurrent streams cost no thread each. The n-th content chunk of a stream says {@code "tok<n> "},
- * so a client can check that nothing was lost, duplicated or reordered.
+ * concurrent streams cost no thread each. The n-th content chunk of a stream says {@code "tok<n>
+ * "}, so a client can check that nothing was lost, duplicated or reordered.
  */
 public final class FakeLlm implements AutoCloseable {
 
@@ -83,39 +83,55 @@ public final class FakeLlm implements AutoCloseable {
     }
 
     public Script withChunks(int n) {
-      return new Script(n, chunkDelay, firstByteDelay, status, errorBody, hang, models, openAiModels, ollamaTags);
+      return new Script(
+          n, chunkDelay, firstByteDelay, status, errorBody, hang, models, openAiModels, ollamaTags);
     }
 
     public Script withChunkDelay(Duration d) {
-      return new Script(chunks, d, firstByteDelay, status, errorBody, hang, models, openAiModels, ollamaTags);
+      return new Script(
+          chunks, d, firstByteDelay, status, errorBody, hang, models, openAiModels, ollamaTags);
     }
 
     public Script withFirstByteDelay(Duration d) {
-      return new Script(chunks, chunkDelay, d, status, errorBody, hang, models, openAiModels, ollamaTags);
+      return new Script(
+          chunks, chunkDelay, d, status, errorBody, hang, models, openAiModels, ollamaTags);
     }
 
     /** Answer chat requests with this status and body (null body: an OpenAI-style error). */
     public Script withError(int s, String body) {
-      return new Script(chunks, chunkDelay, firstByteDelay, s, body, hang, models, openAiModels, ollamaTags);
+      return new Script(
+          chunks, chunkDelay, firstByteDelay, s, body, hang, models, openAiModels, ollamaTags);
     }
 
     /** Never answer chat requests (until the fake is closed). */
     public Script withHang(boolean h) {
-      return new Script(chunks, chunkDelay, firstByteDelay, status, errorBody, h, models, openAiModels, ollamaTags);
+      return new Script(
+          chunks,
+          chunkDelay,
+          firstByteDelay,
+          status,
+          errorBody,
+          h,
+          models,
+          openAiModels,
+          ollamaTags);
     }
 
     public Script withModels(List<String> m) {
-      return new Script(chunks, chunkDelay, firstByteDelay, status, errorBody, hang, m, openAiModels, ollamaTags);
+      return new Script(
+          chunks, chunkDelay, firstByteDelay, status, errorBody, hang, m, openAiModels, ollamaTags);
     }
 
     /** Which discovery endpoints exist; a switched-off one answers 404. */
     public Script withModelEndpoints(boolean openAi, boolean ollama) {
-      return new Script(chunks, chunkDelay, firstByteDelay, status, errorBody, hang, models, openAi, ollama);
+      return new Script(
+          chunks, chunkDelay, firstByteDelay, status, errorBody, hang, models, openAi, ollama);
     }
   }
 
   /** One request as the fake received it; header names lower-case, first value only. */
-  public record RecordedRequest(String method, String path, Map<String, String> headers, String body) {
+  public record RecordedRequest(
+      String method, String path, Map<String, String> headers, String body) {
     public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
@@ -303,17 +319,24 @@ public final class FakeLlm implements AutoCloseable {
         default -> respond(exchange, 404, "application/json", error("no such path", "not_found"));
       }
     } catch (JsonException | IllegalArgumentException e) {
-      respond(exchange, 400, "application/json", error("bad request: " + e.getMessage(), "invalid_request_error"));
+      respond(
+          exchange,
+          400,
+          "application/json",
+          error("bad request: " + e.getMessage(), "invalid_request_error"));
     }
   }
 
   private void record(HttpExchange exchange, String method, String path, String body) {
     Map<String, String> headers = new LinkedHashMap<>();
-    exchange.getRequestHeaders().forEach((name, values) -> {
-      if (!values.isEmpty()) {
-        headers.put(name.toLowerCase(Locale.ROOT), values.get(0));
-      }
-    });
+    exchange
+        .getRequestHeaders()
+        .forEach(
+            (name, values) -> {
+              if (!values.isEmpty()) {
+                headers.put(name.toLowerCase(Locale.ROOT), values.get(0));
+              }
+            });
     RecordedRequest request = new RecordedRequest(method, path, Map.copyOf(headers), body);
     synchronized (recorded) {
       if (recorded.size() == MAX_RECORDED) {
@@ -325,8 +348,15 @@ public final class FakeLlm implements AutoCloseable {
   }
 
   private String stats() {
-    return "{\"requests\":" + requestCount.get() + ",\"chat\":" + chatCount.get()
-        + ",\"completed\":" + completedCount.get() + ",\"aborted\":" + abortedCount.get() + "}";
+    return "{\"requests\":"
+        + requestCount.get()
+        + ",\"chat\":"
+        + chatCount.get()
+        + ",\"completed\":"
+        + completedCount.get()
+        + ",\"aborted\":"
+        + abortedCount.get()
+        + "}";
   }
 
   private void models(HttpExchange exchange) throws IOException {
@@ -337,7 +367,9 @@ public final class FakeLlm implements AutoCloseable {
     }
     StringBuilder out = new StringBuilder("{\"object\":\"list\",\"data\":[");
     for (int i = 0; i < s.models().size(); i++) {
-      out.append(i == 0 ? "" : ",").append("{\"id\":").append(quote(s.models().get(i)))
+      out.append(i == 0 ? "" : ",")
+          .append("{\"id\":")
+          .append(quote(s.models().get(i)))
           .append(",\"object\":\"model\",\"created\":0,\"owned_by\":\"fake-llm\"}");
     }
     respond(exchange, 200, "application/json", out.append("]}").toString());
@@ -351,8 +383,12 @@ public final class FakeLlm implements AutoCloseable {
     }
     StringBuilder out = new StringBuilder("{\"models\":[");
     for (int i = 0; i < s.models().size(); i++) {
-      out.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(s.models().get(i)))
-          .append(",\"model\":").append(quote(s.models().get(i))).append("}");
+      out.append(i == 0 ? "" : ",")
+          .append("{\"name\":")
+          .append(quote(s.models().get(i)))
+          .append(",\"model\":")
+          .append(quote(s.models().get(i)))
+          .append("}");
     }
     respond(exchange, 200, "application/json", out.append("]}").toString());
   }
@@ -371,12 +407,18 @@ public final class FakeLlm implements AutoCloseable {
       return;
     }
     if (s.status() != 200) {
-      String errorBody = s.errorBody() != null ? s.errorBody() : error("fake LLM error " + s.status(), "fake_error");
+      String errorBody =
+          s.errorBody() != null
+              ? s.errorBody()
+              : error("fake LLM error " + s.status(), "fake_error");
       Script failing = s;
-      later(s.firstByteDelay(), exchange, () -> {
-        respond(exchange, failing.status(), "application/json", errorBody);
-        count(completedCount);
-      });
+      later(
+          s.firstByteDelay(),
+          exchange,
+          () -> {
+            respond(exchange, failing.status(), "application/json", errorBody);
+            count(completedCount);
+          });
       return;
     }
     String model = request.getString("model", "fake-model");
@@ -389,10 +431,13 @@ public final class FakeLlm implements AutoCloseable {
       later(s.firstByteDelay(), exchange, () -> startStream(exchange, streaming, id, model, usage));
     } else {
       Script plain = s;
-      later(s.firstByteDelay(), exchange, () -> {
-        respond(exchange, 200, "application/json", completion(id, model, plain.chunks()));
-        count(completedCount);
-      });
+      later(
+          s.firstByteDelay(),
+          exchange,
+          () -> {
+            respond(exchange, 200, "application/json", completion(id, model, plain.chunks()));
+            count(completedCount);
+          });
     }
   }
 
@@ -400,15 +445,18 @@ public final class FakeLlm implements AutoCloseable {
     void run() throws IOException;
   }
 
-  /** Runs {@code step} now or after {@code delay} on the pacer; a failed write counts as an abort. */
+  /**
+   * Runs {@code step} now or after {@code delay} on the pacer; a failed write counts as an abort.
+   */
   private void later(Duration delay, HttpExchange exchange, Step step) {
-    Runnable guarded = () -> {
-      try {
-        step.run();
-      } catch (IOException e) {
-        aborted(exchange);
-      }
-    };
+    Runnable guarded =
+        () -> {
+          try {
+            step.run();
+          } catch (IOException e) {
+            aborted(exchange);
+          }
+        };
     if (delay.isZero()) {
       guarded.run();
     } else {
@@ -437,8 +485,14 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
-  private void writeChunk(HttpExchange exchange, OutputStream out, Script s, String id, String model,
-      boolean usage, int index) {
+  private void writeChunk(
+      HttpExchange exchange,
+      OutputStream out,
+      Script s,
+      String id,
+      String model,
+      boolean usage,
+      int index) {
     try {
       if (index == s.chunks()) {
         finishStream(exchange, out, s, id, model, usage);
@@ -446,20 +500,35 @@ public final class FakeLlm implements AutoCloseable {
       }
       out.write(event(contentChunk(id, model, index)));
       out.flush();
-      pacer.schedule(() -> writeChunk(exchange, out, s, id, model, usage, index + 1),
-          s.chunkDelay().toNanos(), TimeUnit.NANOSECONDS);
+      pacer.schedule(
+          () -> writeChunk(exchange, out, s, id, model, usage, index + 1),
+          s.chunkDelay().toNanos(),
+          TimeUnit.NANOSECONDS);
     } catch (IOException e) {
       aborted(exchange);
     }
   }
 
-  private void finishStream(HttpExchange exchange, OutputStream out, Script s, String id, String model,
-      boolean usage) throws IOException {
-    out.write(event("{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":"
-        + quote(model) + ",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"));
+  private void finishStream(
+      HttpExchange exchange, OutputStream out, Script s, String id, String model, boolean usage)
+      throws IOException {
+    out.write(
+        event(
+            "{\"id\":\""
+                + id
+                + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":"
+                + quote(model)
+                + ",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"));
     if (usage) {
-      out.write(event("{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":"
-          + quote(model) + ",\"choices\":[]," + usageJson(s.chunks()) + "}"));
+      out.write(
+          event(
+              "{\"id\":\""
+                  + id
+                  + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":"
+                  + quote(model)
+                  + ",\"choices\":[],"
+                  + usageJson(s.chunks())
+                  + "}"));
     }
     out.write(event("[DONE]"));
     out.close();
@@ -467,11 +536,17 @@ public final class FakeLlm implements AutoCloseable {
   }
 
   private static String contentChunk(String id, String model, int index) {
-    String delta = index == 0
-        ? "{\"role\":\"assistant\",\"content\":\"tok0 \"}"
-        : "{\"content\":\"tok" + index + " \"}";
-    return "{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":"
-        + quote(model) + ",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":null}]}";
+    String delta =
+        index == 0
+            ? "{\"role\":\"assistant\",\"content\":\"tok0 \"}"
+            : "{\"content\":\"tok" + index + " \"}";
+    return "{\"id\":\""
+        + id
+        + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":"
+        + quote(model)
+        + ",\"choices\":[{\"index\":0,\"delta\":"
+        + delta
+        + ",\"finish_reason\":null}]}";
   }
 
   /** {@code /v1/completions}, the legacy text API: the script's tokens, streamed or not. */
@@ -485,9 +560,20 @@ public final class FakeLlm implements AutoCloseable {
       for (int i = 0; i < tokens; i++) {
         text.append("tok").append(i).append(' ');
       }
-      respond(exchange, 200, "application/json", "{\"id\":\"" + id + "\",\"object\":\"text_completion\",\"created\":0,"
-          + "\"model\":" + quote(model) + ",\"choices\":[{\"text\":" + quote(text.toString())
-          + ",\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\"}]," + usageJson(tokens) + "}");
+      respond(
+          exchange,
+          200,
+          "application/json",
+          "{\"id\":\""
+              + id
+              + "\",\"object\":\"text_completion\",\"created\":0,"
+              + "\"model\":"
+              + quote(model)
+              + ",\"choices\":[{\"text\":"
+              + quote(text.toString())
+              + ",\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+              + usageJson(tokens)
+              + "}");
       return;
     }
     exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
@@ -496,9 +582,18 @@ public final class FakeLlm implements AutoCloseable {
       for (int i = 0; i <= tokens; i++) {
         String text = i < tokens ? "tok" + i + " " : "";
         String finish = i < tokens ? "null" : "\"stop\"";
-        out.write(event("{\"id\":\"" + id + "\",\"object\":\"text_completion\",\"created\":0,\"model\":"
-            + quote(model) + ",\"choices\":[{\"text\":" + quote(text) + ",\"index\":0,\"logprobs\":null,"
-            + "\"finish_reason\":" + finish + "}]}"));
+        out.write(
+            event(
+                "{\"id\":\""
+                    + id
+                    + "\",\"object\":\"text_completion\",\"created\":0,\"model\":"
+                    + quote(model)
+                    + ",\"choices\":[{\"text\":"
+                    + quote(text)
+                    + ",\"index\":0,\"logprobs\":null,"
+                    + "\"finish_reason\":"
+                    + finish
+                    + "}]}"));
       }
       out.write(event("[DONE]"));
     }
@@ -515,17 +610,33 @@ public final class FakeLlm implements AutoCloseable {
     } else if (input instanceof JsonArray many) {
       many.forEach(v -> inputs.add(v instanceof JsonString text ? text.getString() : v.toString()));
     } else {
-      respond(exchange, 400, "application/json", error("'input' is required", "invalid_request_error"));
+      respond(
+          exchange, 400, "application/json", error("'input' is required", "invalid_request_error"));
       return;
     }
     StringBuilder data = new StringBuilder();
     for (int i = 0; i < inputs.size(); i++) {
       int length = inputs.get(i).length();
-      data.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
-          .append(",\"embedding\":[").append(length).append(".0,0.5,-1.0]}");
+      data.append(i == 0 ? "" : ",")
+          .append("{\"object\":\"embedding\",\"index\":")
+          .append(i)
+          .append(",\"embedding\":[")
+          .append(length)
+          .append(".0,0.5,-1.0]}");
     }
-    respond(exchange, 200, "application/json", "{\"object\":\"list\",\"data\":[" + data + "],\"model\":"
-        + quote(model) + ",\"usage\":{\"prompt_tokens\":" + inputs.size() + ",\"total_tokens\":" + inputs.size() + "}}");
+    respond(
+        exchange,
+        200,
+        "application/json",
+        "{\"object\":\"list\",\"data\":["
+            + data
+            + "],\"model\":"
+            + quote(model)
+            + ",\"usage\":{\"prompt_tokens\":"
+            + inputs.size()
+            + ",\"total_tokens\":"
+            + inputs.size()
+            + "}}");
   }
 
   private static String completion(String id, String model, int tokens) {
@@ -533,14 +644,23 @@ public final class FakeLlm implements AutoCloseable {
     for (int i = 0; i < tokens; i++) {
       content.append("tok").append(i).append(' ');
     }
-    return "{\"id\":\"" + id + "\",\"object\":\"chat.completion\",\"created\":0,\"model\":" + quote(model)
+    return "{\"id\":\""
+        + id
+        + "\",\"object\":\"chat.completion\",\"created\":0,\"model\":"
+        + quote(model)
         + ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
-        + quote(content.toString()) + "},\"finish_reason\":\"stop\"}]," + usageJson(tokens) + "}";
+        + quote(content.toString())
+        + "},\"finish_reason\":\"stop\"}],"
+        + usageJson(tokens)
+        + "}";
   }
 
   private static String usageJson(int completionTokens) {
-    return "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":" + completionTokens
-        + ",\"total_tokens\":" + (7 + completionTokens) + "}";
+    return "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":"
+        + completionTokens
+        + ",\"total_tokens\":"
+        + (7 + completionTokens)
+        + "}";
   }
 
   private static byte[] event(String payload) {
@@ -558,8 +678,13 @@ public final class FakeLlm implements AutoCloseable {
   }
 
   private static String error(String message, String code) {
-    return "{\"error\":{\"message\":" + quote(message) + ",\"type\":\"" + code + "\",\"param\":null,\"code\":\""
-        + code + "\"}}";
+    return "{\"error\":{\"message\":"
+        + quote(message)
+        + ",\"type\":\""
+        + code
+        + "\",\"param\":null,\"code\":\""
+        + code
+        + "\"}}";
   }
 
   private static Script overlay(Script s, JsonObject f) {
@@ -571,23 +696,31 @@ public final class FakeLlm implements AutoCloseable {
       out = out.withChunkDelay(Duration.ofMillis(f.getJsonNumber("chunk_delay_ms").longValue()));
     }
     if (f.containsKey("first_byte_delay_ms")) {
-      out = out.withFirstByteDelay(Duration.ofMillis(f.getJsonNumber("first_byte_delay_ms").longValue()));
+      out =
+          out.withFirstByteDelay(
+              Duration.ofMillis(f.getJsonNumber("first_byte_delay_ms").longValue()));
     }
     if (f.containsKey("status")) {
       JsonNumber status = f.getJsonNumber("status");
-      out = out.withError(status.intValue(), f.containsKey("error_body") ? f.getString("error_body") : null);
+      out =
+          out.withError(
+              status.intValue(), f.containsKey("error_body") ? f.getString("error_body") : null);
     }
     if (f.containsKey("hang")) {
       out = out.withHang(f.getBoolean("hang"));
     }
     if (f.containsKey("models")) {
       List<String> models = new ArrayList<>();
-      f.getJsonArray("models").getValuesAs(jakarta.json.JsonString.class).forEach(m -> models.add(m.getString()));
+      f.getJsonArray("models")
+          .getValuesAs(jakarta.json.JsonString.class)
+          .forEach(m -> models.add(m.getString()));
       out = out.withModels(models);
     }
     if (f.containsKey("openai_models") || f.containsKey("ollama_tags")) {
-      out = out.withModelEndpoints(f.getBoolean("openai_models", out.openAiModels()),
-          f.getBoolean("ollama_tags", out.ollamaTags()));
+      out =
+          out.withModelEndpoints(
+              f.getBoolean("openai_models", out.openAiModels()),
+              f.getBoolean("ollama_tags", out.ollamaTags()));
     }
     return out;
   }

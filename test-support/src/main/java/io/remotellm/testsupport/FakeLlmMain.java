@@ -32,7 +32,8 @@ public final class FakeLlmMain {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--chunks" -> script.add("chunks", Integer.parseInt(args[++i]));
         case "--chunk-delay-ms" -> script.add("chunk_delay_ms", Long.parseLong(args[++i]));
-        case "--first-byte-delay-ms" -> script.add("first_byte_delay_ms", Long.parseLong(args[++i]));
+        case "--first-byte-delay-ms" ->
+            script.add("first_byte_delay_ms", Long.parseLong(args[++i]));
         case "--status" -> script.add("status", Integer.parseInt(args[++i]));
         case "--hang" -> script.add("hang", true);
         case "--models" -> {
@@ -47,9 +48,10 @@ public final class FakeLlmMain {
         case "--no-openai-models" -> script.add("openai_models", false);
         case "--no-ollama-tags" -> script.add("ollama_tags", false);
         case "-h", "--help" -> {
-          System.out.println("usage: FakeLlmMain --port N [--host H] [--chunks N] [--chunk-delay-ms N]"
-              + " [--first-byte-delay-ms N] [--status N] [--hang] [--models a,b] [--no-openai-models]"
-              + " [--no-ollama-tags]");
+          System.out.println(
+              "usage: FakeLlmMain --port N [--host H] [--chunks N] [--chunk-delay-ms N]"
+                  + " [--first-byte-delay-ms N] [--status N] [--hang] [--models a,b] [--no-openai-models]"
+                  + " [--no-ollama-tags]");
           return;
         }
         default -> {

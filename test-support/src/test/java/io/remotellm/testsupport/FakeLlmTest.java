@@ -28,16 +28,20 @@ class FakeLlmTest {
   }
 
   private HttpResponse<String> post(String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/chat/completions"))
-        .header("authorization", "Bearer sk-test").header("x-request-id", "r-1")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/chat/completions"))
+            .header("authorization", "Bearer sk-test")
+            .header("x-request-id", "r-1")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void streamsNumberedChunksThenUsageThenDone() throws Exception {
     fake.script(fake.script().withChunks(3));
-    HttpResponse<String> response = post(
-        "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    HttpResponse<String> response =
+        post("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type")).hasValue("text/event-stream");
     List<String> events = List.of(response.body().split("\n\n"));
@@ -66,7 +70,8 @@ class FakeLlmTest {
     HttpResponse<String> response = post("{\"model\":\"m\"}");
     assertThat(response.statusCode()).isEqualTo(429);
     assertThat(response.body()).isEqualTo("{\"error\":{\"message\":\"slow down\"}}");
-    HttpResponse<String> overridden = post("{\"model\":\"m\",\"fake_llm\":{\"status\":200,\"chunks\":2}}");
+    HttpResponse<String> overridden =
+        post("{\"model\":\"m\",\"fake_llm\":{\"status\":200,\"chunks\":2}}");
     assertThat(overridden.statusCode()).isEqualTo(200);
     assertThat(overridden.body()).contains("tok1 ").doesNotContain("tok2");
   }
@@ -74,10 +79,12 @@ class FakeLlmTest {
   @Test
   void countsAClientThatGoesAwayMidStream() throws Exception {
     fake.script(fake.script().withChunks(1000).withChunkDelay(Duration.ofMillis(5)));
-    HttpResponse<InputStream> response = http.send(
-        HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/chat/completions"))
-            .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}")).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     InputStream body = response.body();
     assertThat(body.read()).isEqualTo('d');
     body.close();
@@ -88,19 +95,35 @@ class FakeLlmTest {
   @Test
   void servesBothModelListsAndTheControlEndpoint() throws Exception {
     fake.script(fake.script().withModels(List.of("a", "b")));
-    String models = http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/models")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String models =
+        http.send(
+                HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/models")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     assertThat(models).contains("\"id\":\"a\"", "\"id\":\"b\"");
-    http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/_fake/script"))
-            .POST(HttpRequest.BodyPublishers.ofString("{\"openai_models\":false,\"models\":[\"c\"]}")).build(),
+    http.send(
+        HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/_fake/script"))
+            .POST(
+                HttpRequest.BodyPublishers.ofString("{\"openai_models\":false,\"models\":[\"c\"]}"))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
-    assertThat(http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/models")).build(),
-        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
-    String tags = http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/api/tags")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(404);
+    String tags =
+        http.send(
+                HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/api/tags")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     assertThat(tags).isEqualTo("{\"models\":[{\"name\":\"c\",\"model\":\"c\"}]}");
-    String stats = http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/_fake/stats")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String stats =
+        http.send(
+                HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/_fake/stats")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     assertThat(stats).contains("\"requests\":3");
   }
 }

@@ -14,8 +14,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.Provider;
 
 /**
- * The API's door: 503 while shutting down, then the user API key, before the body is read. With
- * no keys configured the API serves nobody unless anonymous access is switched on: an operator who
+ * The API's door: 503 while shutting down, then the user API key, before the body is read. With no
+ * keys configured the API serves nobody unless anonymous access is switched on: an operator who
  * forgot the keys gets a broker that says so rather than one open to the internet.
  */
 @Provider

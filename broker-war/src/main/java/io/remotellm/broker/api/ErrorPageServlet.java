@@ -17,7 +17,8 @@ import java.io.IOException;
 public class ErrorPageServlet extends HttpServlet {
 
   @Override
-  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
     // Asked for directly, not as an error page: there is nothing here.
     int status = code instanceof Integer c && c >= 400 ? c : 404;
@@ -31,7 +32,8 @@ public class ErrorPageServlet extends HttpServlet {
 
   private static String phrase(int status) {
     return switch (status) {
-      case 400 -> "The server could not read the request (a malformed header such as a Content-Type that is not a media type, or a malformed path)";
+      case 400 ->
+          "The server could not read the request (a malformed header such as a Content-Type that is not a media type, or a malformed path)";
       case 401 -> "Unauthorized";
       case 403 -> "Forbidden";
       case 404 -> "Not found: the API is under /v1";

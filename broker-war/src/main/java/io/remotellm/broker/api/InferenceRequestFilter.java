@@ -22,14 +22,13 @@ import java.net.URI;
 /**
  * Reads the body of a call relayed by model ({@code /v1/chat/completions}, {@code /v1/completions},
  * {@code /v1/embeddings}; bounded by max-body-bytes), takes {@code model} and {@code stream} from
- * it, and routes the request to the streaming or the buffered resource method:
- * JAX-RS matches methods by path and headers, not by a field inside the body, and the two cases
- * need different async APIs ({@code SseEventSink} and {@code AsyncResponse}).
+ * it, and routes the request to the streaming or the buffered resource method: JAX-RS matches
+ * methods by path and headers, not by a field inside the body, and the two cases need different
+ * async APIs ({@code SseEventSink} and {@code AsyncResponse}).
  *
- * <p>The body's {@code stream} alone decides between SSE and JSON, as on OpenAI's API: the
- * {@code Accept} header is set here to what that answer will be, so content negotiation can never
- * refuse it with 406. The official SDKs send {@code Accept: application/json} on streamed calls
- * too.
+ * <p>The body's {@code stream} alone decides between SSE and JSON, as on OpenAI's API: the {@code
+ * Accept} header is set here to what that answer will be, so content negotiation can never refuse
+ * it with 406. The official SDKs send {@code Accept: application/json} on streamed calls too.
  */
 @Provider
 @PreMatching
@@ -39,14 +38,16 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
   static final String CHAT_BODY = "io.remotellm.broker.chat-body";
   static final String ENDPOINT = "io.remotellm.broker.endpoint";
 
-
   @Inject BrokerSettings settings;
 
   private final BodyInspector inspector = new BodyInspector();
 
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
-    String endpoint = HttpMethod.POST.equals(request.getMethod()) ? endpoint(request.getUriInfo().getPath()) : null;
+    String endpoint =
+        HttpMethod.POST.equals(request.getMethod())
+            ? endpoint(request.getUriInfo().getPath())
+            : null;
     if (endpoint == null) {
       // Everything else under /v1 (the model list, errors) is JSON, whatever the client accepts.
       request.getHeaders().putSingle(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON);
@@ -72,11 +73,15 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
     request.setProperty(CHAT_BODY, chat);
     request.setProperty(ENDPOINT, endpoint);
     request.setEntityStream(new ByteArrayInputStream(body));
-    request.getHeaders().putSingle(HttpHeaders.ACCEPT,
-        chat.stream() ? MediaType.SERVER_SENT_EVENTS : MediaType.APPLICATION_JSON);
+    request
+        .getHeaders()
+        .putSingle(
+            HttpHeaders.ACCEPT,
+            chat.stream() ? MediaType.SERVER_SENT_EVENTS : MediaType.APPLICATION_JSON);
     URI base = request.getUriInfo().getBaseUri();
     request.setRequestUri(
-        base, base.resolve(chat.stream() ? InferenceResource.STREAMED : InferenceResource.BUFFERED));
+        base,
+        base.resolve(chat.stream() ? InferenceResource.STREAMED : InferenceResource.BUFFERED));
   }
 
   /** The relayed call at {@code path} (under /v1, one trailing slash allowed), or null. */

@@ -3,8 +3,8 @@ package io.remotellm.broker.api;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
-import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.relay.Dispatcher;
+import io.remotellm.broker.relay.RelayRequest;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,10 +19,10 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 /**
- * {@code POST /v1/chat/completions}, {@code /v1/completions} and {@code /v1/embeddings}, the
- * calls relayed to a connector by model. {@link InferenceRequestFilter} has read the body and sent
- * the request to one of the two methods here; both return at once and let the relay answer later,
- * so no container thread waits for the LLM.
+ * {@code POST /v1/chat/completions}, {@code /v1/completions} and {@code /v1/embeddings}, the calls
+ * relayed to a connector by model. {@link InferenceRequestFilter} has read the body and sent the
+ * request to one of the two methods here; both return at once and let the relay answer later, so no
+ * container thread waits for the LLM.
  */
 @Path("~relayed")
 @RequestScoped
@@ -50,7 +50,9 @@ public class InferenceResource {
     RelayRequest request = relayRequest();
     relayed(true);
     try {
-      relay.start(request, new SseResponseSink(sink, sse, writers.executor(), settings.maxBufferedBytesPerStream()));
+      relay.start(
+          request,
+          new SseResponseSink(sink, sse, writers.executor(), settings.maxBufferedBytesPerStream()));
     } catch (RuntimeException e) {
       relayed(false);
       throw e;

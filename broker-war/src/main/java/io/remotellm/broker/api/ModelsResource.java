@@ -15,7 +15,10 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** {@code GET /v1/models}: the union of the live connectors' models, in OpenAI's list format; and one of them. */
+/**
+ * {@code GET /v1/models}: the union of the live connectors' models, in OpenAI's list format; and
+ * one of them.
+ */
 @Path("models")
 @RequestScoped
 public class ModelsResource {
@@ -36,8 +39,8 @@ public class ModelsResource {
 
   /**
    * {@code GET /v1/models/{id}} (the SDKs' {@code models.retrieve}): one model, or 404 {@code
-   * model_not_found} when no live connector serves it. Ids may hold slashes
-   * ({@code meta-llama/Llama-3.1-8B}), so the rest of the path is the id.
+   * model_not_found} when no live connector serves it. Ids may hold slashes ({@code
+   * meta-llama/Llama-3.1-8B}), so the rest of the path is the id.
    */
   @GET
   @Path("{id: .+}")

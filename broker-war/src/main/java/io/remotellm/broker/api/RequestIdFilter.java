@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  * Gives every request an id (the client's {@code x-request-id} or a new one) before anything else
  * runs, and puts it on every response, errors and streams included. Streams also get the headers
  * that stop proxies from caching or buffering them. Requests the relay never took (refused,
- * invalid, listings) get their {@link AccessLog} line here; relayed ones get it from the relay
- * when they finish ({@link InferenceResource} marks them {@link #RELAYED}).
+ * invalid, listings) get their {@link AccessLog} line here; relayed ones get it from the relay when
+ * they finish ({@link InferenceResource} marks them {@link #RELAYED}).
  */
 @Provider
 @PreMatching

@@ -17,13 +17,14 @@ import java.util.logging.Logger;
 
 /**
  * Writes an answer as SSE: each upstream payload as one {@code data:} event, flushed as it comes,
- * text in and text out; the upstream's own {@code [DONE]} is dropped and exactly one is sent at
- * the end; failures end the stream with an error event and no {@code [DONE]}.
+ * text in and text out; the upstream's own {@code [DONE]} is dropped and exactly one is sent at the
+ * end; failures end the stream with an error event and no {@code [DONE]}.
  */
 final class SseResponseSink implements ResponseSink {
 
   private static final Logger LOG = Logger.getLogger(SseResponseSink.class.getName());
   private static final String DONE = "[DONE]";
+
   /** An upstream error body is kept only to pass it on; a few KB is all a client needs. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
@@ -125,7 +126,10 @@ final class SseResponseSink implements ResponseSink {
   }
 
   private OutboundSseEvent dataEvent(String payload) {
-    return sse.newEventBuilder().mediaType(MediaType.TEXT_PLAIN_TYPE).data(String.class, payload).build();
+    return sse.newEventBuilder()
+        .mediaType(MediaType.TEXT_PLAIN_TYPE)
+        .data(String.class, payload)
+        .build();
   }
 
   /**

@@ -41,7 +41,16 @@ public record ConnectorChanges(List<String> added, List<String> removed, List<St
   /** For the log: counts and fingerprints, never a token or a key. */
   @Override
   public String toString() {
-    return added.size() + " token(s) added " + added + ", " + removed.size() + " removed " + removed
-        + ", " + newLlmKey.size() + " with a new LLM key " + newLlmKey;
+    return added.size()
+        + " token(s) added "
+        + added
+        + ", "
+        + removed.size()
+        + " removed "
+        + removed
+        + ", "
+        + newLlmKey.size()
+        + " with a new LLM key "
+        + newLlmKey;
   }
 }

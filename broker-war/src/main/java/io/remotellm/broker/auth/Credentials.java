@@ -31,13 +31,14 @@ public class Credentials {
   private SecretSet<Boolean> userKeys;
 
   /** The tokens in force, swapped whole on a reload. */
-  private record Connectors(SecretSet<ConnectorCredential> byToken, Map<String, ConnectorCredential> byId) {}
+  private record Connectors(
+      SecretSet<ConnectorCredential> byToken, Map<String, ConnectorCredential> byId) {}
 
   private volatile Connectors connectors;
 
   /**
-   * Loads at deployment, not at the first request: a broken connector config fails the
-   * deployment with a message naming the file and line, instead of failing requests later.
+   * Loads at deployment, not at the first request: a broken connector config fails the deployment
+   * with a message naming the file and line, instead of failing requests later.
    */
   void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
     LOG.fine("credentials checked at startup");
@@ -58,15 +59,18 @@ public class Credentials {
     }
     LOG.info(
         () ->
-            "Credentials loaded: " + userKeys.size() + " user API key(s), "
-                + connectors.byId().size() + " connector token(s), anonymous access "
+            "Credentials loaded: "
+                + userKeys.size()
+                + " user API key(s), "
+                + connectors.byId().size()
+                + " connector token(s), anonymous access "
                 + (settings.allowAnonymous() ? "ON" : "off"));
   }
 
   /**
-   * Reads the connector tokens again (the list setting and the connector config file) and puts
-   * them in force. When the file cannot be read or parsed this throws {@link
-   * ConfigurationException} and the tokens in force stay as they were.
+   * Reads the connector tokens again (the list setting and the connector config file) and puts them
+   * in force. When the file cannot be read or parsed this throws {@link ConfigurationException} and
+   * the tokens in force stay as they were.
    */
   public synchronized ConnectorChanges reloadConnectors() {
     Connectors next = read(settings.connectors());
@@ -80,7 +84,8 @@ public class Credentials {
     Map<String, ConnectorCredential> byId = new LinkedHashMap<>();
     for (ConnectorEntry entry : entries) {
       ConnectorCredential credential =
-          new ConnectorCredential(Fingerprint.of(entry.token()), entry.llmApiKey(), Fingerprint.id(entry.token()));
+          new ConnectorCredential(
+              Fingerprint.of(entry.token()), entry.llmApiKey(), Fingerprint.id(entry.token()));
       // A token listed twice keeps its first entry, as SecretSet does.
       if (byId.putIfAbsent(credential.tokenId(), credential) == null) {
         byToken.add(entry.token(), credential);
@@ -90,8 +95,8 @@ public class Credentials {
   }
 
   /**
-   * What {@code granted} stands for now: the same token's entry in the tokens in force (its LLM
-   * key may have changed), or empty once the token has been removed.
+   * What {@code granted} stands for now: the same token's entry in the tokens in force (its LLM key
+   * may have changed), or empty once the token has been removed.
    */
   public Optional<ConnectorCredential> current(ConnectorCredential granted) {
     return Optional.ofNullable(connectors.byId().get(granted.tokenId()));
@@ -121,7 +126,8 @@ public class Credentials {
 
   /** The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive). */
   public static Optional<String> bearer(String header) {
-    if (header == null || header.length() <= BEARER.length()
+    if (header == null
+        || header.length() <= BEARER.length()
         || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return Optional.empty();
     }

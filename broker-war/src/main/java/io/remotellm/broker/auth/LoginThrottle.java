@@ -8,11 +8,10 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Failed connector logins per remote address: after {@code login-free-failures} failures in a
- * row, the address must wait before its next attempt is even looked at, 1 s doubling with every
- * further failure up to {@code login-max-delay-seconds}. A success clears the address. Guessing
- * tokens gets slow; a connector with the right token that shares the address waits at most the
- * cap.
+ * Failed connector logins per remote address: after {@code login-free-failures} failures in a row,
+ * the address must wait before its next attempt is even looked at, 1 s doubling with every further
+ * failure up to {@code login-max-delay-seconds}. A success clears the address. Guessing tokens gets
+ * slow; a connector with the right token that shares the address waits at most the cap.
  */
 @ApplicationScoped
 public class LoginThrottle {
@@ -40,16 +39,18 @@ public class LoginThrottle {
     if (failures.size() >= MAX_ADDRESSES) {
       failures.values().removeIf(f -> !f.blocked() || nowNanos - f.blockedUntilNanos() >= 0);
     }
-    failures.compute(address, (a, old) -> {
-      int count = old == null ? 1 : old.count() + 1;
-      int over = count - settings.loginFreeFailures();
-      long delay = 0;
-      if (over > 0) {
-        long max = TimeUnit.SECONDS.toNanos(settings.loginMaxDelaySeconds());
-        delay = Math.min(max, TimeUnit.SECONDS.toNanos(1) << Math.min(over - 1, 30));
-      }
-      return new Failures(count, delay > 0, nowNanos + delay);
-    });
+    failures.compute(
+        address,
+        (a, old) -> {
+          int count = old == null ? 1 : old.count() + 1;
+          int over = count - settings.loginFreeFailures();
+          long delay = 0;
+          if (over > 0) {
+            long max = TimeUnit.SECONDS.toNanos(settings.loginMaxDelaySeconds());
+            delay = Math.min(max, TimeUnit.SECONDS.toNanos(1) << Math.min(over - 1, 30));
+          }
+          return new Failures(count, delay > 0, nowNanos + delay);
+        });
   }
 
   public void succeeded(String address) {

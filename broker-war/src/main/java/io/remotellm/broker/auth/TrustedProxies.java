@@ -9,10 +9,10 @@ import java.util.regex.Pattern;
 
 /**
  * The reverse proxies in front of the broker whose {@code X-Forwarded-For} is believed, as
- * addresses or CIDR ranges. Behind a proxy every caller has the proxy's address; the login
- * throttle keys on the caller the proxy saw instead, so one connector guessing tokens does not
- * hold off every other connector behind the same proxy. The header is read only when the
- * connection comes from one of these proxies: anyone else could write anything in it.
+ * addresses or CIDR ranges. Behind a proxy every caller has the proxy's address; the login throttle
+ * keys on the caller the proxy saw instead, so one connector guessing tokens does not hold off
+ * every other connector behind the same proxy. The header is read only when the connection comes
+ * from one of these proxies: anyone else could write anything in it.
  */
 public final class TrustedProxies {
 
@@ -122,7 +122,9 @@ public final class TrustedProxies {
   }
 
   private static byte[] literal(String text) {
-    if (text == null || text.isEmpty() || !IP_LITERAL.matcher(text).matches()
+    if (text == null
+        || text.isEmpty()
+        || !IP_LITERAL.matcher(text).matches()
         || (text.indexOf(':') < 0 && text.chars().filter(c -> c == '.').count() != 3)) {
       return null;
     }

@@ -117,8 +117,8 @@ public class BrokerSettings {
   }
 
   /**
-   * How often the connector config file is looked at for changes, so tokens can be revoked and
-   * LLM keys rotated without a restart; 0 turns that off.
+   * How often the connector config file is looked at for changes, so tokens can be revoked and LLM
+   * keys rotated without a restart; 0 turns that off.
    */
   public Duration connectorConfigReload() {
     return Duration.ofSeconds(Math.max(0, connectorConfigReloadSeconds));
@@ -137,9 +137,9 @@ public class BrokerSettings {
   }
 
   /**
-   * Never below 1 MiB: a connector's frames legitimately reach a few hundred KiB (a 64 KiB body piece,
-   * JSON-escaped; a protocol 2 batch of 32 Ki chars), and a frame over the limit closes the whole
-   * link, not one request.
+   * Never below 1 MiB: a connector's frames legitimately reach a few hundred KiB (a 64 KiB body
+   * piece, JSON-escaped; a protocol 2 batch of 32 Ki chars), and a frame over the limit closes the
+   * whole link, not one request.
    */
   public int maxFrameBytes() {
     return Math.max(MIN_FRAME_BYTES, maxFrameBytes);

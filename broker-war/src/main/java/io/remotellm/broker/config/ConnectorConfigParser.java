@@ -30,7 +30,10 @@ public final class ConnectorConfigParser {
       root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yamlText);
     } catch (MarkedYAMLException e) {
       var mark = e.getProblemMark();
-      String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+      String where =
+          mark == null
+              ? ""
+              : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
       throw new ConfigurationException(
           "connector config " + source + " is not valid YAML" + where + ": " + e.getProblem());
     } catch (YAMLException e) {
@@ -58,7 +61,10 @@ public final class ConnectorConfigParser {
         throw new ConfigurationException(where + " must be a mapping with a 'token'");
       }
       Object token = item.get("token");
-      if (token == null || token.toString().isBlank() || token instanceof Map || token instanceof List) {
+      if (token == null
+          || token.toString().isBlank()
+          || token instanceof Map
+          || token instanceof List) {
         throw new ConfigurationException(where + " has no 'token'");
       }
       Object key = item.get("llm_api_key");

@@ -28,7 +28,9 @@ public record ApiError(int status, String type, String code, String message, Str
         404,
         "invalid_request_error",
         "model_not_found",
-        "The model '" + Bounds.cut(model, Bounds.QUOTED) + "' is not served by any connected connector",
+        "The model '"
+            + Bounds.cut(model, Bounds.QUOTED)
+            + "' is not served by any connected connector",
         "model");
   }
 
@@ -62,15 +64,16 @@ public record ApiError(int status, String type, String code, String message, Str
    * reason phrase as the message: never the request's input.
    */
   public static ApiError forStatus(int status, String phrase) {
-    String code = switch (status) {
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 413 -> "request_too_large";
-      case 415 -> "unsupported_media_type";
-      // The container's answer to a method it has no handler for (PUT or PATCH outside /v1).
-      case 501 -> "not_implemented";
-      default -> status >= 500 ? "internal_error" : "invalid_request_error";
-    };
+    String code =
+        switch (status) {
+          case 404 -> "not_found";
+          case 405 -> "method_not_allowed";
+          case 413 -> "request_too_large";
+          case 415 -> "unsupported_media_type";
+          // The container's answer to a method it has no handler for (PUT or PATCH outside /v1).
+          case 501 -> "not_implemented";
+          default -> status >= 500 ? "internal_error" : "invalid_request_error";
+        };
     String type = status >= 500 && status != 501 ? "api_error" : "invalid_request_error";
     return new ApiError(status, type, code, phrase, null);
   }

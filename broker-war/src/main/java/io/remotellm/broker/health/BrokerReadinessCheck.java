@@ -18,6 +18,8 @@ public class BrokerReadinessCheck implements HealthCheck {
   public HealthCheckResponse call() {
     String reason = status.notReadyReason();
     HealthCheckResponseBuilder builder = status.builder("broker-ready");
-    return reason == null ? builder.up().build() : builder.withData("reason", reason).down().build();
+    return reason == null
+        ? builder.up().build()
+        : builder.withData("reason", reason).down().build();
   }
 }

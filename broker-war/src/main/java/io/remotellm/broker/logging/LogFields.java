@@ -29,8 +29,8 @@ public final class LogFields {
 
   /**
    * Adds a field; a null value is left out. Text (a model, a path, a reason a connector sent) is
-   * cut to {@link Bounds#LOG_FIELD} characters and its control characters shown as {@code
-   * \\uXXXX}, so what a client or connector chose can neither make a line huge nor break it.
+   * cut to {@link Bounds#LOG_FIELD} characters and its control characters shown as {@code \\uXXXX},
+   * so what a client or connector chose can neither make a line huge nor break it.
    */
   public LogFields and(String name, Object value) {
     if (value != null) {

@@ -7,10 +7,10 @@ import io.remotellm.protocol.ModelsChanged;
 import java.util.List;
 
 /**
- * What a connector says about itself and the broker keeps and shows (its models, its name), held
- * to {@link Bounds}: connectors are authenticated but not trusted, and one that registers a
- * hundred thousand models or a megabyte-long name must not fill the broker's memory, its model
- * list or its log. The frame itself is already bounded by the WebSocket's frame limit.
+ * What a connector says about itself and the broker keeps and shows (its models, its name), held to
+ * {@link Bounds}: connectors are authenticated but not trusted, and one that registers a hundred
+ * thousand models or a megabyte-long name must not fill the broker's memory, its model list or its
+ * log. The frame itself is already bounded by the WebSocket's frame limit.
  */
 final class ConnectorClaims {
 

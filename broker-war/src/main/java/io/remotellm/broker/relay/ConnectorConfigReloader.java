@@ -2,9 +2,9 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorChanges;
 import io.remotellm.broker.auth.Credentials;
-import io.remotellm.protocol.Fingerprint;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
+import io.remotellm.protocol.Fingerprint;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
@@ -29,9 +29,9 @@ import java.util.logging.Logger;
  * restart: a removed token's connectors are closed, a new token may connect, a changed LLM key is
  * used from the next request on.
  *
- * <p>A change is applied once the file has read the same on two looks in a row, so an editor
- * caught half-way through writing it cannot revoke tokens by accident. A file that cannot be read
- * or parsed changes nothing: the tokens in force stay, and the error is logged once per content.
+ * <p>A change is applied once the file has read the same on two looks in a row, so an editor caught
+ * half-way through writing it cannot revoke tokens by accident. A file that cannot be read or
+ * parsed changes nothing: the tokens in force stay, and the error is logged once per content.
  */
 @ApplicationScoped
 public class ConnectorConfigReloader {
@@ -45,14 +45,22 @@ public class ConnectorConfigReloader {
   @Resource ManagedScheduledExecutorService scheduler;
 
   private ScheduledFuture<?> poll;
+
   /** Digest of the content last seen, put in force or not. */
   private byte[] seen;
-  /** Digest of the content in force; null until the first look, which compares with the startup load. */
+
+  /**
+   * Digest of the content in force; null until the first look, which compares with the startup
+   * load.
+   */
   private byte[] applied;
+
   /** Digest of content that did not parse: not tried again until the file changes. */
   private byte[] refused;
+
   /** What was last said about the file not being there or not readable, to say it once. */
   private String problem;
+
   /** For health: why the file on disk is not the one in force, or null when it is. */
   private volatile String trouble;
 
@@ -107,8 +115,12 @@ public class ConnectorConfigReloader {
         return;
       } catch (IOException e) {
         trouble = "cannot read " + file + " (" + e.getClass().getSimpleName() + ")";
-        sayOnce("cannot read connector config " + file + " (" + e.getClass().getSimpleName()
-            + "); the connector tokens in force stay");
+        sayOnce(
+            "cannot read connector config "
+                + file
+                + " ("
+                + e.getClass().getSimpleName()
+                + "); the connector tokens in force stay");
         return;
       }
       problem = null;

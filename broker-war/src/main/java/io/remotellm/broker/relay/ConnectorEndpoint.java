@@ -51,7 +51,9 @@ public class ConnectorEndpoint {
     session.setMaxTextMessageBufferSize(settings.maxFrameBytes());
     // Liveness is the heartbeat's job; an idle but healthy connector must not be timed out.
     session.setMaxIdleTimeout(0);
-    link = new ConnectorLink(UUID.randomUUID().toString(), granted, new SessionConnectorSocket(session));
+    link =
+        new ConnectorLink(
+            UUID.randomUUID().toString(), granted, new SessionConnectorSocket(session));
     LOG.log(
         Level.INFO,
         "connector {0} connected with token {1}, waiting for hello",

@@ -15,13 +15,14 @@ import java.util.logging.Logger;
 
 /**
  * Checks the connector's {@code Authorization: Bearer <token>} at the upgrade. The verdict goes
- * into the user properties, which WebSocket 2.1 copies into the new session; the endpoint closes
- * a session without a credential (1008) before it can register a model.
+ * into the user properties, which WebSocket 2.1 copies into the new session; the endpoint closes a
+ * session without a credential (1008) before it can register a model.
  */
 public class ConnectorHandshakeConfigurator extends ServerEndpointConfig.Configurator {
 
   static final String CREDENTIAL = "io.remotellm.broker.connector-credential";
-  private static final Logger LOG = Logger.getLogger(ConnectorHandshakeConfigurator.class.getName());
+  private static final Logger LOG =
+      Logger.getLogger(ConnectorHandshakeConfigurator.class.getName());
 
   @Override
   public void modifyHandshake(
@@ -39,11 +40,15 @@ public class ConnectorHandshakeConfigurator extends ServerEndpointConfig.Configu
     }
   }
 
-  /** Why a connector's {@code Authorization} header was refused, with a fingerprint, never the token. */
+  /**
+   * Why a connector's {@code Authorization} header was refused, with a fingerprint, never the
+   * token.
+   */
   static String refusal(String header) {
     return header == null
         ? "no Authorization header"
-        : "unknown token " + Credentials.bearer(header).map(Fingerprint::of).orElse("(not a bearer token)");
+        : "unknown token "
+            + Credentials.bearer(header).map(Fingerprint::of).orElse("(not a bearer token)");
   }
 
   private static String header(Map<String, List<String>> headers, String name) {

@@ -45,8 +45,14 @@ public class ConnectorLoginFilter implements Filter {
       long now = System.nanoTime();
       long wait = throttle.waitMillis(address, now);
       if (wait > 0) {
-        LOG.log(Level.FINE, "connector login from {0} throttled for {1} ms", new Object[] {address, wait});
-        refuse(out, ApiError.rateLimited("Too many failed connector logins"), String.valueOf((wait + 999) / 1000));
+        LOG.log(
+            Level.FINE,
+            "connector login from {0} throttled for {1} ms",
+            new Object[] {address, wait});
+        refuse(
+            out,
+            ApiError.rateLimited("Too many failed connector logins"),
+            String.valueOf((wait + 999) / 1000));
         return;
       }
       if (!registry.accepting()) {

@@ -29,9 +29,9 @@ import java.util.logging.Logger;
 
 /**
  * The connectors: reads what each one's socket says, welcomes it after {@code hello} and makes it
- * routable, keeps its models up to date, pings it and drops it when it falls silent, closes it
- * when its token is revoked, and forgets it when its socket goes. Which connectors serve which
- * model is the {@link ConnectorLinkRouter}'s to say; the requests on a connector are the {@link
+ * routable, keeps its models up to date, pings it and drops it when it falls silent, closes it when
+ * its token is revoked, and forgets it when its socket goes. Which connectors serve which model is
+ * the {@link ConnectorLinkRouter}'s to say; the requests on a connector are the {@link
  * Dispatcher}'s, to which this class hands answer frames and lost connectors.
  */
 @ApplicationScoped
@@ -172,8 +172,8 @@ public class ConnectorRegistry {
 
   /**
    * After the connector tokens were reloaded: a connector whose token was removed is closed with
-   * 1008 (its requests in flight are retried elsewhere or fail, as when it drops), the others
-   * take their token's current LLM key for their next requests.
+   * 1008 (its requests in flight are retried elsewhere or fail, as when it drops), the others take
+   * their token's current LLM key for their next requests.
    */
   public void recheckCredentials() {
     for (ConnectorLink link : router.routes()) {

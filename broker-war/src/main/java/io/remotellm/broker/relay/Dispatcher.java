@@ -34,10 +34,10 @@ import java.util.logging.Logger;
 
 /**
  * Owns every relayed request from start to finish: gives it a relay id, picks a connector, sends
- * the {@code request} frame, hands the connector's answer frames to its {@link Exchange}, does
- * what the exchange's {@link Exchange.Step}s say (retry once elsewhere, cancel, finish), runs the
- * timer (keep-alives, upstream timeout), drains on shutdown and writes each request's access
- * line. The requests in flight are in one map, here; nothing else holds them.
+ * the {@code request} frame, hands the connector's answer frames to its {@link Exchange}, does what
+ * the exchange's {@link Exchange.Step}s say (retry once elsewhere, cancel, finish), runs the timer
+ * (keep-alives, upstream timeout), drains on shutdown and writes each request's access line. The
+ * requests in flight are in one map, here; nothing else holds them.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -52,12 +52,14 @@ public class Dispatcher {
 
   /** Relay id → the exchange: every request in flight, and the only place that holds them. */
   private final ConcurrentMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
+
   /**
-   * Relay ids are this broker's own: a random prefix per start and a counter. The client's
-   * {@code x-request-id} cannot be one, as two requests in flight may carry the same.
+   * Relay ids are this broker's own: a random prefix per start and a counter. The client's {@code
+   * x-request-id} cannot be one, as two requests in flight may carry the same.
    */
   private final String idPrefix =
       HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + "-";
+
   private final AtomicLong nextId = new AtomicLong();
   private final Object drained = new Object();
   private final AtomicBoolean drainStarted = new AtomicBoolean();
@@ -244,8 +246,8 @@ public class Dispatcher {
   /**
    * New requests get 503 from now on; requests in flight get up to drain-seconds to finish; then
    * every connector is closed with 1001 (going away), to reconnect elsewhere or later. Only the
-   * first call waits. {@link RelayDrainServlet} calls it as the web module stops, while the
-   * streams can still be written; {@link #stop()} calls it again for servers that never did.
+   * first call waits. {@link RelayDrainServlet} calls it as the web module stops, while the streams
+   * can still be written; {@link #stop()} calls it again for servers that never did.
    */
   public void drain() {
     draining = true;

@@ -57,8 +57,10 @@ final class Exchange {
 
   /** The current attempt's connector; null between a given-up attempt and the next. */
   private Lease<ConnectorLink> lease;
+
   /** The last connector tried, for the access line. */
   private ConnectorLink lastLink;
+
   private boolean headSeen;
   private boolean finished;
   private int status = 200;
@@ -172,8 +174,7 @@ final class Exchange {
     if (finished || link != link()) {
       return CONTINUE;
     }
-    ApiError error =
-        ApiError.upstream("The connector disconnected before the answer was complete");
+    ApiError error = ApiError.upstream("The connector disconnected before the answer was complete");
     if (!headSeen && tried.size() < MAX_ATTEMPTS) {
       return giveUpAttempt("connector dropped before answering", error);
     }
@@ -239,8 +240,8 @@ final class Exchange {
   }
 
   /**
-   * A bug or a broken client connection surfaced as an exception: end the exchange anyway, so
-   * the connector stops and the in-flight count comes back down.
+   * A bug or a broken client connection surfaced as an exception: end the exchange anyway, so the
+   * connector stops and the in-flight count comes back down.
    */
   private Step abandon(RuntimeException bug) {
     finished = true;

@@ -8,7 +8,8 @@ package io.remotellm.broker.relay;
  * @param stream whether the client asked for SSE
  * @param body the client's JSON text, relayed unchanged
  */
-public record RelayRequest(String requestId, String path, String model, boolean stream, String body) {
+public record RelayRequest(
+    String requestId, String path, String model, boolean stream, String body) {
   /** Never prints the body: it holds the prompt. */
   @Override
   public String toString() {

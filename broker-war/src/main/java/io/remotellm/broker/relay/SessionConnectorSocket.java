@@ -8,16 +8,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.logging.Level;
 import java.util.function.Consumer;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Sends frames on a connector's WebSocket session through a {@link FrameQueue}: asynchronously,
- * in order, no lock held across a send (a {@code synchronized} send here was 2,622 lock waits of
- * 20 ms or more in one benchmark run), and packed into batches once the connector speaks protocol
- * 2. The queue is bounded: a connector that does not take frames as fast as they come gets a
- * failed send, not an ever-growing queue in the broker.
+ * Sends frames on a connector's WebSocket session through a {@link FrameQueue}: asynchronously, in
+ * order, no lock held across a send (a {@code synchronized} send here was 2,622 lock waits of 20 ms
+ * or more in one benchmark run), and packed into batches once the connector speaks protocol 2. The
+ * queue is bounded: a connector that does not take frames as fast as they come gets a failed send,
+ * not an ever-growing queue in the broker.
  */
 final class SessionConnectorSocket implements ConnectorSocket {
 
@@ -26,6 +26,7 @@ final class SessionConnectorSocket implements ConnectorSocket {
 
   /** Frames waiting for the socket, per connector; a request frame each, plus cancels. */
   static final int MAX_QUEUED = 8192;
+
   /**
    * The largest batch, in chars (at most 96 KiB of UTF-8): far below what the connector accepts,
    * and large enough that a batch amortises the per-message cost over dozens of requests.
@@ -47,26 +48,29 @@ final class SessionConnectorSocket implements ConnectorSocket {
   }
 
   /**
-   * A context class loader with nothing to find: resource look-ups through it end in the JDK's
-   * own modules at once.
+   * A context class loader with nothing to find: resource look-ups through it end in the JDK's own
+   * modules at once.
    */
   private static final ClassLoader NOTHING_TO_FIND = ClassLoader.getPlatformClassLoader();
 
   /**
    * Sends with {@link #NOTHING_TO_FIND} as the context class loader. Some servers' WebSocket
    * implementations (Tyrus in Payara) reschedule an idle-timeout task on every send, and a managed
-   * executor captures the thread's context for each task with a service-loader look-up through
-   * the context class loader; through the web application's loader that look-up scans every jar
-   * of the server (a third of the broker's CPU, docs/benchmarks.md). The task does nothing with
-   * that loader (our idle timeout is off), so a loader with nothing to scan changes nothing else.
+   * executor captures the thread's context for each task with a service-loader look-up through the
+   * context class loader; through the web application's loader that look-up scans every jar of the
+   * server (a third of the broker's CPU, docs/benchmarks.md). The task does nothing with that
+   * loader (our idle timeout is off), so a loader with nothing to scan changes nothing else.
    */
   private void sendText(String text, Consumer<Throwable> done) {
     Thread thread = Thread.currentThread();
     ClassLoader previous = thread.getContextClassLoader();
     thread.setContextClassLoader(NOTHING_TO_FIND);
     try {
-      session.getAsyncRemote().sendText(text, (SendResult result) ->
-          done.accept(result.isOK() ? null : result.getException()));
+      session
+          .getAsyncRemote()
+          .sendText(
+              text,
+              (SendResult result) -> done.accept(result.isOK() ? null : result.getException()));
     } finally {
       thread.setContextClassLoader(previous);
     }
@@ -75,13 +79,16 @@ final class SessionConnectorSocket implements ConnectorSocket {
   @Override
   public CompletionStage<Void> send(String text) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    boolean queued = queue.offer(text, error -> {
-      if (error == null) {
-        done.complete(null);
-      } else {
-        done.completeExceptionally(error);
-      }
-    });
+    boolean queued =
+        queue.offer(
+            text,
+            error -> {
+              if (error == null) {
+                done.complete(null);
+              } else {
+                done.completeExceptionally(error);
+              }
+            });
     if (!queued) {
       done.completeExceptionally(
           new IOException(

@@ -15,9 +15,9 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * Model → live routes. Picks the route with the fewest requests in flight; among equals, the one
  * picked least recently, so sequential traffic takes them in turn. (A global turn counter is not
- * enough: picks made by the in-flight rule advance it too, and under concurrency the ties then
- * keep landing on the same route.) The choice and the increment happen under one lock, so two
- * requests never both see the same count.
+ * enough: picks made by the in-flight rule advance it too, and under concurrency the ties then keep
+ * landing on the same route.) The choice and the increment happen under one lock, so two requests
+ * never both see the same count.
  *
  * <p>Plain class, so unit tests use it directly; {@code RouterProducer} makes the application's
  * single instance.
@@ -26,10 +26,13 @@ public class ConnectorRouter<R extends Route> {
 
   private final ConcurrentMap<String, R> routes = new ConcurrentHashMap<>();
   private final Object pickLock = new Object();
+
   /** Route id → sequence number of its last pick; guarded by {@code pickLock}. */
   private final Map<String, Long> lastPicked = new HashMap<>();
+
   /** Route id → requests in flight on it (leases not released); guarded by {@code pickLock}. */
   private final Map<String, Integer> inFlight = new HashMap<>();
+
   private long picks;
 
   public void attach(R route) {

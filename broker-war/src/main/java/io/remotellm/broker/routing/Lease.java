@@ -3,8 +3,8 @@ package io.remotellm.broker.routing;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One request's hold on a route. Releasing it is idempotent, so a {@code finally} and an error
- * path may both release without counting twice.
+ * One request's hold on a route. Releasing it is idempotent, so a {@code finally} and an error path
+ * may both release without counting twice.
  */
 public final class Lease<R extends Route> {
   private final ConnectorRouter<R> router;

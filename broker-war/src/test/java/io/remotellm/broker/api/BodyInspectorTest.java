@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.remotellm.broker.error.ApiException;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class BodyInspectorTest {
 
@@ -19,7 +19,8 @@ class BodyInspectorTest {
 
   @Test
   void readsModelAndStreamAndKeepsTheTextAsItCame() {
-    String body = "{ \"model\" : \"llama3.2\", \"stream\": true, \"messages\":[{\"content\":\"é 🌍\"}] }";
+    String body =
+        "{ \"model\" : \"llama3.2\", \"stream\": true, \"messages\":[{\"content\":\"é 🌍\"}] }";
     ChatBody chat = inspect(body);
     assertThat(chat.model()).isEqualTo("llama3.2");
     assertThat(chat.stream()).isTrue();
@@ -74,7 +75,9 @@ class BodyInspectorTest {
 
   @Test
   void invalidUtf8Is400() {
-    byte[] body = {'{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    byte[] body = {
+      '{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'
+    };
     ApiException e = catchThrowableOfType(ApiException.class, () -> inspector.inspect(body));
     assertThat(e.error().status()).isEqualTo(400);
     assertThat(e.error().message()).contains("UTF-8");
@@ -82,7 +85,9 @@ class BodyInspectorTest {
 
   @Test
   void errorsNameTheFieldButNeverQuoteTheBody() {
-    ApiException e = catchThrowableOfType(ApiException.class, () -> inspect("{\"model\":1,\"secret\":\"prompt-text\""));
+    ApiException e =
+        catchThrowableOfType(
+            ApiException.class, () -> inspect("{\"model\":1,\"secret\":\"prompt-text\""));
     assertThat(e.error().message()).doesNotContain("prompt-text");
     ApiException m = catchThrowableOfType(ApiException.class, () -> inspect("{\"messages\":[]}"));
     assertThat(m.error().param()).isEqualTo("model");

@@ -23,23 +23,31 @@ class SseResponseSinkTest {
 
   /** What went on the wire, one SSE event per element, in the format the spec gives. */
   private final List<String> wire = new CopyOnWriteArrayList<>();
+
   private volatile boolean failWrites;
   private volatile boolean closed;
 
   private final SseEventSink sink =
       new SseEventSink() {
-        @Override public boolean isClosed() { return closed; }
+        @Override
+        public boolean isClosed() {
+          return closed;
+        }
 
         @Override
         public CompletionStage<?> send(OutboundSseEvent event) {
           if (failWrites) {
             return CompletableFuture.failedFuture(new java.io.IOException("broken pipe"));
           }
-          wire.add(event.getComment() != null ? ": " + event.getComment() : "data: " + event.getData());
+          wire.add(
+              event.getComment() != null ? ": " + event.getComment() : "data: " + event.getData());
           return CompletableFuture.completedFuture(null);
         }
 
-        @Override public void close() { closed = true; }
+        @Override
+        public void close() {
+          closed = true;
+        }
       };
 
   private final SseResponseSink relay = new SseResponseSink(sink, new FakeSse());
@@ -145,16 +153,52 @@ class SseResponseSinkTest {
     }
   }
 
-  private record Event(String comment, Object data, MediaType mediaType) implements OutboundSseEvent {
-    @Override public Class<?> getType() { return data == null ? null : data.getClass(); }
-    @Override public Type getGenericType() { return getType(); }
-    @Override public MediaType getMediaType() { return mediaType; }
-    @Override public Object getData() { return data; }
-    @Override public String getId() { return null; }
-    @Override public String getName() { return null; }
-    @Override public String getComment() { return comment; }
-    @Override public long getReconnectDelay() { return -1; }
-    @Override public boolean isReconnectDelaySet() { return false; }
+  private record Event(String comment, Object data, MediaType mediaType)
+      implements OutboundSseEvent {
+    @Override
+    public Class<?> getType() {
+      return data == null ? null : data.getClass();
+    }
+
+    @Override
+    public Type getGenericType() {
+      return getType();
+    }
+
+    @Override
+    public MediaType getMediaType() {
+      return mediaType;
+    }
+
+    @Override
+    public Object getData() {
+      return data;
+    }
+
+    @Override
+    public String getId() {
+      return null;
+    }
+
+    @Override
+    public String getName() {
+      return null;
+    }
+
+    @Override
+    public String getComment() {
+      return comment;
+    }
+
+    @Override
+    public long getReconnectDelay() {
+      return -1;
+    }
+
+    @Override
+    public boolean isReconnectDelaySet() {
+      return false;
+    }
   }
 
   private static final class Builder implements OutboundSseEvent.Builder {
@@ -162,16 +206,56 @@ class SseResponseSinkTest {
     private Object data;
     private MediaType mediaType;
 
-    @Override public OutboundSseEvent.Builder id(String id) { return this; }
-    @Override public OutboundSseEvent.Builder name(String name) { return this; }
-    @Override public OutboundSseEvent.Builder reconnectDelay(long milliseconds) { return this; }
-    @Override public OutboundSseEvent.Builder mediaType(MediaType mediaType) { this.mediaType = mediaType; return this; }
-    @Override public OutboundSseEvent.Builder comment(String comment) { this.comment = comment; return this; }
+    @Override
+    public OutboundSseEvent.Builder id(String id) {
+      return this;
+    }
+
+    @Override
+    public OutboundSseEvent.Builder name(String name) {
+      return this;
+    }
+
+    @Override
+    public OutboundSseEvent.Builder reconnectDelay(long milliseconds) {
+      return this;
+    }
+
+    @Override
+    public OutboundSseEvent.Builder mediaType(MediaType mediaType) {
+      this.mediaType = mediaType;
+      return this;
+    }
+
+    @Override
+    public OutboundSseEvent.Builder comment(String comment) {
+      this.comment = comment;
+      return this;
+    }
+
     @SuppressWarnings("rawtypes") // the SSE API's own signature
-    @Override public OutboundSseEvent.Builder data(Class type, Object data) { this.data = data; return this; }
+    @Override
+    public OutboundSseEvent.Builder data(Class type, Object data) {
+      this.data = data;
+      return this;
+    }
+
     @SuppressWarnings("rawtypes") // the SSE API's own signature
-    @Override public OutboundSseEvent.Builder data(GenericType type, Object data) { this.data = data; return this; }
-    @Override public OutboundSseEvent.Builder data(Object data) { this.data = data; return this; }
-    @Override public OutboundSseEvent build() { return new Event(comment, data, mediaType); }
+    @Override
+    public OutboundSseEvent.Builder data(GenericType type, Object data) {
+      this.data = data;
+      return this;
+    }
+
+    @Override
+    public OutboundSseEvent.Builder data(Object data) {
+      this.data = data;
+      return this;
+    }
+
+    @Override
+    public OutboundSseEvent build() {
+      return new Event(comment, data, mediaType);
+    }
   }
 }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class TrustedProxiesTest {
 
-  private final TrustedProxies proxies = TrustedProxies.parse(List.of("10.0.0.5", "192.168.0.0/16", "fd00::/8"));
+  private final TrustedProxies proxies =
+      TrustedProxies.parse(List.of("10.0.0.5", "192.168.0.0/16", "fd00::/8"));
 
   @Test
   void aTrustedProxysForwardedForNamesTheCaller() {
@@ -21,14 +22,17 @@ class TrustedProxiesTest {
   @Test
   void anyoneElsesForwardedForIsIgnored() {
     assertThat(proxies.clientOf("203.0.113.50", "1.2.3.4")).isEqualTo("203.0.113.50");
-    assertThat(proxies.clientOf("10.0.0.6", "1.2.3.4")).as("next to a trusted one").isEqualTo("10.0.0.6");
+    assertThat(proxies.clientOf("10.0.0.6", "1.2.3.4"))
+        .as("next to a trusted one")
+        .isEqualTo("10.0.0.6");
     assertThat(TrustedProxies.none().clientOf("10.0.0.5", "1.2.3.4")).isEqualTo("10.0.0.5");
   }
 
   @Test
   void theWalkStartsAtTheProxysEndAndSkipsTrustedHops() {
     // The caller may write anything on the left; only what trusted proxies appended counts.
-    assertThat(proxies.clientOf("10.0.0.5", "6.6.6.6, 203.0.113.9, 192.168.1.1")).isEqualTo("203.0.113.9");
+    assertThat(proxies.clientOf("10.0.0.5", "6.6.6.6, 203.0.113.9, 192.168.1.1"))
+        .isEqualTo("203.0.113.9");
     assertThat(proxies.clientOf("10.0.0.5", "192.168.1.1, 10.0.0.5")).isEqualTo("192.168.1.1");
   }
 
@@ -45,12 +49,14 @@ class TrustedProxiesTest {
     TrustedProxies twelve = TrustedProxies.parse(List.of("172.16.0.0/12"));
     assertThat(twelve.clientOf("172.31.255.255", "8.8.8.8")).isEqualTo("8.8.8.8");
     assertThat(twelve.clientOf("172.32.0.1", "8.8.8.8")).isEqualTo("172.32.0.1");
-    assertThat(TrustedProxies.parse(List.of("0.0.0.0/0")).clientOf("1.1.1.1", "8.8.8.8")).isEqualTo("8.8.8.8");
+    assertThat(TrustedProxies.parse(List.of("0.0.0.0/0")).clientOf("1.1.1.1", "8.8.8.8"))
+        .isEqualTo("8.8.8.8");
   }
 
   @Test
   void badEntriesAreRefusedByName() {
-    for (String bad : List.of("proxy.example", "10.0.0.0/33", "10.0.0.0/x", "10.0.0", "", "fd00::/129")) {
+    for (String bad :
+        List.of("proxy.example", "10.0.0.0/33", "10.0.0.0/x", "10.0.0", "", "fd00::/129")) {
       assertThatThrownBy(() -> TrustedProxies.parse(List.of(bad)))
           .as(bad)
           .isInstanceOf(ConfigurationException.class)

@@ -41,13 +41,18 @@ class ConnectorConfigParserTest {
 
   @Test
   void emptyKeyCountsAsNone() {
-    assertThat(parser.parse("connectors:\n  - token: t\n    llm_api_key: \"\"\n", "f").get(0).llmApiKey())
+    assertThat(
+            parser
+                .parse("connectors:\n  - token: t\n    llm_api_key: \"\"\n", "f")
+                .get(0)
+                .llmApiKey())
         .isEmpty();
   }
 
   @Test
   void badYamlIsAClearErrorWithoutSecrets() {
-    assertThatThrownBy(() -> parser.parse("connectors:\n  - token: \"secret-tok\n    llm: [", "/etc/c.yaml"))
+    assertThatThrownBy(
+            () -> parser.parse("connectors:\n  - token: \"secret-tok\n    llm: [", "/etc/c.yaml"))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("/etc/c.yaml")
         .hasMessageContaining("not valid YAML")
@@ -58,7 +63,8 @@ class ConnectorConfigParserTest {
   @Test
   void wrongShapesAreClearErrors() {
     assertThatThrownBy(() -> parser.parse("- a\n- b\n", "f")).hasMessageContaining("mapping");
-    assertThatThrownBy(() -> parser.parse("connectors: nope", "f")).hasMessageContaining("must be a list");
+    assertThatThrownBy(() -> parser.parse("connectors: nope", "f"))
+        .hasMessageContaining("must be a list");
     assertThatThrownBy(() -> parser.parse("connectors:\n  - llm_api_key: k\n", "f"))
         .hasMessageContaining("connectors[0]")
         .hasMessageContaining("no 'token'");

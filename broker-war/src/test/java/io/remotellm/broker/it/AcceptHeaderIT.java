@@ -60,8 +60,12 @@ class AcceptHeaderIT {
   @Deployment(testable = false)
   static WebArchive deployment() {
     return TestDeployments.broker(
-        "remotellm.broker.user-api-keys=" + USER_KEY + "\n"
-            + "remotellm.broker.connector-tokens=" + PLAIN_TOKEN + "\n");
+        "remotellm.broker.user-api-keys="
+            + USER_KEY
+            + "\n"
+            + "remotellm.broker.connector-tokens="
+            + PLAIN_TOKEN
+            + "\n");
   }
 
   @Test
@@ -100,7 +104,8 @@ class AcceptHeaderIT {
         HttpResponse<String> models = send(get("/v1/models", accept));
         String what = "GET /v1/models, Accept: " + accept;
         soft.assertThat(models.statusCode()).as(what + "; body " + models.body()).isEqualTo(200);
-        soft.assertThat(models.headers().firstValue("content-type")).as(what)
+        soft.assertThat(models.headers().firstValue("content-type"))
+            .as(what)
             .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         soft.assertThat(models.body()).as(what).contains("\"accept-model\"");
       }
@@ -114,12 +119,15 @@ class AcceptHeaderIT {
     HttpResponse<String> r = send(post(path, body, accept));
     String what = "POST " + path + " stream=" + stream + ", Accept: " + accept;
     soft.assertThat(r.statusCode()).as(what + "; body " + r.body()).isEqualTo(200);
-    soft.assertThat(r.headers().firstValue("content-type")).as(what)
+    soft.assertThat(r.headers().firstValue("content-type"))
+        .as(what)
         .hasValueSatisfying(
             t -> assertThat(t).startsWith(sse ? "text/event-stream" : "application/json"));
     if (sse) {
-      soft.assertThat(r.body()).as(what)
-          .contains("data: " + EVENT + "\n\n").endsWith("data: [DONE]\n\n");
+      soft.assertThat(r.body())
+          .as(what)
+          .contains("data: " + EVENT + "\n\n")
+          .endsWith("data: [DONE]\n\n");
     } else {
       soft.assertThat(r.body()).as(what).isEqualTo(JSON_ANSWER);
     }

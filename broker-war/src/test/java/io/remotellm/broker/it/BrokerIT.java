@@ -17,11 +17,9 @@ import io.remotellm.protocol.Failure;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.Head;
 import io.remotellm.protocol.Request;
-import io.remotellm.protocol.Welcome;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
-import jakarta.websocket.CloseReason;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringReader;
@@ -82,9 +80,15 @@ class BrokerIT {
     Files.writeString(
         yaml,
         "connectors:\n"
-            + "  - token: \"" + KEYED_TOKEN + "\"\n"
-            + "    llm_api_key: \"" + LLM_KEY + "\"\n"
-            + "  - token: \"" + NOKEY_TOKEN + "\"\n");
+            + "  - token: \""
+            + KEYED_TOKEN
+            + "\"\n"
+            + "    llm_api_key: \""
+            + LLM_KEY
+            + "\"\n"
+            + "  - token: \""
+            + NOKEY_TOKEN
+            + "\"\n");
     return TestDeployments.broker(
         String.join(
             "\n",
@@ -165,9 +169,12 @@ class BrokerIT {
     String embed = "{\"model\":\"rt-embed\",\"input\":[\"a\",\"b\"],\"stream\":true}";
     CompletableFuture<HttpResponse<String>> embedded =
         http.sendAsync(
-            HttpRequest.newBuilder(api("/v1/embeddings")).timeout(WAIT)
-                .header("Authorization", "Bearer " + USER_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(embed)).build(),
+            HttpRequest.newBuilder(api("/v1/embeddings"))
+                .timeout(WAIT)
+                .header("Authorization", "Bearer " + USER_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(embed))
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     Request request = peer.await(Request.class);
     assertThat(request.path()).isEqualTo("/v1/embeddings");
@@ -181,34 +188,53 @@ class BrokerIT {
     // Text completions stream as chat does.
     CompletableFuture<HttpResponse<String>> completed =
         http.sendAsync(
-            HttpRequest.newBuilder(api("/v1/completions")).timeout(WAIT)
-                .header("Authorization", "Bearer " + USER_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"rt-embed\",\"prompt\":\"Hi\",\"stream\":true}"))
+            HttpRequest.newBuilder(api("/v1/completions"))
+                .timeout(WAIT)
+                .header("Authorization", "Bearer " + USER_KEY)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"rt-embed\",\"prompt\":\"Hi\",\"stream\":true}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     Request streamed = peer.await(Request.class);
     assertThat(streamed.path()).isEqualTo("/v1/completions");
     assertThat(streamed.stream()).isTrue();
     peer.send(new Head(streamed.id(), 200, Map.of("content-type", "text/event-stream")));
-    peer.send(new Data(streamed.id(), "{\"object\":\"text_completion\",\"choices\":[{\"text\":\"Hel\"}]}"));
-    peer.send(new Data(streamed.id(), "{\"object\":\"text_completion\",\"choices\":[{\"text\":\"lo\"}]}"));
+    peer.send(
+        new Data(
+            streamed.id(), "{\"object\":\"text_completion\",\"choices\":[{\"text\":\"Hel\"}]}"));
+    peer.send(
+        new Data(
+            streamed.id(), "{\"object\":\"text_completion\",\"choices\":[{\"text\":\"lo\"}]}"));
     peer.send(End.of(streamed.id()));
     HttpResponse<String> streamAnswer = completed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    assertThat(streamAnswer.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+    assertThat(streamAnswer.headers().firstValue("content-type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
     assertThat(streamAnswer.body())
         .contains("data: {\"object\":\"text_completion\",\"choices\":[{\"text\":\"Hel\"}]}")
         .endsWith("data: [DONE]\n\n");
     // Still nothing else under /v1 is relayed: the internal paths are not reachable either.
-    assertError(send(HttpRequest.newBuilder(api("/v1/~relayed/buffered")).header("Authorization", "Bearer " + USER_KEY)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(embed)).build()), 404, "not_found");
+    assertError(
+        send(
+            HttpRequest.newBuilder(api("/v1/~relayed/buffered"))
+                .header("Authorization", "Bearer " + USER_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(embed))
+                .build()),
+        404,
+        "not_found");
   }
 
   @Test
   void nonStreamingRoundTripRelaysBytesVerbatim() throws Exception {
     ConnectorPeer peer = attach(PLAIN_TOKEN, "rt-plain");
-    String body = "{ \"model\" : \"rt-plain\",\n  \"messages\":[{\"role\":\"user\",\"content\":\"Grüße 🌍 \\u00e9\"}],  \"temperature\": 0.70 }";
+    String body =
+        "{ \"model\" : \"rt-plain\",\n  \"messages\":[{\"role\":\"user\",\"content\":\"Grüße 🌍 \\u00e9\"}],  \"temperature\": 0.70 }";
     CompletableFuture<HttpResponse<String>> response =
-        http.sendAsync(chat(body).header("x-request-id", "rid-rt-1").build(), HttpResponse.BodyHandlers.ofString());
+        http.sendAsync(
+            chat(body).header("x-request-id", "rid-rt-1").build(),
+            HttpResponse.BodyHandlers.ofString());
 
     Request request = peer.await(Request.class);
     assertThat(request.body()).isEqualTo(body);
@@ -229,7 +255,8 @@ class BrokerIT {
     HttpResponse<String> r = response.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo(part1 + part2);
-    assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(r.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
     assertThat(r.headers().firstValue("x-request-id")).hasValue("rid-rt-1");
   }
 
@@ -298,12 +325,18 @@ class BrokerIT {
     attach(PLAIN_TOKEN, "union-a", "union-shared");
     attach(NOKEY_TOKEN, "union-b", "union-shared");
     HttpResponse<String> r =
-        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + OTHER_USER_KEY).build());
+        send(
+            HttpRequest.newBuilder(api("/v1/models"))
+                .header("Authorization", "Bearer " + OTHER_USER_KEY)
+                .build());
     assertThat(r.statusCode()).isEqualTo(200);
     JsonObject list = json(r.body());
     assertThat(list.getString("object")).isEqualTo("list");
-    List<String> ids = list.getJsonArray("data").getValuesAs(JsonObject.class).stream()
-        .map(m -> m.getString("id")).filter(id -> id.startsWith("union-")).toList();
+    List<String> ids =
+        list.getJsonArray("data").getValuesAs(JsonObject.class).stream()
+            .map(m -> m.getString("id"))
+            .filter(id -> id.startsWith("union-"))
+            .toList();
     assertThat(ids).containsExactlyInAnyOrder("union-a", "union-b", "union-shared");
     JsonObject first = list.getJsonArray("data").getJsonObject(0);
     assertThat(first.getString("object")).isEqualTo("model");
@@ -314,18 +347,39 @@ class BrokerIT {
   @Test
   void oneModelCanBeRetrievedByIdSlashesIncluded() throws Exception {
     attach(PLAIN_TOKEN, "meta-llama/Llama-3.1-8B", "plain-one");
-    JsonObject one = json(send(HttpRequest.newBuilder(api("/v1/models/meta-llama/Llama-3.1-8B"))
-        .header("Authorization", "Bearer " + USER_KEY).build()).body());
+    JsonObject one =
+        json(
+            send(HttpRequest.newBuilder(api("/v1/models/meta-llama/Llama-3.1-8B"))
+                    .header("Authorization", "Bearer " + USER_KEY)
+                    .build())
+                .body());
     assertThat(one.getString("id")).isEqualTo("meta-llama/Llama-3.1-8B");
     // As the SDKs send it: the slash encoded.
-    assertThat(json(send(HttpRequest.newBuilder(URI.create(base + "v1/models/meta-llama%2FLlama-3.1-8B"))
-        .header("Authorization", "Bearer " + USER_KEY).build()).body()).getString("id")).isEqualTo("meta-llama/Llama-3.1-8B");
+    assertThat(
+            json(send(HttpRequest.newBuilder(
+                            URI.create(base + "v1/models/meta-llama%2FLlama-3.1-8B"))
+                        .header("Authorization", "Bearer " + USER_KEY)
+                        .build())
+                    .body())
+                .getString("id"))
+        .isEqualTo("meta-llama/Llama-3.1-8B");
     assertThat(one.getString("object")).isEqualTo("model");
-    assertThat(json(send(HttpRequest.newBuilder(api("/v1/models/plain-one"))
-        .header("Authorization", "Bearer " + USER_KEY).build()).body()).getString("id")).isEqualTo("plain-one");
-    assertError(send(HttpRequest.newBuilder(api("/v1/models/not-served-anywhere"))
-        .header("Authorization", "Bearer " + USER_KEY).build()), 404, "model_not_found");
-    assertError(send(HttpRequest.newBuilder(api("/v1/models/plain-one")).build()), 401, "invalid_api_key");
+    assertThat(
+            json(send(HttpRequest.newBuilder(api("/v1/models/plain-one"))
+                        .header("Authorization", "Bearer " + USER_KEY)
+                        .build())
+                    .body())
+                .getString("id"))
+        .isEqualTo("plain-one");
+    assertError(
+        send(
+            HttpRequest.newBuilder(api("/v1/models/not-served-anywhere"))
+                .header("Authorization", "Bearer " + USER_KEY)
+                .build()),
+        404,
+        "model_not_found");
+    assertError(
+        send(HttpRequest.newBuilder(api("/v1/models/plain-one")).build()), 401, "invalid_api_key");
   }
 
   @Test
@@ -333,13 +387,19 @@ class BrokerIT {
     attach(PLAIN_TOKEN, "auth-model");
     String body = "{\"model\":\"auth-model\"}";
     HttpResponse<String> missing =
-        send(HttpRequest.newBuilder(api("/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        send(
+            HttpRequest.newBuilder(api("/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
     assertError(missing, 401, "invalid_api_key");
     HttpResponse<String> wrong =
         send(chat(body).setHeader("Authorization", "Bearer sk-wrong").build());
     assertError(wrong, 401, "invalid_api_key");
     HttpResponse<String> models =
-        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY + "x").build());
+        send(
+            HttpRequest.newBuilder(api("/v1/models"))
+                .header("Authorization", "Bearer " + USER_KEY + "x")
+                .build());
     assertError(models, 401, "invalid_api_key");
     assertThat(wrong.body()).doesNotContain("sk-wrong");
   }
@@ -361,7 +421,9 @@ class BrokerIT {
     for (String body : bodies) {
       assertError(send(chat(body).build()), 400, "invalid_request_error");
     }
-    byte[] invalidUtf8 = {'{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    byte[] invalidUtf8 = {
+      '{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'
+    };
     HttpResponse<String> r =
         send(chat("").POST(HttpRequest.BodyPublishers.ofByteArray(invalidUtf8)).build());
     assertError(r, 400, "invalid_request_error");
@@ -371,33 +433,42 @@ class BrokerIT {
   void whatTheContainerRefusesOnItsOwnComesInOpenAisShapeToo() throws Exception {
     // Not a media type: Jersey refuses it before any filter or mapper of the application.
     HttpResponse<String> badType =
-        send(HttpRequest.newBuilder(api("/v1/chat/completions"))
-            .header("Authorization", "Bearer " + USER_KEY)
-            .header("Content-Type", "json")
-            .header("x-request-id", "bad-type-1")
-            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}"))
-            .build());
+        send(
+            HttpRequest.newBuilder(api("/v1/chat/completions"))
+                .header("Authorization", "Bearer " + USER_KEY)
+                .header("Content-Type", "json")
+                .header("x-request-id", "bad-type-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}"))
+                .build());
     assertError(badType, 400, "invalid_request_error");
-    assertThat(badType.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    assertThat(badType.headers().firstValue("content-type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
     assertThat(badType.headers().firstValue("x-request-id")).hasValue("bad-type-1");
     // Outside the API: the container's 404, and the error page itself asked for directly.
-    assertError(send(HttpRequest.newBuilder(api("/v2/chat/completions")).build()), 404, "not_found");
+    assertError(
+        send(HttpRequest.newBuilder(api("/v2/chat/completions")).build()), 404, "not_found");
     assertError(send(HttpRequest.newBuilder(api("/")).build()), 404, "not_found");
     assertError(send(HttpRequest.newBuilder(api("/error-page")).build()), 404, "not_found");
   }
 
   @Test
   void unknownModelIs404() throws Exception {
-    assertError(send(chat("{\"model\":\"no-such-model-anywhere\"}").build()), 404, "model_not_found");
     assertError(
-        send(chat("{\"model\":\"no-such-model-anywhere\",\"stream\":true}").build()), 404, "model_not_found");
+        send(chat("{\"model\":\"no-such-model-anywhere\"}").build()), 404, "model_not_found");
+    assertError(
+        send(chat("{\"model\":\"no-such-model-anywhere\",\"stream\":true}").build()),
+        404,
+        "model_not_found");
   }
 
   @Test
   void oversizedBodyIs413AndTheLinkStaysUp() throws Exception {
     ConnectorPeer peer = attach(PLAIN_TOKEN, "big-model");
     peer.autoAnswer(req -> answer(req.id(), "{\"ok\":true}"));
-    String big = "{\"model\":\"big-model\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(MAX_BODY + 10) + "\"}]}";
+    String big =
+        "{\"model\":\"big-model\",\"messages\":[{\"role\":\"user\",\"content\":\""
+            + "x".repeat(MAX_BODY + 10)
+            + "\"}]}";
     assertError(send(chat(big).build()), 413, "request_too_large");
     assertThat(peer.isOpen()).isTrue();
     HttpResponse<String> after = send(chat("{\"model\":\"big-model\"}").build());
@@ -408,12 +479,19 @@ class BrokerIT {
   @Test
   void requestIdIsEchoedOrMade() throws Exception {
     HttpResponse<String> given =
-        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY)
-            .header("x-request-id", "my-trace-42").build());
+        send(
+            HttpRequest.newBuilder(api("/v1/models"))
+                .header("Authorization", "Bearer " + USER_KEY)
+                .header("x-request-id", "my-trace-42")
+                .build());
     assertThat(given.headers().firstValue("x-request-id")).hasValue("my-trace-42");
     HttpResponse<String> made =
-        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY).build());
-    assertThat(made.headers().firstValue("x-request-id")).hasValueSatisfying(v -> assertThat(v).isNotBlank());
+        send(
+            HttpRequest.newBuilder(api("/v1/models"))
+                .header("Authorization", "Bearer " + USER_KEY)
+                .build());
+    assertThat(made.headers().firstValue("x-request-id"))
+        .hasValueSatisfying(v -> assertThat(v).isNotBlank());
     HttpResponse<String> error = send(chat("{}").header("x-request-id", "bad-req-7").build());
     assertThat(error.headers().firstValue("x-request-id")).hasValue("bad-req-7");
   }
@@ -425,10 +503,14 @@ class BrokerIT {
     ConnectorPeer dying = attach(PLAIN_TOKEN, "mid-a");
     ConnectorPeer healthy = attach(NOKEY_TOKEN, "mid-b");
     HttpResponse<InputStream> r1 =
-        http.sendAsync(chat("{\"model\":\"mid-a\",\"stream\":true}").build(), HttpResponse.BodyHandlers.ofInputStream())
+        http.sendAsync(
+                chat("{\"model\":\"mid-a\",\"stream\":true}").build(),
+                HttpResponse.BodyHandlers.ofInputStream())
             .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     HttpResponse<InputStream> r2 =
-        http.sendAsync(chat("{\"model\":\"mid-b\",\"stream\":true}").build(), HttpResponse.BodyHandlers.ofInputStream())
+        http.sendAsync(
+                chat("{\"model\":\"mid-b\",\"stream\":true}").build(),
+                HttpResponse.BodyHandlers.ofInputStream())
             .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     Request q1 = dying.await(Request.class);
     Request q2 = healthy.await(Request.class);
@@ -436,13 +518,15 @@ class BrokerIT {
     dying.send(new Data(q1.id(), "{\"n\":1}"));
     healthy.send(new Head(q2.id(), 200, Map.of()));
     healthy.send(new Data(q2.id(), "{\"m\":1}"));
-    try (SseLines s1 = new SseLines(r1.body()); SseLines s2 = new SseLines(r2.body())) {
+    try (SseLines s1 = new SseLines(r1.body());
+        SseLines s2 = new SseLines(r2.body())) {
       s1.until("data: {\"n\":1}", WAIT);
       s2.until("data: {\"m\":1}", WAIT);
       dying.drop();
       List<String> rest1 = SseLines.payloads(s1.rest(WAIT));
       assertThat(rest1).hasSize(1);
-      assertThat(json(rest1.get(0)).getJsonObject("error").getString("code")).isEqualTo("upstream_error");
+      assertThat(json(rest1.get(0)).getJsonObject("error").getString("code"))
+          .isEqualTo("upstream_error");
       assertThat(rest1).doesNotContain("[DONE]");
 
       healthy.send(new Data(q2.id(), "{\"m\":2}"));
@@ -455,7 +539,8 @@ class BrokerIT {
   void connectorDroppingAfterHeadIs502ForABufferedAnswer() throws Exception {
     ConnectorPeer peer = attach(PLAIN_TOKEN, "after-head-model");
     CompletableFuture<HttpResponse<String>> response =
-        http.sendAsync(chat("{\"model\":\"after-head-model\"}").build(), HttpResponse.BodyHandlers.ofString());
+        http.sendAsync(
+            chat("{\"model\":\"after-head-model\"}").build(), HttpResponse.BodyHandlers.ofString());
     Request request = peer.await(Request.class);
     peer.send(new Head(request.id(), 200, Map.of("content-type", "application/json")));
     peer.send(new Data(request.id(), "{\"half\":"));
@@ -466,15 +551,19 @@ class BrokerIT {
   @Test
   void upstreamErrorStatusIsPassedOn() throws Exception {
     ConnectorPeer peer = attach(PLAIN_TOKEN, "refusing-model");
-    String llmError = "{\"error\":{\"message\":\"context too long\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
-    peer.autoAnswer(req -> List.of(
-        new Head(req.id(), 400, Map.of("content-type", "application/json")),
-        new Data(req.id(), llmError),
-        End.of(req.id())));
+    String llmError =
+        "{\"error\":{\"message\":\"context too long\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
+    peer.autoAnswer(
+        req ->
+            List.of(
+                new Head(req.id(), 400, Map.of("content-type", "application/json")),
+                new Data(req.id(), llmError),
+                End.of(req.id())));
     HttpResponse<String> buffered = send(chat("{\"model\":\"refusing-model\"}").build());
     assertThat(buffered.statusCode()).isEqualTo(400);
     assertThat(buffered.body()).isEqualTo(llmError);
-    HttpResponse<String> streamed = send(chat("{\"model\":\"refusing-model\",\"stream\":true}").build());
+    HttpResponse<String> streamed =
+        send(chat("{\"model\":\"refusing-model\",\"stream\":true}").build());
     assertThat(streamed.body()).contains("data: " + llmError).doesNotContain("[DONE]");
   }
 
@@ -483,11 +572,15 @@ class BrokerIT {
     ConnectorPeer a = attach(PLAIN_TOKEN, "retry-model");
     ConnectorPeer b = attach(NOKEY_TOKEN, "retry-model");
     CompletableFuture<HttpResponse<String>> response =
-        http.sendAsync(chat("{\"model\":\"retry-model\"}").header("x-request-id", "rid-retry").build(), HttpResponse.BodyHandlers.ofString());
+        http.sendAsync(
+            chat("{\"model\":\"retry-model\"}").header("x-request-id", "rid-retry").build(),
+            HttpResponse.BodyHandlers.ofString());
     // Whichever got it drops without answering; the other must get the same request.
     Frame first = firstFrame(a, b);
     ConnectorPeer chosen =
-        first == null ? null : (a.rawFrames().stream().anyMatch(t -> t.contains("rid-retry")) ? a : b);
+        first == null
+            ? null
+            : (a.rawFrames().stream().anyMatch(t -> t.contains("rid-retry")) ? a : b);
     String relayId = ((Request) first).id();
     assertThat(chosen).isNotNull();
     ConnectorPeer other = chosen == a ? b : a;
@@ -524,7 +617,8 @@ class BrokerIT {
   void silentUpstreamTimesOutWith504AndIsCancelled() throws Exception {
     ConnectorPeer peer = attach(PLAIN_TOKEN, "silent-model");
     // upstream-timeout-seconds=8 in this deployment; the peer never answers.
-    HttpResponse<String> r = send(chat("{\"model\":\"silent-model\"}").header("x-request-id", "rid-silent").build());
+    HttpResponse<String> r =
+        send(chat("{\"model\":\"silent-model\"}").header("x-request-id", "rid-silent").build());
     assertError(r, 504, "upstream_timeout");
     Request request = peer.await(Request.class);
     assertThat(request.headers()).containsEntry("x-request-id", "rid-silent");
@@ -600,10 +694,16 @@ class BrokerIT {
       slow.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()), 5000);
       slow.getOutputStream()
           .write(
-              ("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
-                      + "Authorization: Bearer " + USER_KEY + "\r\n"
-                      + "Content-Type: application/json\r\nContent-Length: " + body.length()
-                      + "\r\n\r\n" + body)
+              ("POST /v1/chat/completions HTTP/1.1\r\nHost: "
+                      + base.getHost()
+                      + "\r\n"
+                      + "Authorization: Bearer "
+                      + USER_KEY
+                      + "\r\n"
+                      + "Content-Type: application/json\r\nContent-Length: "
+                      + body.length()
+                      + "\r\n\r\n"
+                      + body)
                   .getBytes(StandardCharsets.US_ASCII));
       InputStream in = slow.getInputStream();
       byte[] head = new byte[12];
@@ -673,18 +773,27 @@ class BrokerIT {
     // Each answer names the client's id, so a crossed answer shows.
     v2.autoAnswerBatched(
         req ->
-            answer(req.id(), "{\"n\":\"" + req.headers().get("x-request-id") + "\",", "\"by\":\"v2\"}"));
+            answer(
+                req.id(),
+                "{\"n\":\"" + req.headers().get("x-request-id") + "\",",
+                "\"by\":\"v2\"}"));
     v1.autoAnswer(
         req ->
-            answer(req.id(), "{\"n\":\"" + req.headers().get("x-request-id") + "\",", "\"by\":\"v1\"}"));
+            answer(
+                req.id(),
+                "{\"n\":\"" + req.headers().get("x-request-id") + "\",",
+                "\"by\":\"v1\"}"));
     ExecutorService clients = Executors.newFixedThreadPool(16);
     try {
       List<Future<HttpResponse<String>>> results = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         String model = i % 2 == 0 ? "batch-v2" : "batch-v1";
         String id = "batch-" + i;
-        results.add(clients.submit(() ->
-            send(chat("{\"model\":\"" + model + "\"}").header("x-request-id", id).build())));
+        results.add(
+            clients.submit(
+                () ->
+                    send(
+                        chat("{\"model\":\"" + model + "\"}").header("x-request-id", id).build())));
       }
       for (int i = 0; i < results.size(); i++) {
         HttpResponse<String> r = results.get(i).get(60, TimeUnit.SECONDS);
@@ -704,8 +813,16 @@ class BrokerIT {
     ConnectorPeer b = attach(NOKEY_TOKEN, "fair-model");
     AtomicInteger toA = new AtomicInteger();
     AtomicInteger toB = new AtomicInteger();
-    a.autoAnswer(req -> { toA.incrementAndGet(); return answer(req.id(), "{\"by\":\"a\"}"); });
-    b.autoAnswer(req -> { toB.incrementAndGet(); return answer(req.id(), "{\"by\":\"b\"}"); });
+    a.autoAnswer(
+        req -> {
+          toA.incrementAndGet();
+          return answer(req.id(), "{\"by\":\"a\"}");
+        });
+    b.autoAnswer(
+        req -> {
+          toB.incrementAndGet();
+          return answer(req.id(), "{\"by\":\"b\"}");
+        });
     ExecutorService clients = Executors.newFixedThreadPool(4);
     try {
       List<Future<HttpResponse<String>>> results = new ArrayList<>();
@@ -736,9 +853,19 @@ class BrokerIT {
     Request request;
     try (Socket socket = new Socket(base.getHost(), base.getPort())) {
       OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
-          + "Authorization: Bearer " + USER_KEY + "\r\nContent-Type: application/json\r\n"
-          + "x-request-id: " + id + "\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /v1/chat/completions HTTP/1.1\r\nHost: "
+                  + base.getHost()
+                  + "\r\n"
+                  + "Authorization: Bearer "
+                  + USER_KEY
+                  + "\r\nContent-Type: application/json\r\n"
+                  + "x-request-id: "
+                  + id
+                  + "\r\nContent-Length: "
+                  + bytes.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();
       request = peer.await(Request.class);
@@ -761,23 +888,29 @@ class BrokerIT {
     // HTTP/1.1: see the README on h2c, where Payara reports no error for a dropped stream.
     HttpResponse<InputStream> response =
         http.sendAsync(
-                chat("{\"model\":\"leaver-model\",\"stream\":true}").header("x-request-id", "rid-leaver").build(),
+                chat("{\"model\":\"leaver-model\",\"stream\":true}")
+                    .header("x-request-id", "rid-leaver")
+                    .build(),
                 HttpResponse.BodyHandlers.ofInputStream())
             .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     Request request = peer.await(Request.class);
     peer.send(new Head(request.id(), 200, Map.of()));
     // An LLM still generating: a token every 50 ms until the broker says cancel.
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-    Thread generator = new Thread(() -> {
-      for (int i = 0; i < 400 && !stop.get() && peer.isOpen(); i++) {
-        peer.send(new Data(request.id(), "{\"tok\":" + i + "}"));
-        try {
-          TimeUnit.MILLISECONDS.sleep(50); // the pace of a generating LLM, not a wait for an event
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread generator =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 400 && !stop.get() && peer.isOpen(); i++) {
+                peer.send(new Data(request.id(), "{\"tok\":" + i + "}"));
+                try {
+                  TimeUnit.MILLISECONDS.sleep(
+                      50); // the pace of a generating LLM, not a wait for an event
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            });
     generator.start();
     try {
       try (SseLines lines = new SseLines(response.body())) {
@@ -801,13 +934,22 @@ class BrokerIT {
     assertThat(ConnectorPeer.upgradeStatus(ws(), null)).isEqualTo(401);
     // What a plain HTTP caller of /ws sees: the API's JSON error, never the token.
     HttpResponse<String> plain =
-        send(HttpRequest.newBuilder(api("/ws")).header("Authorization", "Bearer tok-wrong-secret").build());
+        send(
+            HttpRequest.newBuilder(api("/ws"))
+                .header("Authorization", "Bearer tok-wrong-secret")
+                .build());
     assertThat(plain.statusCode()).isEqualTo(401);
     assertThat(plain.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
-    assertThat(plain.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
-    assertThat(plain.body()).contains("\"code\":\"invalid_api_key\"").doesNotContain("tok-wrong-secret");
+    assertThat(plain.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(plain.body())
+        .contains("\"code\":\"invalid_api_key\"")
+        .doesNotContain("tok-wrong-secret");
     HttpResponse<String> models =
-        send(HttpRequest.newBuilder(api("/v1/models")).header("Authorization", "Bearer " + USER_KEY).build());
+        send(
+            HttpRequest.newBuilder(api("/v1/models"))
+                .header("Authorization", "Bearer " + USER_KEY)
+                .build());
     assertThat(models.statusCode()).isEqualTo(200);
     assertThat(models.body()).doesNotContain("intruder-model");
     // The right token still gets in.
@@ -823,9 +965,11 @@ class BrokerIT {
     assertThat(send(chat("{\"model\":\"keyed-model\"}").build()).statusCode()).isEqualTo(200);
     assertThat(send(chat("{\"model\":\"plain-model\"}").build()).statusCode()).isEqualTo(200);
 
-    String keyedRequest = keyed.rawFrames().stream().filter(t -> t.contains("\"request\"")).findFirst().orElseThrow();
+    String keyedRequest =
+        keyed.rawFrames().stream().filter(t -> t.contains("\"request\"")).findFirst().orElseThrow();
     JsonObject headers = json(keyedRequest).getJsonObject("headers");
-    assertThat(((JsonString) headers.get("authorization")).getString()).isEqualTo("Bearer " + LLM_KEY);
+    assertThat(((JsonString) headers.get("authorization")).getString())
+        .isEqualTo("Bearer " + LLM_KEY);
     assertThat(plain.rawFrames()).noneMatch(t -> t.contains(LLM_KEY));
     assertThat(plain.rawFrames()).noneMatch(t -> t.contains("authorization"));
     // The client's own key never leaves the broker.
@@ -869,8 +1013,12 @@ class BrokerIT {
     ConnectorPeer peer = attach(KEYED_TOKEN, "log-model");
     peer.autoAnswer(req -> answer(req.id(), "{}"));
     String marker = "rid-log-" + UUID.randomUUID();
-    assertThat(send(chat("{\"model\":\"log-model\",\"messages\":[{\"content\":\"prompt-secret-text\"}]}")
-        .header("x-request-id", marker).build()).statusCode()).isEqualTo(200);
+    assertThat(
+            send(chat("{\"model\":\"log-model\",\"messages\":[{\"content\":\"prompt-secret-text\"}]}")
+                    .header("x-request-id", marker)
+                    .build())
+                .statusCode())
+        .isEqualTo(200);
     // The server writes its log file asynchronously: wait for this request's access line.
     String text =
         await()
@@ -879,9 +1027,19 @@ class BrokerIT {
             .until(() -> readLogs(log), t -> t.contains(marker + " model=log-model"));
     assertThat(text).contains(fingerprint(KEYED_TOKEN));
     for (String secret :
-        List.of(USER_KEY, OTHER_USER_KEY, PLAIN_TOKEN, KEYED_TOKEN, NOKEY_TOKEN, LLM_KEY, "tok-wrong",
-            "prompt-secret-text", "Grüße")) {
-      assertThat(text).as("server log must not contain a secret or a prompt").doesNotContain(secret);
+        List.of(
+            USER_KEY,
+            OTHER_USER_KEY,
+            PLAIN_TOKEN,
+            KEYED_TOKEN,
+            NOKEY_TOKEN,
+            LLM_KEY,
+            "tok-wrong",
+            "prompt-secret-text",
+            "Grüße")) {
+      assertThat(text)
+          .as("server log must not contain a secret or a prompt")
+          .doesNotContain(secret);
     }
   }
 
@@ -889,7 +1047,10 @@ class BrokerIT {
   private static String readLogs(Path log) throws java.io.IOException {
     StringBuilder all = new StringBuilder();
     try (var files = Files.list(log.getParent())) {
-      for (Path p : files.filter(f -> f.getFileName().toString().startsWith(log.getFileName().toString())).toList()) {
+      for (Path p :
+          files
+              .filter(f -> f.getFileName().toString().startsWith(log.getFileName().toString()))
+              .toList()) {
         all.append(Files.readString(p, StandardCharsets.UTF_8));
       }
     }
@@ -897,7 +1058,9 @@ class BrokerIT {
   }
 
   private static String fingerprint(String secret) throws Exception {
-    byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+    byte[] digest =
+        java.security.MessageDigest.getInstance("SHA-256")
+            .digest(secret.getBytes(StandardCharsets.UTF_8));
     return java.util.HexFormat.of().formatHex(digest, 0, 4);
   }
 }

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The connector config file edited while the broker runs on Payara Micro: a token removed closes
- * its connector and is refused from then on, a changed LLM key is used from the next request, a
- * new token can connect, and a broken file changes nothing. No restart anywhere.
+ * its connector and is refused from then on, a changed LLM key is used from the next request, a new
+ * token can connect, and a broken file changes nothing. No restart anywhere.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -49,7 +49,8 @@ class ConnectorConfigReloadIT {
 
   @ArquillianResource URL base;
 
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final List<ConnectorPeer> peers = new ArrayList<>();
 
   @Deployment(testable = false)
@@ -79,20 +80,26 @@ class ConnectorConfigReloadIT {
     ConnectorPeer b = attach(TOKEN_B, "reload-b");
     b.autoAnswer(request -> answer(new LinkedBlockingQueue<>(), request));
     assertThat(chat("reload-a")).isEqualTo(200);
-    assertThat(seenByA.poll(1, TimeUnit.SECONDS).headers()).containsEntry("authorization", "Bearer sk-llm-a-old");
+    assertThat(seenByA.poll(1, TimeUnit.SECONDS).headers())
+        .containsEntry("authorization", "Bearer sk-llm-a-old");
     assertThat(ConnectorPeer.upgradeStatus(ws(), TOKEN_C)).isEqualTo(401);
     assertThat(health()).contains("\"connector_config\":\"in force\"");
 
     // A new LLM key for A and a new token C: A keeps its socket and uses the new key.
     write(Map.of(TOKEN_A, "sk-llm-a-new"), TOKEN_B, TOKEN_C);
-    await("the new LLM key in use").atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-      seenByA.clear();
-      if (chat("reload-a") != 200) {
-        return false;
-      }
-      Request seen = seenByA.poll(1, TimeUnit.SECONDS);
-      return seen != null && "Bearer sk-llm-a-new".equals(seen.headers().get("authorization"));
-    });
+    await("the new LLM key in use")
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              seenByA.clear();
+              if (chat("reload-a") != 200) {
+                return false;
+              }
+              Request seen = seenByA.poll(1, TimeUnit.SECONDS);
+              return seen != null
+                  && "Bearer sk-llm-a-new".equals(seen.headers().get("authorization"));
+            });
     assertThat(a.isOpen()).isTrue();
     assertThat(attach(TOKEN_C, "reload-c").welcome()).isNotNull();
 
@@ -105,8 +112,10 @@ class ConnectorConfigReloadIT {
     assertThat(ConnectorPeer.upgradeStatus(ws(), TOKEN_C)).isEqualTo(101);
     // Health says so (still UP: the tokens in force serve), naming the file and line, no token.
     String health = health();
-    assertThat(health).contains("\"connector_config\":\"not reloaded: connector config " + yaml.toAbsolutePath())
-        .contains("line 3").doesNotContain("tok-reload");
+    assertThat(health)
+        .contains("\"connector_config\":\"not reloaded: connector config " + yaml.toAbsolutePath())
+        .contains("line 3")
+        .doesNotContain("tok-reload");
 
     // A removed: closed with 1008, its model gone, its token refused; B untouched.
     write(Map.of(), TOKEN_B, TOKEN_C);
@@ -119,8 +128,10 @@ class ConnectorConfigReloadIT {
   }
 
   private String health() throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base.toString()).resolve("/health/live")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(base.toString()).resolve("/health/live")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static List<Frame> answer(BlockingQueue<Request> seen, Request request) {
@@ -134,14 +145,23 @@ class ConnectorConfigReloadIT {
   /** Writes the file the way an editor's save does: a new file moved over the old one. */
   private static void write(Map<String, String> keyed, String... plain) throws Exception {
     StringBuilder text = new StringBuilder("connectors:\n");
-    keyed.forEach((token, key) -> text.append("  - token: \"").append(token).append("\"\n")
-        .append("    llm_api_key: \"").append(key).append("\"\n"));
+    keyed.forEach(
+        (token, key) ->
+            text.append("  - token: \"")
+                .append(token)
+                .append("\"\n")
+                .append("    llm_api_key: \"")
+                .append(key)
+                .append("\"\n"));
     for (String token : plain) {
       text.append("  - token: \"").append(token).append("\"\n");
     }
     Path next = Files.createTempFile(yaml.getParent(), "connectors-reload-it", ".tmp");
     Files.writeString(next, text);
-    Files.move(next, yaml, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        next,
+        yaml,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 

@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.auth.AuthenticationException;
-import org.glassfish.tyrus.core.HandshakeException;
 import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
+import org.glassfish.tyrus.core.HandshakeException;
 
 /**
  * The far side of the relay socket, scripted by a test: a real WebSocket client speaking the relay
@@ -102,7 +102,8 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
   }
 
   /** As {@link #attach(URI, String, String...)}, saying {@code protocol} in hello. */
-  static ConnectorPeer attach(URI ws, String token, int protocol, String... models) throws Exception {
+  static ConnectorPeer attach(URI ws, String token, int protocol, String... models)
+      throws Exception {
     ConnectorPeer peer = connect(ws, token);
     peer.send(new Hello(protocol, "scripted-peer/" + protocol, List.of(models), 64));
     peer.welcome = peer.await(Welcome.class);

@@ -26,7 +26,8 @@ class NoUserKeysIT {
 
   @ArquillianResource URL base;
 
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @Deployment(testable = false)
   static WebArchive deployment() {
@@ -36,9 +37,11 @@ class NoUserKeysIT {
 
   @Test
   void apiRefusesEveryoneAndSaysWhy() throws Exception {
-    ConnectorPeer peer = ConnectorPeer.attach(
-        URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws"),
-        TestDeployments.PLAIN_TOKEN, "lonely-model");
+    ConnectorPeer peer =
+        ConnectorPeer.attach(
+            URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws"),
+            TestDeployments.PLAIN_TOKEN,
+            "lonely-model");
     try {
       HttpResponse<String> r =
           http.send(
@@ -49,7 +52,8 @@ class NoUserKeysIT {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(401);
-      JsonObject error = Json.createReader(new StringReader(r.body())).readObject().getJsonObject("error");
+      JsonObject error =
+          Json.createReader(new StringReader(r.body())).readObject().getJsonObject("error");
       assertThat(error.getString("code")).isEqualTo("invalid_api_key");
       assertThat(error.getString("message")).contains("No user API keys are configured");
 

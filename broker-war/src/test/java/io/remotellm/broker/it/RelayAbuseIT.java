@@ -51,11 +51,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RelayAbuseIT {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
+
   /**
-   * On Payara the frame limit is Tyrus's incoming buffer (web.xml, 32 MiB); a lower
-   * max-frame-bytes is not enforced there (see docs/reliability.md), so the test goes over 32 MiB.
+   * On Payara the frame limit is Tyrus's incoming buffer (web.xml, 32 MiB); a lower max-frame-bytes
+   * is not enforced there (see docs/reliability.md), so the test goes over 32 MiB.
    */
   private static final int MAX_FRAME = 32 * 1024 * 1024;
+
   /** No log line, whatever a client or connector sends, is longer than this (reliability.md). */
   private static final int LOG_LINE_BOUND = 8 * 1024;
 
@@ -71,7 +73,12 @@ class RelayAbuseIT {
         String.join(
             "\n",
             "remotellm.broker.user-api-keys=" + USER_KEY,
-            "remotellm.broker.connector-tokens=" + PLAIN_TOKEN + "," + NOKEY_TOKEN + "," + KEYED_TOKEN,
+            "remotellm.broker.connector-tokens="
+                + PLAIN_TOKEN
+                + ","
+                + NOKEY_TOKEN
+                + ","
+                + KEYED_TOKEN,
             // Generous: receiving the 32 MiB frame below takes ~3.4 s here, and under CI load it
             // once outlasted a 5 s upstream timeout and 3 x 2 s heartbeats (504, then 1001).
             "remotellm.broker.upstream-timeout-seconds=30",
@@ -98,15 +105,24 @@ class RelayAbuseIT {
     CompletableFuture<HttpResponse<String>> beside = sendAsync("good-model", true);
 
     long logBefore = logSize();
-    List<String> junk = new ArrayList<>(List.of(
-        "", "not json", "[]", "{}", "{\"type\":1}", "{\"type\":\"x-future\",\"id\":\"a\"}",
-        "{\"type\":\"data\"}", "{\"type\":\"head\",\"id\":\"r\",\"status\":99}", "{\"type\":\"hello\"}",
-        "{\"type\":\"data\",\"id\":\"a\",\"data\":" + "[".repeat(5000) + "}",
-        "{\"type\":\"end\",\"id\":\"never-asked\"}",
-        "{\"type\":\"data\",\"id\":\"never-asked\",\"data\":\"x\"}",
-        "{\"type\":\"head\",\"id\":\"never-asked\",\"status\":200,\"headers\":{}}",
-        "{\"type\":\"error\",\"id\":\"never-asked\",\"status\":500,\"code\":\"x\",\"message\":\"y\"}",
-        "{\"type\":\"request\",\"id\":\"r\",\"method\":\"POST\",\"path\":\"/x\",\"body\":\"\",\"stream\":false}"));
+    List<String> junk =
+        new ArrayList<>(
+            List.of(
+                "",
+                "not json",
+                "[]",
+                "{}",
+                "{\"type\":1}",
+                "{\"type\":\"x-future\",\"id\":\"a\"}",
+                "{\"type\":\"data\"}",
+                "{\"type\":\"head\",\"id\":\"r\",\"status\":99}",
+                "{\"type\":\"hello\"}",
+                "{\"type\":\"data\",\"id\":\"a\",\"data\":" + "[".repeat(5000) + "}",
+                "{\"type\":\"end\",\"id\":\"never-asked\"}",
+                "{\"type\":\"data\",\"id\":\"never-asked\",\"data\":\"x\"}",
+                "{\"type\":\"head\",\"id\":\"never-asked\",\"status\":200,\"headers\":{}}",
+                "{\"type\":\"error\",\"id\":\"never-asked\",\"status\":500,\"code\":\"x\",\"message\":\"y\"}",
+                "{\"type\":\"request\",\"id\":\"r\",\"method\":\"POST\",\"path\":\"/x\",\"body\":\"\",\"stream\":false}"));
     for (int i = 0; i < 200; i++) {
       junk.add("garbage " + i);
     }
@@ -130,8 +146,12 @@ class RelayAbuseIT {
             .atMost(WAIT)
             .pollInterval(Duration.ofMillis(100))
             .until(() -> logSince(logBefore), l -> l.contains("model=rogue-model connector="));
-    long warnings = log.lines().filter(l -> l.contains("further invalid frames of this connector")
-        && l.contains("WARNING")).count();
+    long warnings =
+        log.lines()
+            .filter(
+                l ->
+                    l.contains("further invalid frames of this connector") && l.contains("WARNING"))
+            .count();
     assertThat(warnings).as("WARNING lines for the rogue connector's invalid frames").isEqualTo(1);
   }
 
@@ -191,14 +211,21 @@ class RelayAbuseIT {
     big.send(new Head(request.id(), 200, Map.of("content-type", "text/event-stream")));
     try {
       big.send(new Data(request.id(), "x".repeat(MAX_FRAME + 1024)));
-    } catch (IllegalStateException | java.util.concurrent.RejectedExecutionException closedWhileSending) {
-      // The broker may close the socket before the whole frame is out: that is the point. The test's
-      // Tyrus client then says so either way: an IOException (wrapped by the peer), or, when the close
-      // has already shut its session's executor down, a rejected idle-timeout task (seen once in CI).
+    } catch (IllegalStateException
+        | java.util.concurrent.RejectedExecutionException closedWhileSending) {
+      // The broker may close the socket before the whole frame is out: that is the point. The
+      // test's
+      // Tyrus client then says so either way: an IOException (wrapped by the peer), or, when the
+      // close
+      // has already shut its session's executor down, a rejected idle-timeout task (seen once in
+      // CI).
     }
     HttpResponse<String> failed = pending.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(failed.statusCode()).isEqualTo(200);
-    assertThat(failed.body()).as("the stream ends with an error event").contains("data: {\"error\"").doesNotContain("[DONE]");
+    assertThat(failed.body())
+        .as("the stream ends with an error event")
+        .contains("data: {\"error\"")
+        .doesNotContain("[DONE]");
     // Tyrus says 1009 (too big) or 1011, depending on where in the frame it gives up.
     assertThat(big.awaitClose().getCloseCode().getCode()).isIn(1009, 1011);
     HttpResponse<String> other = send("good-model", false);
@@ -242,10 +269,14 @@ class RelayAbuseIT {
     }
     assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN, guesser)).isEqualTo(429);
     // Another caller behind the same proxy, and the proxy itself, are not held off.
-    assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN, Map.of("X-Forwarded-For", "203.0.113.8"))).isEqualTo(101);
+    assertThat(
+            ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN, Map.of("X-Forwarded-For", "203.0.113.8")))
+        .isEqualTo(101);
     assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN)).isEqualTo(101);
     // What the caller wrote left of the proxy's entry is not believed.
-    assertThat(ConnectorPeer.upgradeStatus(ws, PLAIN_TOKEN, Map.of("X-Forwarded-For", "203.0.113.9, 203.0.113.7")))
+    assertThat(
+            ConnectorPeer.upgradeStatus(
+                ws, PLAIN_TOKEN, Map.of("X-Forwarded-For", "203.0.113.9, 203.0.113.7")))
         .isEqualTo(429);
   }
 
@@ -259,7 +290,9 @@ class RelayAbuseIT {
                 .timeout(WAIT)
                 .header("Authorization", "Bearer " + USER_KEY)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"nowhere-model\",\"input\":\"x\"}"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"nowhere-model\",\"input\":\"x\"}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(refused.statusCode()).isEqualTo(404);
@@ -277,8 +310,11 @@ class RelayAbuseIT {
                         .orElse(null),
                 java.util.Objects::nonNull);
     // Not the internal path the call was routed to (~relayed/buffered).
-    assertThat(line).as("access line of the refused call").isNotNull()
-        .contains("POST /embeddings model=nowhere-model").doesNotContain("~relayed");
+    assertThat(line)
+        .as("access line of the refused call")
+        .isNotNull()
+        .contains("POST /embeddings model=nowhere-model")
+        .doesNotContain("~relayed");
   }
 
   @Test
@@ -292,7 +328,8 @@ class RelayAbuseIT {
     // The access line of the refused call, once the server has written it; every line is short.
     String line = awaitLogLine(before, l -> l.contains(id) && l.contains("status=400"));
     assertThat(line).hasSizeLessThan(LOG_LINE_BOUND);
-    assertThat(logSince(before).lines()).allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
+    assertThat(logSince(before).lines())
+        .allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
   }
 
   @Test
@@ -314,15 +351,19 @@ class RelayAbuseIT {
     assertThat(later.awaitClose().getCloseCode().getCode()).isEqualTo(1008);
     // The broker stays healthy: the other connector serves on, the model list holds only it.
     assertThat(send("good-model", false).statusCode()).isEqualTo(200);
-    assertThat(models()).contains("good-model").doesNotContain("model-1\"", "later-model")
+    assertThat(models())
+        .contains("good-model")
+        .doesNotContain("model-1\"", "later-model")
         .hasSizeLessThan(4096);
     awaitLogLine(before, l -> l.contains("refused: too many models"));
-    assertThat(logSince(before).lines()).allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
+    assertThat(logSince(before).lines())
+        .allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
   }
 
   private void assertRefused(Hello hello, String reason) throws Exception {
     ConnectorPeer peer =
-        ConnectorPeer.connect(URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws"), PLAIN_TOKEN);
+        ConnectorPeer.connect(
+            URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws"), PLAIN_TOKEN);
     peers.add(peer);
     peer.send(hello);
     var close = peer.awaitClose();
@@ -334,7 +375,8 @@ class RelayAbuseIT {
     return await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> logSince(offset).lines().filter(match).findFirst().orElse(null),
+        .until(
+            () -> logSince(offset).lines().filter(match).findFirst().orElse(null),
             java.util.Objects::nonNull);
   }
 
@@ -349,7 +391,8 @@ class RelayAbuseIT {
 
   private ConnectorPeer attach(String token, String... models) throws Exception {
     ConnectorPeer peer =
-        ConnectorPeer.attach(URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws"), token, models);
+        ConnectorPeer.attach(
+            URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws"), token, models);
     peers.add(peer);
     return peer;
   }
@@ -359,7 +402,9 @@ class RelayAbuseIT {
         .timeout(WAIT)
         .header("Authorization", "Bearer " + USER_KEY)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"stream\":" + stream + "}"))
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"" + model + "\",\"stream\":" + stream + "}"))
         .build();
   }
 
@@ -384,7 +429,8 @@ class RelayAbuseIT {
 
   /** Payara numbers the file it logs to (payara-it-server.log.0, ...): the newest one. */
   private static Path serverLog() throws Exception {
-    Path configured = Path.of(System.getProperty("broker.it.serverLog", "target/payara-it-server.log"));
+    Path configured =
+        Path.of(System.getProperty("broker.it.serverLog", "target/payara-it-server.log"));
     try (var files = Files.list(configured.toAbsolutePath().getParent())) {
       return files
           .filter(f -> f.getFileName().toString().startsWith(configured.getFileName().toString()))
@@ -399,7 +445,10 @@ class RelayAbuseIT {
 
   private static String logSince(long offset) throws Exception {
     byte[] all = Files.readAllBytes(serverLog());
-    return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+    return new String(
+        all,
+        (int) Math.min(offset, all.length),
+        (int) Math.max(0, all.length - offset),
         java.nio.charset.StandardCharsets.UTF_8);
   }
 }

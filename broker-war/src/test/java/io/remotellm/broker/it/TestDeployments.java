@@ -24,7 +24,8 @@ final class TestDeployments {
   /** Root context (ROOT.war), so {@code /v1} and {@code /ws} sit where the launcher puts them. */
   static WebArchive broker(String properties) {
     return ShrinkWrap.create(WebArchive.class, "ROOT.war")
-        .addPackages(true, Filters.exclude(".*/it/.*|.*Test(\\$.*)?\\.class"), "io.remotellm.broker")
+        .addPackages(
+            true, Filters.exclude(".*/it/.*|.*Test(\\$.*)?\\.class"), "io.remotellm.broker")
         .addPackages(true, "io.remotellm.protocol")
         .addAsLibrary(jarOf(Yaml.class))
         .addAsWebInfResource(new File("src/main/webapp/WEB-INF/beans.xml"), "beans.xml")

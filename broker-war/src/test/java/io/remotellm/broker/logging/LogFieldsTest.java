@@ -22,9 +22,16 @@ class LogFieldsTest {
     List<LogRecord> records = new ArrayList<>();
     Handler handler =
         new Handler() {
-          @Override public void publish(LogRecord record) { records.add(record); }
-          @Override public void flush() {}
-          @Override public void close() {}
+          @Override
+          public void publish(LogRecord record) {
+            records.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
         };
     logger.addHandler(handler);
     try {
@@ -39,7 +46,8 @@ class LogFieldsTest {
     Object[] parameters = records.get(0).getParameters();
     assertThat(parameters).hasSize(3);
     assertThat(parameters[2]).isEqualTo(Map.of("request_id", "r-1", "status", 200));
-    assertThat(new SimpleFormatter().formatMessage(records.get(0))).isEqualTo("request r-1 status=200");
+    assertThat(new SimpleFormatter().formatMessage(records.get(0)))
+        .isEqualTo("request r-1 status=200");
     assertThat(records.get(0).getSourceClassName()).isEqualTo(LogFieldsTest.class.getName());
   }
 
@@ -51,9 +59,16 @@ class LogFieldsTest {
     List<LogRecord> records = new ArrayList<>();
     Handler handler =
         new Handler() {
-          @Override public void publish(LogRecord record) { records.add(record); }
-          @Override public void flush() {}
-          @Override public void close() {}
+          @Override
+          public void publish(LogRecord record) {
+            records.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
         };
     logger.addHandler(handler);
     String model = "m".repeat(2_000_000);

@@ -8,8 +8,8 @@ import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
 import io.remotellm.broker.config.ConnectorConfigParser;
 import io.remotellm.broker.config.ConnectorEntry;
-import io.remotellm.protocol.Hello;
 import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.Hello;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,9 +39,16 @@ class ConnectorConfigReloaderTest {
   private final Logger log = Logger.getLogger(ConnectorConfigReloader.class.getName());
   private final Handler capture =
       new Handler() {
-        @Override public void publish(LogRecord r) { logged.add(r); }
-        @Override public void flush() {}
-        @Override public void close() {}
+        @Override
+        public void publish(LogRecord r) {
+          logged.add(r);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
       };
   private ConnectorRegistry registry;
   private Credentials credentials;
@@ -49,9 +56,19 @@ class ConnectorConfigReloaderTest {
   /** A connector socket that only remembers how it was closed. */
   static final class Socket implements ConnectorSocket {
     volatile Integer closedWith;
-    @Override public CompletionStage<Void> send(String text) { return CompletableFuture.completedFuture(null); }
-    @Override public void ping() {}
-    @Override public void close(int code, String reason) { closedWith = code; }
+
+    @Override
+    public CompletionStage<Void> send(String text) {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void ping() {}
+
+    @Override
+    public void close(int code, String reason) {
+      closedWith = code;
+    }
   }
 
   @BeforeEach
@@ -60,10 +77,25 @@ class ConnectorConfigReloaderTest {
     write("tok-a", "tok-b");
     BrokerSettings settings =
         new BrokerSettings() {
-          @Override public List<String> userApiKeys() { return List.of(); }
-          @Override public Optional<Path> connectorConfigFile() { return Optional.of(file); }
-          @Override public Duration connectorConfigReload() { return Duration.ofSeconds(1); }
-          @Override public int heartbeatSeconds() { return 10; }
+          @Override
+          public List<String> userApiKeys() {
+            return List.of();
+          }
+
+          @Override
+          public Optional<Path> connectorConfigFile() {
+            return Optional.of(file);
+          }
+
+          @Override
+          public Duration connectorConfigReload() {
+            return Duration.ofSeconds(1);
+          }
+
+          @Override
+          public int heartbeatSeconds() {
+            return 10;
+          }
 
           @Override
           public List<ConnectorEntry> connectors() {
@@ -119,7 +151,8 @@ class ConnectorConfigReloaderTest {
     assertThat(b.closedWith).isNull();
     assertThat(reloader.state()).isEqualTo("in force");
     assertThat(credentials.connector("Bearer tok-a")).isEmpty();
-    assertThat(messages(Level.INFO)).anyMatch(m -> m.startsWith("connector config reloaded: 0 token(s) added"));
+    assertThat(messages(Level.INFO))
+        .anyMatch(m -> m.startsWith("connector config reloaded: 0 token(s) added"));
   }
 
   @Test
@@ -133,8 +166,11 @@ class ConnectorConfigReloaderTest {
     assertThat(credentials.connector("Bearer tok-a")).isPresent();
     assertThat(messages(Level.SEVERE))
         .singleElement()
-        .satisfies(m -> assertThat(m).contains("not reloaded", file.toString()).doesNotContain("tok-a"));
-    assertThat(reloader.state()).startsWith("not reloaded: connector config " + file).contains("line 3");
+        .satisfies(
+            m -> assertThat(m).contains("not reloaded", file.toString()).doesNotContain("tok-a"));
+    assertThat(reloader.state())
+        .startsWith("not reloaded: connector config " + file)
+        .contains("line 3");
     // Mended, it is taken as it is.
     write("tok-a", "tok-c");
     reloader.look();
@@ -156,7 +192,9 @@ class ConnectorConfigReloaderTest {
     }
     assertThat(a.closedWith).isNull();
     assertThat(credentials.connector("Bearer tok-a")).isPresent();
-    assertThat(messages(Level.WARNING)).singleElement().satisfies(m -> assertThat(m).contains("is not there"));
+    assertThat(messages(Level.WARNING))
+        .singleElement()
+        .satisfies(m -> assertThat(m).contains("is not there"));
     assertThat(reloader.state()).isEqualTo("not reloaded: " + file + " is not there");
     // Back as it was: nothing to reload, and nothing wrong any more.
     write("tok-a", "tok-b");
@@ -185,9 +223,11 @@ class ConnectorConfigReloaderTest {
   private List<String> messages(Level level) {
     return logged.stream()
         .filter(r -> r.getLevel().equals(level))
-        .map(r -> r.getParameters() == null
-            ? r.getMessage()
-            : java.text.MessageFormat.format(r.getMessage(), r.getParameters()))
+        .map(
+            r ->
+                r.getParameters() == null
+                    ? r.getMessage()
+                    : java.text.MessageFormat.format(r.getMessage(), r.getParameters()))
         .toList();
   }
 

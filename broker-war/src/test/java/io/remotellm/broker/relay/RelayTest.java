@@ -32,9 +32,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The relay's decisions without a server, registry and dispatcher together: which connector gets
- * a request, retry before head, errors after head, cancel, timeout, heartbeats, and in-flight
- * counts back at zero every time.
+ * The relay's decisions without a server, registry and dispatcher together: which connector gets a
+ * request, retry before head, errors after head, cancel, timeout, heartbeats, and in-flight counts
+ * back at zero every time.
  */
 class RelayTest {
 
@@ -68,8 +68,15 @@ class RelayTest {
       return CompletableFuture.completedFuture(null);
     }
 
-    @Override public void ping() { pings++; }
-    @Override public void close(int code, String reason) { closedWith = code; }
+    @Override
+    public void ping() {
+      pings++;
+    }
+
+    @Override
+    public void close(int code, String reason) {
+      closedWith = code;
+    }
 
     <T extends Frame> List<T> sent(Class<T> type) {
       return sent.stream().filter(type::isInstance).map(type::cast).toList();
@@ -83,13 +90,42 @@ class RelayTest {
     Boolean errorAfterHead;
     Runnable clientGone;
 
-    @Override public boolean streaming() { return true; }
-    @Override public void head(int status, Map<String, String> headers) { events.add("head " + status); }
-    @Override public void data(String payload) { events.add("data " + payload); }
-    @Override public void end() { events.add("end"); }
-    @Override public void fail(ApiError e, boolean afterHead) { error = e; errorAfterHead = afterHead; events.add("fail " + e.status()); }
-    @Override public void keepAlive() { events.add("keep-alive"); }
-    @Override public void onClientGone(Runnable callback) { clientGone = callback; }
+    @Override
+    public boolean streaming() {
+      return true;
+    }
+
+    @Override
+    public void head(int status, Map<String, String> headers) {
+      events.add("head " + status);
+    }
+
+    @Override
+    public void data(String payload) {
+      events.add("data " + payload);
+    }
+
+    @Override
+    public void end() {
+      events.add("end");
+    }
+
+    @Override
+    public void fail(ApiError e, boolean afterHead) {
+      error = e;
+      errorAfterHead = afterHead;
+      events.add("fail " + e.status());
+    }
+
+    @Override
+    public void keepAlive() {
+      events.add("keep-alive");
+    }
+
+    @Override
+    public void onClientGone(Runnable callback) {
+      clientGone = callback;
+    }
   }
 
   @BeforeEach
@@ -98,10 +134,25 @@ class RelayTest {
     tokens = new TestCredentials();
     BrokerSettings settings =
         new BrokerSettings() {
-          @Override public int heartbeatSeconds() { return 10; }
-          @Override public Duration upstreamTimeout() { return Duration.ofSeconds(30); }
-          @Override public Duration keepalive() { return Duration.ofSeconds(5); }
-          @Override public Duration drain() { return Duration.ofSeconds(10); }
+          @Override
+          public int heartbeatSeconds() {
+            return 10;
+          }
+
+          @Override
+          public Duration upstreamTimeout() {
+            return Duration.ofSeconds(30);
+          }
+
+          @Override
+          public Duration keepalive() {
+            return Duration.ofSeconds(5);
+          }
+
+          @Override
+          public Duration drain() {
+            return Duration.ofSeconds(10);
+          }
         };
     dispatcher = new Dispatcher();
     dispatcher.router = router;
@@ -133,7 +184,9 @@ class RelayTest {
 
   private RecordingSink start(String id, String model) {
     RecordingSink sink = new RecordingSink();
-    dispatcher.start(new RelayRequest(id, "/v1/chat/completions", model, true, "{\"model\":\"" + model + "\"}"), sink);
+    dispatcher.start(
+        new RelayRequest(id, "/v1/chat/completions", model, true, "{\"model\":\"" + model + "\"}"),
+        sink);
     return sink;
   }
 
@@ -151,7 +204,8 @@ class RelayTest {
   void helloRegistersAndIsWelcomed() {
     ConnectorLink a = connector("a", Optional.empty(), "llama");
     assertThat(router.models()).containsExactly("llama");
-    assertThat(socket(a).sent(Welcome.class)).singleElement()
+    assertThat(socket(a).sent(Welcome.class))
+        .singleElement()
         .satisfies(w -> assertThat(w.heartbeatSeconds()).isEqualTo(10));
   }
 
@@ -163,7 +217,9 @@ class RelayTest {
     start("r2", "m2");
     Request r1 = socket(keyed).sent(Request.class).get(0);
     Request r2 = socket(plain).sent(Request.class).get(0);
-    assertThat(r1.headers()).containsEntry("authorization", "Bearer sk-llm").containsEntry("x-request-id", "r1");
+    assertThat(r1.headers())
+        .containsEntry("authorization", "Bearer sk-llm")
+        .containsEntry("x-request-id", "r1");
     assertThat(r2.headers()).doesNotContainKey("authorization").containsEntry("x-request-id", "r2");
     assertThat(r1.body()).isEqualTo("{\"model\":\"m1\"}");
   }
@@ -193,10 +249,13 @@ class RelayTest {
     tokens.revoke("tok-a");
     registry.recheckCredentials();
     // Nothing was written to the client yet, so the request is retried on b, once.
-    assertThat(socket(b).sent(Request.class)).singleElement().satisfies(r -> {
-      assertThat(r.id()).isEqualTo(idOn(a));
-      assertThat(r.headers()).containsEntry("x-request-id", "r1");
-    });
+    assertThat(socket(b).sent(Request.class))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.id()).isEqualTo(idOn(a));
+              assertThat(r.headers()).containsEntry("x-request-id", "r1");
+            });
     assertThat(sink.events).isEmpty();
   }
 
@@ -216,7 +275,8 @@ class RelayTest {
   @Test
   void aHelloUnderATokenRevokedSinceTheSocketOpenedIsRefused() {
     FakeSocket socket = new FakeSocket();
-    ConnectorLink late = new ConnectorLink("late", tokens.grant("tok-late", Optional.empty()), socket);
+    ConnectorLink late =
+        new ConnectorLink("late", tokens.grant("tok-late", Optional.empty()), socket);
     tokens.revoke("tok-late");
     registry.onText(late, codec.encode(new Hello(1, "test", List.of("m"), 4)));
     assertThat(socket.closedWith).isEqualTo(1008);
@@ -260,8 +320,12 @@ class RelayTest {
   void unknownModelIs404BeforeAnythingIsWritten() {
     connector("a", Optional.empty(), "llama");
     RecordingSink sink = new RecordingSink();
-    ApiException e = catchThrowableOfType(ApiException.class,
-        () -> dispatcher.start(new RelayRequest("r", "/v1/chat/completions", "gpt-4", false, "{}"), sink));
+    ApiException e =
+        catchThrowableOfType(
+            ApiException.class,
+            () ->
+                dispatcher.start(
+                    new RelayRequest("r", "/v1/chat/completions", "gpt-4", false, "{}"), sink));
     assertThat(e.error().code()).isEqualTo("model_not_found");
     assertThat(sink.events).isEmpty();
   }
@@ -288,7 +352,8 @@ class RelayTest {
     ConnectorLink first = socket(a).sent(Request.class).isEmpty() ? b : a;
     ConnectorLink second = first == a ? b : a;
     registry.onClosed(first, "test");
-    assertThat(socket(second).sent(Request.class)).singleElement()
+    assertThat(socket(second).sent(Request.class))
+        .singleElement()
         .satisfies(r -> assertThat(r.id()).isEqualTo(idOn(first)));
     assertThat(router.inFlight(first)).isZero();
     assertThat(router.inFlight(second)).isEqualTo(1);
@@ -332,7 +397,8 @@ class RelayTest {
     RecordingSink sink = start("r", "m");
     answer(a, new Head(idOn(a), 200, Map.of()));
     sink.clientGone.run();
-    assertThat(socket(a).sent(Cancel.class)).singleElement()
+    assertThat(socket(a).sent(Cancel.class))
+        .singleElement()
         .satisfies(c -> assertThat(c.id()).isEqualTo(idOn(a)));
     assertThat(router.inFlight(a)).isZero();
   }

@@ -26,9 +26,20 @@ class ConnectorRouterTest {
       this.models = Set.of(models);
     }
 
-    @Override public String id() { return id; }
-    @Override public Set<String> models() { return models; }
-    @Override public boolean isOpen() { return open; }
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public Set<String> models() {
+      return models;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return open;
+    }
   }
 
   private final ConnectorRouter<FakeRoute> router = new ConnectorRouter<>();
@@ -130,7 +141,8 @@ class ConnectorRouterTest {
     FakeRoute b = new FakeRoute("b", "m");
     router.attach(a);
     router.attach(b);
-    Map<String, AtomicInteger> served = new HashMap<>(Map.of("a", new AtomicInteger(), "b", new AtomicInteger()));
+    Map<String, AtomicInteger> served =
+        new HashMap<>(Map.of("a", new AtomicInteger(), "b", new AtomicInteger()));
     ExecutorService pool = Executors.newFixedThreadPool(8);
     CountDownLatch done = new CountDownLatch(1000);
     for (int i = 0; i < 1000; i++) {

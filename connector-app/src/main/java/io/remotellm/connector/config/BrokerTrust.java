@@ -63,7 +63,10 @@ public record BrokerTrust(String source, SSLContext context) {
           store.setCertificateEntry("ca-cert-" + sources.size() + "-" + i, certificates.get(i));
         }
         sources.add(
-            "ca-cert " + pem + " (" + certificates.size()
+            "ca-cert "
+                + pem
+                + " ("
+                + certificates.size()
                 + (certificates.size() == 1 ? " certificate)" : " certificates)"));
       }
       if (store.size() == 0) {
@@ -86,7 +89,8 @@ public record BrokerTrust(String source, SSLContext context) {
     try {
       text = Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new TrustException("cannot read --ca-cert " + file + ": " + e.getClass().getSimpleName());
+      throw new TrustException(
+          "cannot read --ca-cert " + file + ": " + e.getClass().getSimpleName());
     }
     List<Certificate> certificates = new ArrayList<>();
     try {
@@ -97,7 +101,8 @@ public record BrokerTrust(String source, SSLContext context) {
         certificates.add(factory.generateCertificate(new ByteArrayInputStream(der)));
       }
     } catch (CertificateException | IllegalArgumentException e) {
-      throw new TrustException("--ca-cert " + file + " holds a certificate that cannot be read: " + e.getMessage());
+      throw new TrustException(
+          "--ca-cert " + file + " holds a certificate that cannot be read: " + e.getMessage());
     }
     if (certificates.isEmpty()) {
       throw new TrustException(
@@ -114,7 +119,10 @@ public record BrokerTrust(String source, SSLContext context) {
       return KeyStore.getInstance(file.toFile(), password);
     } catch (IOException e) {
       throw new TrustException(
-          "cannot open --truststore " + file + " (wrong --truststore-password?): " + e.getMessage());
+          "cannot open --truststore "
+              + file
+              + " (wrong --truststore-password?): "
+              + e.getMessage());
     } catch (GeneralSecurityException e) {
       throw new TrustException("cannot open --truststore " + file + ": " + e.getMessage());
     }

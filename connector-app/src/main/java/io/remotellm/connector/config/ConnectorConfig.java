@@ -58,24 +58,66 @@ public record ConnectorConfig(
   /** Never shows the token or the key, only whether they are set. */
   @Override
   public String toString() {
-    return "ConnectorConfig[llmUrl=" + (demo ? "demo" : llmUrl) + ", brokerUrl=" + brokerUrl
-        + ", models=" + models + ", healthPort=" + healthPort + ", capacity=" + capacity
-        + ", llmConnections=" + llmConnections
-        + ", llmApiKey=" + (llmApiKey == null ? "unset" : "set")
-        + ", brokerTrust=" + (brokerTrust == null ? "JDK default" : brokerTrust.source()) + "]";
+    return "ConnectorConfig[llmUrl="
+        + (demo ? "demo" : llmUrl)
+        + ", brokerUrl="
+        + brokerUrl
+        + ", models="
+        + models
+        + ", healthPort="
+        + healthPort
+        + ", capacity="
+        + capacity
+        + ", llmConnections="
+        + llmConnections
+        + ", llmApiKey="
+        + (llmApiKey == null ? "unset" : "set")
+        + ", brokerTrust="
+        + (brokerTrust == null ? "JDK default" : brokerTrust.source())
+        + "]";
   }
 
   public ConnectorConfig withHealthPort(int port) {
-    return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, models, port, logLevel, llmApiKey,
-        llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout, reconnectInitial,
+    return new ConnectorConfig(
+        llmUrl,
+        demo,
+        brokerUrl,
+        brokerToken,
+        models,
+        port,
+        logLevel,
+        llmApiKey,
+        llmConnectTimeout,
+        llmTimeout,
+        capacity,
+        llmConnections,
+        drainTimeout,
+        reconnectInitial,
         reconnectMax,
-        reconnectResetAfter, probeInterval, brokerTrust);
+        reconnectResetAfter,
+        probeInterval,
+        brokerTrust);
   }
 
   public ConnectorConfig withModels(List<String> served) {
-    return new ConnectorConfig(llmUrl, demo, brokerUrl, brokerToken, served, healthPort, logLevel,
-        llmApiKey, llmConnectTimeout, llmTimeout, capacity, llmConnections, drainTimeout,
+    return new ConnectorConfig(
+        llmUrl,
+        demo,
+        brokerUrl,
+        brokerToken,
+        served,
+        healthPort,
+        logLevel,
+        llmApiKey,
+        llmConnectTimeout,
+        llmTimeout,
+        capacity,
+        llmConnections,
+        drainTimeout,
         reconnectInitial,
-        reconnectMax, reconnectResetAfter, probeInterval, brokerTrust);
+        reconnectMax,
+        reconnectResetAfter,
+        probeInterval,
+        brokerTrust);
   }
 }

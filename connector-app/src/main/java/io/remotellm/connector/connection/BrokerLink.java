@@ -31,14 +31,15 @@ import java.util.logging.Logger;
 
 /**
  * One connection attempt to the broker and, if it opens, its session: {@code hello}, waiting for
- * {@code welcome}, the broker's frames handed to the {@link RequestHandler}, the heartbeat, and
- * its end, once, whatever noticed it first. It tells the {@link RelayClient} that made it what
- * happened through {@link Events}; it never dials again itself.
+ * {@code welcome}, the broker's frames handed to the {@link RequestHandler}, the heartbeat, and its
+ * end, once, whatever noticed it first. It tells the {@link RelayClient} that made it what happened
+ * through {@link Events}; it never dials again itself.
  */
 final class BrokerLink extends Endpoint {
 
   // The relay client's logger: these lines are its story, and operators filter on it.
   private static final Logger LOG = Logger.getLogger(RelayClient.class.getName());
+
   /** Heartbeats missed before the link counts as dead. */
   private static final int MISSED_HEARTBEATS = 3;
 
@@ -66,8 +67,10 @@ final class BrokerLink extends Endpoint {
   private volatile Session session;
   private volatile FrameSender sender;
   private volatile boolean welcomed;
+
   /** Set when the broker refused {@link #protocol} with 1002: the next hello offers 1. */
   private volatile boolean versionRefused;
+
   private volatile long lastHeard = System.nanoTime();
   private volatile ScheduledFuture<?> heartbeat;
   private volatile ScheduledFuture<?> welcomeTimeout;
@@ -123,13 +126,16 @@ final class BrokerLink extends Endpoint {
   public void onOpen(Session s, EndpointConfig config) {
     session = s;
     if (!TcpNoDelay.enable(s)) {
-      log(LOG, Level.FINE,
+      log(
+          LOG,
+          Level.FINE,
           "could not turn Nagle off on the relay socket; small frames may be delayed");
     }
     sender = new FrameSender(s, codec);
     lastHeard = System.nanoTime();
     s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
-    s.addMessageHandler(PongMessage.class,
+    s.addMessageHandler(
+        PongMessage.class,
         (MessageHandler.Whole<PongMessage>) pong -> lastHeard = System.nanoTime());
     RelayClient.Registration r = registration.get();
     sender.send(new Hello(protocol, r.connector(), r.models(), r.capacity()));
@@ -143,7 +149,10 @@ final class BrokerLink extends Endpoint {
     } catch (UnknownFrameTypeException e) {
       log(LOG, Level.FINE, "ignoring a frame of unknown type", of("type", e.type()));
     } catch (ProtocolException e) {
-      log(LOG, Level.WARNING, "ignoring an invalid frame from the broker: {0}",
+      log(
+          LOG,
+          Level.WARNING,
+          "ignoring an invalid frame from the broker: {0}",
           of("reason", e.getMessage()));
     }
   }
@@ -160,7 +169,10 @@ final class BrokerLink extends Endpoint {
     } else if (frame instanceof Welcome welcome) {
       onWelcome(welcome);
     } else {
-      log(LOG, Level.FINE, "ignoring a frame meant for the broker",
+      log(
+          LOG,
+          Level.FINE,
+          "ignoring a frame meant for the broker",
           of("type", frame.getClass().getSimpleName()));
     }
   }
@@ -175,18 +187,30 @@ final class BrokerLink extends Endpoint {
     backoff.connected(System.nanoTime());
     events.welcomed();
     long interval = welcome.heartbeatSeconds() * 1_000_000_000L;
-    heartbeat = timer.scheduleAtFixedRate(() -> {
-      if (System.nanoTime() - lastHeard > MISSED_HEARTBEATS * interval) {
-        lost("nothing heard from the broker for "
-            + MISSED_HEARTBEATS * welcome.heartbeatSeconds() + " s");
-      } else {
-        sender.ping();
-      }
-    }, interval, interval, TimeUnit.NANOSECONDS);
-    log(LOG, Level.INFO, "registered with the broker",
-        of("connector_id", welcome.connectorId()), of("heartbeat_s", welcome.heartbeatSeconds()),
+    heartbeat =
+        timer.scheduleAtFixedRate(
+            () -> {
+              if (System.nanoTime() - lastHeard > MISSED_HEARTBEATS * interval) {
+                lost(
+                    "nothing heard from the broker for "
+                        + MISSED_HEARTBEATS * welcome.heartbeatSeconds()
+                        + " s");
+              } else {
+                sender.ping();
+              }
+            },
+            interval,
+            interval,
+            TimeUnit.NANOSECONDS);
+    log(
+        LOG,
+        Level.INFO,
+        "registered with the broker",
+        of("connector_id", welcome.connectorId()),
+        of("heartbeat_s", welcome.heartbeatSeconds()),
         of("protocol", welcome.protocol()),
-        of("models", registration.get().models()), of("broker_url", brokerUrl));
+        of("models", registration.get().models()),
+        of("broker_url", brokerUrl));
     // Models may have changed while the link was down; hello already carried the current set.
   }
 
@@ -202,8 +226,10 @@ final class BrokerLink extends Endpoint {
     if (code == CloseReason.CloseCodes.PROTOCOL_ERROR.getCode() && !welcomed && protocol > 1) {
       // A broker of protocol version 1 refuses any other version with 1002: speak 1 next time.
       versionRefused = true;
-      why = "the broker does not speak relay protocol " + protocol
-          + " (1002); retrying with protocol 1";
+      why =
+          "the broker does not speak relay protocol "
+              + protocol
+              + " (1002); retrying with protocol 1";
     }
     lost(why);
   }

@@ -27,22 +27,36 @@ final class ConnectFailures {
     if (tls != null) {
       log(LOG, Level.WARNING, "{0}; retrying", of("reason", tls), of("broker_url", brokerUrl));
     } else if (status == 401 || status == 403) {
-      log(LOG, Level.WARNING,
+      log(
+          LOG,
+          Level.WARNING,
           "the broker refused the token of this connector (HTTP {0}); check --broker-token;"
               + " retrying",
-          of("status", status), of("token_fp", Fingerprint.of(token)), of("broker_url", brokerUrl));
+          of("status", status),
+          of("token_fp", Fingerprint.of(token)),
+          of("broker_url", brokerUrl));
     } else if (status == 429) {
-      log(LOG, Level.WARNING,
+      log(
+          LOG,
+          Level.WARNING,
           "the broker is holding off logins from this address after failed ones (HTTP 429);"
               + " retrying",
-          of("status", status), of("broker_url", brokerUrl));
+          of("status", status),
+          of("broker_url", brokerUrl));
     } else if (status == 503) {
-      log(LOG, Level.WARNING,
+      log(
+          LOG,
+          Level.WARNING,
           "the broker is not taking connectors now, e.g. shutting down (HTTP 503); retrying",
-          of("status", status), of("broker_url", brokerUrl));
+          of("status", status),
+          of("broker_url", brokerUrl));
     } else {
-      log(LOG, Level.WARNING, "cannot reach the broker: {0}",
-          of("reason", describe(e)), of("broker_url", brokerUrl));
+      log(
+          LOG,
+          Level.WARNING,
+          "cannot reach the broker: {0}",
+          of("reason", describe(e)),
+          of("broker_url", brokerUrl));
     }
   }
 
@@ -53,17 +67,21 @@ final class ConnectFailures {
   static String tlsProblem(Throwable e) {
     for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
       String message = t.getMessage() == null ? "" : t.getMessage();
-      if (t instanceof CertPathBuilderException || message.contains("PKIX path building failed")
+      if (t instanceof CertPathBuilderException
+          || message.contains("PKIX path building failed")
           || message.contains("unable to find valid certification path")) {
         return "TLS: the broker's certificate is not trusted (PKIX path building failed);"
             + " pass --ca-cert (or --truststore) with the CA that signed it";
       }
-      if (t instanceof CertificateExpiredException || t instanceof CertificateNotYetValidException
+      if (t instanceof CertificateExpiredException
+          || t instanceof CertificateNotYetValidException
           || message.contains("validity check failed")) {
         return "TLS: the broker's certificate is outside its validity period (" + message + ")";
       }
-      if (message.contains("No subject alternative") || message.contains("No name matching")
-          || message.contains("host name verification") || message.contains("HostnameVerifier")) {
+      if (message.contains("No subject alternative")
+          || message.contains("No name matching")
+          || message.contains("host name verification")
+          || message.contains("HostnameVerifier")) {
         return "TLS: the broker's certificate does not name this host (" + message + ")";
       }
     }

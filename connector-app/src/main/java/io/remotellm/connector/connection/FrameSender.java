@@ -16,9 +16,9 @@ import java.util.function.Consumer;
 
 /**
  * Sends frames on the relay socket through a {@link FrameQueue}: asynchronously, one message at a
- * time, in order, and packed into batches once the broker speaks protocol 2. Each frame may carry
- * a callback, told null once the frame is written or the failure otherwise; the forwarder uses it
- * to read the next piece from the LLM only then, which bounds what is buffered.
+ * time, in order, and packed into batches once the broker speaks protocol 2. Each frame may carry a
+ * callback, told null once the frame is written or the failure otherwise; the forwarder uses it to
+ * read the next piece from the LLM only then, which bounds what is buffered.
  */
 public final class FrameSender {
 
@@ -40,8 +40,10 @@ public final class FrameSender {
   }
 
   private void sendText(String text, Consumer<Throwable> done) {
-    session.getAsyncRemote().sendText(text, (SendResult result) ->
-        done.accept(result.isOK() ? null : result.getException()));
+    session
+        .getAsyncRemote()
+        .sendText(
+            text, (SendResult result) -> done.accept(result.isOK() ? null : result.getException()));
   }
 
   /** Packs waiting frames into batches from now on: the broker said it reads them. */
@@ -75,13 +77,15 @@ public final class FrameSender {
   }
 
   void ping() {
-    queue.then(() -> {
-      try {
-        session.getAsyncRemote().sendPing(ByteBuffer.allocate(0));
-      } catch (Exception e) {
-        // A failed ping means a dead socket; the heartbeat notices the silence and reconnects.
-      }
-    }, null);
+    queue.then(
+        () -> {
+          try {
+            session.getAsyncRemote().sendPing(ByteBuffer.allocate(0));
+          } catch (Exception e) {
+            // A failed ping means a dead socket; the heartbeat notices the silence and reconnects.
+          }
+        },
+        null);
   }
 
   /**

@@ -11,14 +11,15 @@ import java.util.Random;
  *
  * <p>One more bound: while the broker has been out of reach for less than {@link #FAST_WINDOW}, no
  * wait is longer than {@link #FAST_CAP}. Most outages are restarts, and a Payara restart takes
- * 15–50 s; plain doubling would by then be waiting up to 16–32 s more, so connectors would
- * straggle back long after the broker is up (seen: 17 s). With the bound they are back within
- * {@code FAST_CAP} of the broker's return; a longer outage still backs off to the cap, and full
- * jitter still spreads the attempts. Thread-safe.
+ * 15–50 s; plain doubling would by then be waiting up to 16–32 s more, so connectors would straggle
+ * back long after the broker is up (seen: 17 s). With the bound they are back within {@code
+ * FAST_CAP} of the broker's return; a longer outage still backs off to the cap, and full jitter
+ * still spreads the attempts. Thread-safe.
  */
 public final class ReconnectBackoff {
   /** How long an outage counts as a restart, during which waits stay short. */
   public static final Duration FAST_WINDOW = Duration.ofMinutes(2);
+
   /** The longest wait during {@link #FAST_WINDOW}. */
   public static final Duration FAST_CAP = Duration.ofSeconds(8);
 
@@ -28,6 +29,7 @@ public final class ReconnectBackoff {
   private final Random random;
   private int attempt;
   private long connectedAt = -1;
+
   /** When the broker was last lost (or the first dial failed); -1 while connected. */
   private long downSince = -1;
 

@@ -25,14 +25,16 @@ import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
  * Keeps one registered WebSocket to the broker, forever: dial with the token, {@code hello}, wait
  * for {@code welcome}, ping at the broker's interval, and on any loss (refused, closed, silent)
  * dial again after {@link ReconnectBackoff}'s delay. Each attempt is a {@link BrokerLink}, which
- * runs the session and tells this class when it is welcomed or over. Attempts and heartbeats run
- * on one scheduler thread; frames arrive on Tyrus's threads and go to the {@link RequestHandler}.
+ * runs the session and tells this class when it is welcomed or over. Attempts and heartbeats run on
+ * one scheduler thread; frames arrive on Tyrus's threads and go to the {@link RequestHandler}.
  */
 public final class RelayClient implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(RelayClient.class.getName());
+
   /** How long the broker may take to say {@code welcome} after the upgrade. */
   private static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(10);
+
   /** The largest frame taken from the broker: a request with a 64 MiB body, plus framing. */
   static final int MAX_INCOMING_FRAME = 64 * 1024 * 1024 + 64 * 1024;
 
@@ -47,12 +49,14 @@ public final class RelayClient implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ClientManager client;
   private volatile Registration registration;
+
   /**
    * The version the next hello offers: our highest, except right after a broker refused it before
    * welcome (a version 1 broker closes with 1002 on any other version); the attempt after that
    * offers ours again, so a broker upgraded meanwhile gets it.
    */
   private volatile int offeredProtocol = Frame.PROTOCOL_VERSION;
+
   private volatile RelayState state = RelayState.CONNECTING;
   private volatile BrokerLink link;
   private volatile boolean stopped;
@@ -61,8 +65,14 @@ public final class RelayClient implements AutoCloseable {
    * @param tls the TLS context for a {@code wss://} broker (its trust managers decide which
    *     certificates are accepted); null for the JDK's default
    */
-  public RelayClient(URI brokerUrl, String token, Registration registration, FrameCodec codec,
-      RequestHandler handler, ReconnectBackoff backoff, ScheduledExecutorService timer,
+  public RelayClient(
+      URI brokerUrl,
+      String token,
+      Registration registration,
+      FrameCodec codec,
+      RequestHandler handler,
+      ReconnectBackoff backoff,
+      ScheduledExecutorService timer,
       SSLContext tls) {
     this.brokerUrl = brokerUrl;
     this.token = token;
@@ -126,8 +136,15 @@ public final class RelayClient implements AutoCloseable {
     }
     state = RelayState.CONNECTING;
     BrokerLink attempt =
-        new BrokerLink(offeredProtocol, () -> registration, codec, handler, backoff, timer,
-            brokerUrl, new BrokerLink.Events() {
+        new BrokerLink(
+            offeredProtocol,
+            () -> registration,
+            codec,
+            handler,
+            backoff,
+            timer,
+            brokerUrl,
+            new BrokerLink.Events() {
               @Override
               public void welcomed() {
                 state = RelayState.CONNECTED;
@@ -137,21 +154,27 @@ public final class RelayClient implements AutoCloseable {
               public void ended(String why, int nextProtocol) {
                 offeredProtocol = nextProtocol;
                 if (why != null && !stopped) {
-                  log(LOG, Level.WARNING, "lost the broker: {0}", of("reason", why),
+                  log(
+                      LOG,
+                      Level.WARNING,
+                      "lost the broker: {0}",
+                      of("reason", why),
                       of("broker_url", brokerUrl));
                 }
                 scheduleReconnect();
               }
             });
     link = attempt;
-    ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
-        .configurator(new ClientEndpointConfig.Configurator() {
-          @Override
-          public void beforeRequest(Map<String, List<String>> headers) {
-            headers.put("Authorization", List.of("Bearer " + token));
-          }
-        })
-        .build();
+    ClientEndpointConfig config =
+        ClientEndpointConfig.Builder.create()
+            .configurator(
+                new ClientEndpointConfig.Configurator() {
+                  @Override
+                  public void beforeRequest(Map<String, List<String>> headers) {
+                    headers.put("Authorization", List.of("Bearer " + token));
+                  }
+                })
+            .build();
     log(LOG, Level.FINE, "dialling the broker", of("broker_url", brokerUrl));
     try {
       client.connectToServer(attempt, config, brokerUrl);
@@ -168,8 +191,12 @@ public final class RelayClient implements AutoCloseable {
     }
     state = RelayState.RECONNECTING;
     Duration delay = backoff.nextDelay();
-    log(LOG, Level.INFO, "reconnecting to the broker in {0} ms",
-        of("delay_ms", delay.toMillis()), of("attempt", backoff.attempts()));
+    log(
+        LOG,
+        Level.INFO,
+        "reconnecting to the broker in {0} ms",
+        of("delay_ms", delay.toMillis()),
+        of("attempt", backoff.attempts()));
     timer.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 }

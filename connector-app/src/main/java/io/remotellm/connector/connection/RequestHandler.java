@@ -3,7 +3,9 @@ package io.remotellm.connector.connection;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Request;
 
-/** What the relay hands the broker's requests to; called on socket threads, so it must not block. */
+/**
+ * What the relay hands the broker's requests to; called on socket threads, so it must not block.
+ */
 public interface RequestHandler {
 
   /** Start forwarding; answer frames go out through {@code sender}. */

@@ -17,9 +17,9 @@ import java.util.Set;
  * Nagle on, a frame that follows another within the peer's delayed-ACK window (about 40 ms on
  * Linux) is held back until the ACK comes: measured here, the first token of every stream arrived
  * 40 ms late. Tyrus's JDK transport opens its {@link AsynchronousSocketChannel} privately and has
- * no option for this, so the channel is found by walking the session's object graph (Tyrus
- * classes only, bounded depth). If a Tyrus version hides it elsewhere, nothing breaks: the link
- * works as before, only slower, and {@link #enable} says so.
+ * no option for this, so the channel is found by walking the session's object graph (Tyrus classes
+ * only, bounded depth). If a Tyrus version hides it elsewhere, nothing breaks: the link works as
+ * before, only slower, and {@link #enable} says so.
  */
 final class TcpNoDelay {
   private static final int MAX_DEPTH = 12;
@@ -49,7 +49,9 @@ final class TcpNoDelay {
       if (depth >= MAX_DEPTH || !node.getClass().getName().startsWith("org.glassfish.tyrus.")) {
         continue;
       }
-      for (Class<?> type = node.getClass(); type != null && type != Object.class; type = type.getSuperclass()) {
+      for (Class<?> type = node.getClass();
+          type != null && type != Object.class;
+          type = type.getSuperclass()) {
         for (Field field : type.getDeclaredFields()) {
           if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()) {
             continue;

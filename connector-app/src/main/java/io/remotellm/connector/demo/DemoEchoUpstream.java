@@ -32,6 +32,7 @@ public final class DemoEchoUpstream implements Upstream {
 
   /** The model the demo serves when none is named. */
   public static final String MODEL = "demo-echo";
+
   public static final String OWNER = "remotellm-demo";
 
   private final List<String> models;
@@ -54,15 +55,22 @@ public final class DemoEchoUpstream implements Upstream {
     } else if (request.method().equals("POST") && path.equals("/v1/chat/completions")) {
       chat(request, sink);
     } else {
-      json(sink, 404, error("the demo model only serves /v1/models and /v1/chat/completions", "not_found"));
+      json(
+          sink,
+          404,
+          error("the demo model only serves /v1/models and /v1/chat/completions", "not_found"));
     }
   }
 
   private String modelList() {
     JsonArrayBuilder data = JSON.createArrayBuilder();
     for (String model : models) {
-      data.add(JSON.createObjectBuilder().add("id", model).add("object", "model").add("created", 0)
-          .add("owned_by", OWNER));
+      data.add(
+          JSON.createObjectBuilder()
+              .add("id", model)
+              .add("object", "model")
+              .add("created", 0)
+              .add("owned_by", OWNER));
     }
     return JSON.createObjectBuilder().add("object", "list").add("data", data).build().toString();
   }
@@ -77,19 +85,42 @@ public final class DemoEchoUpstream implements Upstream {
     }
     String model = body.getString("model", models.get(0));
     boolean stream = body.getBoolean("stream", false);
-    boolean includeUsage = body.get("stream_options") instanceof JsonObject o && o.getBoolean("include_usage", false);
+    boolean includeUsage =
+        body.get("stream_options") instanceof JsonObject o && o.getBoolean("include_usage", false);
     List<String> words = words("Echo: " + lastUserText(body));
     String id = "chatcmpl-demo-" + Integer.toHexString(request.id().hashCode());
-    JsonObject usage = JSON.createObjectBuilder().add("prompt_tokens", words.size())
-        .add("completion_tokens", words.size()).add("total_tokens", 2 * words.size()).build();
+    JsonObject usage =
+        JSON.createObjectBuilder()
+            .add("prompt_tokens", words.size())
+            .add("completion_tokens", words.size())
+            .add("total_tokens", 2 * words.size())
+            .build();
     if (!stream) {
       String text = String.join("", words);
-      json(sink, 200, JSON.createObjectBuilder().add("id", id).add("object", "chat.completion")
-          .add("created", 0).add("model", model)
-          .add("choices", JSON.createArrayBuilder().add(JSON.createObjectBuilder().add("index", 0)
-              .add("message", JSON.createObjectBuilder().add("role", "assistant").add("content", text))
-              .add("finish_reason", "stop")))
-          .add("usage", usage).build().toString(), usage);
+      json(
+          sink,
+          200,
+          JSON.createObjectBuilder()
+              .add("id", id)
+              .add("object", "chat.completion")
+              .add("created", 0)
+              .add("model", model)
+              .add(
+                  "choices",
+                  JSON.createArrayBuilder()
+                      .add(
+                          JSON.createObjectBuilder()
+                              .add("index", 0)
+                              .add(
+                                  "message",
+                                  JSON.createObjectBuilder()
+                                      .add("role", "assistant")
+                                      .add("content", text))
+                              .add("finish_reason", "stop")))
+              .add("usage", usage)
+              .build()
+              .toString(),
+          usage);
       return;
     }
     sink.head(200, Map.of("content-type", "text/event-stream"));
@@ -103,9 +134,16 @@ public final class DemoEchoUpstream implements Upstream {
     }
     events.add(chunk(id, model, JSON.createObjectBuilder(), JSON.createValue("stop")));
     if (includeUsage) {
-      events.add(JSON.createObjectBuilder().add("id", id).add("object", "chat.completion.chunk")
-          .add("created", 0).add("model", model).add("choices", JsonValue.EMPTY_JSON_ARRAY)
-          .add("usage", usage).build().toString());
+      events.add(
+          JSON.createObjectBuilder()
+              .add("id", id)
+              .add("object", "chat.completion.chunk")
+              .add("created", 0)
+              .add("model", model)
+              .add("choices", JsonValue.EMPTY_JSON_ARRAY)
+              .add("usage", usage)
+              .build()
+              .toString());
     }
     Pacer pacer = new Pacer(sink, events, usage);
     sink.onCancel(pacer::stop);
@@ -136,7 +174,8 @@ public final class DemoEchoUpstream implements Upstream {
         return;
       }
       String event = events.get(index++);
-      pending = timer.schedule(() -> sink.data(event, this::next), pace.toNanos(), TimeUnit.NANOSECONDS);
+      pending =
+          timer.schedule(() -> sink.data(event, this::next), pace.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     void stop() {
@@ -149,11 +188,21 @@ public final class DemoEchoUpstream implements Upstream {
   }
 
   private static String chunk(String id, String model, JsonObjectBuilder delta, JsonValue finish) {
-    return JSON.createObjectBuilder().add("id", id).add("object", "chat.completion.chunk").add("created", 0)
+    return JSON.createObjectBuilder()
+        .add("id", id)
+        .add("object", "chat.completion.chunk")
+        .add("created", 0)
         .add("model", model)
-        .add("choices", JSON.createArrayBuilder().add(JSON.createObjectBuilder().add("index", 0)
-            .add("delta", delta).add("finish_reason", finish)))
-        .build().toString();
+        .add(
+            "choices",
+            JSON.createArrayBuilder()
+                .add(
+                    JSON.createObjectBuilder()
+                        .add("index", 0)
+                        .add("delta", delta)
+                        .add("finish_reason", finish)))
+        .build()
+        .toString();
   }
 
   /** The text of the last user message; content may be a string or a list of parts. */
@@ -207,7 +256,15 @@ public final class DemoEchoUpstream implements Upstream {
   }
 
   private static String error(String message, String code) {
-    return JSON.createObjectBuilder().add("error", JSON.createObjectBuilder().add("message", message)
-        .add("type", code).addNull("param").add("code", code)).build().toString();
+    return JSON.createObjectBuilder()
+        .add(
+            "error",
+            JSON.createObjectBuilder()
+                .add("message", message)
+                .add("type", code)
+                .addNull("param")
+                .add("code", code))
+        .build()
+        .toString();
   }
 }

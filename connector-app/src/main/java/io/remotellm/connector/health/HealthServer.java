@@ -32,11 +32,13 @@ public final class HealthServer implements AutoCloseable {
     }
     this.state = state;
     this.server = HttpServer.create(new InetSocketAddress(port), 16);
-    this.executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "health-http");
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "health-http");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext("/health", this::health);
     server.createContext("/ready", this::ready);
@@ -54,30 +56,37 @@ public final class HealthServer implements AutoCloseable {
     HealthSnapshot s = state.get();
     JsonArrayBuilder models = SharedJsonProvider.INSTANCE.createArrayBuilder();
     s.models().forEach(models::add);
-    String body = SharedJsonProvider.INSTANCE.createObjectBuilder()
-        .add("status", s.relayConnected() ? "healthy" : "unhealthy")
-        .add("relay_connected", s.relayConnected())
-        .add("relay_state", s.relayState())
-        .add("llm_available", s.llmAvailable())
-        .add("models", models)
-        .add("uptime_seconds", s.uptimeSeconds())
-        .build().toString();
+    String body =
+        SharedJsonProvider.INSTANCE
+            .createObjectBuilder()
+            .add("status", s.relayConnected() ? "healthy" : "unhealthy")
+            .add("relay_connected", s.relayConnected())
+            .add("relay_state", s.relayState())
+            .add("llm_available", s.llmAvailable())
+            .add("models", models)
+            .add("uptime_seconds", s.uptimeSeconds())
+            .build()
+            .toString();
     respond(exchange, s.relayConnected() ? 200 : 503, body);
   }
 
   private void ready(HttpExchange exchange) throws IOException {
     HealthSnapshot s = state.get();
-    String body = SharedJsonProvider.INSTANCE.createObjectBuilder()
-        .add("ready", s.ready())
-        .add("relay_connected", s.relayConnected())
-        .add("llm_available", s.llmAvailable())
-        .build().toString();
+    String body =
+        SharedJsonProvider.INSTANCE
+            .createObjectBuilder()
+            .add("ready", s.ready())
+            .add("relay_connected", s.relayConnected())
+            .add("llm_available", s.llmAvailable())
+            .build()
+            .toString();
     respond(exchange, s.ready() ? 200 : 503, body);
   }
 
   private static void respond(HttpExchange exchange, int status, String body) throws IOException {
     try (exchange) {
-      if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+      if (!exchange.getRequestMethod().equals("GET")
+          && !exchange.getRequestMethod().equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         exchange.sendResponseHeaders(405, -1);
         return;

@@ -4,7 +4,11 @@ import java.util.List;
 
 /** The connector's state at one moment, as the health endpoints report it. */
 public record HealthSnapshot(
-    boolean relayConnected, String relayState, boolean llmAvailable, List<String> models, long uptimeSeconds) {
+    boolean relayConnected,
+    String relayState,
+    boolean llmAvailable,
+    List<String> models,
+    long uptimeSeconds) {
 
   public HealthSnapshot {
     models = List.copyOf(models);

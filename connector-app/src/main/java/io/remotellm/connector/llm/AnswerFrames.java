@@ -2,9 +2,9 @@ package io.remotellm.connector.llm;
 
 import static io.remotellm.connector.logging.JsonField.log;
 import static io.remotellm.connector.logging.JsonField.of;
-import io.remotellm.connector.logging.JsonField;
 
 import io.remotellm.connector.connection.FrameSender;
+import io.remotellm.connector.logging.JsonField;
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
@@ -68,9 +68,9 @@ public final class AnswerFrames {
   }
 
   /**
-   * The LLM's status and headers. For a streamed answer they go out at once (the client learns
-   * its request was taken); any other answer reaches the client only as a whole, so its head waits
-   * and leaves with the first body frames, or with {@code end}, in one message.
+   * The LLM's status and headers. For a streamed answer they go out at once (the client learns its
+   * request was taken); any other answer reaches the client only as a whole, so its head waits and
+   * leaves with the first body frames, or with {@code end}, in one message.
    */
   public void head(int httpStatus, Map<String, String> headers) {
     if (done.get()) {
@@ -93,8 +93,8 @@ public final class AnswerFrames {
   }
 
   /**
-   * Sends payloads together (the SSE events of one read from the LLM); {@code sent} hears about
-   * the last.
+   * Sends payloads together (the SSE events of one read from the LLM); {@code sent} hears about the
+   * last.
    */
   public void data(List<String> payloads, Consumer<Throwable> sent) {
     if (done.get()) {
@@ -124,7 +124,8 @@ public final class AnswerFrames {
     if (done.compareAndSet(false, true)) {
       status = httpStatus;
       List<Frame> frames = new ArrayList<>(2);
-      // A head already given stays in the record: the broker must not retry an answer the LLM began.
+      // A head already given stays in the record: the broker must not retry an answer the LLM
+      // began.
       addHeldHead(frames);
       frames.add(new Failure(id, httpStatus, code, message));
       sender.sendAll(frames, null);
@@ -176,8 +177,15 @@ public final class AnswerFrames {
 
   private void finish(String outcome, Level level) {
     onDone.run();
-    log(LOG, level, "request {0} {1}", JsonField.requestId(requestId), of("outcome", outcome), of("frame_id", id),
-        of("status", status), of("data_frames", dataFrames),
+    log(
+        LOG,
+        level,
+        "request {0} {1}",
+        JsonField.requestId(requestId),
+        of("outcome", outcome),
+        of("frame_id", id),
+        of("status", status),
+        of("data_frames", dataFrames),
         of("duration_ms", (System.nanoTime() - started) / 1_000_000));
   }
 }

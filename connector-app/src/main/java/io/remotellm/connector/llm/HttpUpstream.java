@@ -1,9 +1,5 @@
 package io.remotellm.connector.llm;
 
-import static io.remotellm.connector.logging.JsonField.log;
-import static io.remotellm.connector.logging.JsonField.of;
-import static io.remotellm.connector.logging.JsonField.requestId;
-
 import io.remotellm.protocol.Request;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,9 +21,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HttpUpstream implements Upstream {
   /** Per-connection headers (RFC 9110 §7.6.1) and those HttpClient sets itself. */
-  private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
-      "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-      "host", "content-length", "expect", "accept-encoding");
+  private static final Set<String> NOT_FORWARDED =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length",
+          "expect",
+          "accept-encoding");
 
   // Package-private: each LlmCall uses them.
   final HttpClient http;
@@ -37,6 +45,7 @@ public final class HttpUpstream implements Upstream {
   final Runnable onUnreachable;
   final LlmConnections connections;
   final ScheduledExecutorService timer;
+
   /** Calls the LLM is answering right now (its status line came): proof that it is up. */
   final AtomicInteger answering = new AtomicInteger();
 
@@ -49,8 +58,14 @@ public final class HttpUpstream implements Upstream {
    * @param executor starts a waiting call when a place frees up
    * @param timer waits before a retry, without holding a thread
    */
-  public HttpUpstream(HttpClient http, URI base, String apiKey, Duration timeout,
-      Runnable onUnreachable, int maxConnections, Executor executor,
+  public HttpUpstream(
+      HttpClient http,
+      URI base,
+      String apiKey,
+      Duration timeout,
+      Runnable onUnreachable,
+      int maxConnections,
+      Executor executor,
       ScheduledExecutorService timer) {
     this.http = http;
     this.base = base;
@@ -81,9 +96,11 @@ public final class HttpUpstream implements Upstream {
       return;
     }
     boolean hasBody = !request.body().isEmpty();
-    builder.method(request.method(), hasBody
-        ? HttpRequest.BodyPublishers.ofString(request.body())
-        : HttpRequest.BodyPublishers.noBody());
+    builder.method(
+        request.method(),
+        hasBody
+            ? HttpRequest.BodyPublishers.ofString(request.body())
+            : HttpRequest.BodyPublishers.noBody());
     boolean authorization = false;
     boolean contentType = false;
     for (Map.Entry<String, String> header : request.headers().entrySet()) {
@@ -112,5 +129,4 @@ public final class HttpUpstream implements Upstream {
 
     new LlmCall(builder.build(), sink, this).enter();
   }
-
 }

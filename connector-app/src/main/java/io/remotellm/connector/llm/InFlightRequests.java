@@ -43,10 +43,19 @@ public final class InFlightRequests implements RequestHandler {
     if (!RelayedEndpoints.allows(request.method(), request.path())) {
       // Whoever holds the broker end must not reach the rest of the LLM server's API (an
       // Ollama's model deletion, a llama.cpp's slots) through this connector.
-      sender.send(new Failure(request.id(), 403, "endpoint_not_allowed",
-          "this connector forwards only " + RelayedEndpoints.describe()));
-      log(LOG, Level.WARNING, "request {0} refused: {1} {2} is not an endpoint this connector forwards",
-          requestId(requestId), of("method", request.method()), of("path", request.path()));
+      sender.send(
+          new Failure(
+              request.id(),
+              403,
+              "endpoint_not_allowed",
+              "this connector forwards only " + RelayedEndpoints.describe()));
+      log(
+          LOG,
+          Level.WARNING,
+          "request {0} refused: {1} {2} is not an endpoint this connector forwards",
+          requestId(requestId),
+          of("method", request.method()),
+          of("path", request.path()));
       return;
     }
     if (draining) {
@@ -56,22 +65,37 @@ public final class InFlightRequests implements RequestHandler {
     }
     synchronized (idle) {
       if (count >= capacity) {
-        sender.send(new Failure(request.id(), 503, "at_capacity", "connector at capacity (" + capacity + ")"));
-        log(LOG, Level.WARNING, "request {0} refused: at capacity", requestId(requestId), of("capacity", capacity));
+        sender.send(
+            new Failure(
+                request.id(), 503, "at_capacity", "connector at capacity (" + capacity + ")"));
+        log(
+            LOG,
+            Level.WARNING,
+            "request {0} refused: at capacity",
+            requestId(requestId),
+            of("capacity", capacity));
         return;
       }
       count++;
     }
     AnswerFrames[] self = new AnswerFrames[1];
-    AnswerFrames sink = new AnswerFrames(request.id(), requestId, sender, () -> release(request.id(), self[0]));
+    AnswerFrames sink =
+        new AnswerFrames(request.id(), requestId, sender, () -> release(request.id(), self[0]));
     self[0] = sink;
     if (running.putIfAbsent(request.id(), sink) != null) {
       release(null, null);
       sender.send(new Failure(request.id(), 400, "invalid_request_error", "duplicate request id"));
       return;
     }
-    log(LOG, Level.FINE, "request {0} forwarding", requestId(requestId), of("frame_id", request.id()),
-        of("method", request.method()), of("path", request.path()), of("stream", request.stream()));
+    log(
+        LOG,
+        Level.FINE,
+        "request {0} forwarding",
+        requestId(requestId),
+        of("frame_id", request.id()),
+        of("method", request.method()),
+        of("path", request.path()),
+        of("stream", request.stream()));
     try {
       upstream.forward(request, sink);
     } catch (RuntimeException e) {

@@ -17,22 +17,26 @@ import java.util.function.Consumer;
 
 /**
  * Relays the LLM's response body into {@code data} frames as it arrives: one frame per SSE event
- * for a stream, pieces of at most 64 KiB otherwise. It asks the LLM for the next bytes only when the
- * last frame of the previous ones has been written to the socket, so a slow broker link slows the
- * read instead of filling memory. Usage figures seen on the way go into {@code end}.
+ * for a stream, pieces of at most 64 KiB otherwise. It asks the LLM for the next bytes only when
+ * the last frame of the previous ones has been written to the socket, so a slow broker link slows
+ * the read instead of filling memory. Usage figures seen on the way go into {@code end}.
  */
 final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   /** Looked up once: {@code Json.create...} asks the service loader on every call. */
   private static final JsonProvider JSON = SharedJsonProvider.INSTANCE;
+
   /** Largest non-streaming piece; bounded so a frame never grows with the answer. */
   static final int PIECE_BYTES = 64 * 1024;
+
   /**
    * Largest SSE event relayed. An event is one frame, and a frame over the broker's limit (32 MiB
    * by default) would close the whole link; this fails just the one request instead.
    */
   static final long MAX_EVENT_BYTES = 8L * 1024 * 1024;
+
   /** Non-streaming bodies up to this size are kept to read their usage at the end. */
   private static final int USAGE_SCAN_LIMIT = 1024 * 1024;
+
   private static final int TAIL_BYTES = 8 * 1024;
 
   private final AnswerFrames sink;
@@ -41,8 +45,10 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   private final ByteArrayOutputStream whole;
   private final boolean scanForUsage;
   private long bodyBytes;
+
   /** The last bytes of a body too large to keep whole; OpenAI puts usage at the end. */
   private byte[] tail = new byte[0];
+
   private volatile Flow.Subscription subscription;
   private volatile boolean cancelled;
   private JsonObject usage;
@@ -113,7 +119,10 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   @Override
   public void onError(Throwable error) {
     if (!cancelled) {
-      sink.fail(502, "upstream_error", "the answer from the LLM broke off: " + error.getClass().getSimpleName());
+      sink.fail(
+          502,
+          "upstream_error",
+          "the answer from the LLM broke off: " + error.getClass().getSimpleName());
     }
   }
 
@@ -195,8 +204,12 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       return false;
     }
     int i = at + 7;
-    while (i < event.length() && (event.charAt(i) == ' ' || event.charAt(i) == ':' || event.charAt(i) == '\n'
-        || event.charAt(i) == '\t' || event.charAt(i) == '\r')) {
+    while (i < event.length()
+        && (event.charAt(i) == ' '
+            || event.charAt(i) == ':'
+            || event.charAt(i) == '\n'
+            || event.charAt(i) == '\t'
+            || event.charAt(i) == '\r')) {
       i++;
     }
     return i < event.length() && event.charAt(i) == '{';

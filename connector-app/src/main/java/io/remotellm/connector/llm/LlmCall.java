@@ -24,10 +24,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One request's way to the LLM: its place in line ({@link LlmConnections}), then one attempt,
- * or a few when the connection fails before any byte of the answer (a small LLM server that
- * could not take the connection yet, or dropped it unread). The place is kept across retries and
- * given up once when the call ends, however it ends.
+ * One request's way to the LLM: its place in line ({@link LlmConnections}), then one attempt, or a
+ * few when the connection fails before any byte of the answer (a small LLM server that could not
+ * take the connection yet, or dropped it unread). The place is kept across retries and given up
+ * once when the call ends, however it ends.
  */
 final class LlmCall {
   private static final Logger LOG = Logger.getLogger(LlmCall.class.getName());
@@ -45,8 +45,10 @@ final class LlmCall {
   private volatile LlmConnections.Place place;
   private volatile CompletableFuture<HttpResponse<Void>> exchange;
   private volatile LlmBodyRelay body;
+
   /** The LLM's status line came: from here on the answer is the LLM's, never retried. */
   private volatile boolean answered;
+
   private int attempts; // one attempt runs at a time, each after the previous one ended
   private boolean counted; // guarded by this: counted in answering
 
@@ -129,9 +131,13 @@ final class LlmCall {
     Throwable cause = unwrap(error);
     if (!answered && attempts < MAX_ATTEMPTS && retryable(cause)) {
       long delay = retryDelay(attempts);
-      log(LOG, Level.INFO,
+      log(
+          LOG,
+          Level.INFO,
           "request {0}: connection to the LLM failed before its answer, retrying",
-          requestId(sink.requestId()), of("reason", describe(cause)), of("attempt", attempts),
+          requestId(sink.requestId()),
+          of("reason", describe(cause)),
+          of("attempt", attempts),
           of("retry_in_ms", delay));
       try {
         upstream.timer.schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
@@ -145,9 +151,9 @@ final class LlmCall {
   }
 
   /**
-   * A connection the LLM refused or did not accept in time is retried only while it is
-   * answering other calls: it is up and merely busy. Otherwise it is down, and the client
-   * learns that at once (502) rather than after the retries.
+   * A connection the LLM refused or did not accept in time is retried only while it is answering
+   * other calls: it is up and merely busy. Otherwise it is down, and the client learns that at once
+   * (502) rather than after the retries.
    */
   private boolean retryable(Throwable cause) {
     if (cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException) {
@@ -204,7 +210,11 @@ final class LlmCall {
           "upstream_timeout",
           "the LLM did not answer within " + upstream.timeout.toSeconds() + " s");
     } else {
-      log(LOG, Level.WARNING, "request {0}: LLM unreachable ({1})", requestId(sink.requestId()),
+      log(
+          LOG,
+          Level.WARNING,
+          "request {0}: LLM unreachable ({1})",
+          requestId(sink.requestId()),
           of("reason", describe(cause)));
       sink.fail(502, "upstream_error", "LLM unreachable");
       upstream.onUnreachable.run();

@@ -36,8 +36,8 @@ public final class LlmClient {
 
   /**
    * The client's threads: up to {@code max}, extra tasks wait in order, and a thread without work
-   * for {@code keepAlive} ends, so an idle connector keeps none of them (the idle-memory target
-   * in docs/benchmarks.md). A burst may start all {@code max} at once; they end after it.
+   * for {@code keepAlive} ends, so an idle connector keeps none of them (the idle-memory target in
+   * docs/benchmarks.md). A burst may start all {@code max} at once; they end after it.
    */
   public static ThreadPoolExecutor threads(int max, Duration keepAlive, ThreadFactory factory) {
     ThreadPoolExecutor pool =

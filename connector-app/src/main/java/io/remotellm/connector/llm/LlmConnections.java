@@ -11,8 +11,8 @@ import java.util.concurrent.RejectedExecutionException;
  * hundreds of connections at once only overflows its listen backlog (5 for llama.cpp and Python's
  * http.server), and then requests fail that it would have answered a moment later.
  *
- * <p>Nothing blocks: a call that must wait is kept in the queue and started by the call that
- * frees its place, on {@code executor} (never on the releasing thread's stack, which may be deep).
+ * <p>Nothing blocks: a call that must wait is kept in the queue and started by the call that frees
+ * its place, on {@code executor} (never on the releasing thread's stack, which may be deep).
  */
 final class LlmConnections {
 
@@ -40,8 +40,8 @@ final class LlmConnections {
     }
 
     /**
-     * Leaves the line if still waiting (true: the call never ran and holds nothing). False once
-     * it has started: the caller then stops its work and calls {@link #release()} as usual.
+     * Leaves the line if still waiting (true: the call never ran and holds nothing). False once it
+     * has started: the caller then stops its work and calls {@link #release()} as usual.
      */
     boolean leave() {
       synchronized (LlmConnections.this) {

@@ -54,9 +54,7 @@ public final class LlmProbe {
     return available;
   }
 
-  /**
-   * The models the LLM lists, or empty if it cannot be asked. Blocks: for start-up only.
-   */
+  /** The models the LLM lists, or empty if it cannot be asked. Blocks: for start-up only. */
   public Optional<List<String>> discoverModels() {
     try {
       return probe().get(2 * PROBE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -69,7 +67,8 @@ public final class LlmProbe {
    * Probes every {@code interval}; when {@code onModelsChanged} is given (models were discovered,
    * not configured), a changed model list is passed to it.
    */
-  public void start(ScheduledExecutorService timer, Duration interval, Consumer<List<String>> onModelsChanged) {
+  public void start(
+      ScheduledExecutorService timer, Duration interval, Consumer<List<String>> onModelsChanged) {
     this.onModelsChanged = onModelsChanged;
     timer.scheduleWithFixedDelay(this::probeNow, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -81,24 +80,34 @@ public final class LlmProbe {
     }
   }
 
-  /** Asks /v1/models, then /api/tags; updates availability; completes with the model list if any. */
+  /**
+   * Asks /v1/models, then /api/tags; updates availability; completes with the model list if any.
+   */
   CompletableFuture<Optional<List<String>>> probe() {
-    return get("/v1/models").thenCompose(openAi -> {
-      if (openAi.isPresent()) {
-        return CompletableFuture.completedFuture(Optional.of(ids(openAi.get(), "data", "id")));
-      }
-      return get("/api/tags").thenApply(tags -> tags.map(t -> ids(t, "models", "name")));
-    }).handle((models, error) -> {
-      Optional<List<String>> result = error == null ? models : Optional.empty();
-      record(result);
-      return result;
-    });
+    return get("/v1/models")
+        .thenCompose(
+            openAi -> {
+              if (openAi.isPresent()) {
+                return CompletableFuture.completedFuture(
+                    Optional.of(ids(openAi.get(), "data", "id")));
+              }
+              return get("/api/tags").thenApply(tags -> tags.map(t -> ids(t, "models", "name")));
+            })
+        .handle(
+            (models, error) -> {
+              Optional<List<String>> result = error == null ? models : Optional.empty();
+              record(result);
+              return result;
+            });
   }
 
   private void record(Optional<List<String>> models) {
     boolean now = models.isPresent();
     if (now != available || !probedOnce) {
-      log(LOG, now ? Level.INFO : Level.WARNING, now ? "LLM available" : "LLM unavailable",
+      log(
+          LOG,
+          now ? Level.INFO : Level.WARNING,
+          now ? "LLM available" : "LLM unavailable",
           of("llm_url", base));
     }
     available = now;
@@ -115,23 +124,26 @@ public final class LlmProbe {
   }
 
   private CompletableFuture<Optional<JsonObject>> get(String path) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(HttpUpstream.target(base, path))
-        .timeout(PROBE_TIMEOUT).GET();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(HttpUpstream.target(base, path)).timeout(PROBE_TIMEOUT).GET();
     if (apiKey != null) {
       request.header("authorization", "Bearer " + apiKey);
     }
     return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
-        .thenApply(response -> {
-          if (response.statusCode() / 100 != 2) {
-            return Optional.<JsonObject>empty();
-          }
-          try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
-            JsonValue value = reader.readValue();
-            return value instanceof JsonObject o ? Optional.of(o) : Optional.<JsonObject>empty();
-          } catch (RuntimeException notJson) {
-            return Optional.<JsonObject>empty();
-          }
-        })
+        .thenApply(
+            response -> {
+              if (response.statusCode() / 100 != 2) {
+                return Optional.<JsonObject>empty();
+              }
+              try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
+                JsonValue value = reader.readValue();
+                return value instanceof JsonObject o
+                    ? Optional.of(o)
+                    : Optional.<JsonObject>empty();
+              } catch (RuntimeException notJson) {
+                return Optional.<JsonObject>empty();
+              }
+            })
         .exceptionally(error -> Optional.empty());
   }
 
@@ -140,7 +152,9 @@ public final class LlmProbe {
     List<String> ids = new ArrayList<>();
     if (object.get(list) instanceof JsonArray array) {
       for (JsonValue item : array) {
-        if (item instanceof JsonObject o && o.get(field) instanceof JsonString s && !s.getString().isBlank()) {
+        if (item instanceof JsonObject o
+            && o.get(field) instanceof JsonString s
+            && !s.getString().isBlank()) {
           ids.add(s.getString());
         }
       }

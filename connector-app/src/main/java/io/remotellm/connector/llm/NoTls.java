@@ -12,9 +12,9 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 
 /**
- * A TLS context for a client that only ever speaks plain HTTP: every use fails, so a TLS
- * connection through it (which the client never opens to an {@code http://} URL, and it follows
- * no redirects) cannot happen unverified.
+ * A TLS context for a client that only ever speaks plain HTTP: every use fails, so a TLS connection
+ * through it (which the client never opens to an {@code http://} URL, and it follows no redirects)
+ * cannot happen unverified.
  */
 final class NoTls extends SSLContextSpi {
   static final SSLContext CONTEXT =

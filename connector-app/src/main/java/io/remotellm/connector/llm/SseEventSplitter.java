@@ -15,7 +15,9 @@ import java.util.List;
  */
 public final class SseEventSplitter {
 
-  /** An event larger than the splitter's bound: relaying it would exceed the broker's frame limit. */
+  /**
+   * An event larger than the splitter's bound: relaying it would exceed the broker's frame limit.
+   */
   public static final class EventTooLargeException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -30,7 +32,9 @@ public final class SseEventSplitter {
   private long eventBytes;
   private boolean afterCr;
 
-  /** @param maxEventBytes the largest event kept; a larger one makes {@link #feed} throw */
+  /**
+   * @param maxEventBytes the largest event kept; a larger one makes {@link #feed} throw
+   */
   public SseEventSplitter(long maxEventBytes) {
     this.maxEventBytes = maxEventBytes;
   }

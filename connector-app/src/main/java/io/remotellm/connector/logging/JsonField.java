@@ -5,9 +5,10 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * A named value passed as a log parameter: {@link JsonLineFormatter} writes it as its own JSON field,
- * and {@code {0}}-style placeholders in the message show its value. (The broker's fields are
- * {@code LogFields}, a map Payara's JSON formatter writes; this is the connector's own formatter's.)
+ * A named value passed as a log parameter: {@link JsonLineFormatter} writes it as its own JSON
+ * field, and {@code {0}}-style placeholders in the message show its value. (The broker's fields are
+ * {@code LogFields}, a map Payara's JSON formatter writes; this is the connector's own
+ * formatter's.)
  */
 public record JsonField(String name, Object value) {
 
@@ -25,7 +26,8 @@ public record JsonField(String name, Object value) {
   }
 
   /** Logs {@code message} with these fields (and an optional error) at {@code level}. */
-  public static void log(Logger logger, Level level, String message, Throwable error, JsonField... fields) {
+  public static void log(
+      Logger logger, Level level, String message, Throwable error, JsonField... fields) {
     if (!logger.isLoggable(level)) {
       return;
     }

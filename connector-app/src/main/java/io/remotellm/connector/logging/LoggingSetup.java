@@ -27,9 +27,12 @@ public final class LoggingSetup {
     handler.setLevel(Level.ALL);
     // A filter, not logger levels: JUL holds named loggers weakly, so their levels can be lost.
     boolean tracing = level.intValue() <= Level.FINEST.intValue();
-    handler.setFilter(record -> tracing
-        || record.getLevel().intValue() >= Level.WARNING.intValue()
-        || (record.getLoggerName() != null && record.getLoggerName().startsWith("io.remotellm")));
+    handler.setFilter(
+        record ->
+            tracing
+                || record.getLevel().intValue() >= Level.WARNING.intValue()
+                || (record.getLoggerName() != null
+                    && record.getLoggerName().startsWith("io.remotellm")));
     root.addHandler(handler);
     root.setLevel(level);
   }

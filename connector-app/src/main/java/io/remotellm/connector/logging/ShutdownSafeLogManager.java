@@ -4,9 +4,9 @@ import java.util.logging.LogManager;
 
 /**
  * A LogManager that is not reset by the JVM's shutdown: the standard one closes every handler in
- * its own shutdown hook, which would silence the connector's graceful-shutdown lines (drain,
- * close 1001) that run in another hook. Installed through {@code java.util.logging.manager} before
- * the first logger is made; {@link LoggingSetup} resets it explicitly.
+ * its own shutdown hook, which would silence the connector's graceful-shutdown lines (drain, close
+ * 1001) that run in another hook. Installed through {@code java.util.logging.manager} before the
+ * first logger is made; {@link LoggingSetup} resets it explicitly.
  */
 public final class ShutdownSafeLogManager extends LogManager {
 

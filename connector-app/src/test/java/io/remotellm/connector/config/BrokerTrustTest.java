@@ -41,8 +41,10 @@ class BrokerTrustTest {
         .isInstanceOf(BrokerTrust.TrustException.class)
         .hasMessageContaining("no PEM certificate")
         .hasMessageNotContaining("\n");
-    Path broken = Files.writeString(dir.resolve("broken.pem"),
-        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    Path broken =
+        Files.writeString(
+            dir.resolve("broken.pem"),
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     assertThatThrownBy(() -> BrokerTrust.load(List.of(broken), null, null))
         .isInstanceOf(BrokerTrust.TrustException.class)
         .hasMessageContaining("cannot be read");

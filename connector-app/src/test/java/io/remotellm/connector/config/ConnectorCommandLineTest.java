@@ -21,7 +21,8 @@ class ConnectorCommandLineTest {
 
   @Test
   void appliesTheSeedDefaults() {
-    ConnectorConfig c = parse(Map.of(), "--broker-url", "ws://broker:8444", "--broker-token", "t").config();
+    ConnectorConfig c =
+        parse(Map.of(), "--broker-url", "ws://broker:8444", "--broker-token", "t").config();
     assertThat(c.llmUrl()).isEqualTo(URI.create("http://localhost:11434"));
     assertThat(c.demo()).isFalse();
     assertThat(c.brokerUrl()).isEqualTo(URI.create("ws://broker:8444/ws"));
@@ -37,15 +38,18 @@ class ConnectorCommandLineTest {
 
   @Test
   void readsEveryOptionFromItsEnvironmentVariable() {
-    ConnectorConfig c = parse(Map.of(
-        "REMOTELLM_LLM_URL", "http://gpu:8000/v1/",
-        "REMOTELLM_BROKER_URL", "wss://broker.example.com/ws",
-        "REMOTELLM_BROKER_TOKEN", "secret-token",
-        "REMOTELLM_MODELS", "llama3.2, codellama",
-        "REMOTELLM_HEALTH_PORT", "8081",
-        "REMOTELLM_LOG_LEVEL", "debug",
-        "REMOTELLM_LLM_API_KEY", "sk-local",
-        "REMOTELLM_CAPACITY", "7")).config();
+    ConnectorConfig c =
+        parse(
+                Map.of(
+                    "REMOTELLM_LLM_URL", "http://gpu:8000/v1/",
+                    "REMOTELLM_BROKER_URL", "wss://broker.example.com/ws",
+                    "REMOTELLM_BROKER_TOKEN", "secret-token",
+                    "REMOTELLM_MODELS", "llama3.2, codellama",
+                    "REMOTELLM_HEALTH_PORT", "8081",
+                    "REMOTELLM_LOG_LEVEL", "debug",
+                    "REMOTELLM_LLM_API_KEY", "sk-local",
+                    "REMOTELLM_CAPACITY", "7"))
+            .config();
     assertThat(c.llmUrl()).isEqualTo(URI.create("http://gpu:8000/v1"));
     assertThat(c.brokerUrl()).isEqualTo(URI.create("wss://broker.example.com/ws"));
     assertThat(c.brokerToken()).isEqualTo("secret-token");
@@ -58,9 +62,22 @@ class ConnectorCommandLineTest {
 
   @Test
   void flagsWinOverTheEnvironmentAndModelRepeats() {
-    ConnectorConfig c = parse(Map.of("REMOTELLM_MODELS", "from-env", "REMOTELLM_HEALTH_PORT", "9"),
-        "--broker-url", "ws://b/", "--broker-token", "t", "--model", "llama3.2", "--model", "codellama",
-        "--health-port", "8081", "--llm-url", "demo").config();
+    ConnectorConfig c =
+        parse(
+                Map.of("REMOTELLM_MODELS", "from-env", "REMOTELLM_HEALTH_PORT", "9"),
+                "--broker-url",
+                "ws://b/",
+                "--broker-token",
+                "t",
+                "--model",
+                "llama3.2",
+                "--model",
+                "codellama",
+                "--health-port",
+                "8081",
+                "--llm-url",
+                "demo")
+            .config();
     assertThat(c.models()).containsExactly("llama3.2", "codellama");
     assertThat(c.healthPort()).isEqualTo(8081);
     assertThat(c.demo()).isTrue();
@@ -70,9 +87,15 @@ class ConnectorCommandLineTest {
 
   @Test
   void keepsAnExplicitWsPathAndAddsItToOtherPaths() {
-    assertThat(parse(Map.of(), "--broker-url", "ws://b:1/ws", "--broker-token", "t").config().brokerUrl())
+    assertThat(
+            parse(Map.of(), "--broker-url", "ws://b:1/ws", "--broker-token", "t")
+                .config()
+                .brokerUrl())
         .isEqualTo(URI.create("ws://b:1/ws"));
-    assertThat(parse(Map.of(), "--broker-url", "ws://b:1/relay/", "--broker-token", "t").config().brokerUrl())
+    assertThat(
+            parse(Map.of(), "--broker-url", "ws://b:1/relay/", "--broker-token", "t")
+                .config()
+                .brokerUrl())
         .isEqualTo(URI.create("ws://b:1/relay/ws"));
   }
 
@@ -84,25 +107,47 @@ class ConnectorCommandLineTest {
     assertThat(err.toString()).contains("--broker-url").doesNotContain("Exception").hasLineCount(1);
 
     StringWriter err2 = new StringWriter();
-    ConnectorCommandLine.Outcome o2 = ConnectorCommandLine.parse(new String[] {"--broker-url", "ws://b"},
-        Map.of(), new PrintWriter(out), new PrintWriter(err2));
+    ConnectorCommandLine.Outcome o2 =
+        ConnectorCommandLine.parse(
+            new String[] {"--broker-url", "ws://b"},
+            Map.of(),
+            new PrintWriter(out),
+            new PrintWriter(err2));
     assertThat(o2.exitCode()).isEqualTo(2);
     assertThat(err2.toString()).contains("--broker-token").hasLineCount(1);
   }
 
   @Test
   void rejectsUrlsOfTheWrongKind() {
-    assertThat(parse(Map.of(), "--broker-url", "http://b", "--broker-token", "t").exitCode()).isEqualTo(2);
+    assertThat(parse(Map.of(), "--broker-url", "http://b", "--broker-token", "t").exitCode())
+        .isEqualTo(2);
     assertThat(err.toString()).contains("ws:// or wss://").hasLineCount(1);
-    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-url", "ftp://x").exitCode())
+    assertThat(
+            parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-url", "ftp://x")
+                .exitCode())
         .isEqualTo(2);
-    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-url", "http://a b").exitCode())
+    assertThat(
+            parse(
+                    Map.of(),
+                    "--broker-url",
+                    "ws://b",
+                    "--broker-token",
+                    "t",
+                    "--llm-url",
+                    "http://a b")
+                .exitCode())
         .isEqualTo(2);
-    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--health-port", "x").exitCode())
+    assertThat(
+            parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--health-port", "x")
+                .exitCode())
         .isEqualTo(2);
-    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--log-level", "LOUD").exitCode())
+    assertThat(
+            parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--log-level", "LOUD")
+                .exitCode())
         .isEqualTo(2);
-    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--bogus").exitCode()).isEqualTo(2);
+    assertThat(
+            parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--bogus").exitCode())
+        .isEqualTo(2);
   }
 
   @Test
@@ -110,8 +155,18 @@ class ConnectorCommandLineTest {
     ConnectorCommandLine.Outcome o = parse(Map.of(), "--help");
     assertThat(o.run()).isFalse();
     assertThat(o.exitCode()).isZero();
-    assertThat(out.toString()).contains("--llm-url", "REMOTELLM_LLM_URL", "--broker-url", "--broker-token",
-        "--model", "REMOTELLM_MODELS", "--health-port", "--log-level", "--llm-api-key", "http://localhost:11434");
+    assertThat(out.toString())
+        .contains(
+            "--llm-url",
+            "REMOTELLM_LLM_URL",
+            "--broker-url",
+            "--broker-token",
+            "--model",
+            "REMOTELLM_MODELS",
+            "--health-port",
+            "--log-level",
+            "--llm-api-key",
+            "http://localhost:11434");
   }
 
   /** Issue 10: calls to the LLM at once are bounded; 32 unless told otherwise. */
@@ -121,10 +176,22 @@ class ConnectorCommandLineTest {
     String[] required = {"--broker-url", "ws://b", "--broker-token", "t"};
     assertThat(parse(Map.of(), required).config().llmConnections()).isEqualTo(32);
     assertThat(parse(four, required).config().llmConnections()).isEqualTo(4);
-    assertThat(parse(four, "--broker-url", "ws://b", "--broker-token", "t",
-        "--llm-connections", "9").config().llmConnections()).isEqualTo(9);
-    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t",
-        "--llm-connections", "0").exitCode()).isEqualTo(2);
+    assertThat(
+            parse(four, "--broker-url", "ws://b", "--broker-token", "t", "--llm-connections", "9")
+                .config()
+                .llmConnections())
+        .isEqualTo(9);
+    assertThat(
+            parse(
+                    Map.of(),
+                    "--broker-url",
+                    "ws://b",
+                    "--broker-token",
+                    "t",
+                    "--llm-connections",
+                    "0")
+                .exitCode())
+        .isEqualTo(2);
     assertThat(err.toString()).contains("--llm-connections must be at least 1").hasLineCount(1);
     parse(Map.of(), "--help");
     assertThat(out.toString())
@@ -134,37 +201,80 @@ class ConnectorCommandLineTest {
   @Test
   void caCertAndTruststoreOptionsLoadTheBrokersTrust() {
     String pem = BrokerTrustTest.twoCas().toString();
-    ConnectorConfig flag = parse(Map.of(), "--broker-url", "wss://b:8444", "--broker-token", "t",
-        "--ca-cert", pem).config();
+    ConnectorConfig flag =
+        parse(Map.of(), "--broker-url", "wss://b:8444", "--broker-token", "t", "--ca-cert", pem)
+            .config();
     assertThat(flag.brokerTrust()).isNotNull();
     assertThat(flag.brokerTrust().source()).contains(pem, "2 certificates");
-    ConnectorConfig env = parse(Map.of("REMOTELLM_CA_CERT", pem + ", " + pem), "--broker-url", "wss://b",
-        "--broker-token", "t").config();
-    assertThat(env.brokerTrust().source()).contains("ca-cert " + pem + " (2 certificates), ca-cert " + pem);
-    assertThat(parse(Map.of(), "--broker-url", "wss://b", "--broker-token", "t").config().brokerTrust()).isNull();
+    ConnectorConfig env =
+        parse(
+                Map.of("REMOTELLM_CA_CERT", pem + ", " + pem),
+                "--broker-url",
+                "wss://b",
+                "--broker-token",
+                "t")
+            .config();
+    assertThat(env.brokerTrust().source())
+        .contains("ca-cert " + pem + " (2 certificates), ca-cert " + pem);
+    assertThat(
+            parse(Map.of(), "--broker-url", "wss://b", "--broker-token", "t")
+                .config()
+                .brokerTrust())
+        .isNull();
   }
 
   @Test
   void anUnreadableCaCertIsOneLineAndExitCode2() {
-    ConnectorCommandLine.Outcome o = parse(Map.of(), "--broker-url", "wss://b", "--broker-token", "t",
-        "--ca-cert", "/no/such/ca.pem");
+    ConnectorCommandLine.Outcome o =
+        parse(
+            Map.of(),
+            "--broker-url",
+            "wss://b",
+            "--broker-token",
+            "t",
+            "--ca-cert",
+            "/no/such/ca.pem");
     assertThat(o.exitCode()).isEqualTo(2);
-    assertThat(err.toString()).contains("--ca-cert /no/such/ca.pem").doesNotContain("Exception:").hasLineCount(1);
-    assertThat(parse(Map.of("REMOTELLM_TRUSTSTORE", "/no/such/trust.p12"), "--broker-url", "wss://b",
-        "--broker-token", "t").exitCode()).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--ca-cert /no/such/ca.pem")
+        .doesNotContain("Exception:")
+        .hasLineCount(1);
+    assertThat(
+            parse(
+                    Map.of("REMOTELLM_TRUSTSTORE", "/no/such/trust.p12"),
+                    "--broker-url",
+                    "wss://b",
+                    "--broker-token",
+                    "t")
+                .exitCode())
+        .isEqualTo(2);
   }
 
   @Test
   void helpListsTheTlsOptions() {
     parse(Map.of(), "--help");
-    assertThat(out.toString()).contains("--ca-cert", "REMOTELLM_CA_CERT", "--truststore", "REMOTELLM_TRUSTSTORE",
-        "--truststore-password", "REMOTELLM_TRUSTSTORE_PASSWORD");
+    assertThat(out.toString())
+        .contains(
+            "--ca-cert",
+            "REMOTELLM_CA_CERT",
+            "--truststore",
+            "REMOTELLM_TRUSTSTORE",
+            "--truststore-password",
+            "REMOTELLM_TRUSTSTORE_PASSWORD");
   }
 
   @Test
   void neverShowsSecretsInToString() {
-    ConnectorConfig c = parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "tok-SECRET",
-        "--llm-api-key", "sk-SECRET").config();
+    ConnectorConfig c =
+        parse(
+                Map.of(),
+                "--broker-url",
+                "ws://b",
+                "--broker-token",
+                "tok-SECRET",
+                "--llm-api-key",
+                "sk-SECRET")
+            .config();
     assertThat(c.toString()).doesNotContain("SECRET");
     assertThat(List.of(c.toString())).isNotEmpty();
   }

@@ -12,7 +12,8 @@ class ReconnectBackoffTest {
   private static final long SECOND = 1_000_000_000L;
 
   private ReconnectBackoff seeded(long seed) {
-    return new ReconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30), new Random(seed));
+    return new ReconnectBackoff(
+        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30), new Random(seed));
   }
 
   @Test
@@ -24,7 +25,8 @@ class ReconnectBackoffTest {
       backoff.nextDelay();
     }
     for (int i = 0; i < 100; i++) {
-      assertThat(backoff.nextDelay()).isLessThanOrEqualTo(Duration.ofSeconds(60)); // no overflow, ever
+      assertThat(backoff.nextDelay())
+          .isLessThanOrEqualTo(Duration.ofSeconds(60)); // no overflow, ever
     }
   }
 

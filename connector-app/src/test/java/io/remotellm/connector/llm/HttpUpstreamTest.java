@@ -57,8 +57,10 @@ class HttpUpstreamTest {
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(threads).build();
+
   /** Counts the retries HttpUpstream schedules. */
   private final AtomicInteger retries = new AtomicInteger();
+
   private final ScheduledExecutorService timer =
       new ScheduledThreadPoolExecutor(1) {
         @Override
@@ -100,7 +102,8 @@ class HttpUpstreamTest {
     forward(upstream(llm.url(), 4), "r1");
     awaitFinished("r1");
     assertThat(llm.connections.get()).isEqualTo(LlmCall.MAX_ATTEMPTS);
-    assertThat(framesOf("r1")).singleElement()
+    assertThat(framesOf("r1"))
+        .singleElement()
         .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
   }
 
@@ -113,7 +116,8 @@ class HttpUpstreamTest {
     forward(upstream(URI.create("http://127.0.0.1:" + closedPort), 4), "r1");
     awaitFinished("r1");
     assertThat(retries.get()).as("an LLM that answers nothing is down: no retry").isZero();
-    assertThat(framesOf("r1")).singleElement()
+    assertThat(framesOf("r1"))
+        .singleElement()
         .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
   }
 
@@ -164,7 +168,8 @@ class HttpUpstreamTest {
 
   private void awaitFinished(String id) throws InterruptedException {
     assertThat(finished.get(id).await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
-        .as("request %s finished", id).isTrue();
+        .as("request %s finished", id)
+        .isTrue();
     // The last frames are written just after the sink finishes.
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (framesOf(id).stream().noneMatch(f -> f instanceof End || f instanceof Failure)
@@ -184,26 +189,33 @@ class HttpUpstreamTest {
   /** A relay socket that takes every message at once and keeps the frames. */
   private Session recordingSession() {
     RemoteEndpoint.Async remote =
-        (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
-            new Class<?>[] {RemoteEndpoint.Async.class}, (proxy, method, args) -> {
-              if (method.getName().equals("sendText") && args.length == 2) {
-                frames.add(codec.decode((String) args[0]));
-                ((SendHandler) args[1]).onResult(new SendResult());
-              }
-              return null;
-            });
-    return (Session) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {Session.class}, (proxy, method, args) -> switch (method.getName()) {
-          case "getAsyncRemote" -> remote;
-          case "isOpen" -> true;
-          default -> null;
-        });
+        (RemoteEndpoint.Async)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {RemoteEndpoint.Async.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("sendText") && args.length == 2) {
+                    frames.add(codec.decode((String) args[0]));
+                    ((SendHandler) args[1]).onResult(new SendResult());
+                  }
+                  return null;
+                });
+    return (Session)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {Session.class},
+            (proxy, method, args) ->
+                switch (method.getName()) {
+                  case "getAsyncRemote" -> remote;
+                  case "isOpen" -> true;
+                  default -> null;
+                });
   }
 
   /**
-   * An LLM on a plain socket: closes its first {@code drops} connections without a byte, as a
-   * small server with a full backlog may; answers the others with JSON, at once or, with {@code
-   * hold}, each when the test says so ({@link #answer}).
+   * An LLM on a plain socket: closes its first {@code drops} connections without a byte, as a small
+   * server with a full backlog may; answers the others with JSON, at once or, with {@code hold},
+   * each when the test says so ({@link #answer}).
    */
   private static final class SocketLlm implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
@@ -256,8 +268,9 @@ class HttpUpstreamTest {
 
     private void serve(Socket socket, boolean drop) {
       try (socket) {
-        BufferedReader in = new BufferedReader(
-            new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         String id = null;
         int length = 0;
         for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
@@ -278,8 +291,11 @@ class HttpUpstreamTest {
         }
         byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
         OutputStream out = socket.getOutputStream();
-        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-            + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(
+            ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length
+                    + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
       } catch (IOException | InterruptedException e) {

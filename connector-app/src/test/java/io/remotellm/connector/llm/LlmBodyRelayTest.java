@@ -16,10 +16,12 @@ class LlmBodyRelayTest {
 
   @Test
   void findsUsageAtTheEndOfALargeBody() {
-    String tail = "xx tok9 \"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":9}}";
+    String tail =
+        "xx tok9 \"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":9}}";
     assertThat(LlmBodyRelay.usageInTail(tail).getInt("completion_tokens")).isEqualTo(9);
     assertThat(LlmBodyRelay.usageInTail("no usage here")).isNull();
-    assertThat(LlmBodyRelay.usageOf("{\"usage\":{\"total_tokens\":1}}").getInt("total_tokens")).isEqualTo(1);
+    assertThat(LlmBodyRelay.usageOf("{\"usage\":{\"total_tokens\":1}}").getInt("total_tokens"))
+        .isEqualTo(1);
     assertThat(LlmBodyRelay.usageOf("not json")).isNull();
   }
 }

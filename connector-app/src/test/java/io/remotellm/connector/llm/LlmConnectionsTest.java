@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 class LlmConnectionsTest {
 
   private final List<String> started = new ArrayList<>();
+
   /** Runs handed-on starts at once, so the order they start in is the order they were handed on. */
   private final LlmConnections line = new LlmConnections(2, Runnable::run);
 

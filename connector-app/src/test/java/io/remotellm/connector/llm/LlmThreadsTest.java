@@ -41,11 +41,13 @@ class LlmThreadsTest {
     AtomicInteger started = new AtomicInteger();
     List<Future<?>> tasks = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      tasks.add(pool.submit(() -> {
-        started.incrementAndGet();
-        release.await();
-        return null;
-      }));
+      tasks.add(
+          pool.submit(
+              () -> {
+                started.incrementAndGet();
+                release.await();
+                return null;
+              }));
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> started.get() == 3);
     assertThat(pool.getPoolSize()).isEqualTo(3);
@@ -66,11 +68,12 @@ class LlmThreadsTest {
     ExecutorService submitters = Executors.newFixedThreadPool(producers);
     try {
       for (int p = 0; p < producers; p++) {
-        submitters.submit(() -> {
-          for (int i = 0; i < each; i++) {
-            pool.execute(done::incrementAndGet);
-          }
-        });
+        submitters.submit(
+            () -> {
+              for (int i = 0; i < each; i++) {
+                pool.execute(done::incrementAndGet);
+              }
+            });
       }
       submitters.shutdown();
       assertThat(submitters.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
@@ -84,8 +87,8 @@ class LlmThreadsTest {
   @Test
   void idleThreadsEnd() throws Exception {
     pool = LlmClient.threads(2, Duration.ofMillis(100), daemons());
-    pool.submit(() -> { }).get(5, TimeUnit.SECONDS);
+    pool.submit(() -> {}).get(5, TimeUnit.SECONDS);
     await().atMost(Duration.ofSeconds(5)).until(() -> pool.getPoolSize() == 0);
-    pool.submit(() -> { }).get(5, TimeUnit.SECONDS); // and a new one starts when work comes
+    pool.submit(() -> {}).get(5, TimeUnit.SECONDS); // and a new one starts when work comes
   }
 }

@@ -15,7 +15,10 @@ class SseEventSplitterTest {
     SseEventSplitter splitter = new SseEventSplitter();
     List<String> events = new ArrayList<>();
     for (int i = 0; i < bytes.length; i += pieceSize) {
-      events.addAll(splitter.feed(ByteBuffer.wrap(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + pieceSize)))));
+      events.addAll(
+          splitter.feed(
+              ByteBuffer.wrap(
+                  Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + pieceSize)))));
     }
     events.addAll(splitter.finish());
     return events;
@@ -23,34 +26,44 @@ class SseEventSplitterTest {
 
   @Test
   void givesEachEventsPayloadVerbatimWhateverTheReadSizes() {
-    String stream = "data: {\"a\":\"h\u00e9llo \\\"x\\\"\"}\n\n: keep-alive\n\ndata:{\"b\":2}\r\n\r\n"
-        + "event: message\ndata: line1\ndata: line2\n\nid: 5\n\ndata: [DONE]\n\n";
+    String stream =
+        "data: {\"a\":\"h\u00e9llo \\\"x\\\"\"}\n\n: keep-alive\n\ndata:{\"b\":2}\r\n\r\n"
+            + "event: message\ndata: line1\ndata: line2\n\nid: 5\n\ndata: [DONE]\n\n";
     byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
     for (int size : new int[] {1, 2, 3, 7, bytes.length}) {
-      assertThat(split(bytes, size)).as("pieces of %d bytes", size)
-          .containsExactly("{\"a\":\"h\u00e9llo \\\"x\\\"\"}", "{\"b\":2}", "line1\nline2", "[DONE]");
+      assertThat(split(bytes, size))
+          .as("pieces of %d bytes", size)
+          .containsExactly(
+              "{\"a\":\"h\u00e9llo \\\"x\\\"\"}", "{\"b\":2}", "line1\nline2", "[DONE]");
     }
   }
 
   @Test
   void keepsALastEventWithoutTheClosingBlankLine() {
-    assertThat(split("data: one\n\ndata: two".getBytes(StandardCharsets.UTF_8), 4)).containsExactly("one", "two");
+    assertThat(split("data: one\n\ndata: two".getBytes(StandardCharsets.UTF_8), 4))
+        .containsExactly("one", "two");
   }
 
   @Test
   void handlesOldMacLineEndsAndEmptyData() {
-    assertThat(split("data: x\r\rdata:\r\r".getBytes(StandardCharsets.UTF_8), 1)).containsExactly("x", "");
+    assertThat(split("data: x\r\rdata:\r\r".getBytes(StandardCharsets.UTF_8), 1))
+        .containsExactly("x", "");
   }
 
   @Test
   void refusesAnEventLargerThanItsBoundButNotManySmallOnes() {
     SseEventSplitter splitter = new SseEventSplitter(64);
     for (int i = 0; i < 100; i++) {
-      assertThat(splitter.feed(ByteBuffer.wrap(("data: " + "x".repeat(40) + "\n\n").getBytes(StandardCharsets.UTF_8))))
+      assertThat(
+              splitter.feed(
+                  ByteBuffer.wrap(
+                      ("data: " + "x".repeat(40) + "\n\n").getBytes(StandardCharsets.UTF_8))))
           .hasSize(1);
     }
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> splitter.feed(ByteBuffer.wrap(("data: " + "y".repeat(100)).getBytes(StandardCharsets.UTF_8))))
+            () ->
+                splitter.feed(
+                    ByteBuffer.wrap(("data: " + "y".repeat(100)).getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(SseEventSplitter.EventTooLargeException.class);
   }
 }

@@ -59,7 +59,8 @@ class JsonLineFormatterTest {
 
     LogRecord few = new LogRecord(Level.INFO, "model {0}");
     few.setParameters(new Object[] {JsonField.of("model", huge)});
-    JsonObject one = Json.createReader(new StringReader(new JsonLineFormatter().format(few))).readObject();
+    JsonObject one =
+        Json.createReader(new StringReader(new JsonLineFormatter().format(few))).readObject();
     assertThat(one.getString("model")).hasSizeLessThan(600).endsWith("more chars]");
   }
 }

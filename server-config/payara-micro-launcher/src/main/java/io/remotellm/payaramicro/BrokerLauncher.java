@@ -15,13 +15,13 @@ import picocli.CommandLine.Option;
 /**
  * What {@code bin/remotellm-broker} runs first: parses the seed's flags, combines them with the
  * {@code REMOTELLM_BROKER_*} variables ({@link BrokerSettings}), writes Payara Micro's run
- * directory ({@link PayaraMicroRun}) and leaves Payara Micro's command line, NUL-separated, in
- * the file the script names for the script to {@code exec}: the server then has the script's PID,
+ * directory ({@link PayaraMicroRun}) and leaves Payara Micro's command line, NUL-separated, in the
+ * file the script names for the script to {@code exec}: the server then has the script's PID,
  * receives SIGTERM directly and its exit code is the script's, as before this launcher existed.
  *
  * <p>The script tells it where things are through {@code REMOTELLM_LAUNCHER_ROOT} (the
- * installation), {@code REMOTELLM_LAUNCHER_RUN_DIR} and {@code REMOTELLM_LAUNCHER_COMMAND_FILE}
- * (a fresh file the script made); they are not settings.
+ * installation), {@code REMOTELLM_LAUNCHER_RUN_DIR} and {@code REMOTELLM_LAUNCHER_COMMAND_FILE} (a
+ * fresh file the script made); they are not settings.
  *
  * <p>Two hidden modes serve the installers, so they need not know the flags: {@code --check}
  * validates and exits, {@code --print-env} prints the settings as an env file.
@@ -126,8 +126,7 @@ public final class BrokerLauncher {
       String flag = e.getMissing().isEmpty() ? "an option" : optionName(e.getMissing().get(0));
       throw new UsageException(flag + " needs a value (see --help)");
     } catch (CommandLine.UnmatchedArgumentException e) {
-      throw new UsageException(
-          "unknown option '" + e.getUnmatched().get(0) + "' (see --help)");
+      throw new UsageException("unknown option '" + e.getUnmatched().get(0) + "' (see --help)");
     } catch (CommandLine.ParameterException e) {
       throw new UsageException(e.getMessage() + " (see --help)");
     }
@@ -144,9 +143,7 @@ public final class BrokerLauncher {
   }
 
   private static String optionName(CommandLine.Model.ArgSpec spec) {
-    return spec instanceof CommandLine.Model.OptionSpec option
-        ? option.longestName()
-        : "an option";
+    return spec instanceof CommandLine.Model.OptionSpec option ? option.longestName() : "an option";
   }
 
   /** The --help text, kept word for word as the seed's launcher printed it. */

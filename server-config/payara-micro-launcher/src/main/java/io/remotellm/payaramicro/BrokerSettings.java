@@ -14,8 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The broker's launch settings after flags, the seed's {@code REMOTELLM_BROKER_*} variables and
- * the defaults are combined and checked: the one place each flag's variable, default and check is
+ * The broker's launch settings after flags, the seed's {@code REMOTELLM_BROKER_*} variables and the
+ * defaults are combined and checked: the one place each flag's variable, default and check is
  * written. A flag wins over its variable; a repeated flag replaces its comma-separated variable.
  */
 record BrokerSettings(
@@ -84,8 +84,7 @@ record BrokerSettings(
     if (!config.isEmpty()) {
       config = readableFile(config, "connector config").toString();
     }
-    return new BrokerSettings(
-        host, port, healthPort, level, tokens, keys, config, anonymous, tls);
+    return new BrokerSettings(host, port, healthPort, level, tokens, keys, config, anonymous, tls);
   }
 
   private static Tls tls(BrokerLauncher flags, Map<String, String> env, int port, int healthPort)
@@ -134,8 +133,7 @@ record BrokerSettings(
     if (password.contains("\n")) {
       throw new UsageException("the TLS keystore password must not contain newlines");
     }
-    String type =
-        store.toString().toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
+    String type = store.toString().toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
     String alias = pick(flags.tlsKeyAlias, env, "REMOTELLM_BROKER_TLS_KEY_ALIAS", "");
     if (alias.isEmpty()) {
       alias = onlyPrivateKey(store, type, password);

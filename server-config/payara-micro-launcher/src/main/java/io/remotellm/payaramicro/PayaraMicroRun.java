@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * One start of Payara Micro: its private run directory (boot command files, the secrets file,
  * Payara's runtime files) and its command line. Values reach Payara only through Java string
- * replacement, {@link Properties} files and argv entries, never through a shell or sed, so a
- * {@code #}, {@code &}, space or quote in a value is just a character.
+ * replacement, {@link Properties} files and argv entries, never through a shell or sed, so a {@code
+ * #}, {@code &}, space or quote in a value is just a character.
  *
  * @param root the installation (or checkout): broker-war/target and server-config/ below it
  * @param runDir the run directory, named after the server's PID so later runs can clean it up
@@ -47,8 +47,8 @@ record PayaraMicroRun(Path root, Path runDir) {
   }
 
   /**
-   * Removes run directories of earlier runs whose server is gone (owned by this user, named after
-   * a PID that no longer runs), then makes this run's directory, readable by this user only.
+   * Removes run directories of earlier runs whose server is gone (owned by this user, named after a
+   * PID that no longer runs), then makes this run's directory, readable by this user only.
    */
   void prepareRunDir() throws IOException {
     Path parent = runDir.toAbsolutePath().getParent();
@@ -157,8 +157,7 @@ record PayaraMicroRun(Path root, Path runDir) {
     cmd.addAll(List.of("--rootdir", runDir.resolve("payara").toString()));
     cmd.addAll(List.of("--systemproperties", runDir.resolve("secrets.properties").toString()));
     cmd.addAll(List.of("--logproperties", payaraConf().resolve("logging.properties").toString()));
-    cmd.addAll(
-        List.of("--prebootcommandfile", runDir.resolve("pre-boot-commands.txt").toString()));
+    cmd.addAll(List.of("--prebootcommandfile", runDir.resolve("pre-boot-commands.txt").toString()));
     cmd.addAll(
         List.of("--postbootcommandfile", runDir.resolve("post-boot-commands.txt").toString()));
     return cmd;

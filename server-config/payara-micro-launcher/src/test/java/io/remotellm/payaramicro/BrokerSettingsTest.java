@@ -100,7 +100,10 @@ class BrokerSettingsTest {
     assertRefused("--https-port needs --tls-keystore", "--https-port", "8444");
     assertRefused(
         "--https-port must differ from --port and --health-port",
-        "--https-port", "8443", "--tls-keystore", "x.p12");
+        "--https-port",
+        "8443",
+        "--tls-keystore",
+        "x.p12");
   }
 
   @Test

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The run directory the launcher writes for Payara Micro, from the module's real templates in
- * server-config/payara-micro, in an installation whose path holds a #, an & and a space (the sed
- * of the old script broke on the first two).
+ * server-config/payara-micro, in an installation whose path holds a #, an & and a space (the sed of
+ * the old script broke on the first two).
  */
 class PayaraMicroRunTest {
 
@@ -39,8 +39,7 @@ class PayaraMicroRunTest {
       }
     }
     runDir =
-        tmp.resolve("run")
-            .resolve(PayaraMicroRun.RUN_DIR_PREFIX + ProcessHandle.current().pid());
+        tmp.resolve("run").resolve(PayaraMicroRun.RUN_DIR_PREFIX + ProcessHandle.current().pid());
     Files.createDirectories(runDir.getParent());
     env.put("REMOTELLM_LAUNCHER_ROOT", root.toString());
     env.put("REMOTELLM_LAUNCHER_RUN_DIR", runDir.toString());
@@ -110,8 +109,12 @@ class PayaraMicroRunTest {
     Files.writeString(logging, "stand-in");
     assertThat(
             launch(
-                "--connector-config", config.toString(), "--log-level=warning",
-                "--allow-anonymous", "--port", "9443"))
+                "--connector-config",
+                config.toString(),
+                "--log-level=warning",
+                "--allow-anonymous",
+                "--port",
+                "9443"))
         .isEqualTo(0);
     List<String> cmd = command();
     assertThat(cmd.subList(0, 3)).containsExactly("/opt/jdk 17/bin/java", "-Xmx1g", "-Dx=y");

@@ -28,9 +28,22 @@ class TlsSettingsTest {
     for (String alias : aliases) {
       Process p =
           new ProcessBuilder(
-                  keytool, "-genkeypair", "-keystore", store.toString(), "-storepass", password,
-                  "-keypass", password, "-alias", alias, "-keyalg", "EC", "-dname", "CN=localhost",
-                  "-validity", "2")
+                  keytool,
+                  "-genkeypair",
+                  "-keystore",
+                  store.toString(),
+                  "-storepass",
+                  password,
+                  "-keypass",
+                  password,
+                  "-alias",
+                  alias,
+                  "-keyalg",
+                  "EC",
+                  "-dname",
+                  "CN=localhost",
+                  "-validity",
+                  "2")
               .redirectErrorStream(true)
               .start();
       p.getInputStream().readAllBytes();
@@ -46,8 +59,13 @@ class TlsSettingsTest {
     Path passFile = Files.writeString(tmp.resolve("pass & word"), password + "\nignored\n");
     BrokerSettings s =
         resolve(
-            Map.of(), "--https-port", "8444", "--tls-keystore", store.toString(),
-            "--tls-keystore-password-file", passFile.toString());
+            Map.of(),
+            "--https-port",
+            "8444",
+            "--tls-keystore",
+            store.toString(),
+            "--tls-keystore-password-file",
+            passFile.toString());
     assertThat(s.tls().alias()).isEqualTo("my key");
     assertThat(s.tls().password()).isEqualTo(password);
     assertThat(s.tls().storeType()).isEqualTo("PKCS12");

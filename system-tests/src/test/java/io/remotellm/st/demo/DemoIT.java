@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * bin/remotellm-demo starts broker and demo connector, prints curl lines that work when pasted
- * into a shell, and Ctrl-C stops everything.
+ * bin/remotellm-demo starts broker and demo connector, prints curl lines that work when pasted into
+ * a shell, and Ctrl-C stops everything.
  */
 class DemoIT {
 

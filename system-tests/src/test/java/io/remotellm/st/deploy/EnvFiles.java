@@ -156,10 +156,10 @@ final class EnvFiles {
     }
     switch (state) {
       case PRE_VALUE,
-              VALUE_ESCAPE,
-              SINGLE_QUOTE_VALUE,
-              DOUBLE_QUOTE_VALUE,
-              DOUBLE_QUOTE_VALUE_ESCAPE ->
+          VALUE_ESCAPE,
+          SINGLE_QUOTE_VALUE,
+          DOUBLE_QUOTE_VALUE,
+          DOUBLE_QUOTE_VALUE_ESCAPE ->
           push(result, key, lastKeyWhitespace, value, -1);
       case VALUE -> push(result, key, lastKeyWhitespace, value, lastValueWhitespace);
       default -> {

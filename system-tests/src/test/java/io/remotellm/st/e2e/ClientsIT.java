@@ -32,10 +32,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Official OpenAI clients other than the Java SDK (EndToEndIT has that one) against the real
- * broker and connector processes and a fake LLM: the OpenAI Node SDK, pinned in
- * {@code src/test/node/package-lock.json} and installed with {@code npm ci} by this test (issue 10
- * was found with it: it sends {@code Accept: application/json} on streamed calls too), and
+ * Official OpenAI clients other than the Java SDK (EndToEndIT has that one) against the real broker
+ * and connector processes and a fake LLM: the OpenAI Node SDK, pinned in {@code
+ * src/test/node/package-lock.json} and installed with {@code npm ci} by this test (issue 10 was
+ * found with it: it sends {@code Accept: application/json} on streamed calls too), and
  * LangChain4j's OpenAI chat models.
  */
 class ClientsIT {
@@ -56,12 +56,22 @@ class ClientsIT {
     llm.script(FakeLlm.Script.defaults().withChunks(CHUNKS));
     brokerPort = FreePort.next();
     broker =
-        ProductRun.startBroker("clients-broker", brokerPort, FreePort.next(), USER_KEY,
+        ProductRun.startBroker(
+            "clients-broker",
+            brokerPort,
+            FreePort.next(),
+            USER_KEY,
             ProductRun.writeConnectorConfig(Map.of(TOKEN, "")));
     int health = FreePort.next();
     connector =
-        ProductRun.startConnector("clients-connector", llm.baseUrl().toString(), brokerPort, TOKEN,
-            health, List.of(MODEL), List.of());
+        ProductRun.startConnector(
+            "clients-connector",
+            llm.baseUrl().toString(),
+            brokerPort,
+            TOKEN,
+            health,
+            List.of(MODEL),
+            List.of());
     ProductRun.awaitReady(connector, health, Duration.ofSeconds(60));
   }
 
@@ -83,12 +93,19 @@ class ClientsIT {
             .directory(project.toFile())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
-    node.environment().putAll(Map.of(
-        "REMOTELLM_BASE_URL", "http://127.0.0.1:" + brokerPort + "/v1",
-        "REMOTELLM_USER_KEY", USER_KEY,
-        "REMOTELLM_MODEL", MODEL,
-        "REMOTELLM_CHUNKS", String.valueOf(CHUNKS),
-        "NO_COLOR", "1"));
+    node.environment()
+        .putAll(
+            Map.of(
+                "REMOTELLM_BASE_URL",
+                "http://127.0.0.1:" + brokerPort + "/v1",
+                "REMOTELLM_USER_KEY",
+                USER_KEY,
+                "REMOTELLM_MODEL",
+                MODEL,
+                "REMOTELLM_CHUNKS",
+                String.valueOf(CHUNKS),
+                "NO_COLOR",
+                "1"));
     int exit = NodeProject.run(node, Duration.ofMinutes(2));
     String output = Files.readString(log);
     assertThat(exit).as("node --test exit code; its output (%s):%n%s", log, output).isZero();
@@ -104,33 +121,44 @@ class ClientsIT {
         IntStream.range(0, CHUNKS).mapToObj(i -> "tok" + i + " ").collect(Collectors.joining());
     String baseUrl = "http://127.0.0.1:" + brokerPort + "/v1";
     OpenAiStreamingChatModel streaming =
-        OpenAiStreamingChatModel.builder().baseUrl(baseUrl).apiKey(USER_KEY).modelName(MODEL)
-            .timeout(Duration.ofSeconds(30)).build();
+        OpenAiStreamingChatModel.builder()
+            .baseUrl(baseUrl)
+            .apiKey(USER_KEY)
+            .modelName(MODEL)
+            .timeout(Duration.ofSeconds(30))
+            .build();
     StringBuilder text = new StringBuilder();
     CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-    streaming.chat("Hello from LangChain4j", new StreamingChatResponseHandler() {
-      @Override
-      public void onPartialResponse(String partial) {
-        text.append(partial);
-      }
+    streaming.chat(
+        "Hello from LangChain4j",
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String partial) {
+            text.append(partial);
+          }
 
-      @Override
-      public void onCompleteResponse(ChatResponse response) {
-        done.complete(response);
-      }
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            done.complete(response);
+          }
 
-      @Override
-      public void onError(Throwable error) {
-        done.completeExceptionally(error);
-      }
-    });
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
+        });
     ChatResponse response = done.get(30, TimeUnit.SECONDS);
     assertThat(text.toString()).isEqualTo(expected);
     assertThat(response.aiMessage().text()).isEqualTo(expected);
 
     OpenAiChatModel plain =
-        OpenAiChatModel.builder().baseUrl(baseUrl).apiKey(USER_KEY).modelName(MODEL)
-            .timeout(Duration.ofSeconds(30)).maxRetries(0).build();
+        OpenAiChatModel.builder()
+            .baseUrl(baseUrl)
+            .apiKey(USER_KEY)
+            .modelName(MODEL)
+            .timeout(Duration.ofSeconds(30))
+            .maxRetries(0)
+            .build();
     assertThat(plain.chat("Hello again")).contains(expected);
   }
 
@@ -145,8 +173,8 @@ class ClientsIT {
       Path project = ProductProcess.root().resolve("system-tests/target/node-sdk-test");
       Files.createDirectories(project);
       for (String file : List.of("package.json", "package-lock.json", "openai-sdk.test.mjs")) {
-        Files.copy(source.resolve(file), project.resolve(file),
-            StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            source.resolve(file), project.resolve(file), StandardCopyOption.REPLACE_EXISTING);
       }
       Path log = ProductProcess.logDir().resolve("npm-ci.log");
       // npm ci installs exactly what package-lock.json pins, and fails if it disagrees with
@@ -158,8 +186,11 @@ class ClientsIT {
               .redirectOutput(log.toFile());
       int exit = run(ci, Duration.ofMinutes(5));
       if (exit != 0) {
-        fail("npm ci failed with exit code " + exit + " (is the npm registry reachable?):\n"
-            + Files.readString(log));
+        fail(
+            "npm ci failed with exit code "
+                + exit
+                + " (is the npm registry reachable?):\n"
+                + Files.readString(log));
       }
       return project;
     }
@@ -177,8 +208,10 @@ class ClientsIT {
       }
       boolean tooOld = version != null && tool.equals("node") && major(version) < 18;
       if (version == null || tooOld) {
-        String message = what + (tooOld ? " is too old (" + version + ")" : " is not installed")
-            + ": the OpenAI Node SDK test needs it";
+        String message =
+            what
+                + (tooOld ? " is too old (" + version + ")" : " is not installed")
+                + ": the OpenAI Node SDK test needs it";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
           fail(message + " (CI=true: .ci/run must install it)");
         }

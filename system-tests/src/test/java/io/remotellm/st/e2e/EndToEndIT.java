@@ -96,14 +96,28 @@ class EndToEndIT {
     tokens.put(TOKEN_B, LLM_KEY_B);
     connectorConfig = ProductRun.writeConnectorConfig(tokens);
 
-    broker = ProductRun.startBroker("e2e-broker", brokerPort, brokerHealthPort, USER_KEY, connectorConfig);
+    broker =
+        ProductRun.startBroker(
+            "e2e-broker", brokerPort, brokerHealthPort, USER_KEY, connectorConfig);
     List<String> fastProbe = List.of("--llm-probe-interval", "1");
     connectorA =
         ProductRun.startConnector(
-            "e2e-connector-a", llm.baseUrl().toString(), brokerPort, TOKEN_A, healthA, List.of(MODEL), fastProbe);
+            "e2e-connector-a",
+            llm.baseUrl().toString(),
+            brokerPort,
+            TOKEN_A,
+            healthA,
+            List.of(MODEL),
+            fastProbe);
     connectorB =
         ProductRun.startConnector(
-            "e2e-connector-b", llm.baseUrl().toString(), brokerPort, TOKEN_B, healthB, List.of(MODEL), fastProbe);
+            "e2e-connector-b",
+            llm.baseUrl().toString(),
+            brokerPort,
+            TOKEN_B,
+            healthB,
+            List.of(MODEL),
+            fastProbe);
     ProductRun.awaitReady(connectorA, healthA, Duration.ofSeconds(60));
     ProductRun.awaitReady(connectorB, healthB, Duration.ofSeconds(60));
 
@@ -118,9 +132,7 @@ class EndToEndIT {
 
   @AfterAll
   static void stopProduct() {
-    Stream.of(connectorA, connectorB, broker)
-        .filter(p -> p != null)
-        .forEach(ProductProcess::close);
+    Stream.of(connectorA, connectorB, broker).filter(p -> p != null).forEach(ProductProcess::close);
     if (llm != null) {
       llm.close();
     }
@@ -135,15 +147,15 @@ class EndToEndIT {
     List<String> ids = openai.models().list().data().stream().map(Model::id).toList();
     assertThat(ids).containsExactly(MODEL);
     assertThat(openai.models().retrieve(MODEL).id()).isEqualTo(MODEL);
-    assertThatThrownBy(() -> openai.models().retrieve("no-such-model")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> openai.models().retrieve("no-such-model"))
+        .isInstanceOf(NotFoundException.class);
   }
 
   @Test
   @Order(2)
   void chats() {
     llm.script(FakeLlm.Script.defaults().withChunks(4));
-    ChatCompletion completion =
-        openai.chat().completions().create(params().build());
+    ChatCompletion completion = openai.chat().completions().create(params().build());
     assertThat(completion.choices()).hasSize(1);
     assertThat(completion.choices().get(0).message().content()).contains("tok0 tok1 tok2 tok3 ");
     assertThat(completion.usage()).isPresent();
@@ -163,8 +175,7 @@ class EndToEndIT {
                 params()
                     .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
                     .build())) {
-      stream
-          .stream()
+      stream.stream()
           .forEach(
               chunk -> {
                 chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
@@ -172,7 +183,10 @@ class EndToEndIT {
               });
     }
     String expected =
-        Stream.iterate(0, i -> i + 1).limit(30).map(i -> "tok" + i + " ").collect(Collectors.joining());
+        Stream.iterate(0, i -> i + 1)
+            .limit(30)
+            .map(i -> "tok" + i + " ")
+            .collect(Collectors.joining());
     assertThat(text.toString()).isEqualTo(expected);
     assertThat(totals).hasSize(1);
     assertThat(totals.get(0)).isPositive();
@@ -183,17 +197,24 @@ class EndToEndIT {
   void embeddingsAndTextCompletionsGoThroughTooWithTheSdk() {
     llm.script(FakeLlm.Script.defaults().withChunks(3));
     var embedded =
-        openai.embeddings().create(EmbeddingCreateParams.builder().model(MODEL).input("hello").build());
-    assertThat(embedded.data()).singleElement().satisfies(e -> assertThat(e.embedding()).containsExactly(5.0f, 0.5f, -1.0f));
+        openai
+            .embeddings()
+            .create(EmbeddingCreateParams.builder().model(MODEL).input("hello").build());
+    assertThat(embedded.data())
+        .singleElement()
+        .satisfies(e -> assertThat(e.embedding()).containsExactly(5.0f, 0.5f, -1.0f));
 
-    CompletionCreateParams prompt = CompletionCreateParams.builder().model(MODEL).prompt("Say hi").build();
-    assertThat(openai.completions().create(prompt).choices().get(0).text()).isEqualTo("tok0 tok1 tok2 ");
+    CompletionCreateParams prompt =
+        CompletionCreateParams.builder().model(MODEL).prompt("Say hi").build();
+    assertThat(openai.completions().create(prompt).choices().get(0).text())
+        .isEqualTo("tok0 tok1 tok2 ");
     StringBuilder streamed = new StringBuilder();
     try (StreamResponse<Completion> stream = openai.completions().createStreaming(prompt)) {
       stream.stream().forEach(chunk -> chunk.choices().forEach(c -> streamed.append(c.text())));
     }
     assertThat(streamed.toString()).isEqualTo("tok0 tok1 tok2 ");
-    assertThat(llm.requests()).extracting(FakeLlm.RecordedRequest::path)
+    assertThat(llm.requests())
+        .extracting(FakeLlm.RecordedRequest::path)
         .contains("/v1/embeddings", "/v1/completions");
   }
 
@@ -226,8 +247,7 @@ class EndToEndIT {
             .maxRetries(0)
             .build();
     try {
-      assertThatThrownBy(() -> intruder.models().list())
-          .isInstanceOf(UnauthorizedException.class);
+      assertThatThrownBy(() -> intruder.models().list()).isInstanceOf(UnauthorizedException.class);
       assertThatThrownBy(() -> intruder.chat().completions().create(params().build()))
           .isInstanceOf(UnauthorizedException.class);
     } finally {
@@ -266,7 +286,8 @@ class EndToEndIT {
     Map<String, Long> byKey =
         llm.chatRequests().stream()
             .collect(Collectors.groupingBy(r -> r.header("authorization"), Collectors.counting()));
-    assertThat(byKey.keySet()).containsExactlyInAnyOrder("Bearer " + LLM_KEY_A, "Bearer " + LLM_KEY_B);
+    assertThat(byKey.keySet())
+        .containsExactlyInAnyOrder("Bearer " + LLM_KEY_A, "Bearer " + LLM_KEY_B);
   }
 
   @Test
@@ -297,19 +318,33 @@ class EndToEndIT {
     int health = FreePort.next();
     try (ProductProcess intruder =
         ProductRun.startConnector(
-            "e2e-connector-wrong-token", llm.baseUrl().toString(), brokerPort, WRONG_TOKEN, health,
-            List.of("intruder-model"), List.of())) {
+            "e2e-connector-wrong-token",
+            llm.baseUrl().toString(),
+            brokerPort,
+            WRONG_TOKEN,
+            health,
+            List.of("intruder-model"),
+            List.of())) {
       // It says why, with the broker's answer, and retries rather than exiting.
       Wait.until(
           "the connector to report the refused token twice",
           Duration.ofSeconds(30),
-          () -> intruder.output().split("refused the token of this connector \\(HTTP 401\\)", -1).length > 2);
+          () ->
+              intruder
+                      .output()
+                      .split("refused the token of this connector \\(HTTP 401\\)", -1)
+                      .length
+                  > 2);
       assertThat(intruder.isAlive()).isTrue();
       // Not ready, and stays so (polled: the health port may open a moment after the first tries).
       Wait.until(
           "the refused connector's /ready to answer 503",
           Duration.ofSeconds(15),
-          () -> ProductRun.status(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health + "/ready")).build()) == 503);
+          () ->
+              ProductRun.status(
+                      HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health + "/ready"))
+                          .build())
+                  == 503);
       assertThat(openai.models().list().data().stream().map(Model::id)).containsExactly(MODEL);
     }
     // The two good connectors were never disturbed.
@@ -384,7 +419,10 @@ class EndToEndIT {
 
   private static HttpRequest chatRequest(String requestId, boolean stream) {
     String body =
-        "{\"model\":\"" + MODEL + "\",\"stream\":" + stream
+        "{\"model\":\""
+            + MODEL
+            + "\",\"stream\":"
+            + stream
             + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     return HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + brokerPort + "/v1/chat/completions"))
@@ -413,5 +451,4 @@ class EndToEndIT {
     new SecureRandom().nextBytes(bytes);
     return prefix + HexFormat.of().formatHex(bytes);
   }
-
 }

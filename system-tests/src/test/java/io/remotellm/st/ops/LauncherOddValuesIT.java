@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  * The real broker started by bin/remotellm-broker with a #, an &amp;, spaces and quotes in flag
  * values: a user key and a connector token on the command line, and the path of the connector
  * config (the old script templated Payara's boot files with sed, which broke on # and &amp;). A
- * connector with that token attaches, the key authenticates, and neither secret is on the
- * server's command line.
+ * connector with that token attaches, the key authenticates, and neither secret is on the server's
+ * command line.
  */
 class LauncherOddValuesIT {
 
@@ -52,18 +52,28 @@ class LauncherOddValuesIT {
             "odd-values-broker",
             "remotellm-broker",
             List.of(
-                "--host", "127.0.0.1",
-                "--port", String.valueOf(port),
-                "--health-port", String.valueOf(healthPort),
-                "--user-api-key", USER_KEY,
-                "--connector-token", TOKEN,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--health-port",
+                String.valueOf(healthPort),
+                "--user-api-key",
+                USER_KEY,
+                "--connector-token",
+                TOKEN,
                 "--connector-config=" + config),
             Map.of());
     ProductRun.awaitBroker(broker, port, USER_KEY);
     connector =
         ProductRun.startConnector(
-            "odd-values-connector", llm.baseUrl().toString(), port, TOKEN, connectorHealth,
-            List.of(MODEL), List.of());
+            "odd-values-connector",
+            llm.baseUrl().toString(),
+            port,
+            TOKEN,
+            connectorHealth,
+            List.of(MODEL),
+            List.of());
     ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
   }
 

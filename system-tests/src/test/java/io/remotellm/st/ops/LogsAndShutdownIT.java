@@ -38,8 +38,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A broker (bin/remotellm-broker, Payara Micro, JSON logs) and a connector process in front of the
- * fake LLM. First the broker's log is read for a request's id; then the broker gets SIGTERM in
- * the middle of a 5-second stream, and a second broker on the same ports takes the connector back.
+ * fake LLM. First the broker's log is read for a request's id; then the broker gets SIGTERM in the
+ * middle of a 5-second stream, and a second broker on the same ports takes the connector back.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LogsAndShutdownIT {
@@ -71,14 +71,21 @@ class LogsAndShutdownIT {
     broker = ProductRun.startBroker("ops-broker", port, healthPort, USER_KEY, connectorConfig);
     connector =
         ProductRun.startConnector(
-            "ops-connector", llm.baseUrl().toString(), port, TOKEN, connectorHealth, List.of(MODEL),
+            "ops-connector",
+            llm.baseUrl().toString(),
+            port,
+            TOKEN,
+            connectorHealth,
+            List.of(MODEL),
             List.of("--llm-probe-interval", "1"));
     ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
   }
 
   @AfterAll
   static void stop() {
-    Stream.of(connector, broker, secondBroker).filter(p -> p != null).forEach(ProductProcess::close);
+    Stream.of(connector, broker, secondBroker)
+        .filter(p -> p != null)
+        .forEach(ProductProcess::close);
     if (llm != null) {
       llm.close();
     }
@@ -89,7 +96,8 @@ class LogsAndShutdownIT {
   void theBrokersLogHasTheRequestIdAsAJsonField() throws Exception {
     llm.script(FakeLlm.Script.defaults().withChunks(3));
     String requestId = "ops-log-" + UUID.randomUUID();
-    HttpResponse<String> response = HTTP.send(chat(requestId, false), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(chat(requestId, false), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("x-request-id")).contains(requestId);
 
@@ -97,15 +105,19 @@ class LogsAndShutdownIT {
         Wait.forValue(
             "the broker's access line for " + requestId,
             Duration.ofSeconds(20),
-            () -> jsonLines(broker).filter(j -> requestId.equals(j.getString("request_id", null)))
-                .findFirst().orElse(null));
+            () ->
+                jsonLines(broker)
+                    .filter(j -> requestId.equals(j.getString("request_id", null)))
+                    .findFirst()
+                    .orElse(null));
     assertThat(line.getString("LoggerName")).isEqualTo("io.remotellm.broker.access");
     assertThat(line.getString("model")).isEqualTo(MODEL);
     assertThat(line.getString("status")).isEqualTo("200");
     assertThat(line.getString("connector_id")).isNotBlank();
     assertThat(Long.parseLong(line.getString("duration_ms"))).isNotNegative();
     // Servers whose JSON format ignores the fields still get them in the message text.
-    assertThat(line.getString("LogMessage")).contains("request " + requestId, "model=" + MODEL, "status=200");
+    assertThat(line.getString("LogMessage"))
+        .contains("request " + requestId, "model=" + MODEL, "status=200");
   }
 
   @Test
@@ -116,7 +128,8 @@ class LogsAndShutdownIT {
     List<String> lines = new ArrayList<>();
     CompletableFuture<Void> terminated = new CompletableFuture<>();
     List<CompletableFuture<HttpResponse<String>>> duringDrain = new ArrayList<>();
-    HttpResponse<Stream<String>> response = HTTP.send(chat(requestId, true), HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> response =
+        HTTP.send(chat(requestId, true), HttpResponse.BodyHandlers.ofLines());
     assertThat(response.statusCode()).isEqualTo(200);
     try (Stream<String> body = response.body()) {
       body.forEach(
@@ -129,8 +142,10 @@ class LogsAndShutdownIT {
               ProcessHandle.of(broker.pid()).ifPresent(ProcessHandle::destroy);
             } else if (chunks == 20 && duringDrain.isEmpty()) {
               // A new request while the stream drains (the server itself may answer it).
-              duringDrain.add(HTTP.sendAsync(chat("ops-late-" + UUID.randomUUID(), false),
-                  HttpResponse.BodyHandlers.ofString()));
+              duringDrain.add(
+                  HTTP.sendAsync(
+                      chat("ops-late-" + UUID.randomUUID(), false),
+                      HttpResponse.BodyHandlers.ofString()));
             }
           });
     }
@@ -153,8 +168,13 @@ class LogsAndShutdownIT {
 
     broker.terminate(Duration.ofSeconds(90));
     // What the broker logged while draining reached its log: the stream's access line too.
-    assertThat(jsonLines(broker).filter(j -> requestId.equals(j.getString("request_id", null))
-            && "io.remotellm.broker.access".equals(j.getString("LoggerName", null))))
+    assertThat(
+            jsonLines(broker)
+                .filter(
+                    j ->
+                        requestId.equals(j.getString("request_id", null))
+                            && "io.remotellm.broker.access"
+                                .equals(j.getString("LoggerName", null))))
         .singleElement()
         .satisfies(j -> assertThat(j.getString("status")).isEqualTo("200"));
     assertThat(jsonLines(broker).map(j -> j.getString("LogMessage", "")))
@@ -166,11 +186,15 @@ class LogsAndShutdownIT {
     assertThat(connector.isAlive()).isTrue();
 
     // The connector keeps redialling and comes back once a broker is there again.
-    secondBroker = ProductRun.startBroker("ops-broker-2", port, healthPort, USER_KEY, connectorConfig);
+    secondBroker =
+        ProductRun.startBroker("ops-broker-2", port, healthPort, USER_KEY, connectorConfig);
     ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
     llm.script(FakeLlm.Script.defaults().withChunks(2));
-    assertThat(HTTP.send(chat("ops-after-" + UUID.randomUUID(), false), HttpResponse.BodyHandlers.ofString())
-            .statusCode())
+    assertThat(
+            HTTP.send(
+                    chat("ops-after-" + UUID.randomUUID(), false),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
         .isEqualTo(200);
   }
 
@@ -180,15 +204,23 @@ class LogsAndShutdownIT {
         .header("Content-Type", "application/json")
         .header("x-request-id", requestId)
         .timeout(Duration.ofSeconds(60))
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"model\":\"" + MODEL + "\",\"stream\":" + stream
-                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"))
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\""
+                    + MODEL
+                    + "\",\"stream\":"
+                    + stream
+                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"))
         .build();
   }
 
   /** The lines of a process's output that are JSON objects (the launcher's own lines are not). */
   static Stream<JsonObject> jsonLines(ProductProcess process) {
-    return process.output().lines().filter(l -> l.startsWith("{")).map(LogsAndShutdownIT::parse)
+    return process
+        .output()
+        .lines()
+        .filter(l -> l.startsWith("{"))
+        .map(LogsAndShutdownIT::parse)
         .flatMap(Optional::stream);
   }
 

@@ -77,7 +77,11 @@ class TlsIT {
                 "--https-port", String.valueOf(httpsPort),
                 "--tls-keystore", dir.resolve("broker.p12").toString(),
                 "--tls-keystore-password-file", passwordFile.toString()),
-            Map.of("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY, "REMOTELLM_BROKER_CONNECTOR_TOKENS", TOKEN));
+            Map.of(
+                "REMOTELLM_BROKER_USER_API_KEYS",
+                USER_KEY,
+                "REMOTELLM_BROKER_CONNECTOR_TOKENS",
+                TOKEN));
     ProductRun.awaitBroker(broker, port, USER_KEY);
 
     connector = connector("tls-connector", dir.resolve("broker.pem"), goodHealth);
@@ -100,22 +104,28 @@ class TlsIT {
         HttpClient.newBuilder().sslContext(trusting(dir.resolve("broker.pem"))).build();
     HttpResponse<String> response =
         https.send(
-            HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + httpsPort + "/v1/chat/completions"))
+            HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + httpsPort + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + USER_KEY)
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(
-                    "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\""
+                            + MODEL
+                            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).contains("tok0 tok1 tok2 tok3 ");
-    assertThat(connector.output()).contains("\"broker_url\":\"wss://127.0.0.1:" + httpsPort + "/ws\"");
+    assertThat(connector.output())
+        .contains("\"broker_url\":\"wss://127.0.0.1:" + httpsPort + "/ws\"");
   }
 
   @Test
   void aConnectorWithAnotherCaStaysOutAndSaysWhy() {
-    String expected = "TLS: the broker's certificate is not trusted (PKIX path building failed); pass --ca-cert";
+    String expected =
+        "TLS: the broker's certificate is not trusted (PKIX path building failed); pass --ca-cert";
     Wait.until(
         "the wrong-CA connector to explain its failed TLS handshake",
         Duration.ofSeconds(60),
@@ -126,10 +136,14 @@ class TlsIT {
         Duration.ofSeconds(30),
         () -> wrongCa.output().split(java.util.regex.Pattern.quote(expected), -1).length > 2);
     assertThat(wrongCa.isAlive()).isTrue();
-    assertThat(ProductRun.status(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + wrongHealth + "/ready")).build()))
+    assertThat(
+            ProductRun.status(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + wrongHealth + "/ready"))
+                    .build()))
         .isEqualTo(503);
-    assertThat(wrongCa.output()).doesNotContain("\tat ").doesNotContain("registered with the broker");
+    assertThat(wrongCa.output())
+        .doesNotContain("\tat ")
+        .doesNotContain("registered with the broker");
   }
 
   private static ProductProcess connector(String name, Path caCert, int healthPort) {
@@ -138,17 +152,45 @@ class TlsIT {
     args.addAll(List.of("--broker-url", "wss://127.0.0.1:" + httpsPort + "/ws"));
     args.addAll(List.of("--ca-cert", caCert.toString()));
     args.addAll(List.of("--health-port", String.valueOf(healthPort), "--model", MODEL));
-    return ProductProcess.start(name, "remotellm-connector", args, Map.of("REMOTELLM_BROKER_TOKEN", TOKEN));
+    return ProductProcess.start(
+        name, "remotellm-connector", args, Map.of("REMOTELLM_BROKER_TOKEN", TOKEN));
   }
 
   /** A PKCS12 keystore with a self-signed EC key for 127.0.0.1 and localhost, and its PEM cert. */
   private static void selfSigned(String alias, Path keystore, Path pem) throws Exception {
-    keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1",
-        "-validity", "2", "-dname", "CN=" + alias, "-ext", "san=ip:127.0.0.1,dns:localhost",
-        "-keystore", keystore.toString(), "-storetype", "PKCS12",
-        "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-    keytool("-exportcert", "-rfc", "-alias", alias, "-keystore", keystore.toString(),
-        "-storepass", STORE_PASSWORD, "-file", pem.toString());
+    keytool(
+        "-genkeypair",
+        "-alias",
+        alias,
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-validity",
+        "2",
+        "-dname",
+        "CN=" + alias,
+        "-ext",
+        "san=ip:127.0.0.1,dns:localhost",
+        "-keystore",
+        keystore.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        STORE_PASSWORD,
+        "-keypass",
+        STORE_PASSWORD);
+    keytool(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        alias,
+        "-keystore",
+        keystore.toString(),
+        "-storepass",
+        STORE_PASSWORD,
+        "-file",
+        pem.toString());
   }
 
   private static void keytool(String... args) throws IOException, InterruptedException {
@@ -165,9 +207,11 @@ class TlsIT {
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     store.load(null, null);
     try (InputStream in = Files.newInputStream(pem)) {
-      store.setCertificateEntry("broker", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      store.setCertificateEntry(
+          "broker", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trust.init(store);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, trust.getTrustManagers(), null);

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 
-/** The portability checks on Open Liberty ({@code mvn verify -Pliberty} unpacks it and runs this). */
+/**
+ * The portability checks on Open Liberty ({@code mvn verify -Pliberty} unpacks it and runs this).
+ */
 class LibertyIT extends PortabilityIT {
 
   @Override

@@ -9,9 +9,8 @@ import java.util.Map;
 
 /**
  * Open Liberty from the full runtime zip, with a server directory made of {@code
- * server-config/liberty/} as it is, plus what an operator adds per installation: a
- * configDropins override naming the WAR and the connector config, and env variables for ports and
- * keys.
+ * server-config/liberty/} as it is, plus what an operator adds per installation: a configDropins
+ * override naming the WAR and the connector config, and env variables for ports and keys.
  */
 final class LibertyServer implements BrokerServer {
 

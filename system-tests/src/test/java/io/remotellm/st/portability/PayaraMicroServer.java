@@ -24,7 +24,11 @@ final class PayaraMicroServer implements BrokerServer {
     int healthPort = FreePort.next();
     ProductProcess process =
         ProductRun.startBroker(
-            "portability-payara-micro", port, healthPort, deployment.userApiKey(), deployment.connectorConfig());
+            "portability-payara-micro",
+            port,
+            healthPort,
+            deployment.userApiKey(),
+            deployment.connectorConfig());
     return new PayaraMicroServer(process, port, healthPort);
   }
 

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 
-/** The portability checks on Payara Server ({@code mvn verify -Ppayara-server} unpacks it and runs this). */
+/**
+ * The portability checks on Payara Server ({@code mvn verify -Ppayara-server} unpacks it and runs
+ * this).
+ */
 class PayaraServerIT extends PortabilityIT {
 
   @Override

@@ -13,16 +13,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Payara Server from its distribution zip, set up as an operator would: a new domain, started,
- * then {@code server-config/payara-server/configure-broker.sh} run against it, twice, as an
- * operator re-running it after an upgrade would. Keys reach the server as env variables of the
- * domain's process, as that directory's README says.
+ * Payara Server from its distribution zip, set up as an operator would: a new domain, started, then
+ * {@code server-config/payara-server/configure-broker.sh} run against it, twice, as an operator
+ * re-running it after an upgrade would. Keys reach the server as env variables of the domain's
+ * process, as that directory's README says.
  */
 final class PayaraServerServer implements BrokerServer {
 
   private static final String DOMAIN = "broker";
+
   /** What {@code create-domain --portbase} adds to the base for each port the domain opens. */
   private static final int[] PORTS = {80, 81, 48, 37, 38, 39, 86, 76, 66, 9, 49, 59};
+
   private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(3);
 
   private final ServerProcess process;
@@ -45,8 +47,15 @@ final class PayaraServerServer implements BrokerServer {
     ServerProcess.run(
         "portability-payara-server-create-domain",
         List.of(
-            asadmin.toString(), "--interactive=false", "create-domain", "--nopassword=true",
-            "--portbase", String.valueOf(portBase), "--domaindir", domains.toString(), DOMAIN),
+            asadmin.toString(),
+            "--interactive=false",
+            "create-domain",
+            "--nopassword=true",
+            "--portbase",
+            String.valueOf(portBase),
+            "--domaindir",
+            domains.toString(),
+            DOMAIN),
         base,
         Map.of(),
         TOOL_TIMEOUT);
@@ -55,7 +64,13 @@ final class PayaraServerServer implements BrokerServer {
     ServerProcess process =
         ServerProcess.start(
             "portability-payara-server",
-            List.of(asadmin.toString(), "start-domain", "--verbose", "--domaindir", domains.toString(), DOMAIN),
+            List.of(
+                asadmin.toString(),
+                "start-domain",
+                "--verbose",
+                "--domaindir",
+                domains.toString(),
+                DOMAIN),
             base,
             Map.of("REMOTELLM_BROKER_USER_API_KEYS", deployment.userApiKey()));
     PayaraServerServer server = new PayaraServerServer(process, asadmin, domains, portBase);
@@ -69,7 +84,10 @@ final class PayaraServerServer implements BrokerServer {
             }
             return ProductRun.status(
                     HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + server.adminPort() + "/management/domain/version"))
+                            URI.create(
+                                "http://127.0.0.1:"
+                                    + server.adminPort()
+                                    + "/management/domain/version"))
                         .header("Accept", "application/json")
                         .build())
                 == 200;
@@ -78,7 +96,8 @@ final class PayaraServerServer implements BrokerServer {
       String again = server.configure(deployment, "again");
       for (String output : List.of(first, again)) {
         if (output.contains("failed") || !output.contains("Command deploy executed successfully")) {
-          throw new AssertionError("configure-broker.sh did not set the domain up cleanly:\n" + output);
+          throw new AssertionError(
+              "configure-broker.sh did not set the domain up cleanly:\n" + output);
         }
       }
       return server;
@@ -90,7 +109,10 @@ final class PayaraServerServer implements BrokerServer {
 
   private String configure(Deployment deployment, String run) {
     List<String> command = new ArrayList<>();
-    command.add(ProductProcess.root().resolve("server-config/payara-server/configure-broker.sh").toString());
+    command.add(
+        ProductProcess.root()
+            .resolve("server-config/payara-server/configure-broker.sh")
+            .toString());
     command.addAll(List.of("--war", deployment.war().toString()));
     command.addAll(List.of("--connector-config", deployment.connectorConfig().toString()));
     command.addAll(List.of("--log-level", "INFO", "--", "--port", String.valueOf(adminPort())));

@@ -66,7 +66,8 @@ abstract class PortabilityIT {
   private final String userKey = secret("sk-port-user-");
   private final String token = secret("ct-port-");
   private final String llmKey = secret("sk-port-llm-");
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private FakeLlm llm;
   private BrokerServer server;
@@ -87,7 +88,9 @@ abstract class PortabilityIT {
           Path.of(
               System.getProperty(
                   "portability.war",
-                  ProductProcess.root().resolve("broker-war/target/remotellm-broker.war").toString()));
+                  ProductProcess.root()
+                      .resolve("broker-war/target/remotellm-broker.war")
+                      .toString()));
       assertThat(war).as("the broker WAR (mvn -pl broker-war -am package)").isRegularFile();
       long started = System.nanoTime();
       server = startServer(new BrokerServer.Deployment(war, connectorConfig, userKey));
@@ -109,7 +112,9 @@ abstract class PortabilityIT {
       try {
         ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
       } catch (AssertionError e) {
-        throw new AssertionError(e.getMessage() + "; what " + server.name() + " logged meanwhile:\n" + serverTrouble(), e);
+        throw new AssertionError(
+            e.getMessage() + "; what " + server.name() + " logged meanwhile:\n" + serverTrouble(),
+            e);
       }
       openai =
           OpenAIOkHttpClient.builder()
@@ -123,7 +128,9 @@ abstract class PortabilityIT {
     }
   }
 
-  /** Runs also when {@link #startEverything} failed half-way, and stops whatever it got to start. */
+  /**
+   * Runs also when {@link #startEverything} failed half-way, and stops whatever it got to start.
+   */
   @AfterAll
   void stopEverything() {
     if (connector != null) {
@@ -146,7 +153,8 @@ abstract class PortabilityIT {
 
   @Test
   void connectorIsAttachedAndItsModelListed() {
-    assertThat(ProductRun.get("http://127.0.0.1:" + connectorHealth + "/ready").statusCode()).isEqualTo(200);
+    assertThat(ProductRun.get("http://127.0.0.1:" + connectorHealth + "/ready").statusCode())
+        .isEqualTo(200);
     List<String> ids = openai.models().list().data().stream().map(Model::id).toList();
     assertThat(ids).containsExactly(MODEL);
   }
@@ -155,12 +163,17 @@ abstract class PortabilityIT {
   @Test
   void embeddingsAndOneModelByIdWork() {
     var embedded =
-        openai.embeddings().create(EmbeddingCreateParams.builder().model(MODEL).input("hey").build());
-    assertThat(embedded.data()).singleElement().satisfies(e -> assertThat(e.embedding()).hasSize(3));
+        openai
+            .embeddings()
+            .create(EmbeddingCreateParams.builder().model(MODEL).input("hey").build());
+    assertThat(embedded.data())
+        .singleElement()
+        .satisfies(e -> assertThat(e.embedding()).hasSize(3));
     assertThat(openai.models().retrieve(MODEL).id()).isEqualTo(MODEL);
     // No slash in the id here: Liberty refuses an encoded slash (%2F) in any path with 400
     // (server-config/liberty/README.md); Payara and WildFly pass it on.
-    assertThatThrownBy(() -> openai.models().retrieve("no-such-model")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> openai.models().retrieve("no-such-model"))
+        .isInstanceOf(NotFoundException.class);
   }
 
   @Test
@@ -187,18 +200,28 @@ abstract class PortabilityIT {
   void streamsEveryChunkInOrder() {
     llm.script(FakeLlm.Script.defaults().withChunks(25));
     StringBuilder text = new StringBuilder();
-    try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(params())) {
-      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+    try (StreamResponse<ChatCompletionChunk> stream =
+        openai.chat().completions().createStreaming(params())) {
+      stream.stream()
+          .forEach(
+              chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
     }
     String expected =
-        Stream.iterate(0, i -> i + 1).limit(25).map(i -> "tok" + i + " ").collect(Collectors.joining());
+        Stream.iterate(0, i -> i + 1)
+            .limit(25)
+            .map(i -> "tok" + i + " ")
+            .collect(Collectors.joining());
     assertThat(text.toString()).isEqualTo(expected);
   }
 
   @Test
   void wrongKeyIsUnauthorized() throws Exception {
     OpenAIClient intruder =
-        OpenAIOkHttpClient.builder().apiKey("sk-wrong-key").baseUrl(apiBase() + "/v1").maxRetries(0).build();
+        OpenAIOkHttpClient.builder()
+            .apiKey("sk-wrong-key")
+            .baseUrl(apiBase() + "/v1")
+            .maxRetries(0)
+            .build();
     try {
       assertThatThrownBy(() -> intruder.models().list()).isInstanceOf(UnauthorizedException.class);
       assertThatThrownBy(() -> intruder.chat().completions().create(params()))
@@ -206,7 +229,10 @@ abstract class PortabilityIT {
     } finally {
       intruder.close();
     }
-    HttpResponse<String> raw = http.send(chatRequest("port-wrong-key", "sk-wrong-key", false), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> raw =
+        http.send(
+            chatRequest("port-wrong-key", "sk-wrong-key", false),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(raw.statusCode()).isEqualTo(401);
     assertThat(raw.body()).contains("\"code\":\"invalid_api_key\"");
   }
@@ -220,8 +246,13 @@ abstract class PortabilityIT {
   void theBodyDecidesSseOrJsonWhateverAcceptSays() throws Exception {
     llm.script(FakeLlm.Script.defaults().withChunks(2));
     List<String> accepts =
-        Arrays.asList("application/json", "text/event-stream", "*/*", null,
-            "application/json, text/plain, */*", "text/html, application/xml;q=0.9");
+        Arrays.asList(
+            "application/json",
+            "text/event-stream",
+            "*/*",
+            null,
+            "application/json, text/plain, */*",
+            "text/html, application/xml;q=0.9");
     SoftAssertions soft = new SoftAssertions();
     for (boolean stream : new boolean[] {true, false}) {
       for (String accept : accepts) {
@@ -230,15 +261,21 @@ abstract class PortabilityIT {
                 .header("Authorization", "Bearer " + userKey)
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL + "\",\"stream\":"
-                    + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\""
+                            + MODEL
+                            + "\",\"stream\":"
+                            + stream
+                            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
         if (accept != null) {
           request.header("Accept", accept);
         }
         HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         String what = "stream=" + stream + ", Accept: " + accept;
         soft.assertThat(r.statusCode()).as(what + "; body " + r.body()).isEqualTo(200);
-        soft.assertThat(r.headers().firstValue("content-type").orElse("")).as(what)
+        soft.assertThat(r.headers().firstValue("content-type").orElse(""))
+            .as(what)
             .startsWith(stream ? "text/event-stream" : "application/json");
         if (stream) {
           soft.assertThat(r.body()).as(what).contains("tok1 ").endsWith("data: [DONE]\n\n");
@@ -264,7 +301,8 @@ abstract class PortabilityIT {
     assertThat(badType.statusCode()).as(badType.body()).isIn(400, 415);
     assertThat(badType.body()).startsWith("{\"error\":{");
     HttpResponse<String> elsewhere =
-        http.send(HttpRequest.newBuilder(URI.create(apiBase() + "/v2/chat/completions")).build(),
+        http.send(
+            HttpRequest.newBuilder(URI.create(apiBase() + "/v2/chat/completions")).build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(elsewhere.statusCode()).isEqualTo(404);
     assertThat(elsewhere.body()).contains("\"code\":\"not_found\"");
@@ -281,7 +319,10 @@ abstract class PortabilityIT {
             .buildAsync(ws, new WebSocket.Listener() {});
     assertThatThrownBy(() -> open.get(30, TimeUnit.SECONDS))
         .hasCauseInstanceOf(WebSocketHandshakeException.class)
-        .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(401));
+        .satisfies(
+            e ->
+                assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode())
+                    .isEqualTo(401));
     List<String> ids = openai.models().list().data().stream().map(Model::id).toList();
     assertThat(ids).containsExactly(MODEL);
   }
@@ -291,7 +332,8 @@ abstract class PortabilityIT {
   void llmGetsTheKeyFromTheConnectorConfig() throws Exception {
     llm.script(FakeLlm.Script.defaults());
     String requestId = "port-key-" + UUID.randomUUID();
-    HttpResponse<String> response = http.send(chatRequest(requestId, userKey, false), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(chatRequest(requestId, userKey, false), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     FakeLlm.RecordedRequest seen =
         llm.chatRequests().stream()
@@ -305,7 +347,8 @@ abstract class PortabilityIT {
   void serverLogHasTheRequestIdInAJsonLine() throws Exception {
     llm.script(FakeLlm.Script.defaults().withChunks(3));
     String requestId = "port-log-" + UUID.randomUUID();
-    HttpResponse<String> response = http.send(chatRequest(requestId, userKey, true), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(chatRequest(requestId, userKey, true), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("x-request-id")).contains(requestId);
     assertThat(response.body()).endsWith("data: [DONE]\n\n");
@@ -325,7 +368,12 @@ abstract class PortabilityIT {
     List<String> trouble =
         read(server.log())
             .lines()
-            .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("SEVERE") || l.contains("Exception"))
+            .filter(
+                l ->
+                    l.contains("WARN")
+                        || l.contains("ERROR")
+                        || l.contains("SEVERE")
+                        || l.contains("Exception"))
             .map(l -> l.length() > 400 ? l.substring(0, 400) + "..." : l)
             .toList();
     return String.join("\n", trouble.subList(Math.max(0, trouble.size() - 10), trouble.size()));
@@ -369,12 +417,18 @@ abstract class PortabilityIT {
   }
 
   private static ChatCompletionCreateParams params() {
-    return ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Hello from anywhere").build();
+    return ChatCompletionCreateParams.builder()
+        .model(MODEL)
+        .addUserMessage("Hello from anywhere")
+        .build();
   }
 
   private HttpRequest chatRequest(String requestId, String key, boolean stream) {
     String body =
-        "{\"model\":\"" + MODEL + "\",\"stream\":" + stream
+        "{\"model\":\""
+            + MODEL
+            + "\",\"stream\":"
+            + stream
             + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     return HttpRequest.newBuilder(URI.create(apiBase() + "/v1/chat/completions"))
         .header("Authorization", "Bearer " + key)

@@ -21,7 +21,8 @@ final class RunFiles {
     try {
       Files.createDirectories(parent);
       try (Stream<Path> old = Files.list(parent)) {
-        old.filter(d -> d.getFileName().toString().startsWith(server + "-")).forEach(RunFiles::delete);
+        old.filter(d -> d.getFileName().toString().startsWith(server + "-"))
+            .forEach(RunFiles::delete);
       }
       return Files.createDirectories(parent.resolve(server + "-" + System.currentTimeMillis()));
     } catch (IOException e) {

@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A server's own launcher (standalone.sh, server run, jboss-cli.sh) as a process, its output in
- * a log file under target/st-logs. The launchers are shell scripts that start a JVM as their
- * child, so stopping signals the whole process tree.
+ * A server's own launcher (standalone.sh, server run, jboss-cli.sh) as a process, its output in a
+ * log file under target/st-logs. The launchers are shell scripts that start a JVM as their child,
+ * so stopping signals the whole process tree.
  */
 final class ServerProcess implements AutoCloseable {
 
@@ -29,7 +29,8 @@ final class ServerProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static ServerProcess start(String name, List<String> command, Path workDir, Map<String, String> env) {
+  static ServerProcess start(
+      String name, List<String> command, Path workDir, Map<String, String> env) {
     Path log = ProductProcess.logDir().resolve(name + ".log");
     ProcessBuilder builder =
         new ProcessBuilder(command)
@@ -37,7 +38,10 @@ final class ServerProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     // Nothing from the developer's shell may change what the server is given.
-    builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_") || k.equals("JAVA_OPTS"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("REMOTELLM_") || k.equals("JAVA_OPTS"));
     builder.environment().putAll(env);
     try {
       return new ServerProcess(name, builder.start(), log);
@@ -47,13 +51,16 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Runs a command to its end and returns its output; fails with it unless it exits with 0. */
-  static String run(String name, List<String> command, Path workDir, Map<String, String> env, Duration timeout) {
+  static String run(
+      String name, List<String> command, Path workDir, Map<String, String> env, Duration timeout) {
     try (ServerProcess tool = start(name, command, workDir, env)) {
       if (!tool.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new AssertionError(name + " did not finish within " + timeout + ":\n" + tool.output());
+        throw new AssertionError(
+            name + " did not finish within " + timeout + ":\n" + tool.output());
       }
       if (tool.process.exitValue() != 0) {
-        throw new AssertionError(name + " failed with exit code " + tool.process.exitValue() + ":\n" + tool.output());
+        throw new AssertionError(
+            name + " failed with exit code " + tool.process.exitValue() + ":\n" + tool.output());
       }
       return tool.output();
     } catch (InterruptedException e) {

@@ -58,17 +58,22 @@ final class WildFlyServer implements BrokerServer {
             "portability-wildfly",
             List.of(
                 home.resolve("bin/standalone.sh").toString(),
-                "-c", "standalone-microprofile.xml",
+                "-c",
+                "standalone-microprofile.xml",
                 "-Djboss.server.base.dir=" + base,
                 "-Djboss.socket.binding.port-offset=" + offset,
-                "-b", "127.0.0.1",
-                "-bmanagement", "127.0.0.1"),
+                "-b",
+                "127.0.0.1",
+                "-bmanagement",
+                "127.0.0.1"),
             base,
             // The launcher forwards SIGTERM to the JVM only when it runs it in the background.
             // Keys reach the server as an env variable, as the CLI script recommends.
             Map.of(
-                "LAUNCH_JBOSS_IN_BACKGROUND", "1",
-                "REMOTELLM_BROKER_USER_API_KEYS", deployment.userApiKey()));
+                "LAUNCH_JBOSS_IN_BACKGROUND",
+                "1",
+                "REMOTELLM_BROKER_USER_API_KEYS",
+                deployment.userApiKey()));
     return new WildFlyServer(process, offset);
   }
 

@@ -33,12 +33,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 10, finding 3: 200 streams sent at once through a real broker and one connector (default
- * settings) to a small LLM server, Python's {@code http.server} with a listen backlog of 5
- * ({@code src/test/python/small_backlog_llm.py}), as llama.cpp's also has by default. Before the
- * connector bounded its connections to the LLM, it opened 200 at once and some 25 of them failed
- * with 502 ("header parser received no bytes"); now none may be lost. A second connector, its
- * bound lifted ({@code --llm-connections 1000}), shows that the retry of a connection the LLM
- * dropped unanswered saves them on its own too.
+ * settings) to a small LLM server, Python's {@code http.server} with a listen backlog of 5 ({@code
+ * src/test/python/small_backlog_llm.py}), as llama.cpp's also has by default. Before the connector
+ * bounded its connections to the LLM, it opened 200 at once and some 25 of them failed with 502
+ * ("header parser received no bytes"); now none may be lost. A second connector, its bound lifted
+ * ({@code --llm-connections 1000}), shows that the retry of a connection the LLM dropped unanswered
+ * saves them on its own too.
  */
 class BurstIT {
 
@@ -60,16 +60,31 @@ class BurstIT {
     int llmPort = portOf(llm);
     brokerPort = FreePort.next();
     broker =
-        ProductRun.startBroker("burst-broker", brokerPort, FreePort.next(), USER_KEY,
+        ProductRun.startBroker(
+            "burst-broker",
+            brokerPort,
+            FreePort.next(),
+            USER_KEY,
             ProductRun.writeConnectorConfig(Map.of(TOKEN, "", TOKEN_UNBOUNDED, "")));
     int health = FreePort.next();
     connector =
-        ProductRun.startConnector("burst-connector", "http://127.0.0.1:" + llmPort, brokerPort,
-            TOKEN, health, List.of("small-model"), List.of());
+        ProductRun.startConnector(
+            "burst-connector",
+            "http://127.0.0.1:" + llmPort,
+            brokerPort,
+            TOKEN,
+            health,
+            List.of("small-model"),
+            List.of());
     int unboundedHealth = FreePort.next();
     unbounded =
-        ProductRun.startConnector("burst-connector-unbounded", "http://127.0.0.1:" + llmPort,
-            brokerPort, TOKEN_UNBOUNDED, unboundedHealth, List.of("small-model-unbounded"),
+        ProductRun.startConnector(
+            "burst-connector-unbounded",
+            "http://127.0.0.1:" + llmPort,
+            brokerPort,
+            TOKEN_UNBOUNDED,
+            unboundedHealth,
+            List.of("small-model-unbounded"),
             List.of("--llm-connections", "1000"));
     ProductRun.awaitReady(connector, health, Duration.ofSeconds(60));
     ProductRun.awaitReady(unbounded, unboundedHealth, Duration.ofSeconds(60));
@@ -100,15 +115,22 @@ class BurstIT {
   void withoutTheBoundTheRetriesAloneLoseNothing() throws Exception {
     String before = unbounded.output();
     burst("small-model-unbounded", "--llm-connections 1000");
-    long retries = unbounded.output().substring(before.length()).lines()
-        .filter(l -> l.contains("retrying")).count();
+    long retries =
+        unbounded
+            .output()
+            .substring(before.length())
+            .lines()
+            .filter(l -> l.contains("retrying"))
+            .count();
     System.out.println("[figure] retries by the unbounded connector: " + retries);
   }
 
   private void burst(String model, String how) throws Exception {
     HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(30)).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(30))
+            .build();
     Map<String, String> failures = new ConcurrentHashMap<>();
     List<CompletableFuture<?>> all = new ArrayList<>();
     long started = System.nanoTime();
@@ -128,18 +150,27 @@ class BurstIT {
                   }));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-        .handle((v, e) -> null).get(180, TimeUnit.SECONDS);
+        .handle((v, e) -> null)
+        .get(180, TimeUnit.SECONDS);
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     Map<String, Long> kinds =
         failures.values().stream()
-            .collect(Collectors.groupingBy(f -> f.length() > 80 ? f.substring(0, 80) : f,
-                TreeMap::new, Collectors.counting()));
+            .collect(
+                Collectors.groupingBy(
+                    f -> f.length() > 80 ? f.substring(0, 80) : f,
+                    TreeMap::new,
+                    Collectors.counting()));
     String figure =
-        String.format("%d streams at once to a backlog-5 LLM through one connector (%s): %d ms,"
-            + " lost %d %s", STREAMS, how, millis, failures.size(), kinds);
+        String.format(
+            "%d streams at once to a backlog-5 LLM through one connector (%s): %d ms,"
+                + " lost %d %s",
+            STREAMS, how, millis, failures.size(), kinds);
     System.out.println("[figure] " + figure);
-    Files.writeString(ProductProcess.logDir().resolve("BurstIT-figures.txt"), figure + "\n",
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.writeString(
+        ProductProcess.logDir().resolve("BurstIT-figures.txt"),
+        figure + "\n",
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
     assertThat(failures).as(figure).isEmpty();
   }
 
@@ -164,23 +195,29 @@ class BurstIT {
         .header("Content-Type", "application/json")
         .header("x-request-id", id)
         .timeout(Duration.ofSeconds(120))
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"model\":\"" + model + "\",\"stream\":true,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"n\"}]}"))
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\""
+                    + model
+                    + "\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"n\"}]}"))
         .build();
   }
 
   /** The Python stand-in; skipped (failed in CI, whose .ci/run installs it) without python3. */
   static Process startSmallLlm() throws IOException {
-    String script = ProductProcess.root()
-        .resolve("system-tests/src/test/python/small_backlog_llm.py").toString();
+    String script =
+        ProductProcess.root()
+            .resolve("system-tests/src/test/python/small_backlog_llm.py")
+            .toString();
     try {
       return new ProcessBuilder("python3", script, "--chunks", String.valueOf(CHUNKS))
           .redirectError(ProductProcess.logDir().resolve("burst-llm.log").toFile())
           .start();
     } catch (IOException e) {
-      String message = "python3 is not installed (Debian package python3): BurstIT's LLM stand-in"
-          + " is Python's http.server";
+      String message =
+          "python3 is not installed (Debian package python3): BurstIT's LLM stand-in"
+              + " is Python's http.server";
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         fail(message + " (CI=true: .ci/run must install it)", e);
       }
@@ -193,16 +230,21 @@ class BurstIT {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(llm.getInputStream(), StandardCharsets.UTF_8));
     String line =
-        CompletableFuture.supplyAsync(() -> {
-          try {
-            return out.readLine();
-          } catch (IOException e) {
-            return null;
-          }
-        }).get(30, TimeUnit.SECONDS);
+        CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return out.readLine();
+                  } catch (IOException e) {
+                    return null;
+                  }
+                })
+            .get(30, TimeUnit.SECONDS);
     if (line == null || !line.startsWith("port ")) {
-      throw new AssertionError("the LLM stand-in did not say its port; it said: " + line
-          + "; see " + ProductProcess.logDir().resolve("burst-llm.log"));
+      throw new AssertionError(
+          "the LLM stand-in did not say its port; it said: "
+              + line
+              + "; see "
+              + ProductProcess.logDir().resolve("burst-llm.log"));
     }
     return Integer.parseInt(line.substring(5).strip());
   }

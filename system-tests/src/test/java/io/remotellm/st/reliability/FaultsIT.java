@@ -44,8 +44,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Parts of the system fail while it runs; what the clients see, and that nothing else is touched.
  * One broker (upstream timeout 5 s, 1 MiB bodies, 256 KiB of unwritten SSE per stream) and four
  * connectors: A (fake-model, model-a) and B (fake-model, model-b) on a well-behaved fake LLM, C on
- * an LLM that hangs or talks nonsense ({@link SocketLlm}), D on an LLM that is down. Tests that take
- * processes down run last; the log scan for secrets runs after everything.
+ * an LLM that hangs or talks nonsense ({@link SocketLlm}), D on an LLM that is down. Tests that
+ * take processes down run last; the log scan for secrets runs after everything.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultsIT {
@@ -94,7 +94,8 @@ class FaultsIT {
     String deadLlm = "http://127.0.0.1:" + FreePort.next();
     startConnector("a", llm.baseUrl().toString(), TOKEN_A, List.of("fake-model", "model-a"));
     startConnector("b", llm.baseUrl().toString(), TOKEN_B, List.of("fake-model", "model-b"));
-    startConnector("c", bad.baseUrl(), TOKEN_C, List.of("hang-model", "malformed-model", "huge-model"));
+    startConnector(
+        "c", bad.baseUrl(), TOKEN_C, List.of("hang-model", "malformed-model", "huge-model"));
     startConnector("d", deadLlm, TOKEN_D, List.of("down-model"));
     for (String name : List.of("a", "b", "c")) {
       ProductRun.awaitReady(connectors.get(name), healthPorts.get(name), Duration.ofSeconds(90));
@@ -134,14 +135,17 @@ class FaultsIT {
     assertThat(millis).isLessThan(1000);
 
     started = System.nanoTime();
-    Sse stream = Sse.open(HTTP, chatUri(), USER_KEY, "rel-down-stream", body("down-model", true, ""));
+    Sse stream =
+        Sse.open(HTTP, chatUri(), USER_KEY, "rel-down-stream", body("down-model", true, ""));
     stream.await(Duration.ofSeconds(5));
-    figure("LLM down, streaming: error event after %d ms",
+    figure(
+        "LLM down, streaming: error event after %d ms",
         TimeUnit.NANOSECONDS.toMillis(stream.firstError().nanos() - started));
     assertThat(stream.firstError()).isNotNull();
     assertThat(stream.endedWithDone()).isFalse();
 
-    HttpResponse<String> ready = ProductRun.get("http://127.0.0.1:" + healthPorts.get("d") + "/ready");
+    HttpResponse<String> ready =
+        ProductRun.get("http://127.0.0.1:" + healthPorts.get("d") + "/ready");
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body()).contains("\"llm_available\":false");
   }
@@ -155,19 +159,23 @@ class FaultsIT {
     figure("LLM hangs: 504 after %d ms (timeout %d s)", millis, UPSTREAM_TIMEOUT_SECONDS);
     assertThat(hung.statusCode()).isEqualTo(504);
     assertOpenAiError(hung.body(), "upstream_timeout");
-    assertThat(millis).isBetween(UPSTREAM_TIMEOUT_SECONDS * 1000L - 100, UPSTREAM_TIMEOUT_SECONDS * 1000L + 2000);
+    assertThat(millis)
+        .isBetween(UPSTREAM_TIMEOUT_SECONDS * 1000L - 100, UPSTREAM_TIMEOUT_SECONDS * 1000L + 2000);
     // The connector was told to cancel and hung up on the LLM: the GPU is free again.
     long waited = System.nanoTime();
     assertThat(bad.awaitAborted(1, Duration.ofSeconds(5))).as("LLM call aborted").isTrue();
-    figure("LLM hangs: upstream call closed %d ms after the 504",
+    figure(
+        "LLM hangs: upstream call closed %d ms after the 504",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waited));
 
     started = System.nanoTime();
-    Sse stream = Sse.open(HTTP, chatUri(), USER_KEY, "rel-hang-stream", body("hang-model", true, ""));
+    Sse stream =
+        Sse.open(HTTP, chatUri(), USER_KEY, "rel-hang-stream", body("hang-model", true, ""));
     stream.await(Duration.ofSeconds(UPSTREAM_TIMEOUT_SECONDS + 5));
     assertThat(stream.firstError()).isNotNull();
     assertThat(stream.firstError().text()).contains("upstream_timeout");
-    figure("LLM hangs, streaming: timeout error event after %d ms",
+    figure(
+        "LLM hangs, streaming: timeout error event after %d ms",
         TimeUnit.NANOSECONDS.toMillis(stream.firstError().nanos() - started));
     assertThat(bad.awaitAborted(2, Duration.ofSeconds(5))).as("streamed LLM call aborted").isTrue();
     assertThat(bad.hanging()).isZero();
@@ -177,16 +185,21 @@ class FaultsIT {
   @Order(3)
   void malformedSseFromTheLlmEndsTheStreamAndDoesNotHang() throws Exception {
     long started = System.nanoTime();
-    Sse stream = Sse.open(HTTP, chatUri(), USER_KEY, "rel-malformed", body("malformed-model", true, ""));
+    Sse stream =
+        Sse.open(HTTP, chatUri(), USER_KEY, "rel-malformed", body("malformed-model", true, ""));
     stream.await(Duration.ofSeconds(UPSTREAM_TIMEOUT_SECONDS + 2));
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     boolean error = stream.firstError() != null;
-    figure("malformed SSE: stream ended after %d ms with %s", millis, error ? "an error event" : "[DONE]");
+    figure(
+        "malformed SSE: stream ended after %d ms with %s",
+        millis, error ? "an error event" : "[DONE]");
     assertThat(stream.status).isEqualTo(200);
     assertThat(stream.lines).anyMatch(l -> l.text().contains("fine "));
     assertThat(error || stream.endedWithDone()).as("an error event or a clean end").isTrue();
     assertThat(stream.doneCount()).isLessThanOrEqualTo(1);
-    assertThat(millis).as("ends without waiting for the upstream timeout").isLessThan(UPSTREAM_TIMEOUT_SECONDS * 1000L);
+    assertThat(millis)
+        .as("ends without waiting for the upstream timeout")
+        .isLessThan(UPSTREAM_TIMEOUT_SECONDS * 1000L);
   }
 
   // ---- bad input ---------------------------------------------------------------------------
@@ -195,7 +208,8 @@ class FaultsIT {
   @Order(5)
   void generatedBadRequestsGetWellFormedAnswersAndTheLinkStaysUp() throws Exception {
     int tries = 1500;
-    // Not malformed-model: it answers SSE even when asked for JSON, which the broker relays as it came.
+    // Not malformed-model: it answers SSE even when asked for JSON, which the broker relays as it
+    // came.
     List<String> models = List.of("fake-model", "model-a", "model-b", "down-model");
     List<BadRequests.Generated> generated =
         BadRequests.requests(USER_KEY, models).sampleStream().limit(tries).toList();
@@ -229,9 +243,13 @@ class FaultsIT {
                     }
                   }));
     }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(120, TimeUnit.SECONDS);
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .handle((v, e) -> null)
+        .get(120, TimeUnit.SECONDS);
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    figure("bad input: %d generated requests in %d ms, statuses %s, problems %d", tries, millis, statuses, problems.size());
+    figure(
+        "bad input: %d generated requests in %d ms, statuses %s, problems %d",
+        tries, millis, statuses, problems.size());
     assertThat(problems).isEmpty();
     assertThat(statuses).doesNotContainKey(500);
     assertThat(severeLines()).as("SEVERE lines in the broker log").isEqualTo(severeBefore);
@@ -257,7 +275,10 @@ class FaultsIT {
     String type = response.headers().firstValue("content-type").orElse("");
     if (status == 200) {
       if (type.startsWith("text/event-stream")) {
-        return body.contains("data: [DONE]") || body.contains("data: {\"error\"") ? null : "stream without an end: " + abbreviate(body.length() > 300 ? body.substring(body.length() - 300) : body);
+        return body.contains("data: [DONE]") || body.contains("data: {\"error\"")
+            ? null
+            : "stream without an end: "
+                + abbreviate(body.length() > 300 ? body.substring(body.length() - 300) : body);
       }
       return body.strip().startsWith("{") ? null : "200 without a JSON body: " + abbreviate(body);
     }
@@ -266,7 +287,9 @@ class FaultsIT {
       return "status " + status + " with a " + body.length() + "-character body";
     }
     String compact = body.replaceAll("\\s", "");
-    if (!compact.startsWith("{\"error\":{") || !compact.contains("\"message\":") || !compact.contains("\"code\":")
+    if (!compact.startsWith("{\"error\":{")
+        || !compact.contains("\"message\":")
+        || !compact.contains("\"code\":")
         || !compact.contains("\"type\":")) {
       return "status " + status + " without an OpenAI error: " + abbreviate(body);
     }
@@ -278,8 +301,8 @@ class FaultsIT {
   }
 
   /**
-   * Every broker log line written under generated input (1 MB model names, control characters)
-   * is under {@link #LOG_LINE_BOUND} characters, and each JSON line parses (docs/reliability.md).
+   * Every broker log line written under generated input (1 MB model names, control characters) is
+   * under {@link #LOG_LINE_BOUND} characters, and each JSON line parses (docs/reliability.md).
    */
   static void assertLogLinesBoundedJson(List<String> lines) {
     assertThat(lines).as("broker log lines").isNotEmpty();
@@ -317,13 +340,21 @@ class FaultsIT {
   @Order(11)
   void oversizedAnswerFailsOnlyItsRequest() throws Exception {
     Sse other =
-        Sse.open(HTTP, chatUri(), USER_KEY, "rel-beside-huge",
+        Sse.open(
+            HTTP,
+            chatUri(),
+            USER_KEY,
+            "rel-beside-huge",
             body("model-a", true, ",\"fake_llm\":{\"chunks\":40,\"chunk_delay_ms\":50}"));
     HttpResponse<String> plain = chat("rel-huge", "huge-model", false, "");
-    Sse streamed = Sse.open(HTTP, chatUri(), USER_KEY, "rel-huge-stream", body("huge-model", true, ""));
+    Sse streamed =
+        Sse.open(HTTP, chatUri(), USER_KEY, "rel-huge-stream", body("huge-model", true, ""));
     streamed.await(Duration.ofSeconds(20));
-    figure("answer with a %d-byte SSE event: buffered %d, streamed %s", SocketLlm.HUGE_EVENT_BYTES,
-        plain.statusCode(), streamed.firstError() == null ? "no error" : "error event");
+    figure(
+        "answer with a %d-byte SSE event: buffered %d, streamed %s",
+        SocketLlm.HUGE_EVENT_BYTES,
+        plain.statusCode(),
+        streamed.firstError() == null ? "no error" : "error event");
     // The LLM answers with an event stream whatever was asked, so the connector reads it as
     // events; one over its 8 MiB cap fails the request, buffered as streamed (docs/reliability.md).
     assertThat(plain.statusCode()).isEqualTo(502);
@@ -342,22 +373,30 @@ class FaultsIT {
     long heapBefore = brokerHeapUsedKb();
     // 300,000 chunks (about 60 MB of SSE) as fast as the fake can write them, to a client that
     // reads nothing after sending its request.
-    String request =
-        body("model-a", true, ",\"fake_llm\":{\"chunks\":300000}");
+    String request = body("model-a", true, ",\"fake_llm\":{\"chunks\":300000}");
     try (Socket stalled = new Socket("127.0.0.1", brokerPort)) {
       stalled.setReceiveBufferSize(16 * 1024);
       OutputStream out = stalled.getOutputStream();
       byte[] bytes = request.getBytes(StandardCharsets.UTF_8);
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-              + USER_KEY + "\r\nContent-Type: application/json\r\nx-request-id: rel-stalled\r\n"
-              + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                  + USER_KEY
+                  + "\r\nContent-Type: application/json\r\nx-request-id: rel-stalled\r\n"
+                  + "Content-Length: "
+                  + bytes.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();
       assertThat(llm.awaitChatRequests(1, Duration.ofSeconds(5))).isTrue();
       // Meanwhile, on the same connector, a paced stream must arrive whole and on time.
       long started = System.nanoTime();
       Sse other =
-          Sse.open(HTTP, chatUri(), USER_KEY, "rel-beside-stalled",
+          Sse.open(
+              HTTP,
+              chatUri(),
+              USER_KEY,
+              "rel-beside-stalled",
               body("model-a", true, ",\"fake_llm\":{\"chunks\":40,\"chunk_delay_ms\":50}"));
       assertThat(other.await(Duration.ofSeconds(30))).isEqualTo(200);
       long otherMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -366,13 +405,20 @@ class FaultsIT {
       long waitStart = System.nanoTime();
       boolean cancelled = llm.awaitAborted(1, Duration.ofSeconds(30));
       long heapAfter = brokerHeapUsedKb();
-      figure("stalled client: LLM call aborted=%s (%d ms after the neighbour finished);"
+      figure(
+          "stalled client: LLM call aborted=%s (%d ms after the neighbour finished);"
               + " neighbour stream of 40x50 ms took %d ms; broker live heap %d KB before, %d KB while"
               + " stalled, %d KB after",
-          cancelled, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waitStart), otherMillis,
-          heapBefore, heapDuring, heapAfter);
+          cancelled,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waitStart),
+          otherMillis,
+          heapBefore,
+          heapDuring,
+          heapAfter);
       assertThat(cancelled).as("the stalled stream is cancelled upstream").isTrue();
-      assertThat(llm.completedCount()).as("the stalled stream was not relayed to the end").isEqualTo(1);
+      assertThat(llm.completedCount())
+          .as("the stalled stream was not relayed to the end")
+          .isEqualTo(1);
       // Not blocked behind the stalled one; slower than its 2 s only by the CPU the 60 MB flood
       // takes from 2 shared cores (3.7-5.6 s measured on a quiet machine, 13.6 s at load 15).
       assertThat(otherMillis).isLessThan(30_000);
@@ -389,19 +435,36 @@ class FaultsIT {
   @Order(20)
   void connectorKilledMidStream() throws Exception {
     llm.reset();
-    Sse onA = Sse.open(HTTP, chatUri(), USER_KEY, "rel-kill-a",
-        body("model-a", true, ",\"fake_llm\":{\"chunks\":100,\"chunk_delay_ms\":50}"));
-    Sse onB = Sse.open(HTTP, chatUri(), USER_KEY, "rel-kill-b",
-        body("model-b", true, ",\"fake_llm\":{\"chunks\":100,\"chunk_delay_ms\":50}"));
-    Wait.until("tokens on both streams", Duration.ofSeconds(20),
+    Sse onA =
+        Sse.open(
+            HTTP,
+            chatUri(),
+            USER_KEY,
+            "rel-kill-a",
+            body("model-a", true, ",\"fake_llm\":{\"chunks\":100,\"chunk_delay_ms\":50}"));
+    Sse onB =
+        Sse.open(
+            HTTP,
+            chatUri(),
+            USER_KEY,
+            "rel-kill-b",
+            body("model-b", true, ",\"fake_llm\":{\"chunks\":100,\"chunk_delay_ms\":50}"));
+    Wait.until(
+        "tokens on both streams",
+        Duration.ofSeconds(20),
         () -> onA.tokens().size() >= 10 && onB.tokens().size() >= 10);
     // Sent just before A dies and held 3 s by the LLM, so none is answered yet: those on A must
     // go to B (the upstream timeout restarts with the retry: 3 s of 5), not fail.
     List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      waiting.add(HTTP.sendAsync(
-          chatRequest("rel-kill-waiting-" + i, "fake-model", false, ",\"fake_llm\":{\"first_byte_delay_ms\":3000}"),
-          HttpResponse.BodyHandlers.ofString()));
+      waiting.add(
+          HTTP.sendAsync(
+              chatRequest(
+                  "rel-kill-waiting-" + i,
+                  "fake-model",
+                  false,
+                  ",\"fake_llm\":{\"first_byte_delay_ms\":3000}"),
+              HttpResponse.BodyHandlers.ofString()));
     }
     assertThat(llm.awaitChatRequests(8, Duration.ofSeconds(10))).isTrue();
     connectors.get("a").kill();
@@ -417,8 +480,9 @@ class FaultsIT {
     awaitConnectors(4, Duration.ofSeconds(20));
   }
 
-  private static void checkKilledMidStream(Sse onA, Sse onB,
-      List<CompletableFuture<HttpResponse<String>>> waiting, long killed) throws Exception {
+  private static void checkKilledMidStream(
+      Sse onA, Sse onB, List<CompletableFuture<HttpResponse<String>>> waiting, long killed)
+      throws Exception {
     onA.await(Duration.ofSeconds(10));
     Sse.Line error = onA.firstError();
     assertThat(error).as("error event on the killed connector's stream").isNotNull();
@@ -433,8 +497,10 @@ class FaultsIT {
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       ok++;
     }
-    figure("connector SIGKILLed mid-stream: error event %d ms after the kill; neighbour stream 100/100"
-        + " chunks in order; %d/6 waiting requests answered (retried on B)", errorMillis, ok);
+    figure(
+        "connector SIGKILLed mid-stream: error event %d ms after the kill; neighbour stream 100/100"
+            + " chunks in order; %d/6 waiting requests answered (retried on B)",
+        errorMillis, ok);
     assertThat(errorMillis).isLessThan(2000);
     assertThat(connected()).isEqualTo(3);
     assertThat(chat("rel-after-kill", "fake-model", false, "").statusCode()).isEqualTo(200);
@@ -448,38 +514,51 @@ class FaultsIT {
     broker.kill();
     // Down long enough for several reconnect rounds, as a machine reboot would be: until every
     // connector has waited out its backoff and redialled at least three times.
-    Wait.until("three reconnect rounds of every connector", Duration.ofSeconds(60), () ->
-        connectors.entrySet().stream().allMatch(e -> {
-          String[] lines = e.getValue().output().split("\n");
-          long rounds = java.util.Arrays.stream(lines, linesBefore.get(e.getKey()), lines.length)
-              .filter(l -> l.contains("\"msg\":\"reconnecting to the broker in ")).count();
-          return rounds >= 3;
-        }));
+    Wait.until(
+        "three reconnect rounds of every connector",
+        Duration.ofSeconds(60),
+        () ->
+            connectors.entrySet().stream()
+                .allMatch(
+                    e -> {
+                      String[] lines = e.getValue().output().split("\n");
+                      long rounds =
+                          java.util.Arrays.stream(lines, linesBefore.get(e.getKey()), lines.length)
+                              .filter(l -> l.contains("\"msg\":\"reconnecting to the broker in "))
+                              .count();
+                      return rounds >= 3;
+                    }));
     broker = startBroker("rel-broker-restarted");
     long serving = System.nanoTime();
     awaitConnectors(4, Duration.ofSeconds(10));
     long backMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - serving);
     for (String model : List.of("fake-model", "model-a", "model-b", "malformed-model")) {
-      assertThat(chat("rel-after-restart-" + model, model, model.equals("malformed-model"), "").statusCode())
+      assertThat(
+              chat("rel-after-restart-" + model, model, model.equals("malformed-model"), "")
+                  .statusCode())
           .as(model)
           .isEqualTo(200);
     }
     // Jitter: the connectors' waits differ from each other.
-    Pattern delay = Pattern.compile("\"msg\":\"reconnecting to the broker in \\d+ ms\".*?\"delay_ms\":(\\d+)");
+    Pattern delay =
+        Pattern.compile("\"msg\":\"reconnecting to the broker in \\d+ ms\".*?\"delay_ms\":(\\d+)");
     Map<String, List<Long>> delays = new LinkedHashMap<>();
-    connectors.forEach((name, p) -> {
-      String[] lines = p.output().split("\n");
-      List<Long> d = new ArrayList<>();
-      for (int i = linesBefore.get(name); i < lines.length; i++) {
-        Matcher m = delay.matcher(lines[i]);
-        if (m.find()) {
-          d.add(Long.parseLong(m.group(1)));
-        }
-      }
-      delays.put(name, d);
-    });
-    figure("broker SIGKILLed, down for 3 reconnect rounds + its boot: all 4 connectors registered %d ms after it served;"
-        + " reconnect waits (ms) per connector %s", backMillis, delays);
+    connectors.forEach(
+        (name, p) -> {
+          String[] lines = p.output().split("\n");
+          List<Long> d = new ArrayList<>();
+          for (int i = linesBefore.get(name); i < lines.length; i++) {
+            Matcher m = delay.matcher(lines[i]);
+            if (m.find()) {
+              d.add(Long.parseLong(m.group(1)));
+            }
+          }
+          delays.put(name, d);
+        });
+    figure(
+        "broker SIGKILLed, down for 3 reconnect rounds + its boot: all 4 connectors registered %d ms after it served;"
+            + " reconnect waits (ms) per connector %s",
+        backMillis, delays);
     assertThat(delays.values()).allSatisfy(d -> assertThat(d).isNotEmpty());
     Set<Long> firstWaits = new TreeSet<>();
     delays.values().forEach(d -> firstWaits.add(d.get(0)));
@@ -503,7 +582,9 @@ class FaultsIT {
     assertThat(wrongKey.body()).doesNotContain(WRONG_USER_KEY);
     // A connector with a wrong token is refused; the broker logs a fingerprint, never the token.
     startConnector("wrong", llm.baseUrl().toString(), WRONG_TOKEN, List.of("stolen-model"));
-    Wait.until("the broker to refuse the wrong token", Duration.ofSeconds(20),
+    Wait.until(
+        "the broker to refuse the wrong token",
+        Duration.ofSeconds(20),
         () -> broker.output().contains("connector refused"));
     connectors.remove("wrong").close();
     healthPorts.remove("wrong");
@@ -536,13 +617,23 @@ class FaultsIT {
         assertThat(text).as("%s mentions a secret", log.getFileName()).doesNotContain(secret);
       }
     }
-    assertThat(Files.readString(ProductProcess.logDir().resolve("rel-broker.log"))).contains("rel-hang", "rel-stalled");
+    assertThat(Files.readString(ProductProcess.logDir().resolve("rel-broker.log")))
+        .contains("rel-hang", "rel-stalled");
   }
 
   // ---- helpers -----------------------------------------------------------------------------
 
   static List<String> secrets() {
-    return List.of(USER_KEY, TOKEN_A, TOKEN_B, TOKEN_C, TOKEN_D, LLM_KEY_A, LLM_KEY_B, WRONG_USER_KEY, WRONG_TOKEN);
+    return List.of(
+        USER_KEY,
+        TOKEN_A,
+        TOKEN_B,
+        TOKEN_C,
+        TOKEN_D,
+        LLM_KEY_A,
+        LLM_KEY_B,
+        WRONG_USER_KEY,
+        WRONG_TOKEN);
   }
 
   static ProductProcess startBroker(String name) {
@@ -550,12 +641,19 @@ class FaultsIT {
         ProductProcess.start(
             name,
             "remotellm-broker",
-            List.of("--host", "127.0.0.1", "--port", String.valueOf(brokerPort),
-                "--health-port", String.valueOf(brokerHealth),
-                "--connector-config", connectorConfig.toString()),
+            List.of(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(brokerPort),
+                "--health-port",
+                String.valueOf(brokerHealth),
+                "--connector-config",
+                connectorConfig.toString()),
             Map.of(
                 "REMOTELLM_BROKER_USER_API_KEYS", USER_KEY,
-                "REMOTELLM_BROKER_UPSTREAM_TIMEOUT_SECONDS", String.valueOf(UPSTREAM_TIMEOUT_SECONDS),
+                "REMOTELLM_BROKER_UPSTREAM_TIMEOUT_SECONDS",
+                    String.valueOf(UPSTREAM_TIMEOUT_SECONDS),
                 "REMOTELLM_BROKER_MAX_BODY_BYTES", String.valueOf(1024 * 1024),
                 "REMOTELLM_BROKER_MAX_BUFFERED_BYTES_PER_STREAM", String.valueOf(MAX_BUFFERED)));
     ProductRun.awaitBroker(p, brokerPort, USER_KEY);
@@ -566,14 +664,23 @@ class FaultsIT {
     int health = healthPorts.computeIfAbsent(name, n -> FreePort.next());
     connectors.put(
         name,
-        ProductRun.startConnector("rel-connector-" + name, llmUrl, brokerPort, token, health, models,
+        ProductRun.startConnector(
+            "rel-connector-" + name,
+            llmUrl,
+            brokerPort,
+            token,
+            health,
+            models,
             List.of("--llm-probe-interval", "1")));
   }
 
   static int connected() {
     Matcher m =
         Pattern.compile("\"connectors_connected\":\"?(\\d+)")
-            .matcher(ProductRun.get("http://127.0.0.1:" + brokerHealth + "/health").body().replaceAll("\\s", ""));
+            .matcher(
+                ProductRun.get("http://127.0.0.1:" + brokerHealth + "/health")
+                    .body()
+                    .replaceAll("\\s", ""));
     return m.find() ? Integer.parseInt(m.group(1)) : -1;
   }
 
@@ -588,8 +695,15 @@ class FaultsIT {
   static String body(String model, boolean stream, String extra) {
     String padding = extra.startsWith(",") || extra.isEmpty() ? "" : extra;
     String fields = extra.startsWith(",") ? extra : "";
-    return "{\"model\":\"" + model + "\",\"stream\":" + stream
-        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi" + padding + "\"}]" + fields + "}";
+    return "{\"model\":\""
+        + model
+        + "\",\"stream\":"
+        + stream
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi"
+        + padding
+        + "\"}]"
+        + fields
+        + "}";
   }
 
   static HttpRequest chatRequest(String id, String model, boolean stream, String extra) {
@@ -602,7 +716,8 @@ class FaultsIT {
         .build();
   }
 
-  static HttpResponse<String> chat(String id, String model, boolean stream, String extra) throws Exception {
+  static HttpResponse<String> chat(String id, String model, boolean stream, String extra)
+      throws Exception {
     return HTTP.send(chatRequest(id, model, stream, extra), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -627,8 +742,10 @@ class FaultsIT {
 
   static String jcmd(String command) throws Exception {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(broker.pid()), command)
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(jcmd.toString(), String.valueOf(broker.pid()), command)
+            .redirectErrorStream(true)
+            .start();
     try (InputStream in = p.getInputStream()) {
       String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor(30, TimeUnit.SECONDS);

@@ -50,7 +50,10 @@ class LoadIT {
   static void start() throws Exception {
     llm = FakeLlm.start();
     // Every stream is paced: 30 chunks 200 ms apart keep all 2,000 open at the same time.
-    llm.script(FakeLlm.Script.defaults().withChunks(CHUNKS).withChunkDelay(Duration.ofMillis(CHUNK_DELAY_MS)));
+    llm.script(
+        FakeLlm.Script.defaults()
+            .withChunks(CHUNKS)
+            .withChunkDelay(Duration.ofMillis(CHUNK_DELAY_MS)));
     brokerPort = FreePort.next();
     int health = FreePort.next();
     Path config = ProductRun.writeConnectorConfig(Map.of(TOKEN, ""));
@@ -58,17 +61,32 @@ class LoadIT {
         ProductProcess.start(
             "load-broker",
             "remotellm-broker",
-            List.of("--host", "127.0.0.1", "--port", String.valueOf(brokerPort),
-                "--health-port", String.valueOf(health), "--connector-config", config.toString()),
+            List.of(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(brokerPort),
+                "--health-port",
+                String.valueOf(health),
+                "--connector-config",
+                config.toString()),
             Map.of("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY));
     ProductRun.awaitBroker(broker, brokerPort, USER_KEY);
     int connectorHealth = FreePort.next();
     connector =
-        ProductRun.startConnector("load-connector", llm.baseUrl().toString(), brokerPort, TOKEN, connectorHealth,
+        ProductRun.startConnector(
+            "load-connector",
+            llm.baseUrl().toString(),
+            brokerPort,
+            TOKEN,
+            connectorHealth,
             List.of("fake-model"),
             // All 2,000 at the LLM at once: the fake LLM takes them, unlike a real local one.
-            List.of("--capacity", String.valueOf(STREAMS * 2),
-                "--llm-connections", String.valueOf(STREAMS * 2)));
+            List.of(
+                "--capacity",
+                String.valueOf(STREAMS * 2),
+                "--llm-connections",
+                String.valueOf(STREAMS * 2)));
     ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
   }
 
@@ -88,12 +106,17 @@ class LoadIT {
   @Test
   void twoThousandConcurrentStreamsLoseDuplicateAndReorderNothing() throws Exception {
     HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(30))
+            .build();
     // Warm-up: the first requests of a JVM pay for class loading.
     List<CompletableFuture<?>> warm = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      warm.add(http.sendAsync(request(http, "load-warm-" + i, ",\"fake_llm\":{\"chunk_delay_ms\":0}"),
-          HttpResponse.BodyHandlers.ofString()));
+      warm.add(
+          http.sendAsync(
+              request(http, "load-warm-" + i, ",\"fake_llm\":{\"chunk_delay_ms\":0}"),
+              HttpResponse.BodyHandlers.ofString()));
     }
     CompletableFuture.allOf(warm.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     llm.reset();
@@ -124,14 +147,24 @@ class LoadIT {
     }
     boolean allArrived = llm.awaitChatRequests(STREAMS, Duration.ofSeconds(60));
     long allOpen = System.nanoTime();
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(180, TimeUnit.SECONDS);
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .handle((v, e) -> null)
+        .get(180, TimeUnit.SECONDS);
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    String figure = String.format(
-        "%d streams x %d chunks through one connector: %d ms in all, all %d at the LLM after %d ms,"
-            + " first stream done after %d ms; failed %d, lost %d, duplicated %d, reordered %d",
-        STREAMS, CHUNKS, millis, llm.chatCount(), TimeUnit.NANOSECONDS.toMillis(allOpen - started),
-        TimeUnit.NANOSECONDS.toMillis(firstDone.get() - started), failures.size(), lost.get(), duplicated.get(),
-        reordered.get());
+    String figure =
+        String.format(
+            "%d streams x %d chunks through one connector: %d ms in all, all %d at the LLM after %d ms,"
+                + " first stream done after %d ms; failed %d, lost %d, duplicated %d, reordered %d",
+            STREAMS,
+            CHUNKS,
+            millis,
+            llm.chatCount(),
+            TimeUnit.NANOSECONDS.toMillis(allOpen - started),
+            TimeUnit.NANOSECONDS.toMillis(firstDone.get() - started),
+            failures.size(),
+            lost.get(),
+            duplicated.get(),
+            reordered.get());
     System.out.println("[figure] " + figure);
     Files.writeString(ProductProcess.logDir().resolve("LoadIT-figures.txt"), figure + "\n");
     assertThat(failures).isEmpty();
@@ -147,8 +180,13 @@ class LoadIT {
     }
   }
 
-  static void check(String body, AtomicInteger lost, AtomicInteger duplicated, AtomicInteger reordered,
-      Map<String, String> failures, String id) {
+  static void check(
+      String body,
+      AtomicInteger lost,
+      AtomicInteger duplicated,
+      AtomicInteger reordered,
+      Map<String, String> failures,
+      String id) {
     List<Integer> tokens = new ArrayList<>();
     Matcher m = TOKEN_PATTERN.matcher(body);
     while (m.find()) {
@@ -176,14 +214,17 @@ class LoadIT {
   }
 
   static HttpRequest request(HttpClient http, String id, String extra) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + brokerPort + "/v1/chat/completions"))
+    return HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + brokerPort + "/v1/chat/completions"))
         .header("Authorization", "Bearer " + USER_KEY)
         .header("Content-Type", "application/json")
         .header("x-request-id", id)
         .timeout(Duration.ofSeconds(120))
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"model\":\"fake-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"n\"}]"
-                + extra + "}"))
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"fake-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"n\"}]"
+                    + extra
+                    + "}"))
         .build();
   }
 }

@@ -39,7 +39,10 @@ class SoakIT {
 
   static final String USER_KEY = FaultsIT.secret("sk-soak-user-");
   static final List<String> TOKENS =
-      List.of(FaultsIT.secret("ct-soak-1-"), FaultsIT.secret("ct-soak-2-"), FaultsIT.secret("ct-soak-3-"));
+      List.of(
+          FaultsIT.secret("ct-soak-1-"),
+          FaultsIT.secret("ct-soak-2-"),
+          FaultsIT.secret("ct-soak-3-"));
 
   @Test
   void heapStaysFlatUnderMixedTrafficWithConnectorsComingAndGoing() throws Exception {
@@ -52,11 +55,23 @@ class SoakIT {
       int port = FreePort.next();
       Path config = ProductRun.writeConnectorConfig(tokens);
       ProductProcess broker =
-          ProductProcess.start("soak-broker", "remotellm-broker",
-              List.of("--host", "127.0.0.1", "--port", String.valueOf(port),
-                  "--health-port", String.valueOf(FreePort.next()), "--connector-config", config.toString()),
-              Map.of("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY,
-                  "REMOTELLM_BROKER_UPSTREAM_TIMEOUT_SECONDS", "10"));
+          ProductProcess.start(
+              "soak-broker",
+              "remotellm-broker",
+              List.of(
+                  "--host",
+                  "127.0.0.1",
+                  "--port",
+                  String.valueOf(port),
+                  "--health-port",
+                  String.valueOf(FreePort.next()),
+                  "--connector-config",
+                  config.toString()),
+              Map.of(
+                  "REMOTELLM_BROKER_USER_API_KEYS",
+                  USER_KEY,
+                  "REMOTELLM_BROKER_UPSTREAM_TIMEOUT_SECONDS",
+                  "10"));
       List<ProductProcess> connectors = new ArrayList<>();
       try {
         ProductRun.awaitBroker(broker, port, USER_KEY);
@@ -68,7 +83,8 @@ class SoakIT {
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         AtomicBoolean running = new AtomicBoolean(true);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        Thread traffic = new Thread(() -> traffic(http, port, concurrency, running, statuses), "soak-traffic");
+        Thread traffic =
+            new Thread(() -> traffic(http, port, concurrency, running, statuses), "soak-traffic");
         traffic.start();
         long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
         long started = System.nanoTime();
@@ -85,8 +101,12 @@ class SoakIT {
           }
           long kb = heapKb(broker);
           heap.add(kb);
-          String line = String.format("t=%ds live heap %d KB statuses %s",
-              TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), kb, new java.util.TreeMap<>(statuses));
+          String line =
+              String.format(
+                  "t=%ds live heap %d KB statuses %s",
+                  TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started),
+                  kb,
+                  new java.util.TreeMap<>(statuses));
           samples.add(line);
           System.out.println("[soak] " + line);
         }
@@ -100,8 +120,14 @@ class SoakIT {
         // Flat: the last third of the samples is not above the first third by more than 20 MB.
         int third = Math.max(1, heap.size() / 3);
         long first = heap.subList(0, third).stream().mapToLong(Long::longValue).max().orElse(0);
-        long last = heap.subList(heap.size() - third, heap.size()).stream().mapToLong(Long::longValue).min().orElse(0);
-        assertThat(last).as("live heap, first third max vs last third min (KB)").isLessThan(first + 20 * 1024);
+        long last =
+            heap.subList(heap.size() - third, heap.size()).stream()
+                .mapToLong(Long::longValue)
+                .min()
+                .orElse(0);
+        assertThat(last)
+            .as("live heap, first third max vs last third min (KB)")
+            .isLessThan(first + 20 * 1024);
       } finally {
         connectors.forEach(ProductProcess::close);
         broker.close();
@@ -110,12 +136,22 @@ class SoakIT {
   }
 
   static ProductProcess startConnector(FakeLlm llm, int port, int i) {
-    return ProductRun.startConnector("soak-connector-" + i, llm.baseUrl().toString(), port, TOKENS.get(i),
-        FreePort.next(), List.of("fake-model", "model-" + i), List.of());
+    return ProductRun.startConnector(
+        "soak-connector-" + i,
+        llm.baseUrl().toString(),
+        port,
+        TOKENS.get(i),
+        FreePort.next(),
+        List.of("fake-model", "model-" + i),
+        List.of());
   }
 
   /** Keeps {@code concurrency} requests in flight, of every kind, until told to stop. */
-  static void traffic(HttpClient http, int port, int concurrency, AtomicBoolean running,
+  static void traffic(
+      HttpClient http,
+      int port,
+      int concurrency,
+      AtomicBoolean running,
       Map<Integer, Integer> statuses) {
     Random random = new Random(42);
     Semaphore slots = new Semaphore(concurrency);
@@ -127,7 +163,8 @@ class SoakIT {
         return;
       }
       int kind = random.nextInt(10);
-      String model = kind == 0 ? "no-such-model" : (kind < 4 ? "model-" + random.nextInt(3) : "fake-model");
+      String model =
+          kind == 0 ? "no-such-model" : (kind < 4 ? "model-" + random.nextInt(3) : "fake-model");
       boolean stream = random.nextBoolean();
       String extra = kind == 9 ? ",\"fake_llm\":{\"chunks\":200,\"chunk_delay_ms\":20}" : "";
       String key = kind == 8 && random.nextBoolean() ? "sk-wrong" : USER_KEY;
@@ -136,22 +173,33 @@ class SoakIT {
               .header("Authorization", "Bearer " + key)
               .header("Content-Type", "application/json")
               .header("x-request-id", "soak-" + n++)
-              .timeout(Duration.ofSeconds(kind == 7 ? 1 : 60)) // kind 7: a client that gives up early
-              .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"stream\":" + stream
-                  + ",\"messages\":[{\"role\":\"user\",\"content\":\"soak\"}]" + extra + "}"))
+              .timeout(
+                  Duration.ofSeconds(kind == 7 ? 1 : 60)) // kind 7: a client that gives up early
+              .POST(
+                  HttpRequest.BodyPublishers.ofString(
+                      "{\"model\":\""
+                          + model
+                          + "\",\"stream\":"
+                          + stream
+                          + ",\"messages\":[{\"role\":\"user\",\"content\":\"soak\"}]"
+                          + extra
+                          + "}"))
               .build();
       http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-          .whenComplete((response, error) -> {
-            slots.release();
-            statuses.merge(error != null ? -1 : response.statusCode(), 1, Integer::sum);
-          });
+          .whenComplete(
+              (response, error) -> {
+                slots.release();
+                statuses.merge(error != null ? -1 : response.statusCode(), 1, Integer::sum);
+              });
     }
   }
 
   static long heapKb(ProductProcess broker) throws Exception {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(broker.pid()), "GC.class_histogram")
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(jcmd.toString(), String.valueOf(broker.pid()), "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes());
     p.waitFor(60, TimeUnit.SECONDS);
     Matcher m = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(out);

@@ -10,7 +10,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,9 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code hang-model}: nothing, ever; the socket is read until the caller hangs up, which is
  *       counted as an abort ({@link #awaitAborted}).
- *   <li>{@code malformed-model}: a 200 SSE stream with one good event, then lines that are not
- *       SSE, a broken JSON event, control characters, and the connection closed without {@code
- *       [DONE]}.
+ *   <li>{@code malformed-model}: a 200 SSE stream with one good event, then lines that are not SSE,
+ *       a broken JSON event, control characters, and the connection closed without {@code [DONE]}.
  *   <li>{@code huge-model}: one SSE event of {@value #HUGE_EVENT_BYTES} bytes, then {@code [DONE]}.
  * </ul>
  *
@@ -109,7 +107,10 @@ final class SocketLlm implements AutoCloseable {
       }
       String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
       if (head.startsWith("GET /v1/models")) {
-        respond(out, "200 OK", "application/json",
+        respond(
+            out,
+            "200 OK",
+            "application/json",
             "{\"object\":\"list\",\"data\":[{\"id\":\"hang-model\",\"object\":\"model\"},"
                 + "{\"id\":\"malformed-model\",\"object\":\"model\"},"
                 + "{\"id\":\"huge-model\",\"object\":\"model\"}]}");
@@ -155,8 +156,11 @@ final class SocketLlm implements AutoCloseable {
             + "\"delta\":{\"content\":\"fine \"},\"finish_reason\":null}]}\n\n";
     out.write(good.getBytes(StandardCharsets.UTF_8));
     out.write("this line is not SSE at all\n".getBytes(StandardCharsets.UTF_8));
-    out.write("data: {\"choices\":[{\"delta\":{\"content\":\"unterminated\n\n".getBytes(StandardCharsets.UTF_8));
-    out.write(new byte[] {'d', 'a', 't', 'a', ':', ' ', 0, 1, 2, (byte) 0xff, (byte) 0xfe, '\n', '\n'});
+    out.write(
+        "data: {\"choices\":[{\"delta\":{\"content\":\"unterminated\n\n"
+            .getBytes(StandardCharsets.UTF_8));
+    out.write(
+        new byte[] {'d', 'a', 't', 'a', ':', ' ', 0, 1, 2, (byte) 0xff, (byte) 0xfe, '\n', '\n'});
     out.write("event: weird\nid: 7\nretry: x\n\n".getBytes(StandardCharsets.UTF_8));
     out.flush();
     // And then the LLM dies: no [DONE], connection closed.
@@ -164,7 +168,8 @@ final class SocketLlm implements AutoCloseable {
 
   private static void huge(OutputStream out) throws IOException {
     out.write(sseHead());
-    byte[] prefix = "data: {\"choices\":[{\"delta\":{\"content\":\"".getBytes(StandardCharsets.UTF_8);
+    byte[] prefix =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"".getBytes(StandardCharsets.UTF_8);
     out.write(prefix);
     byte[] block = new byte[64 * 1024];
     java.util.Arrays.fill(block, (byte) 'a');
@@ -184,8 +189,15 @@ final class SocketLlm implements AutoCloseable {
   private static void respond(OutputStream out, String status, String type, String body)
       throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    out.write(("HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: "
-            + bytes.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("HTTP/1.1 "
+                + status
+                + "\r\nContent-Type: "
+                + type
+                + "\r\nContent-Length: "
+                + bytes.length
+                + "\r\nConnection: close\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.write(bytes);
     out.flush();
   }

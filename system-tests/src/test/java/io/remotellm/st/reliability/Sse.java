@@ -86,7 +86,10 @@ final class Sse {
 
   /** The first {@code data: {"error":...}} line, or null. */
   Line firstError() {
-    return lines.stream().filter(l -> l.text().startsWith("data: {\"error\"")).findFirst().orElse(null);
+    return lines.stream()
+        .filter(l -> l.text().startsWith("data: {\"error\""))
+        .findFirst()
+        .orElse(null);
   }
 
   boolean endedWithDone() {

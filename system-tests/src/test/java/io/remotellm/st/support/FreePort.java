@@ -7,7 +7,9 @@ import java.net.ServerSocket;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 
-/** Ports the OS says are free right now, for processes that need a fixed port on their command line. */
+/**
+ * Ports the OS says are free right now, for processes that need a fixed port on their command line.
+ */
 public final class FreePort {
   private FreePort() {}
 
@@ -21,8 +23,8 @@ public final class FreePort {
   }
 
   /**
-   * An offset under which {@code ports} are all free on 127.0.0.1 right now, for servers that
-   * take one base or offset for all their ports (WildFly's port offset, Payara's port base).
+   * An offset under which {@code ports} are all free on 127.0.0.1 right now, for servers that take
+   * one base or offset for all their ports (WildFly's port offset, Payara's port base).
    */
   public static int offsetWithAllFree(int... ports) {
     for (int attempt = 0; attempt < 200; attempt++) {

@@ -21,6 +21,7 @@ public final class ProductProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Path log;
+
   /**
    * Where this run's output starts in {@code log}: the file is appended to, so a process started
    * again under the same name (a restarted connector, the next build without {@code clean}) keeps
@@ -39,7 +40,8 @@ public final class ProductProcess implements AutoCloseable {
   public static Path root() {
     String root = System.getProperty("remotellm.root");
     if (root == null) {
-      throw new IllegalStateException("system property remotellm.root is not set (run through Maven)");
+      throw new IllegalStateException(
+          "system property remotellm.root is not set (run through Maven)");
     }
     return Path.of(root);
   }
@@ -93,9 +95,9 @@ public final class ProductProcess implements AutoCloseable {
   }
 
   /**
-   * What this process has written so far; not what an earlier process of the same name left in
-   * the same log file. (Reading those lines as this run's made DemoIT run the curl lines of a
-   * previous build's demo, against ports nobody listened on any more: curl exit 7.)
+   * What this process has written so far; not what an earlier process of the same name left in the
+   * same log file. (Reading those lines as this run's made DemoIT run the curl lines of a previous
+   * build's demo, against ports nobody listened on any more: curl exit 7.)
    */
   public String output() {
     try {

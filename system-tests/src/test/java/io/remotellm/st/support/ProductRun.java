@@ -88,8 +88,7 @@ public final class ProductRun {
             throw new AssertionError(connector.name() + " exited:\n" + tail(connector.output()));
           }
           return status(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + healthPort + "/ready"))
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthPort + "/ready"))
                       .build())
               == 200;
         });

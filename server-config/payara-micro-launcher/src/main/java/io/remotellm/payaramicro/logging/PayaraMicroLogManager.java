@@ -12,8 +12,8 @@ import java.util.logging.LogManager;
  * drains: the access lines of the requests it lets finish, "Relay drained", Payara's own shutdown
  * lines. This manager ignores only the reset that comes from that hook, so handlers stay open until
  * the JVM ends (the console handler flushes every record); any other reset (Payara configuring its
- * logging) works as usual. (The connector's {@code ShutdownSafeLogManager} does a different job:
- * it ignores every reset but the one its own logging setup asks for.)
+ * logging) works as usual. (The connector's {@code ShutdownSafeLogManager} does a different job: it
+ * ignores every reset but the one its own logging setup asks for.)
  */
 public final class PayaraMicroLogManager extends LogManager {
 
