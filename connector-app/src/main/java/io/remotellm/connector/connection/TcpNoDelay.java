@@ -26,7 +26,10 @@ final class TcpNoDelay {
 
   private TcpNoDelay() {}
 
-  /** True if a socket channel was found under {@code root} and TCP_NODELAY set on it. */
+  /**
+   * True if a socket channel was found under {@code root} and TCP_NODELAY set on it, or it was
+   * already closed.
+   */
   static boolean enable(Object root) {
     Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     Deque<Object[]> todo = new ArrayDeque<>();
@@ -43,7 +46,8 @@ final class TcpNoDelay {
           channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
           return true;
         } catch (Exception e) {
-          return false;
+          // A socket closed under us (the connector stopping while it dialled) needs no tuning.
+          return !channel.isOpen();
         }
       }
       if (depth >= MAX_DEPTH || !node.getClass().getName().startsWith("org.glassfish.tyrus.")) {
