@@ -20,6 +20,12 @@ public final class Bounds {
   /** Characters of one log field or placeholder value (model, path, reason, error message). */
   public static final int LOG_FIELD = 512;
 
+  /**
+   * Characters of an error message the broker answers with: a connector's (or its LLM's) reason is
+   * shown to the client, and must not turn one error frame into a 32 MiB error body.
+   */
+  public static final int ERROR_MESSAGE = 1024;
+
   /** Characters of a model name quoted in an error message. */
   public static final int QUOTED = 64;
 

@@ -15,6 +15,14 @@ import jakarta.json.JsonObjectBuilder;
  */
 public record ApiError(int status, String type, String code, String message, String param) {
 
+  /**
+   * The message cut to {@link Bounds#ERROR_MESSAGE}: most come from the broker and are short, but a
+   * connector's error frame (or its LLM's reason) is passed on as it came.
+   */
+  public ApiError {
+    message = Bounds.cut(message, Bounds.ERROR_MESSAGE);
+  }
+
   public static ApiError invalidApiKey(String message) {
     return new ApiError(401, "invalid_request_error", "invalid_api_key", message, null);
   }

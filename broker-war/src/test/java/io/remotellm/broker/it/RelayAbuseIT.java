@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
+import io.remotellm.protocol.Failure;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.Head;
 import io.remotellm.protocol.Hello;
@@ -356,6 +357,25 @@ class RelayAbuseIT {
         .doesNotContain("model-1\"", "later-model")
         .hasSizeLessThan(4096);
     awaitLogLine(before, l -> l.contains("refused: too many models"));
+    assertThat(logSince(before).lines())
+        .allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
+  }
+
+  @Test
+  @Order(15)
+  void aConnectorsMegabyteErrorReasonReachesTheClientCut() throws Exception {
+    long before = logSize();
+    ConnectorPeer wordy = attach(NOKEY_TOKEN, "wordy-model");
+    // What an LLM's reason could be, passed on by a connector: a megabyte with a line break.
+    String reason = "llm says no\n" + "r".repeat(1 << 20);
+    wordy.autoAnswer(request -> List.of(new Failure(request.id(), 500, "upstream_error", reason)));
+    HttpResponse<String> failed = send("wordy-model", false);
+    assertThat(failed.statusCode()).isEqualTo(500);
+    assertThat(failed.body())
+        .contains("llm says no\\n", "more chars]", "\"code\":\"upstream_error\"")
+        .hasSizeLessThan(2048);
+    String id = failed.headers().firstValue("x-request-id").orElseThrow();
+    awaitLogLine(before, l -> l.contains(id) && l.contains("status=500"));
     assertThat(logSince(before).lines())
         .allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
   }
