@@ -5,6 +5,7 @@ import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.ResponseSink;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.ConnectionCallback;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -23,11 +24,14 @@ final class AsyncResponseSink implements ResponseSink {
 
   private static final Logger LOG = Logger.getLogger(AsyncResponseSink.class.getName());
 
+  /** Longer than any real content type with its parameters. */
+  static final int MAX_CONTENT_TYPE = 256;
+
   private final AsyncResponse response;
   private final Executor writer;
   private final StringBuilder body = new StringBuilder();
   private int status = 200;
-  private String contentType = "application/json";
+  private MediaType contentType = MediaType.APPLICATION_JSON_TYPE;
 
   AsyncResponseSink(AsyncResponse response, Executor writer) {
     this.response = response;
@@ -42,9 +46,22 @@ final class AsyncResponseSink implements ResponseSink {
   @Override
   public void head(int status, Map<String, String> headers) {
     this.status = status;
-    String type = headers.get("content-type");
-    if (type != null && !type.isBlank()) {
-      contentType = type;
+    contentType = contentType(headers.get("content-type"));
+  }
+
+  /**
+   * The connector's content type when it is a sane one; JSON otherwise. A connector is not trusted
+   * (issue 18): a huge or malformed value must neither reach the client nor throw when the answer
+   * is built.
+   */
+  static MediaType contentType(String type) {
+    if (type == null || type.isBlank() || type.length() > MAX_CONTENT_TYPE) {
+      return MediaType.APPLICATION_JSON_TYPE;
+    }
+    try {
+      return MediaType.valueOf(type);
+    } catch (IllegalArgumentException malformed) {
+      return MediaType.APPLICATION_JSON_TYPE;
     }
   }
 

@@ -380,6 +380,29 @@ class RelayAbuseIT {
         .allSatisfy(l -> assertThat(l).hasSizeLessThan(LOG_LINE_BOUND));
   }
 
+  @Test
+  @Order(16)
+  void aConnectorsHugeOrMalformedContentTypeBecomesJson() throws Exception {
+    ConnectorPeer odd = attach(NOKEY_TOKEN, "odd-type-model");
+    String[] types = {"x".repeat(1 << 20), "not a / media type;;=", "text/plain; charset=utf-8"};
+    String[] expected = {"application/json", "application/json", "text/plain"};
+    for (int i = 0; i < types.length; i++) {
+      String type = types[i];
+      odd.autoAnswer(
+          request ->
+              List.of(
+                  new Head(request.id(), 200, Map.of("content-type", type)),
+                  new Data(request.id(), "{\"ok\":true}"),
+                  new End(request.id(), null)));
+      HttpResponse<String> answer = send("odd-type-model", false);
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(answer.body()).isEqualTo("{\"ok\":true}");
+      assertThat(answer.headers().firstValue("content-type").orElseThrow())
+          .startsWith(expected[i])
+          .hasSizeLessThan(256);
+    }
+  }
+
   private void assertRefused(Hello hello, String reason) throws Exception {
     ConnectorPeer peer =
         ConnectorPeer.connect(
