@@ -4,6 +4,9 @@ import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.routing.Lease;
+import io.remotellm.broker.usage.EndFrameUsage;
+import io.remotellm.broker.usage.UsageListeners;
+import io.remotellm.broker.usage.UsageRecorded;
 import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Frame;
@@ -17,6 +20,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -47,6 +52,7 @@ public class Dispatcher {
 
   @Inject BrokerSettings settings;
   @Inject ConnectorLinkRouter router;
+  @Inject UsageListeners usageListeners;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -211,6 +217,30 @@ public class Dispatcher {
       }
     }
     ExchangeLog.finished(exchange, finish.status(), finish.errorCode());
+    usageListeners.recorded(usage(exchange, finish));
+  }
+
+  /** What the finished exchange used, for the limiter, the metrics and the ledger. */
+  private static UsageRecorded usage(Exchange exchange, Exchange.Finish finish) {
+    RelayRequest r = exchange.request();
+    ConnectorLink last = exchange.lastLink();
+    long now = System.nanoTime();
+    long duration = now - exchange.startNanos();
+    long first = exchange.firstDataNanos();
+    return new UsageRecorded(
+        Instant.now().minusNanos(duration),
+        r.requestId(),
+        r.user(),
+        r.api(),
+        r.path(),
+        r.model(),
+        last == null ? null : last.id(),
+        finish.status(),
+        "client_closed".equals(finish.errorCode()),
+        r.stream(),
+        EndFrameUsage.read(exchange.usage()),
+        first == 0 ? null : Duration.ofNanos(first - exchange.startNanos()),
+        Duration.ofNanos(duration));
   }
 
   private void cancel(Exchange exchange, ConnectorLink link, String reason) {

@@ -7,6 +7,7 @@ import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.Head;
+import jakarta.json.JsonObject;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -64,6 +65,8 @@ final class Exchange {
   private boolean headSeen;
   private boolean finished;
   private int status = 200;
+  private long firstDataNanos;
+  private JsonObject usage;
   private long lastFrameNanos = startNanos;
   private long lastWriteNanos = startNanos;
 
@@ -84,6 +87,16 @@ final class Exchange {
 
   long startNanos() {
     return startNanos;
+  }
+
+  /** When the first answer byte came from the connector (System.nanoTime), or 0 if none did. */
+  synchronized long firstDataNanos() {
+    return firstDataNanos;
+  }
+
+  /** The {@code usage} the connector sent with {@code end}, or null. */
+  synchronized JsonObject usage() {
+    return usage;
   }
 
   /** The connector of the current attempt, or null. */
@@ -141,9 +154,16 @@ final class Exchange {
         headSeen = true;
         sink.head(200, Map.of());
       }
+      if (firstDataNanos == 0) {
+        firstDataNanos = System.nanoTime();
+      }
       sink.data(d.data());
       lastWriteNanos = System.nanoTime();
-    } else if (frame instanceof End) {
+    } else if (frame instanceof End end) {
+      usage = end.usage();
+      if (firstDataNanos == 0) {
+        firstDataNanos = System.nanoTime();
+      }
       if (!headSeen) {
         headSeen = true;
         sink.head(200, Map.of());

@@ -7,6 +7,9 @@ import io.remotellm.broker.auth.TestCredentials;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.usage.TokenUsage;
+import io.remotellm.broker.usage.UsageListeners;
+import io.remotellm.broker.usage.UsageRecorded;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
@@ -128,6 +131,9 @@ class RelayTest {
     }
   }
 
+  /** What the dispatcher told the usage listeners, one per finished request. */
+  private final List<UsageRecorded> recorded = new CopyOnWriteArrayList<>();
+
   @BeforeEach
   void setUp() {
     router = new ConnectorLinkRouter();
@@ -157,6 +163,7 @@ class RelayTest {
     dispatcher = new Dispatcher();
     dispatcher.router = router;
     dispatcher.settings = settings;
+    dispatcher.usageListeners = UsageListeners.of(recorded::add);
     dispatcher.init();
     registry = new ConnectorRegistry();
     registry.router = router;
@@ -342,6 +349,52 @@ class RelayTest {
     assertThat(router.inFlight(a)).isZero();
     answer(a, new Data(idOn(a), "late")); // after the end: ignored
     assertThat(sink.events).hasSize(3);
+  }
+
+  @Test
+  void aFinishedRequestIsRecordedOnceWithTheUsageOfItsEndFrame() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    start("r", "m");
+    answer(a, new Head(idOn(a), 200, Map.of()));
+    answer(a, new Data(idOn(a), "{\"x\":1}"));
+    answer(
+        a,
+        new End(
+            idOn(a),
+            jakarta.json.Json.createObjectBuilder()
+                .add("prompt_tokens", 12)
+                .add("completion_tokens", 34)
+                .build()));
+    answer(a, End.of(idOn(a))); // a second end changes nothing
+    assertThat(recorded)
+        .singleElement()
+        .satisfies(
+            u -> {
+              assertThat(u.requestId()).isEqualTo("r");
+              assertThat(u.user()).isEqualTo(RelayRequest.ANONYMOUS);
+              assertThat(u.model()).isEqualTo("m");
+              assertThat(u.connectorId()).isEqualTo("a");
+              assertThat(u.status()).isEqualTo(200);
+              assertThat(u.cancelled()).isFalse();
+              assertThat(u.usage()).isEqualTo(new TokenUsage(12, 34, false));
+              assertThat(u.timeToFirstToken()).isNotNull().isLessThanOrEqualTo(u.duration());
+            });
+  }
+
+  @Test
+  void aCancelledRequestIsRecordedAsCancelledWithoutUsage() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink = start("r", "m");
+    sink.clientGone.run();
+    assertThat(recorded)
+        .singleElement()
+        .satisfies(
+            u -> {
+              assertThat(u.cancelled()).isTrue();
+              assertThat(u.status()).isEqualTo(499);
+              assertThat(u.usage()).isEqualTo(TokenUsage.UNKNOWN);
+              assertThat(u.timeToFirstToken()).isNull();
+            });
   }
 
   @Test
