@@ -26,6 +26,8 @@ record BrokerSettings(
     List<String> connectorTokens,
     List<String> userApiKeys,
     String connectorConfig,
+    String userConfig,
+    String metricsToken,
     boolean allowAnonymous,
     Tls tls) {
 
@@ -84,7 +86,16 @@ record BrokerSettings(
     if (!config.isEmpty()) {
       config = readableFile(config, "connector config").toString();
     }
-    return new BrokerSettings(host, port, healthPort, level, tokens, keys, config, anonymous, tls);
+    String users = pick(flags.userConfig, env, "REMOTELLM_BROKER_USER_CONFIG", "");
+    if (!users.isEmpty()) {
+      users = readableFile(users, "users file").toString();
+    }
+    String metricsToken = pick(flags.metricsToken, env, "REMOTELLM_BROKER_METRICS_TOKEN", "");
+    if (metricsToken.contains("\n") || metricsToken.contains("\r")) {
+      throw new UsageException("tokens and keys must not contain newlines");
+    }
+    return new BrokerSettings(
+        host, port, healthPort, level, tokens, keys, config, users, metricsToken, anonymous, tls);
   }
 
   private static Tls tls(BrokerLauncher flags, Map<String, String> env, int port, int healthPort)
