@@ -16,7 +16,8 @@ import jakarta.inject.Inject;
  * connector links. Names follow the OpenTelemetry GenAI conventions where one exists ({@code
  * gen_ai_server_request_duration_seconds}, {@code gen_ai_server_time_to_first_token_seconds},
  * {@code gen_ai_client_token_usage}); the rest are {@code remotellm_*}. The registry is this bean's
- * own, not the client library's static default. Gauges read live state at scrape time ({@link
+ * own, not the client library's static default, and keeps no exemplars (they would reach for the
+ * server's OpenTelemetry on every observation). Gauges read live state at scrape time ({@link
  * MetricGauges}).
  */
 @ApplicationScoped
@@ -68,6 +69,7 @@ public class BrokerMetrics implements UsageListener {
             .name("remotellm_requests_total")
             .help("Relayed requests by API, model, user and status class (2xx, 4xx, 5xx)")
             .labelNames(names("api", "model", "status"))
+            .withoutExemplars()
             .register(registry);
     duration =
         Histogram.builder()
@@ -76,6 +78,7 @@ public class BrokerMetrics implements UsageListener {
             .labelNames("api", "model", "status")
             .classicUpperBounds(DURATION_BUCKETS)
             .classicOnly()
+            .withoutExemplars()
             .register(registry);
     timeToFirstToken =
         Histogram.builder()
@@ -84,6 +87,7 @@ public class BrokerMetrics implements UsageListener {
             .labelNames("api", "model")
             .classicUpperBounds(TTFT_BUCKETS)
             .classicOnly()
+            .withoutExemplars()
             .register(registry);
     tokenUsage =
         Histogram.builder()
@@ -92,23 +96,27 @@ public class BrokerMetrics implements UsageListener {
             .labelNames("api", "model", "token_type")
             .classicUpperBounds(TOKEN_BUCKETS)
             .classicOnly()
+            .withoutExemplars()
             .register(registry);
     tokens =
         Counter.builder()
             .name("remotellm_tokens_total")
             .help("Tokens used, by model, user and type (input, output)")
             .labelNames(names("model", "token_type"))
+            .withoutExemplars()
             .register(registry);
     rateLimited =
         Counter.builder()
             .name("remotellm_rate_limited_total")
             .help("Requests refused with 429, by the limit that refused them")
             .labelNames("limit")
+            .withoutExemplars()
             .register(registry);
     attaches =
         Counter.builder()
             .name("remotellm_connector_attaches_total")
             .help("Connector links attached (a connector's reconnects count here too)")
+            .withoutExemplars()
             .register(registry);
     roundTrip =
         Histogram.builder()
@@ -116,6 +124,7 @@ public class BrokerMetrics implements UsageListener {
             .help("Round trip of a heartbeat ping over a connector's link")
             .classicUpperBounds(RTT_BUCKETS)
             .classicOnly()
+            .withoutExemplars()
             .register(registry);
     for (String limit :
         new String[] {
