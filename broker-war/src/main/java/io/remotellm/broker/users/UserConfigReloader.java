@@ -37,7 +37,7 @@ public class UserConfigReloader {
   private ScheduledFuture<?> poll;
   private WatchedFile watched;
 
-  /** What was last said about the file, to say it once. */
+  /** Why the file was last unreadable, to say it once per outage. */
   private String said;
 
   /** For health: why the file on disk is not the one in force, or null when it is. */
@@ -86,21 +86,27 @@ public class UserConfigReloader {
       WatchedFile.Look look = watched.look();
       if (look instanceof WatchedFile.Unreadable u) {
         trouble = u.why();
-        sayOnce(Level.WARNING, "users file: " + u.why() + "; the users in force stay");
+        if (!u.why().equals(said)) {
+          said = u.why();
+          LOG.log(Level.WARNING, "users file: {0}; the users in force stay", u.why());
+        }
         return;
       }
+      said = null;
       if (look instanceof WatchedFile.Changed) {
+        // Tried once per content: a refused file is not offered again until it changes.
         try {
           String summary = users.reload();
           watched.applied();
           trouble = null;
-          said = null;
           LOG.log(Level.INFO, "users file reloaded: {0}", summary);
         } catch (ConfigurationException e) {
           watched.refused();
           trouble = e.getMessage();
-          sayOnce(
-              Level.SEVERE, "users file not reloaded, the users in force stay: " + e.getMessage());
+          LOG.log(
+              Level.SEVERE,
+              "users file not reloaded, the users in force stay: {0}",
+              e.getMessage());
         }
       } else if (watched.inForce()) {
         trouble = null;
@@ -108,13 +114,6 @@ public class UserConfigReloader {
     } catch (RuntimeException e) {
       // A periodic task that throws is never run again; log and keep looking.
       LOG.log(Level.WARNING, "looking at the users file failed", e);
-    }
-  }
-
-  private void sayOnce(Level level, String message) {
-    if (!message.equals(said)) {
-      said = message;
-      LOG.log(level, message);
     }
   }
 }
