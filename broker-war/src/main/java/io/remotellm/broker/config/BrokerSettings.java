@@ -1,5 +1,6 @@
 package io.remotellm.broker.config;
 
+import io.remotellm.settings.BrokerProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -15,22 +16,23 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Every setting of the broker, read once through MicroProfile Config: each one's name and default
  * are written here only (the {@code defaultValue}s; the WAR has no microprofile-config.properties
- * repeating them). System properties and env variables (e.g. {@code
- * REMOTELLM_BROKER_USER_API_KEYS}) override the defaults by MP Config's rules.
+ * repeating them), or, for the few the launcher sets too, in {@link BrokerProperties}. System
+ * properties and env variables (e.g. {@code REMOTELLM_BROKER_USER_API_KEYS}) override the defaults
+ * by MP Config's rules.
  */
 @ApplicationScoped
 public class BrokerSettings {
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.connector-tokens")
+  @ConfigProperty(name = BrokerProperties.CONNECTOR_TOKENS)
   Optional<String> connectorTokens;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.user-api-keys")
+  @ConfigProperty(name = BrokerProperties.USER_API_KEYS)
   Optional<String> userApiKeys;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.connector-config")
+  @ConfigProperty(name = BrokerProperties.CONNECTOR_CONFIG)
   Optional<String> connectorConfig;
 
   @Inject
@@ -38,11 +40,15 @@ public class BrokerSettings {
   long connectorConfigReloadSeconds;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.log-level", defaultValue = "INFO")
+  @ConfigProperty(
+      name = BrokerProperties.LOG_LEVEL,
+      defaultValue = BrokerProperties.LOG_LEVEL_DEFAULT)
   String logLevel;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.allow-anonymous", defaultValue = "false")
+  @ConfigProperty(
+      name = BrokerProperties.ALLOW_ANONYMOUS,
+      defaultValue = BrokerProperties.ALLOW_ANONYMOUS_DEFAULT)
   boolean allowAnonymous;
 
   @Inject
