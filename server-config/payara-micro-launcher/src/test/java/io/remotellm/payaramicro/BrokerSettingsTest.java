@@ -107,6 +107,41 @@ class BrokerSettingsTest {
         "x.p12");
   }
 
+  /**
+   * The installers' modes check a machine being set up: files named need not exist yet, so they are
+   * not read, but the env file names them (and the password file, without which the broker could
+   * not start), absolute.
+   */
+  @Test
+  void withoutFilesTlsIsCheckedAndWrittenButNothingIsRead() throws Exception {
+    BrokerLauncher flags = new BrokerLauncher();
+    BrokerLauncher.parse(
+        flags,
+        new String[] {
+          "--https-port",
+          "8444",
+          "--tls-keystore",
+          "/not/yet/key.p12",
+          "--tls-keystore-password-file",
+          "/not/yet/pass",
+        });
+    BrokerSettings s = BrokerSettings.resolve(flags, Map.of(), false);
+    assertThat(s.tls().keystore()).isEqualTo(Path.of("/not/yet/key.p12"));
+    assertThat(BrokerEnvFile.of(s))
+        .contains("\nREMOTELLM_BROKER_HTTPS_PORT='8444'\n")
+        .contains("\nREMOTELLM_BROKER_TLS_KEYSTORE='/not/yet/key.p12'\n")
+        .contains("\nREMOTELLM_BROKER_TLS_KEYSTORE_PASSWORD_FILE='/not/yet/pass'\n");
+    assertThatThrownBy(() -> BrokerSettings.resolve(flags, Map.of(), true))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("is not a readable file");
+    BrokerLauncher noPassword = new BrokerLauncher();
+    BrokerLauncher.parse(
+        noPassword, new String[] {"--https-port", "8444", "--tls-keystore", "/not/yet/key.p12"});
+    assertThatThrownBy(() -> BrokerSettings.resolve(noPassword, Map.of(), false))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("--tls-keystore needs --tls-keystore-password-file");
+  }
+
   @Test
   void aBadVariableIsRefusedLikeItsFlag() {
     assertThatThrownBy(() -> resolve(Map.of("REMOTELLM_BROKER_PORT", "http")))
