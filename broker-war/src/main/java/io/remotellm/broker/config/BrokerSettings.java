@@ -61,6 +61,9 @@ public class BrokerSettings {
 
   static final int MIN_FRAME_BYTES = 1024 * 1024;
 
+  /** 1 MiB; also what an SSE sink made without settings holds. */
+  public static final String MAX_BUFFERED_BYTES_PER_STREAM_DEFAULT = "1048576";
+
   @Inject
   @ConfigProperty(name = "remotellm.broker.upstream-timeout-seconds", defaultValue = "600")
   long upstreamTimeoutSeconds;
@@ -78,7 +81,9 @@ public class BrokerSettings {
   long drainSeconds;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.max-buffered-bytes-per-stream", defaultValue = "1048576")
+  @ConfigProperty(
+      name = "remotellm.broker.max-buffered-bytes-per-stream",
+      defaultValue = MAX_BUFFERED_BYTES_PER_STREAM_DEFAULT)
   long maxBufferedBytesPerStream;
 
   @Inject
