@@ -37,8 +37,8 @@ import java.util.logging.Logger;
  * Owns every relayed request from start to finish: gives it a relay id, picks a connector, sends
  * the {@code request} frame, hands the connector's answer frames to its {@link Exchange}, does what
  * the exchange's {@link Exchange.Step}s say (retry once elsewhere, cancel, finish), runs the timer
- * (keep-alives, upstream timeout), drains on shutdown and writes each request's access line. The
- * requests in flight are in one map, here; nothing else holds them.
+ * (keep-alives, upstream timeout), drains on shutdown and tells each request's access log how it
+ * ended. The requests in flight are in one map, here; nothing else holds them.
  */
 @ApplicationScoped
 public class Dispatcher {
