@@ -58,26 +58,22 @@ with `sudo -E` or `sudo VAR=value ...`); options win. Lists are comma-separated 
 variables, repeated options on the command line. Nothing is asked interactively. Existing env
 and config files are never overwritten: a reinstall upgrades the program and plists only.
 
-Broker (--broker):
-  --host HOST                  REMOTELLM_BROKER_HOST             default 0.0.0.0
-  --port N                     REMOTELLM_BROKER_PORT             default 8443 (relay at /ws)
-  --connector-token TOKEN      REMOTELLM_BROKER_CONNECTOR_TOKENS repeatable
-  --user-api-key KEY           REMOTELLM_BROKER_USER_API_KEYS    repeatable
-  --connector-config FILE      REMOTELLM_BROKER_CONNECTOR_CONFIG default <config dir>/connectors.yaml
-                               (an example is written there if absent)
-  --broker-health-port N       REMOTELLM_BROKER_HEALTH_PORT      default 8080
-  --broker-log-level LEVEL     REMOTELLM_BROKER_LOG_LEVEL        default INFO
+Broker and connector options: every option of `bin/remotellm-broker --help` and
+`bin/remotellm-connector --help` is passed to the program it belongs to, which checks it and
+prints the env file; each also reads its env variable, as those help texts say. For example:
+  broker:     --host HOST, --port N (relay at /ws), --connector-token TOKEN and --user-api-key KEY
+              (repeatable; REMOTELLM_BROKER_CONNECTOR_TOKENS, REMOTELLM_BROKER_USER_API_KEYS),
+              --connector-config FILE (here by default <config dir>/connectors.yaml;
+              an example is written there if absent), --allow-anonymous, --https-port N ...
+  connector:  --broker-url URL and --broker-token TOKEN (required; REMOTELLM_BROKER_URL,
+              REMOTELLM_BROKER_TOKEN), --llm-url URL ('demo': built-in demo model),
+              --llm-api-key KEY, --model NAME (repeatable; REMOTELLM_MODELS), --capacity N ...
 
-Connector (--connector):
-  --broker-url URL             REMOTELLM_BROKER_URL    required, ws:// or wss://
-  --broker-token TOKEN         REMOTELLM_BROKER_TOKEN  required
-  --llm-url URL                REMOTELLM_LLM_URL       default http://localhost:11434 ('demo': built-in demo model)
-  --llm-api-key KEY            REMOTELLM_LLM_API_KEY   only for a local LLM that needs one
-  --model NAME                 REMOTELLM_MODELS        repeatable; none: the models the LLM lists
-  --connector-health-port N    REMOTELLM_HEALTH_PORT   default 8080, or 8081 when the broker is installed too
-  --connector-log-level LEVEL  REMOTELLM_LOG_LEVEL     default INFO
-
-Either:
+The two options both programs have, for each service:
+  --broker-health-port N       the broker's --health-port
+  --connector-health-port N    the connector's --health-port (8081 when the broker is installed too)
+  --broker-log-level LEVEL     the broker's --log-level
+  --connector-log-level LEVEL  the connector's --log-level
   --health-port N              the health port of the one service being installed
   --log-level LEVEL            log level of both
 
@@ -236,23 +232,10 @@ ensure_user() {
 }
 
 install_component() {
-  local component="$1" changed_env=true
+  local component="$1"
   copy_runtime "$component"
   mkdir_owned 0750 "$service_user:$service_user" "$STATE_DIR/$component"
-  if [ "$component" = broker ]; then
-    broker_env_text | install_config 0640 "$(env_file broker)" "$(config_owner)" || changed_env=false
-    if ! $changed_env && broker_values_given; then
-      warn "$(env_file broker) exists, so the values given now were not used; edit that file to change them"
-    fi
-    if [ "$broker_connector_config" = "$config_dir/connectors.yaml" ]; then
-      connectors_yaml_text | install_config 0640 "$config_dir/connectors.yaml" "$(config_owner)" || true
-    fi
-  else
-    connector_env_text | install_config 0640 "$(env_file connector)" "$(config_owner)" || changed_env=false
-    if ! $changed_env && connector_values_given; then
-      warn "$(env_file connector) exists, so the values given now were not used; edit that file to change them"
-    fi
-  fi
+  install_settings "$component" "$(config_owner)"
   plist_text "$component" | install_text 0644 "$(plist_file "$component")" "$(root_owner)"
 }
 
@@ -260,14 +243,6 @@ do_install() {
   local components=() c domain
   $want_broker && components+=(broker)
   $want_connector && components+=(connector)
-  if $want_broker; then resolve_broker_values; fi
-  if $want_connector; then resolve_connector_values; fi
-  if $want_broker && [ -z "$broker_connector_tokens" ] && [ ! -e "$dest_root$(env_file broker)" ]; then
-    warn "no connector token given (--connector-token or REMOTELLM_BROKER_CONNECTOR_TOKENS): no connector can attach until one is set in $(env_file broker)"
-  fi
-  if $want_broker && [ -z "$broker_user_api_keys" ] && [ ! -e "$dest_root$(env_file broker)" ]; then
-    warn "no user API key given (--user-api-key or REMOTELLM_BROKER_USER_API_KEYS); set one in $(env_file broker)"
-  fi
   if [ -z "$dest_root" ] && ! $dry_run; then
     [ "$(uname -s)" = Darwin ] || die "this installer is for macOS (on Linux: deploy/install-linux.sh); --dest-root DIR stages the files anywhere"
     if ! $user_mode && [ "$(id -u)" -ne 0 ]; then
@@ -275,7 +250,8 @@ do_install() {
     fi
   fi
   check_runtime "${components[@]}"
-  [ -n "$(java_dir)" ] || warn "no java found (PATH or JAVA_HOME): the services need Java 17 or later"
+  # Every value is checked, by the programs themselves, before anything changes.
+  resolve_values
 
   ensure_user
   mkdir_owned 0755 "$(root_owner)" "$prefix" "$prefix/libexec"

@@ -1,16 +1,16 @@
 # shellcheck shell=bash
-# What install-linux.sh and install-macos.sh share: the options (the seed's flags and env
-# variables), their checks, the env files, and a runner that can print instead of act.
+# What install-linux.sh and install-macos.sh share: the installer's own options, the programs'
+# options passed through to them, the env files the programs print, and a runner that can print
+# instead of act.
 #
-# The caller sets PROG, and the defaults DEFAULT_PREFIX, DEFAULT_CONFIG_DIR before calling
-# parse_args, then reads the variables below.
+# No flag, default or check of the broker or the connector is written here. Each program lists
+# its flags (--print-options), checks the operator's values and prints its env file
+# (--print-env); see io.remotellm.settings.InstallerModes. A flag added to a program works here
+# with no change.
+#
+# The caller sets PROG, and the defaults DEFAULT_PREFIX, DEFAULT_CONFIG_DIR and
+# DEFAULT_SERVICE_USER before calling parse_args, then reads the variables below.
 # shellcheck disable=SC2034 # the variables set here are read by the installers
-
-SEED_BROKER_VARS=(REMOTELLM_BROKER_HOST REMOTELLM_BROKER_PORT REMOTELLM_BROKER_CONNECTOR_TOKENS
-  REMOTELLM_BROKER_USER_API_KEYS REMOTELLM_BROKER_CONNECTOR_CONFIG REMOTELLM_BROKER_HEALTH_PORT
-  REMOTELLM_BROKER_LOG_LEVEL)
-SEED_CONNECTOR_VARS=(REMOTELLM_LLM_URL REMOTELLM_LLM_API_KEY REMOTELLM_BROKER_URL
-  REMOTELLM_BROKER_TOKEN REMOTELLM_MODELS REMOTELLM_HEALTH_PORT REMOTELLM_LOG_LEVEL)
 
 die() {
   printf '%s: %s\n' "$PROG" "$*" >&2
@@ -28,6 +28,8 @@ warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
 
 want_broker=false
 want_connector=false
+# Whether --broker or --connector was named (else both are installed).
+named_component=false
 action=install
 purge=false
 dry_run=false
@@ -39,12 +41,21 @@ source_dir=""
 service_user=""
 # Set by an installer whose files all belong to the user running it (macOS --user).
 skip_chown=false
-# Values given on the command line; empty means "not given" (then the seed's env variable, then
-# the default). Lists are kept as bash arrays until they are written.
-opt_host="" opt_port="" opt_connector_config="" opt_broker_health_port="" opt_broker_log_level=""
-opt_llm_url="" opt_llm_api_key="" opt_broker_url="" opt_broker_token=""
-opt_connector_health_port="" opt_connector_log_level="" opt_health_port="" opt_log_level=""
-opt_connector_tokens=() opt_user_api_keys=() opt_models=()
+# The installer's names for the flags both programs have, so each service can get its own.
+opt_broker_health_port="" opt_broker_log_level="" opt_connector_health_port=""
+opt_connector_log_level="" opt_health_port="" opt_log_level=""
+# The programs' options as given, in order, one word each: --name=value, or --switch.
+broker_args=()
+connector_args=()
+
+# The built jar of each program: it answers the installer, and its launcher runs it.
+program_jar() {
+  if [ "$1" = broker ]; then
+    printf '%s' server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar
+  else
+    printf '%s' connector-app/target/remotellm-connector.jar
+  fi
+}
 
 # Reads "--name value" and "--name=value"; sets $optarg and how many words were used in $used.
 take_value() {
@@ -61,56 +72,64 @@ take_value() {
   fi
 }
 
+# The source tree is needed before the other options are read: its programs say which options
+# are theirs.
+find_source() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --source) [ $# -lt 2 ] || source_dir="$2"; shift ;;
+      --source=*) source_dir="${1#*=}" ;;
+    esac
+    [ $# -eq 0 ] || shift
+  done
+  if [ -z "$source_dir" ]; then
+    source_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
+  fi
+  [ -d "$source_dir" ] || die "--source $source_dir is not a directory"
+  source_dir="$(cd -- "$source_dir" && pwd)"
+}
+
 parse_args() {
   local word name optarg used
+  find_source "$@"
   while [ $# -gt 0 ]; do
     word="$1"
     name="${word%%=*}"
     used=1
     case "$name" in
       -h | --help) usage; exit 0 ;;
-      --broker) want_broker=true ;;
-      --connector) want_connector=true ;;
+      --broker) want_broker=true; named_component=true ;;
+      --connector) want_connector=true; named_component=true ;;
       --uninstall) action=uninstall ;;
       --purge) purge=true ;;
       --dry-run | -n) dry_run=true ;;
       --no-start) no_start=true ;;
-      --dest-root | --prefix | --config-dir | --source | --service-user | --host | --port \
-        | --connector-token | --user-api-key | --connector-config | --broker-health-port \
-        | --broker-log-level | --llm-url | --llm-api-key | --broker-url | --broker-token \
-        | --model | --connector-health-port | --connector-log-level | --health-port | --log-level)
+      --dest-root | --prefix | --config-dir | --source | --service-user | --broker-health-port \
+        | --broker-log-level | --connector-health-port | --connector-log-level | --health-port \
+        | --log-level)
         take_value "$name" "$@"
         case "$name" in
           --dest-root) dest_root="$optarg" ;;
           --prefix) prefix="$optarg" ;;
           --config-dir) config_dir="$optarg" ;;
-          --source) source_dir="$optarg" ;;
+          --source) ;; # read by find_source
           --service-user) service_user="$optarg" ;;
-          --host) opt_host="$optarg" ;;
-          --port) opt_port="$optarg" ;;
-          --connector-token) opt_connector_tokens+=("$optarg") ;;
-          --user-api-key) opt_user_api_keys+=("$optarg") ;;
-          --connector-config) opt_connector_config="$optarg" ;;
           --broker-health-port) opt_broker_health_port="$optarg" ;;
           --broker-log-level) opt_broker_log_level="$optarg" ;;
-          --llm-url) opt_llm_url="$optarg" ;;
-          --llm-api-key) opt_llm_api_key="$optarg" ;;
-          --broker-url) opt_broker_url="$optarg" ;;
-          --broker-token) opt_broker_token="$optarg" ;;
-          --model) opt_models+=("$optarg") ;;
           --connector-health-port) opt_connector_health_port="$optarg" ;;
           --connector-log-level) opt_connector_log_level="$optarg" ;;
           --health-port) opt_health_port="$optarg" ;;
           --log-level) opt_log_level="$optarg" ;;
         esac
         ;;
+      -?*) program_option "$@" ;;
       *) usage_error "unknown option '$name'" ;;
     esac
     shift "$used"
   done
 
-  # Neither named: both, as the seed's one-line install does. The checks below then say what a
-  # connector still needs, and that --broker alone installs just the broker.
+  # Neither named: both, as the seed's one-line install does. The connector's check then says
+  # what it still needs, and program_env that --broker alone installs just the broker.
   if ! $want_broker && ! $want_connector; then
     want_broker=true
     want_connector=true
@@ -119,12 +138,18 @@ parse_args() {
     if $want_broker && $want_connector; then
       usage_error "--health-port is ambiguous with both services: use --broker-health-port and --connector-health-port"
     fi
-    if $want_broker; then opt_broker_health_port="$opt_health_port"; else opt_connector_health_port="$opt_health_port"; fi
+    if $want_broker; then
+      : "${opt_broker_health_port:=$opt_health_port}"
+    else
+      : "${opt_connector_health_port:=$opt_health_port}"
+    fi
   fi
-  if [ -n "$opt_log_level" ]; then
-    : "${opt_broker_log_level:=$opt_log_level}"
-    : "${opt_connector_log_level:=$opt_log_level}"
-  fi
+  : "${opt_broker_log_level:=$opt_log_level}"
+  : "${opt_connector_log_level:=$opt_log_level}"
+  [ -z "$opt_broker_health_port" ] || broker_args+=("--health-port=$opt_broker_health_port")
+  [ -z "$opt_broker_log_level" ] || broker_args+=("--log-level=$opt_broker_log_level")
+  [ -z "$opt_connector_health_port" ] || connector_args+=("--health-port=$opt_connector_health_port")
+  [ -z "$opt_connector_log_level" ] || connector_args+=("--log-level=$opt_connector_log_level")
   if $purge && [ "$action" != uninstall ]; then
     usage_error "--purge goes with --uninstall"
   fi
@@ -146,205 +171,158 @@ parse_args() {
   case "$prefix" in /*) ;; *) usage_error "--prefix must be an absolute path" ;; esac
   case "$config_dir" in /*) ;; *) usage_error "--config-dir must be an absolute path" ;; esac
   [[ "$service_user" =~ ^[A-Za-z_][A-Za-z0-9_.-]*$ ]] || usage_error "--service-user '$service_user' is not a valid user name"
-  if [ -z "$source_dir" ]; then
-    source_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
-  fi
-  [ -d "$source_dir" ] || die "--source $source_dir is not a directory"
-  source_dir="$(cd -- "$source_dir" && pwd)"
 }
 
 # ---------------------------------------------------------------------------------------------
-# Values: command line, else the seed's env variable, else the default.
+# The programs: they say which options are theirs, check the values, and print the env files.
 
-join_commas() {
-  local IFS=,
-  printf '%s' "$*"
+# Sets $java, the java the installer runs the programs with, or refuses.
+java=""
+find_java() {
+  local dir
+  [ -z "$java" ] || return 0
+  dir="$(java_dir)"
+  [ -n "$dir" ] || die "no java found (PATH or JAVA_HOME): the installer needs Java 17 or later to check the settings, as the services need it to run"
+  java="$dir/java"
 }
 
-# No value may carry a line break or another control character: neither an env file nor a
-# service manager can hold one safely, and no token or URL needs one.
-check_text() {
-  local what="$1" value="$2"
-  if [[ "$value" == *[[:cntrl:]]* ]]; then
-    die "$what contains a line break or control character"
-  fi
-}
-
-check_port() {
-  local what="$1" value="$2"
-  if ! [[ "$value" =~ ^[0-9]+$ ]] || [ "$value" -lt 1 ] || [ "$value" -gt 65535 ]; then
-    die "$what must be a port number (1-65535), not '$value'"
-  fi
-}
-
-# The levels both launchers accept, in any case.
-check_level() {
-  local what="$1" value="$2"
-  case "$(printf '%s' "$value" | tr '[:lower:]' '[:upper:]')" in
-    DEBUG | INFO | WARNING | ERROR) ;;
-    *) die "$what must be DEBUG, INFO, WARNING or ERROR, not '$value'" ;;
-  esac
-}
-
-# A list item may not hold the comma that separates items in the env variable.
-check_items() {
-  local what="$1" item
+# program COMPONENT ARGS...: runs the broker's launcher jar or the connector's jar (find_java
+# first); what it says on stderr reaches the operator as it is.
+program() {
+  local jar
+  jar="$source_dir/$(program_jar "$1")"
   shift
-  for item in "$@"; do
-    check_text "$what" "$item"
-    [ -n "$item" ] || die "$what may not be empty"
-    [[ "$item" != *,* ]] || die "$what may not contain a comma (the env file keeps lists comma-separated)"
+  "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$jar" "$@"
+}
+
+broker_options=""
+connector_options=""
+options_loaded=false
+# Asks each built program for its flags, once; keeps them as " --name= --switch ... ".
+load_program_options() {
+  local c list
+  $options_loaded && return 0
+  options_loaded=true
+  find_java
+  for c in broker connector; do
+    [ -f "$source_dir/$(program_jar "$c")" ] || continue
+    list="$(program "$c" --print-options)" \
+      || die "$source_dir/$(program_jar "$c") did not list its options; build first: (cd '$source_dir' && mvn -B -DskipTests package)"
+    list=" $(printf '%s' "$list" | tr '\n' ' ') "
+    if [ "$c" = broker ]; then broker_options="$list"; else connector_options="$list"; fi
   done
 }
 
-# Sets broker_* from flags, the seed's REMOTELLM_BROKER_* variables and the defaults.
-resolve_broker_values() {
-  broker_host="${opt_host:-${REMOTELLM_BROKER_HOST:-0.0.0.0}}"
-  broker_port="${opt_port:-${REMOTELLM_BROKER_PORT:-8443}}"
-  broker_health_port="${opt_broker_health_port:-${REMOTELLM_BROKER_HEALTH_PORT:-8080}}"
-  broker_log_level="${opt_broker_log_level:-${REMOTELLM_BROKER_LOG_LEVEL:-INFO}}"
-  broker_connector_config="${opt_connector_config:-${REMOTELLM_BROKER_CONNECTOR_CONFIG:-$config_dir/connectors.yaml}}"
-  local items=()
-  if [ ${#opt_connector_tokens[@]} -gt 0 ]; then
-    items=("${opt_connector_tokens[@]}")
-  elif [ -n "${REMOTELLM_BROKER_CONNECTOR_TOKENS:-}" ]; then
-    IFS=, read -r -a items <<<"$REMOTELLM_BROKER_CONNECTOR_TOKENS"
-  fi
-  check_items "a connector token" ${items[@]+"${items[@]}"}
-  broker_connector_tokens="$(join_commas ${items[@]+"${items[@]}"})"
-  items=()
-  if [ ${#opt_user_api_keys[@]} -gt 0 ]; then
-    items=("${opt_user_api_keys[@]}")
-  elif [ -n "${REMOTELLM_BROKER_USER_API_KEYS:-}" ]; then
-    IFS=, read -r -a items <<<"$REMOTELLM_BROKER_USER_API_KEYS"
-  fi
-  check_items "a user API key" ${items[@]+"${items[@]}"}
-  broker_user_api_keys="$(join_commas ${items[@]+"${items[@]}"})"
-
-  check_text "--host" "$broker_host"
-  [ -n "$broker_host" ] || die "--host may not be empty"
-  check_port "--port" "$broker_port"
-  check_port "--broker-health-port" "$broker_health_port"
-  [ "$broker_port" != "$broker_health_port" ] || die "the broker's --port and --broker-health-port must differ"
-  check_level "--broker-log-level" "$broker_log_level"
-  check_text "--connector-config" "$broker_connector_config"
-  case "$broker_connector_config" in /*) ;; *) die "--connector-config must be an absolute path" ;; esac
+# option_kind OPTIONS NAME: "value" if NAME is among OPTIONS taking a value, "switch" if it is
+# one without, else nothing.
+option_kind() {
+  case "$1" in
+    *" $2= "*) printf value ;;
+    *" $2 "*) printf switch ;;
+  esac
 }
 
-# Sets connector_* likewise from the seed's connector variables. Refuses what the connector
-# cannot run without: the broker's URL and a token.
-resolve_connector_values() {
-  connector_llm_url="${opt_llm_url:-${REMOTELLM_LLM_URL:-http://localhost:11434}}"
-  connector_llm_api_key="${opt_llm_api_key:-${REMOTELLM_LLM_API_KEY:-}}"
-  connector_broker_url="${opt_broker_url:-${REMOTELLM_BROKER_URL:-}}"
-  connector_broker_token="${opt_broker_token:-${REMOTELLM_BROKER_TOKEN:-}}"
-  # Two services on one machine cannot share the seed's default health port 8080: the
-  # connector then takes 8081, as in the seed's quick start.
-  local default_health=8080
-  $want_broker && default_health=8081
-  connector_health_port="${opt_connector_health_port:-${REMOTELLM_HEALTH_PORT:-$default_health}}"
-  connector_log_level="${opt_connector_log_level:-${REMOTELLM_LOG_LEVEL:-INFO}}"
-  local items=()
-  if [ ${#opt_models[@]} -gt 0 ]; then
-    items=("${opt_models[@]}")
-  elif [ -n "${REMOTELLM_MODELS:-}" ]; then
-    IFS=, read -r -a items <<<"$REMOTELLM_MODELS"
+# The program option at the front of "$@", kept as one word for each program that has it; sets
+# $used as take_value does. Only its name is ever echoed: values may be secrets.
+program_option() {
+  local name="${1%%=*}" for_broker for_connector kind arg c unbuilt=""
+  load_program_options
+  for_broker="$(option_kind "$broker_options" "$name")"
+  for_connector="$(option_kind "$connector_options" "$name")"
+  kind="${for_broker:-$for_connector}"
+  if [ -z "$kind" ]; then
+    for c in broker connector; do
+      [ -f "$source_dir/$(program_jar "$c")" ] \
+        || unbuilt="; the $c is not built, so its options are unknown: build first (mvn -B -DskipTests package)"
+    done
+    usage_error "unknown option '$name'$unbuilt"
   fi
-  check_items "a model name" ${items[@]+"${items[@]}"}
-  connector_models="$(join_commas ${items[@]+"${items[@]}"})"
-
-  # On a reinstall the existing env file holds them (and is kept).
-  if [ -e "$dest_root$config_dir/connector.env" ]; then
-    return
-  fi
-  local missing=()
-  [ -n "$connector_broker_url" ] || missing+=("--broker-url (or REMOTELLM_BROKER_URL)")
-  [ -n "$connector_broker_token" ] || missing+=("--broker-token (or REMOTELLM_BROKER_TOKEN)")
-  if [ ${#missing[@]} -gt 0 ]; then
-    local hint=""
-    if $want_broker; then hint="; to install only the broker, pass --broker"; fi
-    die "the connector needs $(join_commas "${missing[@]}" | sed 's/,/ and /g')$hint"
-  fi
-  check_text "--broker-url" "$connector_broker_url"
-  [[ "$connector_broker_url" =~ ^wss?://[^[:space:]]+$ ]] \
-    || die "--broker-url must be a ws:// or wss:// URL, e.g. wss://broker.example.com:8443/ws"
-  check_text "--broker-token" "$connector_broker_token"
-  check_text "--llm-url" "$connector_llm_url"
-  [[ "$connector_llm_url" == demo || "$connector_llm_url" =~ ^https?://[^[:space:]]+$ ]] \
-    || die "--llm-url must be an http:// or https:// URL, or 'demo'"
-  check_text "--llm-api-key" "$connector_llm_api_key"
-  check_port "--connector-health-port" "$connector_health_port"
-  check_level "--connector-log-level" "$connector_log_level"
-}
-
-# ---------------------------------------------------------------------------------------------
-# Env files, read alike by systemd's EnvironmentFile=, by bash's `.` and by the macOS wrapper.
-#
-# Every value is single-quoted. A single quote inside a value becomes '"'"' : systemd, unlike
-# bash, takes the '\'' idiom's backslash-quote as the start of an unquoted run in which later
-# quotes are literal, so only the double-quoted form reads the same in both. Inside single
-# quotes neither reads $, `, \, spaces or # specially.
-
-env_quote() {
-  local value="$1" q="'"
-  printf "'%s'" "${value//$q/$q\"$q\"$q}"
-}
-
-env_line() {
-  printf '%s=%s\n' "$1" "$(env_quote "$2")"
-}
-
-# Prints the broker's env file.
-broker_env_text() {
-  cat <<EOF
-# RemoteLLM broker settings: the seed's variables, read by the service at start.
-# Lists are comma-separated. Every value is in single quotes; to put a ' in a value write '"'"'
-# (this file is read both as a systemd EnvironmentFile and by bash, which agree on that form).
-# After a change: restart the service.
-EOF
-  env_line REMOTELLM_BROKER_HOST "$broker_host"
-  env_line REMOTELLM_BROKER_PORT "$broker_port"
-  env_line REMOTELLM_BROKER_HEALTH_PORT "$broker_health_port"
-  if [ -n "$broker_connector_tokens" ]; then
-    env_line REMOTELLM_BROKER_CONNECTOR_TOKENS "$broker_connector_tokens"
+  if [ "$kind" = value ]; then
+    take_value "$name" "$@"
+    arg="$name=$optarg"
   else
-    echo "# REMOTELLM_BROKER_CONNECTOR_TOKENS='token-1,token-2'"
+    [[ "$1" != *=* ]] || usage_error "$name takes no value"
+    arg="$name"
   fi
-  if [ -n "$broker_user_api_keys" ]; then
-    env_line REMOTELLM_BROKER_USER_API_KEYS "$broker_user_api_keys"
-  else
-    echo "# REMOTELLM_BROKER_USER_API_KEYS='sk-user-key-1,sk-user-key-2'"
-  fi
-  env_line REMOTELLM_BROKER_CONNECTOR_CONFIG "$broker_connector_config"
-  env_line REMOTELLM_BROKER_LOG_LEVEL "$broker_log_level"
-  echo "# REMOTELLM_BROKER_TRUSTED_PROXIES='127.0.0.1'   (behind a reverse proxy: its address or CIDR range)"
-  echo "# JAVA_OPTS='-Xmx1g'   (JVM options for Payara Micro)"
+  [ -z "$for_broker" ] || broker_args+=("$arg")
+  [ -z "$for_connector" ] || connector_args+=("$arg")
 }
 
-# Prints the connector's env file.
-connector_env_text() {
-  cat <<EOF
-# RemoteLLM connector settings: the seed's variables, read by the service at start.
-# Lists are comma-separated. Every value is in single quotes; to put a ' in a value write '"'"'
-# (this file is read both as a systemd EnvironmentFile and by bash, which agree on that form).
-# After a change: restart the service.
-EOF
-  env_line REMOTELLM_LLM_URL "$connector_llm_url"
-  if [ -n "$connector_llm_api_key" ]; then
-    env_line REMOTELLM_LLM_API_KEY "$connector_llm_api_key"
+# Prints the env file COMPONENT's program makes of the options and variables given, or exits
+# after the program's reason. The installer's own defaults go in as variables, so the
+# operator's flags and variables win over them: the broker's connector config is the example
+# file written next to the env file; with both services on one machine the connector's health
+# port moves to 8081 (the broker keeps the seed's 8080), as in the seed's quick start.
+program_env() {
+  local component="$1" text status=0 health
+  if [ "$component" = broker ]; then
+    text="$(REMOTELLM_BROKER_CONNECTOR_CONFIG="${REMOTELLM_BROKER_CONNECTOR_CONFIG:-$config_dir/connectors.yaml}" \
+      program broker --print-env ${broker_args[@]+"${broker_args[@]}"})" || status=$?
   else
-    echo "# REMOTELLM_LLM_API_KEY='key-of-the-local-llm'   (only if it needs one)"
+    health="${REMOTELLM_HEALTH_PORT:-}"
+    if $want_broker && [ -z "$health" ]; then health=8081; fi
+    text="$(REMOTELLM_HEALTH_PORT="$health" \
+      program connector --print-env ${connector_args[@]+"${connector_args[@]}"})" || status=$?
   fi
-  env_line REMOTELLM_BROKER_URL "$connector_broker_url"
-  env_line REMOTELLM_BROKER_TOKEN "$connector_broker_token"
-  if [ -n "$connector_models" ]; then
-    env_line REMOTELLM_MODELS "$connector_models"
+  if [ "$status" -ne 0 ]; then
+    if [ "$component" = connector ] && ! $named_component; then
+      printf '%s: to install only the broker, pass --broker\n' "$PROG" >&2
+    fi
+    exit 2
+  fi
+  printf '%s\n' "$text"
+}
+
+# Sets broker_env and connector_env: the env files to write, each checked by its program, before
+# anything changes. An existing env file is kept (a reinstall), so its program is not asked.
+resolve_values() {
+  broker_env=""
+  connector_env=""
+  find_java
+  if $want_broker && [ ! -e "$dest_root$(env_file broker)" ]; then
+    broker_env="$(program_env broker)" || exit $?
+  fi
+  if $want_connector && [ ! -e "$dest_root$(env_file connector)" ]; then
+    connector_env="$(program_env connector)" || exit $?
+  fi
+}
+
+# True when the operator gave a value, on the command line or as a variable: worth a warning
+# when an existing env file wins over it.
+values_given() {
+  if [ "$1" = broker ]; then
+    [ ${#broker_args[@]} -eq 0 ] || return 0
   else
-    echo "# REMOTELLM_MODELS='llama3.2,codellama'   (unset: the models the LLM lists)"
+    [ ${#connector_args[@]} -eq 0 ] || return 0
   fi
-  env_line REMOTELLM_HEALTH_PORT "$connector_health_port"
-  env_line REMOTELLM_LOG_LEVEL "$connector_log_level"
-  echo "# REMOTELLM_CONNECTOR_JAVA_OPTS='-Xmx512m'   (JVM options; replaces the launcher's small-footprint defaults)"
+  compgen -e | grep -q '^REMOTELLM_'
+}
+
+# install_settings COMPONENT OWNER:GROUP: its env file (kept if it exists) and, for the broker,
+# the example connectors.yaml if that is where its env file points.
+install_settings() {
+  local component="$1" owner="$2" file text
+  file="$(env_file "$component")"
+  if [ -e "$dest_root$file" ]; then
+    say "kept $file (exists; not overwritten)"
+    if values_given "$component"; then
+      warn "$file exists, so the values given now were not used; edit that file to change them"
+    fi
+    text="$(cat -- "$dest_root$file" 2>/dev/null || true)"
+  else
+    if [ "$component" = broker ]; then text="$broker_env"; else text="$connector_env"; fi
+    printf '%s\n' "$text" | install_text 0640 "$file" "$owner"
+    if [ "$component" = broker ]; then
+      grep -q '^REMOTELLM_BROKER_CONNECTOR_TOKENS=' <<<"$text" \
+        || warn "no connector token given (--connector-token or REMOTELLM_BROKER_CONNECTOR_TOKENS): no connector can attach until one is set in $file"
+      grep -q '^REMOTELLM_BROKER_USER_API_KEYS=' <<<"$text" \
+        || warn "no user API key given (--user-api-key or REMOTELLM_BROKER_USER_API_KEYS); set one in $file"
+    fi
+  fi
+  if [ "$component" = broker ] \
+    && grep -qxF "REMOTELLM_BROKER_CONNECTOR_CONFIG='$config_dir/connectors.yaml'" <<<"$text"; then
+    connectors_yaml_text | install_config 0640 "$config_dir/connectors.yaml" "$owner" || true
+  fi
 }
 
 connectors_yaml_text() {
@@ -361,23 +339,6 @@ connectors_yaml_text() {
 #     # no llm_api_key for an LLM that needs none (e.g. a local Ollama)
 connectors: []
 EOF
-}
-
-# True when the operator named a value for this component on the command line or in the
-# environment: worth a warning when an existing env file wins over it.
-broker_values_given() {
-  local v
-  [ -n "$opt_host$opt_port$opt_connector_config$opt_broker_health_port$opt_broker_log_level" ] && return 0
-  [ ${#opt_connector_tokens[@]} -gt 0 ] || [ ${#opt_user_api_keys[@]} -gt 0 ] && return 0
-  for v in "${SEED_BROKER_VARS[@]}"; do [ -n "${!v:-}" ] && return 0; done
-  return 1
-}
-connector_values_given() {
-  local v
-  [ -n "$opt_llm_url$opt_llm_api_key$opt_broker_url$opt_broker_token$opt_connector_health_port$opt_connector_log_level" ] && return 0
-  [ ${#opt_models[@]} -gt 0 ] && return 0
-  for v in "${SEED_CONNECTOR_VARS[@]}"; do [ -n "${!v:-}" ] && return 0; done
-  return 1
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -463,10 +424,9 @@ mkdir_owned() {
 runtime_files() {
   if [ "$1" = broker ]; then
     printf '%s\n' bin/remotellm-broker broker-war/target/remotellm-broker.war broker-war/target/payara-micro.jar \
-      server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar \
-      server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar
+      "$(program_jar broker)" server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar
   else
-    printf '%s\n' bin/remotellm-connector connector-app/target/remotellm-connector.jar
+    printf '%s\n' bin/remotellm-connector "$(program_jar connector)"
   fi
 }
 

@@ -5,6 +5,7 @@ import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.limits.Admission;
 import io.remotellm.broker.limits.RateLimitHeaders;
 import io.remotellm.broker.limits.RateLimiter;
+import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.users.User;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
@@ -61,7 +62,8 @@ public class AdmissionFilter implements ContainerRequestFilter, ContainerRespons
       response.getHeaders().putSingle(header.getKey(), header.getValue());
     }
     if (admission.admitted()
-        && request.getProperty(RequestIdFilter.RELAYED) == null
+        && !(request.getProperty(AccessLog.PROPERTY) instanceof AccessLog access
+            && access.relayOwns())
         && request.getProperty(ApiKeyFilter.USER) instanceof User user) {
       // Admitted, yet answered without the relay: nothing will report its end but this response.
       request.removeProperty(ADMISSION);

@@ -3,6 +3,7 @@ package io.remotellm.broker.api;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.users.User;
@@ -49,13 +50,15 @@ public class InferenceResource {
   @Produces(MediaType.SERVER_SENT_EVENTS)
   public void streamed(@Context SseEventSink sink, @Context Sse sse) {
     RelayRequest request = relayRequest();
-    relayed(true);
+    AccessLog access = accessLog();
+    access.handToRelay();
     try {
       relay.start(
           request,
-          new SseResponseSink(sink, sse, writers.executor(), settings.maxBufferedBytesPerStream()));
+          new SseResponseSink(sink, sse, writers.executor(), settings.maxBufferedBytesPerStream()),
+          access);
     } catch (RuntimeException e) {
-      relayed(false);
+      access.takeBack();
       throw e;
     }
   }
@@ -65,25 +68,26 @@ public class InferenceResource {
   @Produces(MediaType.APPLICATION_JSON)
   public void buffered(@Suspended AsyncResponse response) {
     RelayRequest request = relayRequest();
-    relayed(true);
+    AccessLog access = accessLog();
+    access.handToRelay();
     try {
-      relay.start(request, new AsyncResponseSink(response, writers.executor()));
+      relay.start(request, new AsyncResponseSink(response, writers.executor()), access);
     } catch (RuntimeException e) {
-      relayed(false);
+      access.takeBack();
       throw e;
     }
   }
 
   /**
-   * Marks the request as the relay's: it writes the access-log line when the answer is complete.
-   * Set before the relay starts, as the answer may come back on another thread at once.
+   * The request's access-log line, which RequestIdFilter made (servlet attributes are JAX-RS
+   * request properties).
    */
-  private void relayed(boolean relayed) {
-    if (relayed) {
-      http.setAttribute(RequestIdFilter.RELAYED, Boolean.TRUE);
-    } else {
-      http.removeAttribute(RequestIdFilter.RELAYED);
+  private AccessLog accessLog() {
+    if (http.getAttribute(AccessLog.PROPERTY) instanceof AccessLog access) {
+      return access;
     }
+    // Only a misconfigured application runs this resource without its filters.
+    throw new IllegalStateException("RequestIdFilter did not run");
   }
 
   private RelayRequest relayRequest() {

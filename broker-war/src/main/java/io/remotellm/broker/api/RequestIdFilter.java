@@ -9,28 +9,25 @@ import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Gives every request an id (the client's {@code x-request-id} or a new one) before anything else
  * runs, and puts it on every response, errors and streams included. Streams also get the headers
- * that stop proxies from caching or buffering them. Requests the relay never took (refused,
- * invalid, listings) get their {@link AccessLog} line here; relayed ones get it from the relay when
- * they finish ({@link InferenceResource} marks them {@link #RELAYED}).
+ * that stop proxies from caching or buffering them. Each request gets its {@link AccessLog} here,
+ * which writes its line as the response leaves, unless {@link InferenceResource} handed the request
+ * to the relay, which then reports to it when the answer is complete.
  */
 @Provider
 @PreMatching
 @Priority(100)
 public class RequestIdFilter implements ContainerRequestFilter, ContainerResponseFilter {
 
-  static final String RELAYED = "io.remotellm.broker.relayed";
-  private static final String STARTED = "io.remotellm.broker.started-nanos";
-
   @Override
   public void filter(ContainerRequestContext request) {
-    request.setProperty(STARTED, System.nanoTime());
-    request.setProperty(
-        RequestIds.PROPERTY, RequestIds.accept(request.getHeaderString(RequestIds.HEADER)));
+    long started = System.nanoTime();
+    Object id = RequestIds.accept(request.getHeaderString(RequestIds.HEADER));
+    request.setProperty(RequestIds.PROPERTY, id);
+    request.setProperty(AccessLog.PROPERTY, new AccessLog(id, request.getMethod(), started));
   }
 
   @Override
@@ -44,18 +41,13 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
       response.getHeaders().putSingle("Cache-Control", "no-cache");
       response.getHeaders().putSingle("X-Accel-Buffering", "no");
     }
-    if (request.getProperty(RELAYED) == null) {
-      logAccess(request, response, id);
+    if (request.getProperty(AccessLog.PROPERTY) instanceof AccessLog access) {
+      logAccess(request, response, access);
     }
   }
 
   private static void logAccess(
-      ContainerRequestContext request, ContainerResponseContext response, Object id) {
-    Object started = request.getProperty(STARTED);
-    long millis =
-        started instanceof Long nanos
-            ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos)
-            : -1;
+      ContainerRequestContext request, ContainerResponseContext response, AccessLog access) {
     Object body = request.getProperty(InferenceRequestFilter.CHAT_BODY);
     // A relayed call was rerouted to an internal path: log the one the client asked for. Paths
     // are under /v1; Jersey (Payara) gives them without a leading slash, RESTEasy (WildFly) with.
@@ -65,7 +57,6 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
             : "/" + request.getUriInfo().getPath().replaceFirst("^/", "");
     String model = body instanceof ChatBody chat ? chat.model() : null;
     boolean streamed = body instanceof ChatBody chat && chat.stream();
-    AccessLog.answeredHere(
-        id, request.getMethod(), path, model, response.getStatus(), millis, streamed);
+    access.answeredHere(path, model, response.getStatus(), streamed);
   }
 }

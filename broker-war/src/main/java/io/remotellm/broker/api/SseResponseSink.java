@@ -1,5 +1,6 @@
 package io.remotellm.broker.api;
 
+import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.relay.ResponseSink;
 import jakarta.ws.rs.core.MediaType;
@@ -29,7 +30,8 @@ final class SseResponseSink implements ResponseSink {
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
   /** The default bound when none is given (unit tests): BrokerSettings' default. */
-  static final long DEFAULT_MAX_BUFFERED_BYTES = 1024L * 1024;
+  static final long DEFAULT_MAX_BUFFERED_BYTES =
+      Long.parseLong(BrokerSettings.MAX_BUFFERED_BYTES_PER_STREAM_DEFAULT);
 
   /** Tells the writer task to close the sink once everything before it is written. */
   private static final OutboundSseEvent CLOSE = null;

@@ -1,6 +1,7 @@
 package io.remotellm.broker.config;
 
 import io.remotellm.broker.users.UserConfigParser;
+import io.remotellm.settings.BrokerProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -16,22 +17,23 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Every setting of the broker, read once through MicroProfile Config: each one's name and default
  * are written here only (the {@code defaultValue}s; the WAR has no microprofile-config.properties
- * repeating them). System properties and env variables (e.g. {@code
- * REMOTELLM_BROKER_USER_API_KEYS}) override the defaults by MP Config's rules.
+ * repeating them), or, for the few the launcher sets too, in {@link BrokerProperties}. System
+ * properties and env variables (e.g. {@code REMOTELLM_BROKER_USER_API_KEYS}) override the defaults
+ * by MP Config's rules.
  */
 @ApplicationScoped
 public class BrokerSettings {
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.connector-tokens")
+  @ConfigProperty(name = BrokerProperties.CONNECTOR_TOKENS)
   Optional<String> connectorTokens;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.user-api-keys")
+  @ConfigProperty(name = BrokerProperties.USER_API_KEYS)
   Optional<String> userApiKeys;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.connector-config")
+  @ConfigProperty(name = BrokerProperties.CONNECTOR_CONFIG)
   Optional<String> connectorConfig;
 
   @Inject
@@ -39,7 +41,7 @@ public class BrokerSettings {
   long connectorConfigReloadSeconds;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.user-config")
+  @ConfigProperty(name = BrokerProperties.USER_CONFIG)
   Optional<String> userConfig;
 
   @Inject
@@ -47,7 +49,7 @@ public class BrokerSettings {
   long userConfigReloadSeconds;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.metrics-token")
+  @ConfigProperty(name = BrokerProperties.METRICS_TOKEN)
   Optional<String> metricsToken;
 
   @Inject
@@ -59,11 +61,15 @@ public class BrokerSettings {
   int metricsMaxModels;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.log-level", defaultValue = "INFO")
+  @ConfigProperty(
+      name = BrokerProperties.LOG_LEVEL,
+      defaultValue = BrokerProperties.LOG_LEVEL_DEFAULT)
   String logLevel;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.allow-anonymous", defaultValue = "false")
+  @ConfigProperty(
+      name = BrokerProperties.ALLOW_ANONYMOUS,
+      defaultValue = BrokerProperties.ALLOW_ANONYMOUS_DEFAULT)
   boolean allowAnonymous;
 
   @Inject
@@ -75,6 +81,9 @@ public class BrokerSettings {
   int maxFrameBytes;
 
   static final int MIN_FRAME_BYTES = 1024 * 1024;
+
+  /** 1 MiB; also what an SSE sink made without settings holds. */
+  public static final String MAX_BUFFERED_BYTES_PER_STREAM_DEFAULT = "1048576";
 
   @Inject
   @ConfigProperty(name = "remotellm.broker.upstream-timeout-seconds", defaultValue = "600")
@@ -93,7 +102,9 @@ public class BrokerSettings {
   long drainSeconds;
 
   @Inject
-  @ConfigProperty(name = "remotellm.broker.max-buffered-bytes-per-stream", defaultValue = "1048576")
+  @ConfigProperty(
+      name = "remotellm.broker.max-buffered-bytes-per-stream",
+      defaultValue = MAX_BUFFERED_BYTES_PER_STREAM_DEFAULT)
   long maxBufferedBytesPerStream;
 
   @Inject

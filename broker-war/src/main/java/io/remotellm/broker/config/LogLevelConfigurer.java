@@ -1,5 +1,6 @@
 package io.remotellm.broker.config;
 
+import io.remotellm.settings.BrokerProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -25,7 +26,9 @@ public class LogLevelConfigurer {
   }
 
   public static Level toLevel(String name) {
-    return switch (name == null ? "INFO" : name.strip().toUpperCase(Locale.ROOT)) {
+    return switch (name == null
+        ? BrokerProperties.LOG_LEVEL_DEFAULT
+        : name.strip().toUpperCase(Locale.ROOT)) {
       case "DEBUG", "FINE" -> Level.FINE;
       case "TRACE", "FINEST" -> Level.FINEST;
       case "WARNING", "WARN" -> Level.WARNING;

@@ -3,6 +3,7 @@ package io.remotellm.broker.relay;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.routing.Lease;
 import io.remotellm.broker.usage.EndFrameUsage;
 import io.remotellm.broker.usage.UsageListeners;
@@ -41,8 +42,8 @@ import java.util.logging.Logger;
  * Owns every relayed request from start to finish: gives it a relay id, picks a connector, sends
  * the {@code request} frame, hands the connector's answer frames to its {@link Exchange}, does what
  * the exchange's {@link Exchange.Step}s say (retry once elsewhere, cancel, finish), runs the timer
- * (keep-alives, upstream timeout), drains on shutdown and writes each request's access line. The
- * requests in flight are in one map, here; nothing else holds them.
+ * (keep-alives, upstream timeout), drains on shutdown and tells each request's access log how it
+ * ended. The requests in flight are in one map, here; nothing else holds them.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -96,14 +97,15 @@ public class Dispatcher {
 
   /**
    * Sends a client request on its way. Throws {@link ApiException} (404) when no connector serves
-   * the model, before anything is written to the client; everything later goes to {@code sink}.
+   * the model, before anything is written to the client; everything later goes to {@code sink}, and
+   * how it ended to {@code access} when it is over.
    */
-  public void start(RelayRequest request, ResponseSink sink) {
+  public void start(RelayRequest request, ResponseSink sink, AccessLog access) {
     if (draining) {
       throw new ApiException(ApiError.unavailable("The broker is shutting down"));
     }
     Exchange exchange =
-        new Exchange(idPrefix + Long.toString(nextId.incrementAndGet(), 36), request, sink);
+        new Exchange(idPrefix + Long.toString(nextId.incrementAndGet(), 36), request, sink, access);
     Optional<Lease<ConnectorLink>> lease = router.acquire(request.model(), Set.of());
     if (lease.isEmpty()) {
       throw new ApiException(ApiError.modelNotFound(request.model()));

@@ -1,6 +1,7 @@
 package io.remotellm.broker.relay;
 
 import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.routing.Lease;
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
@@ -53,6 +54,7 @@ final class Exchange {
   private final String relayId;
   private final RelayRequest request;
   private final ResponseSink sink;
+  private final AccessLog access;
   private final long startNanos = System.nanoTime();
   private final Set<String> tried = new HashSet<>();
 
@@ -70,10 +72,16 @@ final class Exchange {
   private long lastFrameNanos = startNanos;
   private long lastWriteNanos = startNanos;
 
-  Exchange(String relayId, RelayRequest request, ResponseSink sink) {
+  Exchange(String relayId, RelayRequest request, ResponseSink sink, AccessLog access) {
     this.relayId = relayId;
     this.request = request;
     this.sink = sink;
+    this.access = access;
+  }
+
+  /** Where the request's one access-log line is written when it is over. */
+  AccessLog access() {
+    return access;
   }
 
   /** The id of this request on the relay (the {@code id} of its frames), made by the broker. */

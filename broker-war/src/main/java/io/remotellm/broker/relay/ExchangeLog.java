@@ -1,6 +1,5 @@
 package io.remotellm.broker.relay;
 
-import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.logging.LogFields;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -68,17 +67,18 @@ final class ExchangeLog {
     RelayRequest r = exchange.request();
     ConnectorLink last = exchange.lastLink();
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exchange.startNanos());
-    AccessLog.relayed(
-        fields(exchange, last),
-        r.requestId(),
-        r.model(),
-        last == null ? null : last.id(),
-        last == null ? null : last.fingerprint(),
-        status,
-        millis,
-        r.stream(),
-        exchange.attempts(),
-        errorCode);
+    exchange
+        .access()
+        .relayed(
+            fields(exchange, last),
+            r.model(),
+            last == null ? null : last.id(),
+            last == null ? null : last.fingerprint(),
+            status,
+            millis,
+            r.stream(),
+            exchange.attempts(),
+            errorCode);
   }
 
   private static String id(Exchange exchange) {

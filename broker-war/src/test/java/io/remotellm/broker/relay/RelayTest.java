@@ -7,6 +7,7 @@ import io.remotellm.broker.auth.TestCredentials;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.usage.TokenUsage;
 import io.remotellm.broker.usage.UsageListeners;
 import io.remotellm.broker.usage.UsageRecorded;
@@ -30,6 +31,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,7 +199,8 @@ class RelayTest {
     RecordingSink sink = new RecordingSink();
     dispatcher.start(
         new RelayRequest(id, "/v1/chat/completions", model, true, "{\"model\":\"" + model + "\"}"),
-        sink);
+        sink,
+        new AccessLog(id, "POST", System.nanoTime()));
     return sink;
   }
 
@@ -215,6 +221,57 @@ class RelayTest {
     assertThat(socket(a).sent(Welcome.class))
         .singleElement()
         .satisfies(w -> assertThat(w.heartbeatSeconds()).isEqualTo(10));
+  }
+
+  /**
+   * The relay reports to the request's access log once, when the answer is complete, naming the
+   * connector that answered and the attempts; the response filter's later call writes nothing.
+   */
+  @Test
+  void aRelayedRequestGetsOneAccessLineWhenItsAnswerIsComplete() {
+    List<LogRecord> lines = new CopyOnWriteArrayList<>();
+    Logger access = Logger.getLogger("io.remotellm.broker.access");
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            lines.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    access.addHandler(capture);
+    // The test JVM logs warnings only (src/test/resources/logging.properties).
+    Level level = access.getLevel();
+    access.setLevel(Level.INFO);
+    try {
+      ConnectorLink a = connector("a", Optional.empty(), "m");
+      AccessLog line = new AccessLog("r-access", "POST", System.nanoTime());
+      line.handToRelay();
+      dispatcher.start(
+          new RelayRequest("r-access", "/v1/chat/completions", "m", true, "{}"),
+          new RecordingSink(),
+          line);
+      line.answeredHere("/chat/completions", "m", 200, true);
+      answer(a, new Head(idOn(a), 200, Map.of()));
+      assertThat(lines).isEmpty();
+      answer(a, new End(idOn(a), null));
+      assertThat(lines).singleElement();
+      Object[] p = lines.get(0).getParameters();
+      assertThat(p[0]).isEqualTo("r-access");
+      assertThat(p[2]).isEqualTo(a.id());
+      assertThat(p[4]).isEqualTo("200");
+      assertThat(p[7]).isEqualTo(1);
+      line.answeredHere("/chat/completions", "m", 200, true);
+      assertThat(lines).hasSize(1);
+    } finally {
+      access.removeHandler(capture);
+      access.setLevel(level);
+    }
   }
 
   @Test
@@ -333,7 +390,9 @@ class RelayTest {
             ApiException.class,
             () ->
                 dispatcher.start(
-                    new RelayRequest("r", "/v1/chat/completions", "gpt-4", false, "{}"), sink));
+                    new RelayRequest("r", "/v1/chat/completions", "gpt-4", false, "{}"),
+                    sink,
+                    new AccessLog("r", "POST", System.nanoTime())));
     assertThat(e.error().code()).isEqualTo("model_not_found");
     assertThat(sink.events).isEmpty();
   }
@@ -510,7 +569,10 @@ class RelayTest {
             throw new IllegalStateException("response already closed");
           }
         };
-    dispatcher.start(new RelayRequest("r", "/v1/chat/completions", "m", true, "{}"), sink);
+    dispatcher.start(
+        new RelayRequest("r", "/v1/chat/completions", "m", true, "{}"),
+        sink,
+        new AccessLog("r", "POST", System.nanoTime()));
     answer(a, new Head(idOn(a), 200, Map.of()));
     answer(a, new Data(idOn(a), "x"));
     assertThat(router.inFlight(a)).isZero();

@@ -1,23 +1,29 @@
 package io.remotellm.connector.config;
 
+import io.remotellm.settings.EnvFile;
+import io.remotellm.settings.InstallerModes;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.logging.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The seed's connector CLI, flag for flag, with the {@code REMOTELLM_*} variables as defaults. A
- * mistake ends in one line on stderr and exit code 2, never a stack trace.
+ * The seed's connector CLI, flag for flag, with the {@code REMOTELLM_*} variables as defaults
+ * ({@link EnvironmentDefaults}); {@link ConnectorOptionChecks} turns the options into a {@link
+ * ConnectorConfig}. A mistake ends in one line on stderr and exit code 2, never a stack trace.
+ *
+ * <p>A new flag: an {@code @Option} field here, its variable and default in {@link
+ * EnvironmentDefaults}, its check and field in {@link ConnectorOptionChecks} and {@link
+ * ConnectorConfig}. The installers then take it, and write it to env files, by themselves.
+ *
+ * <p>Three hidden modes serve the installers ({@link InstallerModes}): they list the flags, check
+ * them, or print them as an env file ({@link ConnectorEnvFile}), reading no file and starting
+ * nothing.
  */
 @Command(
     name = "remotellm-connector",
@@ -172,6 +178,15 @@ public final class ConnectorCommandLine {
           "Password of --truststore (REMOTELLM_TRUSTSTORE_PASSWORD; the variable keeps it out of ps)")
   String truststorePassword;
 
+  @Option(names = InstallerModes.CHECK, hidden = true)
+  boolean check;
+
+  @Option(names = InstallerModes.PRINT_ENV, hidden = true)
+  boolean printEnv;
+
+  @Option(names = InstallerModes.PRINT_OPTIONS, hidden = true)
+  boolean printOptions;
+
   /** Parses {@code args} with {@code env} as the environment; help and errors go to out and err. */
   public static Outcome parse(
       String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
@@ -190,158 +205,37 @@ public final class ConnectorCommandLine {
         out.flush();
         return new Outcome(null, 0);
       }
-      return new Outcome(options.toConfig(cli), 0);
-    } catch (ParameterException e) {
+      if (options.printOptions) {
+        out.print(options(cli));
+        out.flush();
+        return new Outcome(null, 0);
+      }
+      if (options.check || options.printEnv) {
+        // For a machine being set up: files named (CA certificates) may not exist here yet.
+        ConnectorOptionChecks.toConfig(options, cli, false);
+        if (options.printEnv) {
+          out.print(ConnectorEnvFile.of(cli, env));
+          out.flush();
+        }
+        return new Outcome(null, 0);
+      }
+      return new Outcome(ConnectorOptionChecks.toConfig(options, cli, true), 0);
+    } catch (ParameterException | EnvFile.ValueException e) {
       err.println("remotellm-connector: " + e.getMessage() + " (see --help)");
       err.flush();
       return new Outcome(null, 2);
     }
   }
 
-  private ConnectorConfig toConfig(CommandLine cli) {
-    if (brokerUrl == null || brokerUrl.isBlank()) {
-      throw new ParameterException(cli, "missing --broker-url (or REMOTELLM_BROKER_URL)");
+  /** The flags an operator may give, for {@code --print-options}. */
+  private static String options(CommandLine cli) {
+    StringBuilder lines = new StringBuilder();
+    for (OptionSpec option : cli.getCommandSpec().options()) {
+      if (!option.hidden() && !option.usageHelp() && !option.versionHelp()) {
+        lines.append(InstallerModes.optionLine(option.longestName(), option.arity().max() > 0));
+      }
     }
-    if (brokerToken == null || brokerToken.isBlank()) {
-      throw new ParameterException(cli, "missing --broker-token (or REMOTELLM_BROKER_TOKEN)");
-    }
-    boolean demo = "demo".equalsIgnoreCase(llmUrl.trim());
-    URI llm = demo ? null : llmUrl(cli, llmUrl.trim());
-    List<String> served =
-        models.stream().map(String::trim).filter(m -> !m.isEmpty()).distinct().toList();
-    if (healthPort < 0 || healthPort > 65535) {
-      throw new ParameterException(cli, "--health-port must be 0..65535, got " + healthPort);
-    }
-    if (capacity < 1) {
-      throw new ParameterException(cli, "--capacity must be at least 1, got " + capacity);
-    }
-    if (llmConnections < 1) {
-      throw new ParameterException(
-          cli, "--llm-connections must be at least 1, got " + llmConnections);
-    }
-    String key = llmApiKey == null || llmApiKey.isBlank() ? null : llmApiKey.trim();
-    BrokerTrust trust = trust(cli);
-    return new ConnectorConfig(
-        llm,
-        demo,
-        brokerUrl(cli, brokerUrl.trim()),
-        brokerToken.trim(),
-        served,
-        healthPort,
-        level(cli, logLevel),
-        key,
-        seconds(cli, "--llm-connect-timeout", llmConnectTimeout),
-        seconds(cli, "--llm-timeout", llmTimeout),
-        capacity,
-        llmConnections,
-        seconds(cli, "--drain-timeout", drainTimeout),
-        seconds(cli, "--reconnect-initial", reconnectInitial),
-        seconds(cli, "--reconnect-max", reconnectMax),
-        seconds(cli, "--reconnect-reset-after", reconnectResetAfter),
-        seconds(cli, "--llm-probe-interval", probeInterval),
-        trust);
-  }
-
-  /** The broker's CA certificates, if given: read now, so a bad file is a command-line error. */
-  private BrokerTrust trust(CommandLine cli) {
-    List<Path> pems =
-        caCerts.stream().map(String::trim).filter(p -> !p.isEmpty()).map(Path::of).toList();
-    Path store = truststore == null || truststore.isBlank() ? null : Path.of(truststore.trim());
-    if (pems.isEmpty() && store == null) {
-      return null;
-    }
-    char[] password =
-        truststorePassword == null || truststorePassword.isEmpty()
-            ? null
-            : truststorePassword.toCharArray();
-    try {
-      return BrokerTrust.load(pems, store, password);
-    } catch (BrokerTrust.TrustException e) {
-      throw new ParameterException(cli, e.getMessage());
-    }
-  }
-
-  /** ws:// or wss:// with a host; no path, or a path not ending in /ws, gets /ws appended. */
-  static URI brokerUrl(CommandLine cli, String text) {
-    URI uri = uri(cli, "--broker-url", text);
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("ws") && !scheme.equals("wss")) {
-      throw new ParameterException(
-          cli, "--broker-url must start with ws:// or wss://, got '" + text + "'");
-    }
-    if (uri.getHost() == null) {
-      throw new ParameterException(cli, "--broker-url has no host: '" + text + "'");
-    }
-    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    while (path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1);
-    }
-    if (!path.endsWith("/ws")) {
-      path = path + "/ws";
-    }
-    try {
-      return new URI(
-          scheme,
-          uri.getRawUserInfo(),
-          uri.getHost(),
-          uri.getPort(),
-          path,
-          uri.getRawQuery(),
-          null);
-    } catch (URISyntaxException e) {
-      throw new ParameterException(cli, "--broker-url is not a valid URL: '" + text + "'");
-    }
-  }
-
-  static URI llmUrl(CommandLine cli, String text) {
-    URI uri = uri(cli, "--llm-url", text);
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new ParameterException(
-          cli, "--llm-url must start with http:// or https:// (or be 'demo'), got '" + text + "'");
-    }
-    if (uri.getHost() == null) {
-      throw new ParameterException(cli, "--llm-url has no host: '" + text + "'");
-    }
-    String s = uri.toString();
-    while (s.endsWith("/")) {
-      s = s.substring(0, s.length() - 1);
-    }
-    return URI.create(s);
-  }
-
-  private static URI uri(CommandLine cli, String option, String text) {
-    try {
-      return new URI(text);
-    } catch (URISyntaxException e) {
-      throw new ParameterException(cli, option + " is not a valid URL: '" + text + "'");
-    }
-  }
-
-  /** Python's level names (the seed's), and JUL's. */
-  static Level level(CommandLine cli, String name) {
-    switch (name.trim().toUpperCase(Locale.ROOT)) {
-      case "TRACE", "FINEST":
-        return Level.FINEST;
-      case "DEBUG", "FINE":
-        return Level.FINE;
-      case "INFO":
-        return Level.INFO;
-      case "WARN", "WARNING":
-        return Level.WARNING;
-      case "ERROR", "CRITICAL", "SEVERE":
-        return Level.SEVERE;
-      default:
-        throw new ParameterException(
-            cli, "--log-level must be DEBUG, INFO, WARNING or ERROR, got '" + name + "'");
-    }
-  }
-
-  private static Duration seconds(CommandLine cli, String option, double seconds) {
-    if (!(seconds > 0) || Double.isInfinite(seconds)) {
-      throw new ParameterException(cli, option + " must be a positive number of seconds");
-    }
-    return Duration.ofNanos((long) (seconds * 1e9));
+    return lines.toString();
   }
 
   /** The jar's version, from its manifest. */

@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Answers like an OpenAI-compatible server, without one: {@code GET /v1/models} lists the demo
@@ -145,46 +143,7 @@ public final class DemoEchoUpstream implements Upstream {
               .build()
               .toString());
     }
-    Pacer pacer = new Pacer(sink, events, usage);
-    sink.onCancel(pacer::stop);
-    pacer.next(null);
-  }
-
-  /** Sends one event per tick, each after the last was written. */
-  private final class Pacer {
-    private final AnswerFrames sink;
-    private final List<String> events;
-    private final JsonObject usage;
-    private int index;
-    private volatile ScheduledFuture<?> pending;
-    private volatile boolean stopped;
-
-    Pacer(AnswerFrames sink, List<String> events, JsonObject usage) {
-      this.sink = sink;
-      this.events = events;
-      this.usage = usage;
-    }
-
-    void next(Throwable sendError) {
-      if (stopped || sendError != null) {
-        return;
-      }
-      if (index == events.size()) {
-        sink.end(usage);
-        return;
-      }
-      String event = events.get(index++);
-      pending =
-          timer.schedule(() -> sink.data(event, this::next), pace.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    void stop() {
-      stopped = true;
-      ScheduledFuture<?> p = pending;
-      if (p != null) {
-        p.cancel(false);
-      }
-    }
+    PacedEvents.send(sink, events, usage, timer, pace);
   }
 
   private static String chunk(String id, String model, JsonObjectBuilder delta, JsonValue finish) {

@@ -278,4 +278,71 @@ class ConnectorCommandLineTest {
     assertThat(c.toString()).doesNotContain("SECRET");
     assertThat(List.of(c.toString())).isNotEmpty();
   }
+
+  /** The installers' modes: list the flags, check them, print them as an env file. */
+  @Test
+  void printOptionsListsEveryFlagAnOperatorMayGive() {
+    assertThat(parse(Map.of(), "--print-options").exitCode()).isZero();
+    assertThat(out.toString().lines())
+        .contains("--broker-url=", "--model=", "--health-port=", "--truststore-password=")
+        .doesNotContain("--help", "--version", "--check", "--print-env", "--print-options")
+        .hasSize(EnvironmentDefaults.SOURCES.size());
+  }
+
+  @Test
+  void printEnvSetsWhatWasGivenAndShowsDefaultsAsComments() {
+    ConnectorCommandLine.Outcome o =
+        parse(
+            Map.of("REMOTELLM_LLM_API_KEY", "k$y `x`", "REMOTELLM_CAPACITY", " "),
+            "--print-env",
+            "--broker-url",
+            "ws://b",
+            "--broker-token",
+            "it's #1 & \"two\"",
+            "--model",
+            "a",
+            "--model",
+            "b c,d",
+            "--ca-cert",
+            "/not/here/yet.pem");
+    assertThat(o.run()).isFalse();
+    assertThat(o.exitCode()).isZero();
+    assertThat(out.toString())
+        .contains("\nREMOTELLM_BROKER_URL='ws://b'\n")
+        .contains("\nREMOTELLM_BROKER_TOKEN='it'\"'\"'s #1 & \"two\"'\n")
+        .contains("\nREMOTELLM_MODELS='a,b c,d'\n")
+        .contains("\nREMOTELLM_LLM_API_KEY='k$y `x`'\n")
+        .contains("\nREMOTELLM_CA_CERT='/not/here/yet.pem'\n")
+        .contains("\n# REMOTELLM_CAPACITY='4096'   (default)\n")
+        .contains("\n# REMOTELLM_LLM_URL='http://localhost:11434'   (default)\n");
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void checkAndPrintEnvRefuseWhatTheConnectorWouldRefuse() {
+    assertThat(parse(Map.of(), "--check").exitCode()).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("missing --broker-url (or REMOTELLM_BROKER_URL) and --broker-token")
+        .hasLineCount(1);
+    StringWriter err2 = new StringWriter();
+    ConnectorCommandLine.Outcome o =
+        ConnectorCommandLine.parse(
+            new String[] {"--print-env", "--broker-url", "ws://b", "--broker-token", "a\nb"},
+            Map.of(),
+            new PrintWriter(out),
+            new PrintWriter(err2));
+    assertThat(o.exitCode()).isEqualTo(2);
+    assertThat(err2.toString())
+        .contains("REMOTELLM_BROKER_TOKEN contains a line break")
+        .doesNotContain("a\nb");
+    assertThat(
+            parse(Map.of(), "--check", "--broker-url", "ws://b", "--broker-token", "t").exitCode())
+        .isZero();
+  }
+
+  @Test
+  void aPasswordInARefusedUrlIsNotShown() {
+    parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-url", "ftp://u:pw@x");
+    assertThat(err.toString()).contains("'ftp://***@x'").doesNotContain("pw");
+  }
 }

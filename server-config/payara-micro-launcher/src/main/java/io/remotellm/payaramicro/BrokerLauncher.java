@@ -1,5 +1,7 @@
 package io.remotellm.payaramicro;
 
+import io.remotellm.settings.EnvFile;
+import io.remotellm.settings.InstallerModes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,8 +25,9 @@ import picocli.CommandLine.Option;
  * installation), {@code REMOTELLM_LAUNCHER_RUN_DIR} and {@code REMOTELLM_LAUNCHER_COMMAND_FILE} (a
  * fresh file the script made); they are not settings.
  *
- * <p>Two hidden modes serve the installers, so they need not know the flags: {@code --check}
- * validates and exits, {@code --print-env} prints the settings as an env file.
+ * <p>Three hidden modes serve the installers, so they need not know the flags ({@link
+ * InstallerModes}): {@code --print-options} lists the flags, {@code --check} validates and exits,
+ * {@code --print-env} prints the settings as an env file. The last two leave files unread.
  */
 @Command(name = "remotellm-broker", usageHelpAutoWidth = false)
 public final class BrokerLauncher {
@@ -74,11 +77,14 @@ public final class BrokerLauncher {
   @Option(names = {"-h", "--help"})
   boolean help;
 
-  @Option(names = "--check", hidden = true)
+  @Option(names = InstallerModes.CHECK, hidden = true)
   boolean check;
 
-  @Option(names = "--print-env", hidden = true)
+  @Option(names = InstallerModes.PRINT_ENV, hidden = true)
   boolean printEnv;
+
+  @Option(names = InstallerModes.PRINT_OPTIONS, hidden = true)
+  boolean printOptions;
 
   public static void main(String[] args) {
     System.exit(run(args, System.getenv(), System.out, System.err));
@@ -93,14 +99,19 @@ public final class BrokerLauncher {
         out.print(usage());
         return 0;
       }
+      if (flags.printOptions) {
+        out.print(options());
+        return 0;
+      }
+      if (flags.check || flags.printEnv) {
+        // For a machine being set up, where the files named may not exist yet.
+        BrokerSettings settings = BrokerSettings.resolve(flags, env, false);
+        if (flags.printEnv) {
+          out.print(BrokerEnvFile.of(settings));
+        }
+        return 0;
+      }
       BrokerSettings settings = BrokerSettings.resolve(flags, env);
-      if (flags.check) {
-        return 0;
-      }
-      if (flags.printEnv) {
-        out.print(EnvFile.of(settings));
-        return 0;
-      }
       String root = env.getOrDefault("REMOTELLM_LAUNCHER_ROOT", "");
       String runDir = env.getOrDefault("REMOTELLM_LAUNCHER_RUN_DIR", "");
       String commandFile = env.getOrDefault("REMOTELLM_LAUNCHER_COMMAND_FILE", "");
@@ -115,7 +126,7 @@ public final class BrokerLauncher {
           Path.of(commandFile), String.join("\0", command) + "\0", StandardCharsets.UTF_8);
       err.println("remotellm-broker: " + summary(settings));
       return 0;
-    } catch (UsageException e) {
+    } catch (UsageException | EnvFile.ValueException e) {
       err.println("remotellm-broker: " + e.getMessage());
       return 2;
     } catch (IOException e) {
@@ -146,6 +157,18 @@ public final class BrokerLauncher {
         }
       }
     }
+  }
+
+  /** The flags an operator may give, for {@code --print-options}. */
+  static String options() {
+    StringBuilder lines = new StringBuilder();
+    for (CommandLine.Model.OptionSpec option :
+        new CommandLine(new BrokerLauncher()).getCommandSpec().options()) {
+      if (!option.hidden() && !option.longestName().equals("--help")) {
+        lines.append(InstallerModes.optionLine(option.longestName(), option.arity().max() > 0));
+      }
+    }
+    return lines.toString();
   }
 
   private static String optionName(CommandLine.Model.ArgSpec spec) {

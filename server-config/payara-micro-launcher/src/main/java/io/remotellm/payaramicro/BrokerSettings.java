@@ -1,5 +1,6 @@
 package io.remotellm.payaramicro;
 
+import io.remotellm.settings.BrokerProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,6 +19,10 @@ import java.util.Map;
  * The broker's launch settings after flags, the seed's {@code REMOTELLM_BROKER_*} variables and the
  * defaults are combined and checked: the one place each flag's variable, default and check is
  * written. A flag wins over its variable; a repeated flag replaces its comma-separated variable.
+ *
+ * <p>A new flag: an {@code @Option} in {@link BrokerLauncher}, its line in {@code usage.txt}, and
+ * here a {@code pick}/{@code list} naming its variable and default (which also puts it into the
+ * installers' env files) and its check.
  */
 record BrokerSettings(
     String host,
@@ -29,12 +35,13 @@ record BrokerSettings(
     String userConfig,
     String metricsToken,
     boolean allowAnonymous,
-    Tls tls) {
+    Tls tls,
+    Sources sources) {
 
   static final String DEFAULT_HOST = "0.0.0.0";
   static final String DEFAULT_PORT = "8443";
   static final String DEFAULT_HEALTH_PORT = "8080";
-  static final String DEFAULT_LOG_LEVEL = "INFO";
+  static final String DEFAULT_LOG_LEVEL = BrokerProperties.LOG_LEVEL_DEFAULT;
   static final List<String> LEVELS = List.of("DEBUG", "INFO", "WARNING", "ERROR");
 
   /** HTTPS on {@code httpsPort} with the key {@code alias} of this keystore; null without TLS. */
@@ -46,15 +53,41 @@ record BrokerSettings(
     }
   }
 
+  /**
+   * Each variable the operator set (by its flag or itself) with its value as the variable holds it,
+   * and each default that applied: what {@code --print-env} writes, in the order resolved. Its
+   * toString names no value, as values are secrets.
+   */
+  static final class Sources {
+    final Map<String, String> given = new LinkedHashMap<>();
+    final Map<String, String> defaults = new LinkedHashMap<>();
+
+    @Override
+    public String toString() {
+      return "Sources" + given.keySet();
+    }
+  }
+
   /** Combines {@code flags} (null or empty where not given) with {@code env}, and checks them. */
   static BrokerSettings resolve(BrokerLauncher flags, Map<String, String> env)
       throws UsageException {
-    String host = pick(flags.host, env, "REMOTELLM_BROKER_HOST", DEFAULT_HOST);
-    int port = port("--port", pick(flags.port, env, "REMOTELLM_BROKER_PORT", DEFAULT_PORT));
+    return resolve(flags, env, true);
+  }
+
+  /**
+   * Without {@code files}, files named are not read (the installers check settings for a machine
+   * where they may not exist yet; the broker checks them when it starts), paths are only made
+   * absolute, and a keystore's key alias is left for the start to find.
+   */
+  static BrokerSettings resolve(BrokerLauncher flags, Map<String, String> env, boolean files)
+      throws UsageException {
+    Sources from = new Sources();
+    String host = pick(from, flags.host, env, "REMOTELLM_BROKER_HOST", DEFAULT_HOST);
+    int port = port("--port", pick(from, flags.port, env, "REMOTELLM_BROKER_PORT", DEFAULT_PORT));
     int healthPort =
         port(
             "--health-port",
-            pick(flags.healthPort, env, "REMOTELLM_BROKER_HEALTH_PORT", DEFAULT_HEALTH_PORT));
+            pick(from, flags.healthPort, env, "REMOTELLM_BROKER_HEALTH_PORT", DEFAULT_HEALTH_PORT));
     if (port == healthPort) {
       throw new UsageException("--port and --health-port must differ");
     }
@@ -63,45 +96,75 @@ record BrokerSettings(
       throw new UsageException("--host must be a host name or address, without spaces");
     }
     String level =
-        pick(flags.logLevel, env, "REMOTELLM_BROKER_LOG_LEVEL", DEFAULT_LOG_LEVEL)
+        pick(from, flags.logLevel, env, "REMOTELLM_BROKER_LOG_LEVEL", DEFAULT_LOG_LEVEL)
             .toUpperCase(Locale.ROOT);
     if (!LEVELS.contains(level)) {
       throw new UsageException("--log-level must be DEBUG, INFO, WARNING or ERROR");
     }
     boolean anonymous =
-        flags.allowAnonymous
-            || List.of("true", "1", "yes")
-                .contains(
-                    env.getOrDefault("REMOTELLM_BROKER_ALLOW_ANONYMOUS", "")
-                        .toLowerCase(Locale.ROOT));
-    List<String> tokens = list(flags.connectorTokens, env, "REMOTELLM_BROKER_CONNECTOR_TOKENS");
-    List<String> keys = list(flags.userApiKeys, env, "REMOTELLM_BROKER_USER_API_KEYS");
+        List.of("true", "1", "yes")
+            .contains(
+                pick(
+                        from,
+                        flags.allowAnonymous ? "true" : null,
+                        env,
+                        "REMOTELLM_BROKER_ALLOW_ANONYMOUS",
+                        BrokerProperties.ALLOW_ANONYMOUS_DEFAULT)
+                    .toLowerCase(Locale.ROOT));
+    List<String> tokens =
+        list(
+            from,
+            flags.connectorTokens,
+            env,
+            "REMOTELLM_BROKER_CONNECTOR_TOKENS",
+            "a connector token");
+    List<String> keys =
+        list(from, flags.userApiKeys, env, "REMOTELLM_BROKER_USER_API_KEYS", "a user API key");
     for (String value : concat(tokens, keys)) {
       if (value.contains("\n") || value.contains("\r")) {
-        throw new UsageException("tokens and keys must not contain newlines");
+        throw new UsageException("tokens and keys must not contain line breaks");
       }
     }
-    Tls tls = tls(flags, env, port, healthPort);
-    String config = pick(flags.connectorConfig, env, "REMOTELLM_BROKER_CONNECTOR_CONFIG", "");
+    Tls tls = tls(from, flags, env, port, healthPort, files);
+    String config = pick(from, flags.connectorConfig, env, "REMOTELLM_BROKER_CONNECTOR_CONFIG", "");
     if (!config.isEmpty()) {
-      config = readableFile(config, "connector config").toString();
+      config = file(config, "connector config", files).toString();
+      from.given.put("REMOTELLM_BROKER_CONNECTOR_CONFIG", config);
     }
-    String users = pick(flags.userConfig, env, "REMOTELLM_BROKER_USER_CONFIG", "");
+    String users = pick(from, flags.userConfig, env, "REMOTELLM_BROKER_USER_CONFIG", "");
     if (!users.isEmpty()) {
-      users = readableFile(users, "users file").toString();
+      users = file(users, "users file", files).toString();
+      from.given.put("REMOTELLM_BROKER_USER_CONFIG", users);
     }
-    String metricsToken = pick(flags.metricsToken, env, "REMOTELLM_BROKER_METRICS_TOKEN", "");
+    String metricsToken = pick(from, flags.metricsToken, env, "REMOTELLM_BROKER_METRICS_TOKEN", "");
     if (metricsToken.contains("\n") || metricsToken.contains("\r")) {
-      throw new UsageException("tokens and keys must not contain newlines");
+      throw new UsageException("tokens and keys must not contain line breaks");
     }
     return new BrokerSettings(
-        host, port, healthPort, level, tokens, keys, config, users, metricsToken, anonymous, tls);
+        host,
+        port,
+        healthPort,
+        level,
+        tokens,
+        keys,
+        config,
+        users,
+        metricsToken,
+        anonymous,
+        tls,
+        from);
   }
 
-  private static Tls tls(BrokerLauncher flags, Map<String, String> env, int port, int healthPort)
+  private static Tls tls(
+      Sources from,
+      BrokerLauncher flags,
+      Map<String, String> env,
+      int port,
+      int healthPort,
+      boolean files)
       throws UsageException {
-    String httpsPort = pick(flags.httpsPort, env, "REMOTELLM_BROKER_HTTPS_PORT", "");
-    String keystore = pick(flags.tlsKeystore, env, "REMOTELLM_BROKER_TLS_KEYSTORE", "");
+    String httpsPort = pick(from, flags.httpsPort, env, "REMOTELLM_BROKER_HTTPS_PORT", "");
+    String keystore = pick(from, flags.tlsKeystore, env, "REMOTELLM_BROKER_TLS_KEYSTORE", "");
     if (httpsPort.isEmpty() && keystore.isEmpty()) {
       return null;
     }
@@ -115,12 +178,19 @@ record BrokerSettings(
     if (https == port || https == healthPort) {
       throw new UsageException("--https-port must differ from --port and --health-port");
     }
-    Path store = readableFile(keystore, "TLS keystore");
+    Path store = file(keystore, "TLS keystore", files);
+    from.given.put("REMOTELLM_BROKER_TLS_KEYSTORE", store.toString());
     String passwordFile =
-        pick(flags.tlsPasswordFile, env, "REMOTELLM_BROKER_TLS_KEYSTORE_PASSWORD_FILE", "");
+        pick(from, flags.tlsPasswordFile, env, "REMOTELLM_BROKER_TLS_KEYSTORE_PASSWORD_FILE", "");
+    String alias = pick(from, flags.tlsKeyAlias, env, "REMOTELLM_BROKER_TLS_KEY_ALIAS", "");
+    String type = store.toString().toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
     String password;
     if (!passwordFile.isEmpty()) {
-      Path file = readableFile(passwordFile, "TLS keystore password file");
+      Path file = file(passwordFile, "TLS keystore password file", files);
+      from.given.put("REMOTELLM_BROKER_TLS_KEYSTORE_PASSWORD_FILE", file.toString());
+      if (!files) {
+        return new Tls(https, store, type, null, alias);
+      }
       String text;
       try {
         text = Files.readString(file, StandardCharsets.UTF_8);
@@ -134,7 +204,7 @@ record BrokerSettings(
       int eol = text.indexOf('\n');
       password = eol < 0 ? text : text.substring(0, eol);
     } else {
-      password = env.getOrDefault("REMOTELLM_BROKER_TLS_KEYSTORE_PASSWORD", "");
+      password = pick(from, null, env, "REMOTELLM_BROKER_TLS_KEYSTORE_PASSWORD", "");
       if (password.isEmpty()) {
         throw new UsageException(
             "--tls-keystore needs --tls-keystore-password-file"
@@ -142,11 +212,9 @@ record BrokerSettings(
       }
     }
     if (password.contains("\n")) {
-      throw new UsageException("the TLS keystore password must not contain newlines");
+      throw new UsageException("the TLS keystore password must not contain line breaks");
     }
-    String type = store.toString().toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
-    String alias = pick(flags.tlsKeyAlias, env, "REMOTELLM_BROKER_TLS_KEY_ALIAS", "");
-    if (alias.isEmpty()) {
+    if (alias.isEmpty() && files) {
       alias = onlyPrivateKey(store, type, password);
     }
     return new Tls(https, store, type, password, alias);
@@ -187,31 +255,59 @@ record BrokerSettings(
     return aliases.get(0);
   }
 
-  private static String pick(String flag, Map<String, String> env, String name, String fallback)
-      throws UsageException {
-    if (flag != null) {
-      return flag;
+  /** The flag's value, else the variable's, else the fallback; notes which one it was. */
+  private static String pick(
+      Sources from, String flag, Map<String, String> env, String name, String fallback) {
+    String value = flag != null ? flag : env.get(name);
+    if (value == null || value.isEmpty()) {
+      if (!fallback.isEmpty()) {
+        from.defaults.put(name, fallback);
+      }
+      return fallback;
     }
-    String value = env.get(name);
-    return value == null || value.isEmpty() ? fallback : value;
+    from.given.put(name, value);
+    return value;
   }
 
-  private static List<String> list(List<String> flags, Map<String, String> env, String name) {
+  /** A repeated flag, else the comma-separated variable; an item may hold no comma. */
+  private static List<String> list(
+      Sources from, List<String> flags, Map<String, String> env, String name, String item)
+      throws UsageException {
+    List<String> items;
     if (flags != null && !flags.isEmpty()) {
-      return List.copyOf(flags);
+      items = List.copyOf(flags);
+    } else {
+      String value = env.getOrDefault(name, "");
+      items = value.isEmpty() ? List.of() : List.of(value.split(",", -1));
     }
-    String value = env.getOrDefault(name, "");
-    return value.isEmpty() ? List.of() : List.of(value.split(",", -1));
+    for (String value : items) {
+      if (value.contains(",")) {
+        throw new UsageException(
+            item + " may not contain a comma (the variable separates items with commas)");
+      }
+    }
+    if (!items.isEmpty()) {
+      from.given.put(name, String.join(",", items));
+    }
+    return items;
   }
 
   private static int port(String flag, String value) throws UsageException {
     if (!value.matches("[0-9]{1,5}") || Integer.parseInt(value) > 65535) {
-      throw new UsageException(flag + " must be a number");
+      throw new UsageException(flag + " must be a port number (0-65535)");
     }
     return Integer.parseInt(value);
   }
 
-  private static Path readableFile(String name, String what) throws UsageException {
+  /** A readable file's real path; without {@code files} only the absolute path, unchecked. */
+  private static Path file(String name, String what, boolean files) throws UsageException {
+    if (!files) {
+      try {
+        return Path.of(name).toAbsolutePath().normalize();
+      } catch (java.nio.file.InvalidPathException e) {
+        throw new UsageException(what + " '" + name + "' is not a valid path");
+      }
+    }
     Path path = Path.of(name);
     if (!Files.isReadable(path) || Files.isDirectory(path)) {
       throw new UsageException(what + " '" + name + "' is not a readable file");

@@ -1,5 +1,6 @@
 package io.remotellm.payaramicro;
 
+import io.remotellm.settings.BrokerProperties;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -98,9 +99,9 @@ record PayaraMicroRun(Path root, Path runDir) {
   private void writeSecrets(BrokerSettings settings) throws IOException {
     Properties secrets = new Properties();
     secrets.setProperty(
-        "remotellm.broker.connector-tokens", String.join(",", settings.connectorTokens()));
-    secrets.setProperty("remotellm.broker.user-api-keys", String.join(",", settings.userApiKeys()));
-    secrets.setProperty("remotellm.broker.metrics-token", settings.metricsToken());
+        BrokerProperties.CONNECTOR_TOKENS, String.join(",", settings.connectorTokens()));
+    secrets.setProperty(BrokerProperties.USER_API_KEYS, String.join(",", settings.userApiKeys()));
+    secrets.setProperty(BrokerProperties.METRICS_TOKEN, settings.metricsToken());
     BrokerSettings.Tls tls = settings.tls();
     if (tls != null) {
       // Payara Micro's HTTPS listener takes its key from the JVM's keystore properties.
@@ -142,10 +143,10 @@ record PayaraMicroRun(Path root, Path runDir) {
     // loader that scans every jar of the server (a seventh of the broker's CPU per request;
     // docs/benchmarks.md). Naming the provider makes JSON-P load it directly instead.
     cmd.add("-Djakarta.json.provider=org.eclipse.parsson.JsonProviderImpl");
-    cmd.add("-Dremotellm.broker.log-level=" + settings.logLevel());
-    cmd.add("-Dremotellm.broker.allow-anonymous=" + settings.allowAnonymous());
-    cmd.add("-Dremotellm.broker.connector-config=" + settings.connectorConfig());
-    cmd.add("-Dremotellm.broker.user-config=" + settings.userConfig());
+    cmd.add("-D" + BrokerProperties.LOG_LEVEL + "=" + settings.logLevel());
+    cmd.add("-D" + BrokerProperties.ALLOW_ANONYMOUS + "=" + settings.allowAnonymous());
+    cmd.add("-D" + BrokerProperties.CONNECTOR_CONFIG + "=" + settings.connectorConfig());
+    cmd.add("-D" + BrokerProperties.USER_CONFIG + "=" + settings.userConfig());
     cmd.addAll(List.of("-jar", payaraJar().toString(), "--nohazelcast", "--disablephonehome"));
     cmd.addAll(List.of("--port", Integer.toString(settings.port())));
     if (settings.tls() != null) {

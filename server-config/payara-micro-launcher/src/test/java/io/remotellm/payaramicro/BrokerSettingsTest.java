@@ -85,8 +85,8 @@ class BrokerSettingsTest {
 
   @Test
   void badInputGetsTheScriptsMessages() {
-    assertRefused("must be a number", "--port", "80a");
-    assertRefused("--health-port must be a number", "--health-port", "70000");
+    assertRefused("--port must be a port number", "--port", "80a");
+    assertRefused("--health-port must be a port number", "--health-port", "70000");
     assertRefused("--port and --health-port must differ", "--port", "8080");
     assertRefused("--log-level must be DEBUG, INFO, WARNING or ERROR", "--log-level", "verbose");
     assertRefused("--port needs a value (see --help)", "--port");
@@ -94,7 +94,8 @@ class BrokerSettingsTest {
     assertRefused("unknown option '--frobnicate' (see --help)", "--frobnicate");
     assertRefused("unknown option 'extra' (see --help)", "extra");
     assertRefused("--host must be a host name or address", "--host", "a b");
-    assertRefused("tokens and keys must not contain newlines", "--connector-token", "a\nb");
+    assertRefused("tokens and keys must not contain line breaks", "--connector-token", "a\nb");
+    assertRefused("a connector token may not contain a comma", "--connector-token", "a,b");
     assertRefused("is not a readable file", "--connector-config", tmp.resolve("none").toString());
     assertRefused("--tls-keystore needs --https-port", "--tls-keystore", "x.p12");
     assertRefused("--https-port needs --tls-keystore", "--https-port", "8444");
@@ -106,11 +107,46 @@ class BrokerSettingsTest {
         "x.p12");
   }
 
+  /**
+   * The installers' modes check a machine being set up: files named need not exist yet, so they are
+   * not read, but the env file names them (and the password file, without which the broker could
+   * not start), absolute.
+   */
+  @Test
+  void withoutFilesTlsIsCheckedAndWrittenButNothingIsRead() throws Exception {
+    BrokerLauncher flags = new BrokerLauncher();
+    BrokerLauncher.parse(
+        flags,
+        new String[] {
+          "--https-port",
+          "8444",
+          "--tls-keystore",
+          "/not/yet/key.p12",
+          "--tls-keystore-password-file",
+          "/not/yet/pass",
+        });
+    BrokerSettings s = BrokerSettings.resolve(flags, Map.of(), false);
+    assertThat(s.tls().keystore()).isEqualTo(Path.of("/not/yet/key.p12"));
+    assertThat(BrokerEnvFile.of(s))
+        .contains("\nREMOTELLM_BROKER_HTTPS_PORT='8444'\n")
+        .contains("\nREMOTELLM_BROKER_TLS_KEYSTORE='/not/yet/key.p12'\n")
+        .contains("\nREMOTELLM_BROKER_TLS_KEYSTORE_PASSWORD_FILE='/not/yet/pass'\n");
+    assertThatThrownBy(() -> BrokerSettings.resolve(flags, Map.of(), true))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("is not a readable file");
+    BrokerLauncher noPassword = new BrokerLauncher();
+    BrokerLauncher.parse(
+        noPassword, new String[] {"--https-port", "8444", "--tls-keystore", "/not/yet/key.p12"});
+    assertThatThrownBy(() -> BrokerSettings.resolve(noPassword, Map.of(), false))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("--tls-keystore needs --tls-keystore-password-file");
+  }
+
   @Test
   void aBadVariableIsRefusedLikeItsFlag() {
     assertThatThrownBy(() -> resolve(Map.of("REMOTELLM_BROKER_PORT", "http")))
         .isInstanceOf(UsageException.class)
-        .hasMessage("--port must be a number");
+        .hasMessage("--port must be a port number (0-65535)");
   }
 
   @Test

@@ -190,9 +190,31 @@ class PayaraMicroRunTest {
             BrokerLauncher.run(
                 new String[] {"--print-env", "--user-api-key", "it's"}, env, print, quiet()))
         .isEqualTo(0);
+    // What was given is set; a default is a comment, so a later default reaches the service.
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("REMOTELLM_BROKER_PORT='8443'\n")
-        .contains("REMOTELLM_BROKER_USER_API_KEYS='it'\"'\"'s'\n");
+        .contains("\n# REMOTELLM_BROKER_PORT='8443'   (default)\n")
+        .contains("\nREMOTELLM_BROKER_USER_API_KEYS='it'\"'\"'s'\n");
+    // Files are the target machine's: not read here, only made absolute.
+    out.reset();
+    assertThat(
+            BrokerLauncher.run(
+                new String[] {"--print-env", "--connector-config", "not/yet.yaml"},
+                env,
+                print,
+                quiet()))
+        .isEqualTo(0);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains(
+            "\nREMOTELLM_BROKER_CONNECTOR_CONFIG='"
+                + Path.of("not/yet.yaml").toAbsolutePath()
+                + "'\n");
+    out.reset();
+    assertThat(BrokerLauncher.run(new String[] {"--print-options"}, env, print, quiet()))
+        .isEqualTo(0);
+    assertThat(out.toString(StandardCharsets.UTF_8).lines())
+        .contains("--port=", "--connector-token=", "--allow-anonymous")
+        .doesNotContain("--help", "--check", "--print-env", "--print-options")
+        .hasSize(14);
     assertThat(runDir).doesNotExist();
     assertThat(tmp.resolve("command")).doesNotExist();
   }

@@ -96,12 +96,29 @@ final class Installer {
         });
   }
 
+  /** The two programs' jars the installers ask for their flags, checks and env files. */
+  static final List<String> PROGRAM_JARS =
+      List.of(
+          "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
+          "connector-app/target/remotellm-connector.jar");
+
   /**
    * A source tree shaped like a built checkout (launchers and artifacts where the build puts them)
-   * whose launchers only print their REMOTELLM_* environment: enough to test the installers without
-   * building the product.
+   * whose launchers only print their REMOTELLM_* environment, and whose WAR and Payara Micro are
+   * stand-ins: enough to test the installers without starting the product. The broker's launcher
+   * jar and the connector's jar are the real ones of this build (Maven packs them before the system
+   * tests run): the installers run them to check values and write the env files.
    */
   static Path fakeSourceTree(Path dir) throws IOException {
+    for (String jar : PROGRAM_JARS) {
+      Path built = root().resolve(jar);
+      if (!Files.isRegularFile(built)) {
+        throw new IllegalStateException(
+            built + " is not built: run the deploy tests through Maven with -am");
+      }
+      Files.createDirectories(dir.resolve(jar).getParent());
+      Files.copy(built, dir.resolve(jar));
+    }
     for (String launcher : List.of("remotellm-broker", "remotellm-connector")) {
       Path file = dir.resolve("bin").resolve(launcher);
       Files.createDirectories(file.getParent());
@@ -113,9 +130,7 @@ final class Installer {
         List.of(
             "broker-war/target/remotellm-broker.war",
             "broker-war/target/payara-micro.jar",
-            "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
             "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar",
-            "connector-app/target/remotellm-connector.jar",
             "server-config/payara-micro/post-boot-commands.txt.template")) {
       Path file = dir.resolve(artifact);
       Files.createDirectories(file.getParent());

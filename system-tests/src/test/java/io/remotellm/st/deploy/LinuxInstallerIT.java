@@ -162,25 +162,30 @@ class LinuxInstallerIT {
     Map<String, String> systemd = EnvFiles.readLikeSystemd(brokerEnv);
     assertThat(EnvFiles.readLikeBash(brokerEnv)).isEqualTo(systemd);
     assertThat(systemd)
-        .containsEntry("REMOTELLM_BROKER_HOST", "0.0.0.0")
         .containsEntry("REMOTELLM_BROKER_PORT", "18443")
         .containsEntry("REMOTELLM_BROKER_HEALTH_PORT", "18080")
         .containsEntry("REMOTELLM_BROKER_CONNECTOR_TOKENS", String.join(",", CONNECTOR_TOKENS))
         .containsEntry("REMOTELLM_BROKER_USER_API_KEYS", String.join(",", userApiKeys()))
         .containsEntry("REMOTELLM_BROKER_CONNECTOR_CONFIG", "/etc/remotellm/connectors.yaml")
-        .containsEntry("REMOTELLM_BROKER_LOG_LEVEL", "INFO");
+        // What nobody chose is left to the program (a comment shows its default), so an
+        // upgrade's new default reaches it.
+        .doesNotContainKeys("REMOTELLM_BROKER_HOST", "REMOTELLM_BROKER_LOG_LEVEL");
+    assertThat(Files.readString(brokerEnv))
+        .contains("\n# REMOTELLM_BROKER_HOST='0.0.0.0'   (default)\n")
+        .contains("\n# REMOTELLM_BROKER_LOG_LEVEL='INFO'   (default)\n");
 
     Path connectorEnv = at("/etc/remotellm/connector.env");
     systemd = EnvFiles.readLikeSystemd(connectorEnv);
     assertThat(EnvFiles.readLikeBash(connectorEnv)).isEqualTo(systemd);
     assertThat(systemd)
-        .containsEntry("REMOTELLM_LLM_URL", "http://localhost:11434")
         .containsEntry("REMOTELLM_LLM_API_KEY", LLM_API_KEY)
         .containsEntry("REMOTELLM_BROKER_URL", "wss://broker.example.com:8443/ws")
         .containsEntry("REMOTELLM_BROKER_TOKEN", BROKER_TOKEN)
         .containsEntry("REMOTELLM_MODELS", "llama3.2,qwen 2.5 coder")
         .containsEntry("REMOTELLM_HEALTH_PORT", "8081")
-        .containsEntry("REMOTELLM_LOG_LEVEL", "INFO");
+        .doesNotContainKeys("REMOTELLM_LLM_URL", "REMOTELLM_LOG_LEVEL");
+    assertThat(Files.readString(connectorEnv))
+        .contains("\n# REMOTELLM_LLM_URL='http://localhost:11434'   (default)\n");
 
     assertThat(pwned).as("a value was evaluated as a command").doesNotExist();
     for (Path env : List.of(brokerEnv, connectorEnv, at("/etc/remotellm/connectors.yaml"))) {
@@ -301,7 +306,8 @@ class LinuxInstallerIT {
     for (Installer.Result run : runs) {
       assertThat(run.output()).as("installer output").doesNotContain(MARK);
     }
-    // Nor does a refusal echo the value it refuses.
+    // Nor does a refusal echo the value it refuses. A fresh root: where an env file is kept (as
+    // uninstall keeps them), the values given are not even looked at.
     Installer.Result refused =
         Installer.linux()
             .run(
@@ -309,7 +315,7 @@ class LinuxInstallerIT {
                     "--source",
                     source.toString(),
                     "--dest-root",
-                    root.toString(),
+                    tmp.resolve("fresh").toString(),
                     "--broker",
                     "--connector-token",
                     "ct-" + MARK + ",with-comma"));
@@ -427,10 +433,8 @@ class LinuxInstallerIT {
                     "--source", source.toString(), "--dest-root", root.toString(), "--no-start"));
     assertThat(result.exitCode()).isNotZero();
     assertThat(result.stderr())
-        .contains("--broker-url")
-        .contains("--broker-token")
-        .contains("REMOTELLM_BROKER_URL")
-        .contains("--broker");
+        .contains("missing --broker-url (or REMOTELLM_BROKER_URL) and --broker-token")
+        .contains("to install only the broker, pass --broker");
     assertThat(root.resolve("etc")).doesNotExist();
     assertThat(root.resolve("opt")).doesNotExist();
 
@@ -461,7 +465,8 @@ class LinuxInstallerIT {
                 List.of("--connector", "--broker-url", "http://b/ws", "--broker-token", "t"),
                 "ws://"),
             new Case(List.of("--health-port", "1"), "ambiguous"),
-            new Case(List.of("--frobnicate"), "unknown option"));
+            new Case(List.of("--broker", "--allow-anonymous=yes"), "takes no value"),
+            new Case(List.of("--frobnicate"), "unknown option '--frobnicate'"));
     for (Case c : cases) {
       List<String> args =
           new ArrayList<>(List.of("--source", source.toString(), "--dest-root", root.toString()));
@@ -470,6 +475,43 @@ class LinuxInstallerIT {
       assertThat(result.exitCode()).as("%s", c.args()).isNotZero();
       assertThat(result.stderr()).as("%s", c.args()).contains(c.reason());
     }
+  }
+
+  /**
+   * An env file holds what the program meant: the program, given the file's variables as systemd
+   * reads them and no flag, prints the same file again, hard values (#, &, spaces, both quotes, $,
+   * backslashes) and all. And a flag an installer never heard of reaches it.
+   */
+  @Test
+  void eachProgramReadsItsEnvFileBackAsItWroteIt() throws Exception {
+    Installer.linux()
+        .run(bothWithTrickyValues("--allow-anonymous", "--llm-timeout=42", "--model", "x,y"))
+        .assertSuccess();
+    Map<String, String> jars =
+        Map.of("broker", Installer.PROGRAM_JARS.get(0), "connector", Installer.PROGRAM_JARS.get(1));
+    for (Map.Entry<String, String> program : jars.entrySet()) {
+      Path env = at("/etc/remotellm/" + program.getKey() + ".env");
+      ProcessBuilder builder =
+          new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-jar",
+              source.resolve(program.getValue()).toString(),
+              "--print-env");
+      builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_"));
+      builder.environment().putAll(EnvFiles.readLikeSystemd(env));
+      Process process = builder.start();
+      process.getOutputStream().close();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).as(err).isZero();
+      assertThat(out).as(program.getKey()).isEqualTo(Files.readString(env));
+    }
+    assertThat(EnvFiles.readLikeSystemd(at("/etc/remotellm/broker.env")))
+        .containsEntry("REMOTELLM_BROKER_ALLOW_ANONYMOUS", "true");
+    assertThat(EnvFiles.readLikeSystemd(at("/etc/remotellm/connector.env")))
+        .containsEntry("REMOTELLM_LLM_TIMEOUT", "42")
+        .containsEntry("REMOTELLM_MODELS", "llama3.2,qwen 2.5 coder,x,y");
   }
 
   @Test

@@ -212,7 +212,9 @@ class MacosInstallerIT {
                 List.of(
                     "--source", source.toString(), "--dest-root", root.toString(), "--connector"));
     assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("--broker-url").contains("--broker-token");
+    assertThat(result.stderr())
+        .contains("missing --broker-url (or REMOTELLM_BROKER_URL) and --broker-token")
+        .doesNotContain("to install only the broker");
     assertThat(root.resolve("Library")).doesNotExist();
   }
 }

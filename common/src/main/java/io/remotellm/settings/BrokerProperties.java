@@ -1,0 +1,23 @@
+package io.remotellm.settings;
+
+/**
+ * The broker's MicroProfile Config properties that its launcher sets and the WAR reads, each name
+ * and default written once. They are compile-time constants so the WAR's {@code @ConfigProperty}
+ * annotations can use them. A property only the WAR reads keeps its name and default in the WAR's
+ * {@code BrokerSettings}; one the launcher sets too belongs here.
+ */
+public final class BrokerProperties {
+  private BrokerProperties() {}
+
+  public static final String CONNECTOR_TOKENS = "remotellm.broker.connector-tokens";
+  public static final String USER_API_KEYS = "remotellm.broker.user-api-keys";
+  public static final String CONNECTOR_CONFIG = "remotellm.broker.connector-config";
+  public static final String USER_CONFIG = "remotellm.broker.user-config";
+  public static final String METRICS_TOKEN = "remotellm.broker.metrics-token";
+
+  public static final String LOG_LEVEL = "remotellm.broker.log-level";
+  public static final String LOG_LEVEL_DEFAULT = "INFO";
+
+  public static final String ALLOW_ANONYMOUS = "remotellm.broker.allow-anonymous";
+  public static final String ALLOW_ANONYMOUS_DEFAULT = "false";
+}
