@@ -39,7 +39,7 @@ import java.util.function.IntSupplier;
  * A scriptable, OpenAI-compatible fake LLM on the JDK {@link HttpServer}, for unit, system and
  * benchmark runs.
  *
- * <p>It serves {@code GET /v1/models}, {@code GET /api/tags} (Ollama style), and {@code POST
+ * <p>It serves {@code GET /v1/models}, Ollama's native API ({@link FakeOllama}), and {@code POST
  * /v1/chat/completions} streaming (SSE {@code chat.completion.chunk}s, a usage chunk when {@code
  * stream_options.include_usage}, then {@code data: [DONE]}) or not; also {@code POST
  * /v1/completions} (the script's tokens as {@code text_completion}, streamed or not) and {@code
@@ -152,6 +152,9 @@ public final class FakeLlm implements AutoCloseable {
   private final AtomicLong completionIds = new AtomicLong();
   private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
   private final Object signal = new Object();
+
+  /** Ollama's native API ({@code /api/...}), in its own class: its wire shapes are its own. */
+  private final FakeOllama ollama = new FakeOllama(this);
 
   private FakeLlm(InetSocketAddress address) throws IOException {
     // The JDK server leaves Nagle on by default, which holds small SSE writes back for delayed
@@ -271,6 +274,14 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
+  void countChat() {
+    count(chatCount);
+  }
+
+  void countCompleted() {
+    count(completedCount);
+  }
+
   private void count(AtomicInteger counter) {
     counter.incrementAndGet();
     synchronized (signal) {
@@ -303,7 +314,6 @@ public final class FakeLlm implements AutoCloseable {
     try {
       switch (path) {
         case "/v1/models" -> models(exchange);
-        case "/api/tags" -> tags(exchange);
         case "/v1/chat/completions" -> chat(exchange, body);
         case "/v1/completions" -> textCompletion(exchange, body);
         case "/v1/embeddings" -> embeddings(exchange, body);
@@ -316,7 +326,13 @@ public final class FakeLlm implements AutoCloseable {
           respond(exchange, 200, "application/json", "{\"ok\":true}");
         }
         case "/_fake/stats" -> respond(exchange, 200, "application/json", stats());
-        default -> respond(exchange, 404, "application/json", error("no such path", "not_found"));
+        default -> {
+          if (path.startsWith("/api/")) {
+            ollama.handle(exchange, method, path, body);
+          } else {
+            respond(exchange, 404, "application/json", error("no such path", "not_found"));
+          }
+        }
       }
     } catch (JsonException | IllegalArgumentException e) {
       respond(
@@ -375,24 +391,6 @@ public final class FakeLlm implements AutoCloseable {
     respond(exchange, 200, "application/json", out.append("]}").toString());
   }
 
-  private void tags(HttpExchange exchange) throws IOException {
-    Script s = script;
-    if (!s.ollamaTags()) {
-      respond(exchange, 404, "text/plain", "404 page not found");
-      return;
-    }
-    StringBuilder out = new StringBuilder("{\"models\":[");
-    for (int i = 0; i < s.models().size(); i++) {
-      out.append(i == 0 ? "" : ",")
-          .append("{\"name\":")
-          .append(quote(s.models().get(i)))
-          .append(",\"model\":")
-          .append(quote(s.models().get(i)))
-          .append("}");
-    }
-    respond(exchange, 200, "application/json", out.append("]}").toString());
-  }
-
   private void chat(HttpExchange exchange, String body) throws IOException {
     count(chatCount);
     JsonObject request = body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : parse(body);
@@ -402,8 +400,7 @@ public final class FakeLlm implements AutoCloseable {
       s = overlay(s, fields);
     }
     if (s.hang()) {
-      // Held until close(): a test of timeouts and cancels needs an LLM that never answers.
-      hanging.add(exchange);
+      hang(exchange);
       return;
     }
     if (s.status() != 200) {
@@ -441,14 +438,23 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
-  private interface Step {
+  interface Step {
     void run() throws IOException;
+  }
+
+  /** Held until close(): a test of timeouts and cancels needs an LLM that never answers. */
+  void hang(HttpExchange exchange) {
+    hanging.add(exchange);
+  }
+
+  ScheduledExecutorService pacer() {
+    return pacer;
   }
 
   /**
    * Runs {@code step} now or after {@code delay} on the pacer; a failed write counts as an abort.
    */
-  private void later(Duration delay, HttpExchange exchange, Step step) {
+  void later(Duration delay, HttpExchange exchange, Step step) {
     Runnable guarded =
         () -> {
           try {
@@ -464,7 +470,7 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
-  private void aborted(HttpExchange exchange) {
+  void aborted(HttpExchange exchange) {
     count(abortedCount);
     exchange.close();
   }
@@ -667,7 +673,7 @@ public final class FakeLlm implements AutoCloseable {
     return ("data: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void respond(HttpExchange exchange, int status, String contentType, String body)
+  static void respond(HttpExchange exchange, int status, String contentType, String body)
       throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", contentType);
@@ -687,7 +693,7 @@ public final class FakeLlm implements AutoCloseable {
         + "\"}}";
   }
 
-  private static Script overlay(Script s, JsonObject f) {
+  static Script overlay(Script s, JsonObject f) {
     Script out = s;
     if (f.containsKey("chunks")) {
       out = out.withChunks(f.getInt("chunks"));
@@ -725,7 +731,7 @@ public final class FakeLlm implements AutoCloseable {
     return out;
   }
 
-  private static JsonObject parse(String json) {
+  static JsonObject parse(String json) {
     try (var reader = Json.createReader(new StringReader(json))) {
       return reader.readObject();
     } catch (ClassCastException e) {
