@@ -41,6 +41,10 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   private final AnswerFrames sink;
   private final SseEventSplitter splitter;
+
+  /** For an NDJSON stream (Ollama's): one frame per line, relayed like an SSE event. */
+  private final NdjsonLineSplitter lines;
+
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private final ByteArrayOutputStream whole;
   private final boolean scanForUsage;
@@ -54,9 +58,17 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   private JsonObject usage;
 
   LlmBodyRelay(AnswerFrames sink, boolean sse, boolean scanForUsage) {
+    this(sink, sse, false, scanForUsage);
+  }
+
+  /**
+   * @param ndjson the body is NDJSON ({@code application/x-ndjson}): relayed line by line
+   */
+  LlmBodyRelay(AnswerFrames sink, boolean sse, boolean ndjson, boolean scanForUsage) {
     this.sink = sink;
     this.splitter = sse ? new SseEventSplitter(MAX_EVENT_BYTES) : null;
-    this.whole = !sse && scanForUsage ? new ByteArrayOutputStream() : null;
+    this.lines = !sse && ndjson ? new NdjsonLineSplitter(MAX_EVENT_BYTES) : null;
+    this.whole = !sse && !ndjson && scanForUsage ? new ByteArrayOutputStream() : null;
     this.scanForUsage = scanForUsage;
   }
 
@@ -83,10 +95,10 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   public void onNext(List<ByteBuffer> buffers) {
     List<String> payloads = new ArrayList<>();
     for (ByteBuffer buffer : buffers) {
-      if (splitter != null) {
+      if (splitter != null || lines != null) {
         List<String> events;
         try {
-          events = splitter.feed(buffer);
+          events = splitter != null ? splitter.feed(buffer) : lines.feed(buffer);
         } catch (SseEventSplitter.EventTooLargeException e) {
           cancel();
           send(payloads, null);
@@ -129,8 +141,8 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   @Override
   public void onComplete() {
     List<String> payloads = new ArrayList<>();
-    if (splitter != null) {
-      for (String event : splitter.finish()) {
+    if (splitter != null || lines != null) {
+      for (String event : splitter != null ? splitter.finish() : lines.finish()) {
         keep(event, payloads);
       }
     } else {
@@ -153,6 +165,11 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       return;
     }
     if (hasUsageObject(event)) {
+      JsonObject u = usageOf(event);
+      if (u != null) {
+        usage = u;
+      }
+    } else if (lines != null && event.contains("\"eval_count\"")) {
       JsonObject u = usageOf(event);
       if (u != null) {
         usage = u;
@@ -247,6 +264,9 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       JsonValue value = reader.readValue();
       if (value instanceof JsonObject object && object.get("usage") instanceof JsonObject u) {
         return u;
+      }
+      if (value instanceof JsonObject object && object.containsKey("eval_count")) {
+        return OllamaUsage.of(object);
       }
     } catch (RuntimeException notJson) {
       // An answer that is not JSON simply has no usage to report.
