@@ -76,12 +76,18 @@ public final class HttpUpstream implements Upstream {
     this.timer = timer;
   }
 
-  /** The base URL joined with the request path; a base ending in /v1 is not doubled by /v1/... */
+  /**
+   * The base URL joined with the request path; a base ending in /v1 is not doubled by /v1/..., and
+   * Ollama's own /api/... goes to the server's root (an Ollama is often given as {@code
+   * http://host:11434/v1}, its OpenAI-compatible base).
+   */
   static URI target(URI base, String path) {
     String b = base.toString();
     String p = path.startsWith("/") ? path : "/" + path;
     if (b.endsWith("/v1") && (p.startsWith("/v1/") || p.equals("/v1"))) {
       p = p.substring(3);
+    } else if (b.endsWith("/v1") && p.startsWith("/api/")) {
+      b = b.substring(0, b.length() - 3);
     }
     return URI.create(b + p);
   }
