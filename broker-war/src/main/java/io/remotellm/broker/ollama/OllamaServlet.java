@@ -1,0 +1,245 @@
+package io.remotellm.broker.ollama;
+
+import io.remotellm.broker.api.BodyInspector;
+import io.remotellm.broker.api.ChatBody;
+import io.remotellm.broker.api.RequestIds;
+import io.remotellm.broker.api.SseWriters;
+import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
+import io.remotellm.broker.logging.AccessLog;
+import io.remotellm.broker.relay.ConnectorRegistry;
+import io.remotellm.broker.relay.Dispatcher;
+import io.remotellm.broker.relay.RelayRequest;
+import io.remotellm.broker.relay.ResponseSink;
+import jakarta.inject.Inject;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Ollama's native API at {@code /api/*}: the same door as {@code /v1} (503 while draining, the user
+ * key as {@code Authorization: Bearer}, {@code x-request-id}, a bounded body, one access line per
+ * request), then chat, generate, embed and show relayed by model, and version, tags and ps answered
+ * here. Model management (pull, push, create, copy, delete, blobs) is refused: the LLM's models are
+ * its operator's business, not the broker's users'. A servlet, not JAX-RS: the JAX-RS application
+ * is under {@code /v1}, and an NDJSON stream has no async JAX-RS API ({@code SseEventSink} writes
+ * only SSE), while an async servlet writes lines as they come and holds no thread while the LLM
+ * thinks.
+ */
+@WebServlet(urlPatterns = "/api/*", asyncSupported = true)
+public class OllamaServlet extends HttpServlet {
+
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = Logger.getLogger(OllamaServlet.class.getName());
+
+  /** Relayed by model, streamed unless the body says {@code "stream":false} (Ollama's default). */
+  private static final Set<String> STREAMING = Set.of("/chat", "/generate");
+
+  /** Relayed by model, always answered as one JSON object. */
+  private static final Set<String> NEVER_STREAMED = Set.of("/embed", "/embeddings", "/show");
+
+  private static final Set<String> MANAGEMENT =
+      Set.of("/pull", "/push", "/create", "/copy", "/delete");
+
+  @Inject transient Credentials credentials;
+  @Inject transient Dispatcher relay;
+  @Inject transient ConnectorRegistry connectors;
+  @Inject transient BrokerSettings settings;
+  @Inject transient SseWriters writers;
+
+  private final transient BodyInspector inspector = new BodyInspector();
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    long started = System.nanoTime();
+    String requestId = RequestIds.accept(request.getHeader(RequestIds.HEADER));
+    response.setHeader(RequestIds.HEADER, requestId);
+    String path = path(request);
+    String method = request.getMethod();
+    String model = null;
+    boolean streamed = false;
+    int status;
+    try {
+      door(request);
+      if (STREAMING.contains(path) || NEVER_STREAMED.contains(path)) {
+        if (!"POST".equals(method)) {
+          throw new ApiException(ApiError.forStatus(405, "Method not allowed: use POST"));
+        }
+        ChatBody body = body(request, path);
+        model = body.model();
+        streamed = body.stream();
+        relay(request, response, requestId, "/api" + path, body);
+        return; // the relay writes the access line when the answer is complete
+      }
+      status = answerHere(method, path, response);
+    } catch (ApiException e) {
+      status = e.error().status();
+      writeJson(response, status, OllamaError.json(e.error()));
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    AccessLog.answeredHere(requestId, method, "/api" + path, model, status, millis, streamed);
+  }
+
+  /** Draining, then the user key: as {@code ApiKeyFilter} does for {@code /v1}. */
+  private void door(HttpServletRequest request) {
+    if (relay.draining()) {
+      throw new ApiException(ApiError.unavailable("The broker is shutting down"));
+    }
+    String header = request.getHeader("Authorization");
+    if (credentials.userKeysConfigured()) {
+      if (credentials.isValidUser(header) || (credentials.anonymousAllowed() && header == null)) {
+        return;
+      }
+      throw new ApiException(
+          ApiError.invalidApiKey(
+              header == null
+                  ? "Missing API key: send 'Authorization: Bearer <key>'"
+                  : "Incorrect API key provided"));
+    }
+    if (!credentials.anonymousAllowed()) {
+      throw new ApiException(
+          ApiError.invalidApiKey(
+              "No user API keys are configured on this broker, so it serves no requests"));
+    }
+  }
+
+  /** Version, tags, ps, or a refusal; returns the status written. */
+  private int answerHere(String method, String path, HttpServletResponse response)
+      throws IOException {
+    String get =
+        switch (path) {
+          case "/version" -> OllamaListings.version();
+          case "/tags" -> OllamaListings.models(connectors.models(), connectors.started(), false);
+          case "/ps" -> OllamaListings.models(connectors.models(), connectors.started(), true);
+          default -> null;
+        };
+    if (get != null) {
+      if (!"GET".equals(method) && !"HEAD".equals(method)) {
+        throw new ApiException(ApiError.forStatus(405, "Method not allowed: use GET"));
+      }
+      writeJson(response, 200, get);
+      return 200;
+    }
+    if (MANAGEMENT.contains(path) || path.equals("/blobs") || path.startsWith("/blobs/")) {
+      throw new ApiException(
+          new ApiError(
+              403,
+              "invalid_request_error",
+              "model_management_disabled",
+              "model management is disabled on this broker",
+              null));
+    }
+    throw new ApiException(
+        ApiError.forStatus(
+            404,
+            "Not found: this broker serves /api/chat, /api/generate, /api/embed, /api/embeddings,"
+                + " /api/show, /api/tags, /api/ps and /api/version"));
+  }
+
+  private ChatBody body(HttpServletRequest request, String path) throws IOException {
+    long max = settings.maxBodyBytes();
+    if (request.getContentLengthLong() > max) {
+      throw new ApiException(ApiError.tooLarge(max));
+    }
+    byte[] bytes = readAtMost(request.getInputStream(), max);
+    ChatBody body =
+        path.equals("/show")
+            ? inspector.inspect(bytes, false, "model", "name")
+            : inspector.inspect(bytes, STREAMING.contains(path), "model", null);
+    // Embeddings and show have no streaming form: answered as JSON whatever the body says.
+    return STREAMING.contains(path) ? body : new ChatBody(body.model(), false, body.text());
+  }
+
+  private void relay(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      String requestId,
+      String path,
+      ChatBody body) {
+    AsyncContext async = request.startAsync();
+    // The relay has its own timeouts (upstream, keep-alive); the container's must not cut a
+    // long generation.
+    async.setTimeout(0);
+    ResponseSink sink =
+        body.stream()
+            ? new NdjsonResponseSink(
+                async, response, writers.executor(), settings.maxBufferedBytesPerStream())
+            : new BufferedAnswerSink(async, response, writers.executor());
+    try {
+      relay.start(
+          new RelayRequest(requestId, path, body.model(), body.stream(), body.text()), sink);
+    } catch (ApiException e) {
+      // Refused before anything was written (no connector serves the model, draining).
+      refused(request, requestId, path, body, sink, e.error());
+    } catch (RuntimeException e) {
+      // A bug before the request left: the async response must still end, with an answer.
+      LOG.log(Level.SEVERE, "relaying " + path + " failed", e);
+      refused(
+          request,
+          requestId,
+          path,
+          body,
+          sink,
+          new ApiError(500, "api_error", "internal_error", "Internal error", null));
+    }
+  }
+
+  private static void refused(
+      HttpServletRequest request,
+      String requestId,
+      String path,
+      ChatBody body,
+      ResponseSink sink,
+      ApiError error) {
+    sink.fail(error, false);
+    AccessLog.answeredHere(
+        requestId, request.getMethod(), path, body.model(), error.status(), 0, body.stream());
+  }
+
+  /** The path under {@code /api}, without a trailing slash; "" for {@code /api} itself. */
+  private static String path(HttpServletRequest request) {
+    String info = request.getPathInfo();
+    if (info == null) {
+      return "";
+    }
+    return info.length() > 1 && info.endsWith("/") ? info.substring(0, info.length() - 1) : info;
+  }
+
+  private static void writeJson(HttpServletResponse response, int status, String json)
+      throws IOException {
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setContentLength(bytes.length);
+    response.getOutputStream().write(bytes);
+  }
+
+  /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */
+  private static byte[] readAtMost(InputStream in, long max) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[16384];
+    long total = 0;
+    int n;
+    while ((n = in.read(buffer)) != -1) {
+      total += n;
+      if (total > max) {
+        throw new ApiException(ApiError.tooLarge(max));
+      }
+      out.write(buffer, 0, n);
+    }
+    return out.toByteArray();
+  }
+}
