@@ -214,6 +214,41 @@ abstract class PortabilityIT {
     assertThat(text.toString()).isEqualTo(expected);
   }
 
+  /**
+   * Ollama's native API is a servlet of its own at /api: NDJSON streamed by default, each line
+   * flushed as the LLM writes it, on every server.
+   */
+  @Test
+  void ollamaChatStreamsNdjsonLineByLine() throws Exception {
+    llm.script(FakeLlm.Script.defaults().withChunks(5));
+    String body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"fake_llm\":{\"chunk_delay_ms\":300}}";
+    HttpResponse<Stream<String>> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(apiBase() + "/api/chat"))
+                .header("Authorization", "Bearer " + userKey)
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/x-ndjson");
+    long started = System.nanoTime();
+    List<Long> arrivals = new java.util.ArrayList<>();
+    List<String> lines;
+    try (Stream<String> stream = response.body()) {
+      lines = stream.peek(line -> arrivals.add((System.nanoTime() - started) / 1_000_000)).toList();
+    }
+    assertThat(lines).hasSize(6);
+    assertThat(lines.get(0)).contains("\"content\":\"tok0 \"", "\"done\":false");
+    assertThat(lines.get(5)).contains("\"done\":true", "\"eval_count\":5");
+    // Flushed per line: the first came well before the last (5 lines 300 ms apart).
+    assertThat(arrivals.get(5) - arrivals.get(0)).isGreaterThan(800);
+  }
+
   @Test
   void wrongKeyIsUnauthorized() throws Exception {
     OpenAIClient intruder =
