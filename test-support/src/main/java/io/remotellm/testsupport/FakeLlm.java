@@ -43,7 +43,9 @@ import java.util.function.IntSupplier;
  * /v1/chat/completions} streaming (SSE {@code chat.completion.chunk}s, a usage chunk when {@code
  * stream_options.include_usage}, then {@code data: [DONE]}) or not; also {@code POST
  * /v1/completions} (the script's tokens as {@code text_completion}, streamed or not) and {@code
- * POST /v1/embeddings} (a small vector per input). What it answers follows the instance's {@link
+ * POST /v1/embeddings} (a small vector per input). Other API families' wire shapes live in their
+ * own classes, asked first ({@link FakeApi}): the Responses API ({@link FakeResponsesApi}) and
+ * Anthropic's Messages ({@link FakeAnthropicApi}). What it answers follows the instance's {@link
  * Script}; a request may override it with a {@code "fake_llm"} object in its body (fields as in
  * {@link #script(JsonObject)}), and a separate process is scripted through {@code POST
  * /_fake/script}, read through {@code GET /_fake/stats}, and reset through {@code POST
@@ -153,8 +155,12 @@ public final class FakeLlm implements AutoCloseable {
   private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
   private final Object signal = new Object();
 
-  /** Ollama's native API ({@code /api/...}), in its own class: its wire shapes are its own. */
-  private final FakeOllama ollama = new FakeOllama(this);
+  /**
+   * The API families served by their own classes (wire shapes of one family each), asked before the
+   * OpenAI routes below; add a family by listing its {@link FakeApi} here.
+   */
+  private final List<FakeApi> apis =
+      List.of(new FakeResponsesApi(this), new FakeAnthropicApi(this), new FakeOllama(this));
 
   private FakeLlm(InetSocketAddress address) throws IOException {
     // The JDK server leaves Nagle on by default, which holds small SSE writes back for delayed
@@ -312,6 +318,11 @@ public final class FakeLlm implements AutoCloseable {
       record(exchange, method, path, body);
     }
     try {
+      for (FakeApi api : apis) {
+        if (api.handle(exchange, method, path, body)) {
+          return;
+        }
+      }
       switch (path) {
         case "/v1/models" -> models(exchange);
         case "/v1/chat/completions" -> chat(exchange, body);
@@ -326,13 +337,7 @@ public final class FakeLlm implements AutoCloseable {
           respond(exchange, 200, "application/json", "{\"ok\":true}");
         }
         case "/_fake/stats" -> respond(exchange, 200, "application/json", stats());
-        default -> {
-          if (path.startsWith("/api/")) {
-            ollama.handle(exchange, method, path, body);
-          } else {
-            respond(exchange, 404, "application/json", error("no such path", "not_found"));
-          }
-        }
+        default -> respond(exchange, 404, "application/json", error("no such path", "not_found"));
       }
     } catch (JsonException | IllegalArgumentException e) {
       respond(
@@ -436,6 +441,127 @@ public final class FakeLlm implements AutoCloseable {
             count(completedCount);
           });
     }
+  }
+
+  // ---- for the API families' classes (FakeApi) ------------------------------------------------
+
+  /**
+   * The script for one inference request: the instance's, overlaid with the body's {@code
+   * fake_llm}; counts the request as a chat request.
+   */
+  Script scriptFor(JsonObject request) {
+    count(chatCount);
+    return request.get("fake_llm") instanceof JsonObject fields ? overlay(script, fields) : script;
+  }
+
+  /**
+   * Answers as the script says when it says to hang or fail ({@code errorBody} is the family's own
+   * error shape, used when the script gives none); false when the request is to be answered.
+   */
+  boolean scriptedFailure(HttpExchange exchange, Script s, String errorBody) {
+    if (s.hang()) {
+      hanging.add(exchange);
+      return true;
+    }
+    if (s.status() == 200) {
+      return false;
+    }
+    String body = s.errorBody() != null ? s.errorBody() : errorBody;
+    later(
+        s.firstByteDelay(),
+        exchange,
+        () -> {
+          respond(exchange, s.status(), "application/json", body);
+          count(completedCount);
+        });
+    return true;
+  }
+
+  /** Answers with one JSON body after the script's first-byte delay; counts it completed. */
+  void answerJson(HttpExchange exchange, Script s, String body) {
+    later(
+        s.firstByteDelay(),
+        exchange,
+        () -> {
+          respond(exchange, 200, "application/json", body);
+          count(completedCount);
+        });
+  }
+
+  /**
+   * Streams {@code head}, then the script's {@code chunks} pieces ({@code chunk.apply(i)}) paced by
+   * its chunk delay, then {@code tail}, all as bytes already framed by the family (SSE events or
+   * NDJSON lines); counts it completed, or aborted when the client goes.
+   */
+  void pacedStream(
+      HttpExchange exchange,
+      Script s,
+      String contentType,
+      byte[] head,
+      java.util.function.IntFunction<byte[]> chunk,
+      java.util.function.Supplier<byte[]> tail) {
+    later(
+        s.firstByteDelay(),
+        exchange,
+        () -> {
+          exchange.getResponseHeaders().set("Content-Type", contentType);
+          exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+          exchange.sendResponseHeaders(200, 0);
+          OutputStream out = exchange.getResponseBody();
+          out.write(head);
+          out.flush();
+          pace(exchange, out, s, chunk, tail, 0);
+        });
+  }
+
+  private void pace(
+      HttpExchange exchange,
+      OutputStream out,
+      Script s,
+      java.util.function.IntFunction<byte[]> chunk,
+      java.util.function.Supplier<byte[]> tail,
+      int index) {
+    try {
+      while (index < s.chunks()) {
+        out.write(chunk.apply(index++));
+        out.flush();
+        if (!s.chunkDelay().isZero()) {
+          int next = index;
+          pacer.schedule(
+              () -> pace(exchange, out, s, chunk, tail, next),
+              s.chunkDelay().toNanos(),
+              TimeUnit.NANOSECONDS);
+          return;
+        }
+      }
+      out.write(tail.get());
+      out.close();
+      count(completedCount);
+    } catch (IOException e) {
+      aborted(exchange);
+    }
+  }
+
+  /** An SSE event with a name, as Responses and Anthropic Messages stream them. */
+  static byte[] namedEvent(String name, String payload) {
+    return ("event: " + name + "\ndata: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The text of content piece {@code index}, as every family's answers carry it. */
+  static String token(int index) {
+    return "tok" + index + " ";
+  }
+
+  static void respondJson(HttpExchange exchange, int status, String body) throws IOException {
+    respond(exchange, status, "application/json", body);
+  }
+
+  static String openAiError(String message, String code) {
+    return error(message, code);
+  }
+
+  static JsonObject parseBody(String body) {
+    return body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : parse(body);
   }
 
   interface Step {

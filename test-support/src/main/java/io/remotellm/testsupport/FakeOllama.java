@@ -26,10 +26,13 @@ import java.util.concurrent.TimeUnit;
  * models) and a body's {@code fake_llm} object apply here too. With the script's {@code
  * ollama_tags} off the whole {@code /api} answers 404 as an OpenAI-only server does.
  */
-final class FakeOllama {
+final class FakeOllama implements FakeApi {
 
-  /** The version this fake claims; new enough for every client feature the tests touch. */
-  static final String VERSION = "0.13.5";
+  /**
+   * The version this fake claims: one with every API family the fake speaks (Responses since
+   * 0.13.3, Anthropic since 0.14.0), so a connector that asks finds them all.
+   */
+  static final String VERSION = "0.14.1";
 
   static final String NDJSON = "application/x-ndjson";
 
@@ -49,10 +52,15 @@ final class FakeOllama {
     this.fake = fake;
   }
 
-  void handle(HttpExchange exchange, String method, String path, String body) throws IOException {
+  @Override
+  public boolean handle(HttpExchange exchange, String method, String path, String body)
+      throws IOException {
+    if (!path.startsWith("/api/")) {
+      return false;
+    }
     if (!fake.script().ollamaTags()) {
       respond(exchange, 404, "text/plain", "404 page not found");
-      return;
+      return true;
     }
     switch (method + " " + path) {
       case "GET /api/version" ->
@@ -66,6 +74,7 @@ final class FakeOllama {
       case "POST /api/embeddings" -> embed(exchange, body, true);
       default -> respond(exchange, 404, "text/plain", "404 page not found");
     }
+    return true;
   }
 
   /** {@code /api/tags}, or {@code /api/ps} (the same models, all "loaded"). */

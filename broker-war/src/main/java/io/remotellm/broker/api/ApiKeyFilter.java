@@ -1,16 +1,19 @@
 package io.remotellm.broker.api;
 
 import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.edge.ApiEdge;
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.Dispatcher;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
-import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.ext.Provider;
 
 /**
@@ -25,6 +28,7 @@ public class ApiKeyFilter implements ContainerRequestFilter {
 
   @Inject Credentials credentials;
   @Inject Dispatcher relay;
+  @Context HttpServletRequest http;
 
   @Override
   public void filter(ContainerRequestContext request) {
@@ -32,7 +36,9 @@ public class ApiKeyFilter implements ContainerRequestFilter {
       throw new ApiException(ApiError.unavailable("The broker is shutting down"));
     }
     if (credentials.userKeysConfigured()) {
-      String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+      // Where the key is depends on the family: Anthropic's clients send x-api-key.
+      ApiEdge edge = ApiEdges.of(http);
+      String header = edge.presentedKey(request::getHeaderString);
       if (credentials.isValidUser(header)) {
         return;
       }
@@ -41,9 +47,7 @@ public class ApiKeyFilter implements ContainerRequestFilter {
       }
       throw new ApiException(
           ApiError.invalidApiKey(
-              header == null
-                  ? "Missing API key: send 'Authorization: Bearer <key>'"
-                  : "Incorrect API key provided"));
+              header == null ? edge.missingKeyMessage() : "Incorrect API key provided"));
     }
     if (!credentials.anonymousAllowed()) {
       throw new ApiException(

@@ -6,8 +6,10 @@ import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.routing.Lease;
 import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Cancel;
+import io.remotellm.protocol.Data;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.LlmApi;
 import io.remotellm.protocol.Request;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -47,6 +49,7 @@ public class Dispatcher {
 
   @Inject BrokerSettings settings;
   @Inject ConnectorLinkRouter router;
+  @Inject RequestRoutes routes;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -90,7 +93,8 @@ public class Dispatcher {
 
   /**
    * Sends a client request on its way. Throws {@link ApiException} (404) when no connector serves
-   * the model, before anything is written to the client; everything later goes to {@code sink}.
+   * the model through the request's API (or holds the response it names), before anything is
+   * written to the client; everything later goes to {@code sink}.
    */
   public void start(RelayRequest request, ResponseSink sink) {
     if (draining) {
@@ -98,9 +102,9 @@ public class Dispatcher {
     }
     Exchange exchange =
         new Exchange(idPrefix + Long.toString(nextId.incrementAndGet(), 36), request, sink);
-    Optional<Lease<ConnectorLink>> lease = router.acquire(request.model(), Set.of());
+    Optional<Lease<ConnectorLink>> lease = routes.acquire(request, Set.of());
     if (lease.isEmpty()) {
-      throw new ApiException(ApiError.modelNotFound(request.model()));
+      throw new ApiException(routes.notRoutable(request));
     }
     exchanges.put(exchange.relayId(), exchange);
     sink.onClientGone(() -> apply(exchange, exchange.clientGone()));
@@ -125,6 +129,10 @@ public class Dispatcher {
           new Object[] {link.id(), Bounds.forLog(answer.id())});
       return;
     }
+    if (answer instanceof Data data) {
+      // Before the answer reaches the client, which may ask for a created response right after.
+      routes.answered(exchange, link, data);
+    }
     apply(exchange, exchange.onAnswer(link, answer));
   }
 
@@ -148,21 +156,24 @@ public class Dispatcher {
     if (retryReason != null) {
       ExchangeLog.retried(exchange, link, retryReason);
     }
-    Map<String, String> headers = new HashMap<>();
+    Map<String, String> headers = new HashMap<>(request.headers());
     headers.put("content-type", "application/json");
     // The client's correlation id goes on to the LLM; the relay id only names the frames.
     headers.put("x-request-id", request.requestId());
     // The LLM key of this connector's token, and only this connector's: never the client's key.
+    // Always as authorization: the connector passes it on the way the request's API expects.
     link.llmApiKey().ifPresent(key -> headers.put("authorization", "Bearer " + key));
     String frame =
         codec.encode(
             new Request(
                 exchange.relayId(),
-                "POST",
+                request.method(),
                 request.path(),
                 headers,
                 request.body(),
-                request.stream()));
+                request.stream(),
+                // An older connector never gets another family's call, so it needs no name.
+                request.api() == LlmApi.OPENAI ? null : request.api().wireName()));
     link.send(frame)
         .whenComplete(
             (ok, error) -> {
@@ -178,8 +189,7 @@ public class Dispatcher {
   private void apply(Exchange exchange, Exchange.Step step) {
     if (step instanceof Exchange.Retry retry) {
       retry.givenUp().release();
-      Optional<Lease<ConnectorLink>> next =
-          router.acquire(exchange.request().model(), exchange.tried());
+      Optional<Lease<ConnectorLink>> next = routes.acquire(exchange.request(), exchange.tried());
       if (next.isPresent()) {
         send(exchange, next.get(), retry.reason());
       } else {

@@ -63,6 +63,7 @@ final class Exchange {
 
   private boolean headSeen;
   private boolean finished;
+  private boolean responseIdLooked;
   private int status = 200;
   private long lastFrameNanos = startNanos;
   private long lastWriteNanos = startNanos;
@@ -141,7 +142,7 @@ final class Exchange {
         headSeen = true;
         sink.head(200, Map.of());
       }
-      sink.data(d.data());
+      sink.data(d.event(), d.data());
       lastWriteNanos = System.nanoTime();
     } else if (frame instanceof End) {
       if (!headSeen) {
@@ -167,6 +168,18 @@ final class Exchange {
       return fail(error, headSeen ? 502 : f.status(), null);
     }
     return CONTINUE;
+  }
+
+  /**
+   * True once: for the first {@code data} frame of a successful answer from this attempt's
+   * connector, where a created response's id is.
+   */
+  synchronized boolean firstSuccessfulData(ConnectorLink from) {
+    if (responseIdLooked || finished || from != link() || !headSeen || status >= 400) {
+      return false;
+    }
+    responseIdLooked = true;
+    return true;
   }
 
   /** The connector this attempt went to dropped (socket closed, send failed, heartbeat missed). */

@@ -1,18 +1,61 @@
 package io.remotellm.broker.relay;
 
+import io.remotellm.protocol.LlmApi;
+import java.util.Map;
+
 /**
- * What the API hands the relay: the client's body as it came, and the two fields the broker reads.
+ * What the API hands the relay: the client's body as it came, and what the broker read to route it.
  *
  * @param requestId the {@code x-request-id} of this request
- * @param model the requested model
+ * @param path the relayed path, as the connector forwards it ({@code /v1/messages})
+ * @param model the requested model; null for a call routed by response id
  * @param stream whether the client asked for SSE
  * @param body the client's JSON text, relayed unchanged
+ * @param method the HTTP method
+ * @param api the family of the call: only connectors whose LLM speaks it may get it
+ * @param headers the client's headers that must reach the LLM ({@code anthropic-version})
+ * @param responseId for {@code /v1/responses/{id}}: the id, whose connector must answer; else null
  */
 public record RelayRequest(
-    String requestId, String path, String model, boolean stream, String body) {
+    String requestId,
+    String path,
+    String model,
+    boolean stream,
+    String body,
+    String method,
+    LlmApi api,
+    Map<String, String> headers,
+    String responseId) {
+
+  public RelayRequest {
+    method = method == null ? "POST" : method;
+    api = api == null ? LlmApi.OPENAI : api;
+    headers = headers == null ? Map.of() : Map.copyOf(headers);
+  }
+
+  /** An OpenAI call relayed by model, as before API families. */
+  public RelayRequest(String requestId, String path, String model, boolean stream, String body) {
+    this(requestId, path, model, stream, body, "POST", LlmApi.OPENAI, Map.of(), null);
+  }
+
+  /** Whether the answer creates a response the Responses API may later ask for by its id. */
+  boolean createsResponse() {
+    return api == LlmApi.RESPONSES && "POST".equals(method) && "/v1/responses".equals(path);
+  }
+
   /** Never prints the body: it holds the prompt. */
   @Override
   public String toString() {
-    return "RelayRequest[" + requestId + ", model=" + model + ", stream=" + stream + "]";
+    return "RelayRequest["
+        + requestId
+        + ", "
+        + method
+        + " "
+        + path
+        + ", model="
+        + model
+        + ", stream="
+        + stream
+        + "]";
   }
 }

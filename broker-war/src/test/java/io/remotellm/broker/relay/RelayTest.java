@@ -157,6 +157,9 @@ class RelayTest {
     dispatcher = new Dispatcher();
     dispatcher.router = router;
     dispatcher.settings = settings;
+    dispatcher.routes = new RequestRoutes();
+    dispatcher.routes.router = router;
+    dispatcher.routes.responseIds = new ResponseIds();
     dispatcher.init();
     registry = new ConnectorRegistry();
     registry.router = router;

@@ -1,5 +1,6 @@
 package io.remotellm.connector.config;
 
+import io.remotellm.protocol.LlmApi;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -86,6 +88,13 @@ public final class ConnectorCommandLine {
       description =
           "API key for a local LLM that needs one; a key injected by the broker wins (REMOTELLM_LLM_API_KEY)")
   String llmApiKey;
+
+  @Option(
+      names = "--llm-api",
+      paramLabel = "LIST",
+      description =
+          "API families the LLM speaks, a comma list of openai, responses, anthropic, ollama (REMOTELLM_LLM_API; default: ask the LLM at start: an Ollama says by its version, anything else is openai)")
+  String llmApi;
 
   @Option(
       names = "--llm-connect-timeout",
@@ -221,6 +230,12 @@ public final class ConnectorCommandLine {
     }
     String key = llmApiKey == null || llmApiKey.isBlank() ? null : llmApiKey.trim();
     BrokerTrust trust = trust(cli);
+    Set<LlmApi> apis;
+    try {
+      apis = llmApi == null || llmApi.isBlank() ? Set.of() : LlmApi.parseList(llmApi);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cli, "--llm-api: " + e.getMessage());
+    }
     return new ConnectorConfig(
         llm,
         demo,
@@ -239,7 +254,8 @@ public final class ConnectorCommandLine {
         seconds(cli, "--reconnect-max", reconnectMax),
         seconds(cli, "--reconnect-reset-after", reconnectResetAfter),
         seconds(cli, "--llm-probe-interval", probeInterval),
-        trust);
+        trust,
+        apis);
   }
 
   /** The broker's CA certificates, if given: read now, so a bad file is a command-line error. */

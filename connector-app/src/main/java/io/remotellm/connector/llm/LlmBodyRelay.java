@@ -93,19 +93,22 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   @Override
   public void onNext(List<ByteBuffer> buffers) {
-    List<String> payloads = new ArrayList<>();
+    List<SseEvent> payloads = new ArrayList<>();
     for (ByteBuffer buffer : buffers) {
       if (splitter != null || lines != null) {
-        List<String> events;
+        List<SseEvent> events;
         try {
-          events = splitter != null ? splitter.feed(buffer) : lines.feed(buffer);
+          events =
+              splitter != null
+                  ? splitter.feedEvents(buffer)
+                  : lines.feed(buffer).stream().map(SseEvent::unnamed).toList();
         } catch (SseEventSplitter.EventTooLargeException e) {
           cancel();
           send(payloads, null);
           sink.fail(502, "upstream_error", e.getMessage());
           return;
         }
-        for (String event : events) {
+        for (SseEvent event : events) {
           keep(event, payloads);
         }
       } else {
@@ -119,7 +122,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
           tail = lastBytes(tail, bytes, TAIL_BYTES);
         }
         while (pending.size() >= PIECE_BYTES) {
-          payloads.add(takePiece());
+          payloads.add(SseEvent.unnamed(takePiece()));
         }
       }
     }
@@ -140,14 +143,17 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   @Override
   public void onComplete() {
-    List<String> payloads = new ArrayList<>();
+    List<SseEvent> payloads = new ArrayList<>();
     if (splitter != null || lines != null) {
-      for (String event : splitter != null ? splitter.finish() : lines.finish()) {
+      for (SseEvent event :
+          splitter != null
+              ? splitter.finishEvents()
+              : lines.finish().stream().map(SseEvent::unnamed).toList()) {
         keep(event, payloads);
       }
     } else {
       while (pending.size() > 0) {
-        payloads.add(takePiece());
+        payloads.add(SseEvent.unnamed(takePiece()));
       }
       if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT && whole.size() > 0) {
         usage = usageOf(whole.toString(StandardCharsets.UTF_8));
@@ -156,21 +162,21 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       }
     }
     // The last events and end in one go: one message for a whole non-streaming answer.
-    sink.complete(payloads, usage);
+    sink.completeEvents(payloads, usage);
   }
 
   /** The upstream's [DONE] is not passed on: the broker ends every stream with its own. */
-  private void keep(String event, List<String> payloads) {
-    if (event.equals("[DONE]")) {
+  private void keep(SseEvent event, List<SseEvent> payloads) {
+    if (event.data().equals("[DONE]")) {
       return;
     }
-    if (hasUsageObject(event)) {
-      JsonObject u = usageOf(event);
+    if (hasUsageObject(event.data())) {
+      JsonObject u = usageOf(event.data());
       if (u != null) {
         usage = u;
       }
-    } else if (lines != null && event.contains("\"eval_count\"")) {
-      JsonObject u = usageOf(event);
+    } else if (lines != null && event.data().contains("\"eval_count\"")) {
+      JsonObject u = usageOf(event.data());
       if (u != null) {
         usage = u;
       }
@@ -179,11 +185,11 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   }
 
   /** Sends the payloads; {@code afterLast} hears about the last one. False if there were none. */
-  private boolean send(List<String> payloads, Consumer<Throwable> afterLast) {
+  private boolean send(List<SseEvent> payloads, Consumer<Throwable> afterLast) {
     if (payloads.isEmpty()) {
       return false;
     }
-    sink.data(payloads, afterLast);
+    sink.events(payloads, afterLast);
     return true;
   }
 
@@ -265,6 +271,13 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       if (value instanceof JsonObject object && object.get("usage") instanceof JsonObject u) {
         return u;
       }
+      // The Responses API puts it in the response: the body, or response.completed's event.
+      if (value instanceof JsonObject object
+          && object.get("response") instanceof JsonObject response
+          && response.get("usage") instanceof JsonObject u) {
+        return u;
+      }
+      // Ollama counts tokens in its last object (prompt_eval_count, eval_count).
       if (value instanceof JsonObject object && object.containsKey("eval_count")) {
         return OllamaUsage.of(object);
       }
