@@ -12,9 +12,12 @@ public final class ApiEdges {
 
   public static final ApiEdge OPENAI = new OpenAiEdge();
 
+  /** Ollama's native API, served by its own servlet at {@code /api}. */
+  public static final ApiEdge OLLAMA = new OllamaEdge();
+
   /** Asked in order; the first that owns a path is its edge. OpenAI's owns everything else. */
   private static final List<ApiEdge> EDGES =
-      List.of(new AnthropicEdge(), new ResponsesEdge(), OPENAI);
+      List.of(new AnthropicEdge(), new ResponsesEdge(), OLLAMA, OPENAI);
 
   private static final String ATTRIBUTE = ApiEdge.class.getName();
 

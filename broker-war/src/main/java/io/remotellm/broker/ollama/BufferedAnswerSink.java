@@ -1,5 +1,6 @@
 package io.remotellm.broker.ollama;
 
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.relay.ResponseSink;
 import jakarta.servlet.AsyncContext;
@@ -72,7 +73,7 @@ final class BufferedAnswerSink implements ResponseSink {
 
   @Override
   public void fail(ApiError error, boolean afterHead) {
-    write(error.status(), "application/json", OllamaError.json(error));
+    write(error.status(), "application/json", ApiEdges.OLLAMA.errorBody(error));
   }
 
   @Override

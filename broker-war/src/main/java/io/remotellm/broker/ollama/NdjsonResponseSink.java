@@ -1,5 +1,6 @@
 package io.remotellm.broker.ollama;
 
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.relay.ResponseSink;
 import jakarta.servlet.AsyncContext;
@@ -96,7 +97,9 @@ final class NdjsonResponseSink implements ResponseSink {
     if (upstreamErrorBody != null) {
       String body = upstreamErrorBody.toString().strip().replace("\r", "").replace("\n", "");
       if (!body.startsWith("{")) {
-        body = OllamaError.json("The upstream answered HTTP " + upstreamErrorStatus);
+        body =
+            ApiEdges.OLLAMA.errorBody(
+                ApiError.upstream("The upstream answered HTTP " + upstreamErrorStatus));
       }
       sendError(upstreamErrorStatus, body);
       return;
@@ -106,7 +109,7 @@ final class NdjsonResponseSink implements ResponseSink {
 
   @Override
   public void fail(ApiError error, boolean afterHead) {
-    sendError(error.status(), OllamaError.json(error));
+    sendError(error.status(), ApiEdges.OLLAMA.errorBody(error));
   }
 
   /**

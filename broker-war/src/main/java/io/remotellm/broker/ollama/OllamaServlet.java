@@ -6,6 +6,7 @@ import io.remotellm.broker.api.RequestIds;
 import io.remotellm.broker.api.SseWriters;
 import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.logging.AccessLog;
@@ -13,6 +14,7 @@ import io.remotellm.broker.relay.ConnectorRegistry;
 import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.relay.ResponseSink;
+import io.remotellm.protocol.LlmApi;
 import jakarta.inject.Inject;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.annotation.WebServlet;
@@ -23,6 +25,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -87,7 +90,7 @@ public class OllamaServlet extends HttpServlet {
       status = answerHere(method, path, response);
     } catch (ApiException e) {
       status = e.error().status();
-      writeJson(response, status, OllamaError.json(e.error()));
+      writeJson(response, status, ApiEdges.OLLAMA.errorBody(e.error()));
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     AccessLog.answeredHere(requestId, method, "/api" + path, model, status, millis, streamed);
@@ -180,7 +183,17 @@ public class OllamaServlet extends HttpServlet {
             : new BufferedAnswerSink(async, response, writers.executor());
     try {
       relay.start(
-          new RelayRequest(requestId, path, body.model(), body.stream(), body.text()), sink);
+          new RelayRequest(
+              requestId,
+              path,
+              body.model(),
+              body.stream(),
+              body.text(),
+              "POST",
+              LlmApi.OLLAMA,
+              Map.of(),
+              null),
+          sink);
     } catch (ApiException e) {
       // Refused before anything was written (no connector serves the model, draining).
       refused(request, requestId, path, body, sink, e.error());

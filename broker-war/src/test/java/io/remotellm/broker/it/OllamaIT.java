@@ -74,9 +74,14 @@ class OllamaIT {
     peers.forEach(ConnectorPeer::close);
   }
 
+  /** A connector whose LLM is an Ollama: it offers OpenAI's API and Ollama's own. */
   private ConnectorPeer attach(String... models) throws Exception {
+    return attachOffering(List.of("openai", "ollama"), models);
+  }
+
+  private ConnectorPeer attachOffering(List<String> apis, String... models) throws Exception {
     URI ws = URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws");
-    ConnectorPeer peer = ConnectorPeer.attach(ws, PLAIN_TOKEN, models);
+    ConnectorPeer peer = ConnectorPeer.attachOffering(ws, PLAIN_TOKEN, apis, models);
     peers.add(peer);
     return peer;
   }
@@ -141,6 +146,31 @@ class OllamaIT {
       assertThat(lines.readLine()).isEqualTo(last);
       assertThat(lines.readLine()).isNull();
     }
+  }
+
+  @Test
+  void routesByModelAndApiWithTaggedAndUntaggedNamesAsOne() throws Exception {
+    ConnectorPeer openAiOnly = attachOffering(List.of("openai"), "route-model", "openai-model");
+    ConnectorPeer ollama = attach("route-model:latest");
+    CompletableFuture<HttpResponse<String>> pending =
+        http.sendAsync(
+            post("/api/chat", "{\"model\":\"route-model\",\"stream\":false}").build(),
+            HttpResponse.BodyHandlers.ofString());
+    Request request = ollama.await(Request.class);
+    assertThat(request.api()).isEqualTo("ollama");
+    peerAnswers(ollama, request, "{\"done\":true}");
+    assertThat(pending.get(WAIT.toSeconds(), TimeUnit.SECONDS).body()).isEqualTo("{\"done\":true}");
+    assertThat(openAiOnly.poll(Duration.ofMillis(100))).isNull();
+
+    HttpResponse<String> notOffered = send(post("/api/chat", "{\"model\":\"openai-model\"}"));
+    assertThat(notOffered.statusCode()).isEqualTo(404);
+    assertThat(error(notOffered)).contains("openai-model", "not through the Ollama API", "openai");
+  }
+
+  private static void peerAnswers(ConnectorPeer peer, Request request, String body) {
+    peer.send(new Head(request.id(), 200, Map.of("content-type", "application/json")));
+    peer.send(new Data(request.id(), body));
+    peer.send(End.of(request.id()));
   }
 
   @Test
