@@ -33,6 +33,7 @@ class OllamaRelayIT {
   @BeforeEach
   void start() throws Exception {
     llm = FakeLlm.start();
+    llm.actAsOllama(); // asked at start: the connector then offers Ollama's API
     broker = new ScriptedBroker(TOKEN, 1).start();
   }
 
@@ -66,7 +67,10 @@ class OllamaRelayIT {
                 new PrintWriter(new StringWriter()))
             .config();
     connector = Connector.start(config);
-    assertThat(broker.awaitHello(WAIT)).isNotNull();
+    io.remotellm.protocol.Hello hello = broker.awaitHello(WAIT);
+    assertThat(hello).isNotNull();
+    // The LLM said it is an Ollama (GET /api/version): its own API is offered.
+    assertThat(hello.apis()).contains("openai", "ollama");
     await().atMost(WAIT).until(() -> connector.snapshot().relayConnected());
   }
 

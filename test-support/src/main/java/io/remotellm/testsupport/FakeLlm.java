@@ -155,12 +155,14 @@ public final class FakeLlm implements AutoCloseable {
   private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
   private final Object signal = new Object();
 
+  private final FakeOllama ollama = new FakeOllama(this);
+
   /**
    * The API families served by their own classes (wire shapes of one family each), asked before the
    * OpenAI routes below; add a family by listing its {@link FakeApi} here.
    */
   private final List<FakeApi> apis =
-      List.of(new FakeResponsesApi(this), new FakeAnthropicApi(this), new FakeOllama(this));
+      List.of(new FakeResponsesApi(this), new FakeAnthropicApi(this), ollama);
 
   private FakeLlm(InetSocketAddress address) throws IOException {
     // The JDK server leaves Nagle on by default, which holds small SSE writes back for delayed
@@ -206,10 +208,30 @@ public final class FakeLlm implements AutoCloseable {
   /**
    * Applies JSON fields over the current script: {@code chunks}, {@code chunk_delay_ms}, {@code
    * first_byte_delay_ms}, {@code status}, {@code error_body}, {@code hang}, {@code models} [..],
-   * {@code openai_models}, {@code ollama_tags}.
+   * {@code openai_models}, {@code ollama_tags}; and {@code ollama_version} ({@link
+   * #ollamaVersion}).
    */
   public void script(JsonObject fields) {
     script = overlay(script, fields);
+    if (fields.containsKey("ollama_version")) {
+      // Not part of the Script: it says what the server is, not how it answers.
+      ollama.version(
+          fields.get("ollama_version") instanceof jakarta.json.JsonString v ? v.getString() : null);
+    }
+  }
+
+  /**
+   * Makes the fake say it is an Ollama of {@code version} on {@code GET /api/version}, as a
+   * connector asks to learn which APIs its LLM speaks; null (the default) answers 404 there, as a
+   * server that is no Ollama. The rest of {@code /api} is served either way.
+   */
+  public void ollamaVersion(String version) {
+    ollama.version(version);
+  }
+
+  /** {@link #ollamaVersion} with a version that has every API family the fake speaks. */
+  public void actAsOllama() {
+    ollama.version(FakeOllama.VERSION);
   }
 
   /** Forgets recorded requests and zeroes the counters; the script stays. */

@@ -21,16 +21,17 @@ import java.util.concurrent.TimeUnit;
  * {@code /api/generate} (NDJSON, {@code application/x-ndjson}, streamed unless the body says {@code
  * "stream":false}; the last object has {@code done:true}, {@code done_reason}, {@code
  * prompt_eval_count}, {@code eval_count} and the durations), {@code /api/embed} and the legacy
- * {@code /api/embeddings}. Errors are Ollama's {@code {"error":"..."}}. The n-th piece of content
- * says {@code "tok<n> "}, as in the OpenAI shapes; the script (chunks, delays, status, hang,
- * models) and a body's {@code fake_llm} object apply here too. With the script's {@code
+ * {@code /api/embeddings}. {@code /api/version} answers only once a test gave the fake a version
+ * ({@link FakeLlm#ollamaVersion}). Errors are Ollama's {@code {"error":"..."}}. The n-th piece of
+ * content says {@code "tok<n> "}, as in the OpenAI shapes; the script (chunks, delays, status,
+ * hang, models) and a body's {@code fake_llm} object apply here too. With the script's {@code
  * ollama_tags} off the whole {@code /api} answers 404 as an OpenAI-only server does.
  */
 final class FakeOllama implements FakeApi {
 
   /**
-   * The version this fake claims: one with every API family the fake speaks (Responses since
-   * 0.13.3, Anthropic since 0.14.0), so a connector that asks finds them all.
+   * A version with every API family the fake speaks (Responses since 0.13.3, Anthropic since
+   * 0.14.0), for tests that want a connector to find them all.
    */
   static final String VERSION = "0.14.1";
 
@@ -48,8 +49,18 @@ final class FakeOllama implements FakeApi {
 
   private final FakeLlm fake;
 
+  /**
+   * What {@code /api/version} says; null (the default) answers 404 as a server that is no Ollama,
+   * so a connector that asks takes the fake for an OpenAI-only server unless a test says otherwise.
+   */
+  private volatile String version;
+
   FakeOllama(FakeLlm fake) {
     this.fake = fake;
+  }
+
+  void version(String v) {
+    version = v;
   }
 
   @Override
@@ -63,8 +74,14 @@ final class FakeOllama implements FakeApi {
       return true;
     }
     switch (method + " " + path) {
-      case "GET /api/version" ->
-          respond(exchange, 200, "application/json", "{\"version\":\"" + VERSION + "\"}");
+      case "GET /api/version" -> {
+        String v = version;
+        if (v == null) {
+          respond(exchange, 404, "text/plain", "404 page not found");
+        } else {
+          respond(exchange, 200, "application/json", "{\"version\":" + quote(v) + "}");
+        }
+      }
       case "GET /api/tags" -> respond(exchange, 200, "application/json", tags(false));
       case "GET /api/ps" -> respond(exchange, 200, "application/json", tags(true));
       case "POST /api/show" -> show(exchange, body);

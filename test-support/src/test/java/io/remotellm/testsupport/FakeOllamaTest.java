@@ -98,6 +98,8 @@ class FakeOllamaTest {
 
   @Test
   void listsVersionTagsPsAndShows() throws Exception {
+    assertThat(call("GET", "/api/version", null).statusCode()).isEqualTo(404);
+    fake.actAsOllama();
     assertThat(json(call("GET", "/api/version", null).body()).getString("version"))
         .isEqualTo(FakeOllama.VERSION);
     JsonObject tags = json(call("GET", "/api/tags", null).body());
@@ -130,7 +132,9 @@ class FakeOllamaTest {
         call("POST", "/api/chat", "{\"model\":\"m\",\"fake_llm\":{\"status\":500}}");
     assertThat(failed.statusCode()).isEqualTo(500);
     assertThat(json(failed.body()).getString("error")).contains("500");
+    fake.actAsOllama();
     fake.script(fake.script().withModelEndpoints(true, false));
     assertThat(call("GET", "/api/version", null).statusCode()).isEqualTo(404);
+    assertThat(call("POST", "/api/chat", "{}").statusCode()).isEqualTo(404);
   }
 }

@@ -69,6 +69,8 @@ class OllamaClientsIT {
   static void startProduct() throws IOException {
     llm = FakeLlm.start();
     llm.script(FakeLlm.Script.defaults().withChunks(CHUNKS).withModels(List.of(MODEL)));
+    // The connector asks /api/version at start, and then offers Ollama's API too.
+    llm.actAsOllama();
     int brokerPort = FreePort.next();
     baseUrl = "http://127.0.0.1:" + brokerPort;
     broker =

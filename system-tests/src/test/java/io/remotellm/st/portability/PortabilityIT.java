@@ -82,6 +82,8 @@ abstract class PortabilityIT {
   void startEverything() {
     try {
       llm = FakeLlm.start();
+      // An Ollama, as the connector finds out at start: it then offers Ollama's API as well.
+      llm.actAsOllama();
       Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, llmKey));
       // -Dportability.war=... tries a candidate WAR on a server before it is built into broker-war.
       Path war =
