@@ -3,6 +3,7 @@ package io.remotellm.broker.api;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.ConnectorRegistry;
+import io.remotellm.protocol.ModelNames;
 import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -46,7 +47,7 @@ public class ModelsResource {
   @Path("{id: .+}")
   @Produces(MediaType.APPLICATION_JSON)
   public JsonObject one(@PathParam("id") String id) {
-    if (!connectors.models().contains(id)) {
+    if (connectors.models().stream().noneMatch(m -> ModelNames.same(m, id))) {
       throw new ApiException(ApiError.modelNotFound(id));
     }
     return model(id);

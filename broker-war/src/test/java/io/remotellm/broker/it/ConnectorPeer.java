@@ -110,8 +110,8 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     return peer;
   }
 
-  /** As {@link #attach(URI, String, String...)}, offering the API families {@code apis}. */
-  static ConnectorPeer attachOffering(URI ws, String token, List<String> apis, String... models)
+  /** Connects and registers {@code models} served through {@code apis} (protocol 2). */
+  static ConnectorPeer attachWithApis(URI ws, String token, List<String> apis, String... models)
       throws Exception {
     ConnectorPeer peer = connect(ws, token);
     peer.send(new Hello(2, "scripted-peer/apis", List.of(models), 64, apis));

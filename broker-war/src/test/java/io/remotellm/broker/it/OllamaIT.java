@@ -81,7 +81,7 @@ class OllamaIT {
 
   private ConnectorPeer attachOffering(List<String> apis, String... models) throws Exception {
     URI ws = URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws");
-    ConnectorPeer peer = ConnectorPeer.attachOffering(ws, PLAIN_TOKEN, apis, models);
+    ConnectorPeer peer = ConnectorPeer.attachWithApis(ws, PLAIN_TOKEN, apis, models);
     peers.add(peer);
     return peer;
   }

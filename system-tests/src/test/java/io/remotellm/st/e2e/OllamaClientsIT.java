@@ -272,8 +272,8 @@ class OllamaClientsIT {
   void theReadmesOllamaCommandsWorkAsWritten() throws Exception {
     requireCurl();
     String readme = Files.readString(ProductProcess.root().resolve("README.md"));
-    String section = readme.substring(readme.indexOf("## Ollama clients"));
-    section = section.substring(0, section.indexOf("\n## ", 5));
+    String section = readme.substring(readme.indexOf("### Ollama native API"));
+    section = section.substring(0, section.indexOf("\n#", 5));
     List<String> commands = curlCommands(section);
     assertThat(commands).hasSize(3);
     List<String> outputs = new ArrayList<>();
