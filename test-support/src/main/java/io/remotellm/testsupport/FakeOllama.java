@@ -119,7 +119,8 @@ final class FakeOllama implements FakeApi {
   private void show(HttpExchange exchange, String body) throws IOException {
     JsonObject request = object(body);
     String model = request.getString("model", request.getString("name", ""));
-    if (!fake.script().models().contains(model)) {
+    // As Ollama: a name without a tag is the name with :latest.
+    if (fake.script().models().stream().noneMatch(m -> latest(m).equals(latest(model)))) {
       respond(exchange, 404, "application/json", error("model '" + model + "' not found"));
       return;
     }
@@ -301,6 +302,10 @@ final class FakeOllama implements FakeApi {
   /** A small vector from the input's length, as the OpenAI shape makes it. */
   private static String vector(String input) {
     return "[" + input.length() + ".0,0.5,-1.0]";
+  }
+
+  private static String latest(String name) {
+    return name.contains(":") ? name : name + ":latest";
   }
 
   private static JsonObject object(String body) {

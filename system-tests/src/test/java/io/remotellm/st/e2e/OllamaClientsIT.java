@@ -53,7 +53,10 @@ import org.junit.jupiter.api.Test;
  */
 class OllamaClientsIT {
 
+  /** What clients ask for; the Ollama lists it with its tag, and the connector serves that. */
   private static final String MODEL = "llama3.2";
+
+  private static final String LISTED = "llama3.2:latest";
   private static final int CHUNKS = 6;
   private static final String USER_KEY = secret("sk-ollama-user-");
   private static final String TOKEN = secret("ct-ollama-");
@@ -68,7 +71,7 @@ class OllamaClientsIT {
   @BeforeAll
   static void startProduct() throws IOException {
     llm = FakeLlm.start();
-    llm.script(FakeLlm.Script.defaults().withChunks(CHUNKS).withModels(List.of(MODEL)));
+    llm.script(FakeLlm.Script.defaults().withChunks(CHUNKS).withModels(List.of(LISTED)));
     // The connector asks /api/version at start, and then offers Ollama's API too.
     llm.actAsOllama();
     int brokerPort = FreePort.next();
@@ -88,7 +91,7 @@ class OllamaClientsIT {
             brokerPort,
             TOKEN,
             health,
-            List.of(MODEL),
+            List.of(LISTED),
             List.of());
     ProductRun.awaitReady(connector, health, Duration.ofSeconds(60));
   }
@@ -112,7 +115,7 @@ class OllamaClientsIT {
             .maxRetries(0)
             .build();
     assertThat(models.availableModels().content().stream().map(OllamaModel::getName))
-        .containsExactly(MODEL);
+        .containsExactly(LISTED);
     assertThat(models.runningModels().content()).hasSize(1);
     assertThat(models.modelCard(MODEL).content().getModelfile()).isEqualTo("FROM fake");
 
@@ -176,8 +179,8 @@ class OllamaClientsIT {
   void curlOnEveryPathAndErrorInOllamasShape() throws Exception {
     String key = "-H 'Authorization: Bearer " + USER_KEY + "' ";
     assertThat(json(curl(key + baseUrl + "/api/version")).getString("version")).isNotBlank();
-    assertThat(curl(key + baseUrl + "/api/tags")).contains("\"name\":\"" + MODEL + "\"");
-    assertThat(curl(key + baseUrl + "/api/ps")).contains("\"name\":\"" + MODEL + "\"");
+    assertThat(curl(key + baseUrl + "/api/tags")).contains("\"name\":\"" + LISTED + "\"");
+    assertThat(curl(key + baseUrl + "/api/ps")).contains("\"name\":\"" + LISTED + "\"");
     assertThat(curl(key + baseUrl + "/api/show -d '{\"model\":\"" + MODEL + "\"}'"))
         .contains("\"modelfile\"");
     JsonObject generated =
