@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -50,6 +51,7 @@ final class NdjsonResponseSink implements ResponseSink {
   private volatile String contentType = NDJSON;
   private boolean started;
   private int upstreamErrorStatus;
+  private boolean pieces;
   private StringBuilder upstreamErrorBody;
 
   /** Marks the end of the answer in the queue. */
@@ -78,7 +80,11 @@ final class NdjsonResponseSink implements ResponseSink {
       // The LLM refused: its body is one error object, not a stream.
       upstreamErrorStatus = status;
       upstreamErrorBody = new StringBuilder();
+      return;
     }
+    String type = headers.get("content-type");
+    // A body that is not NDJSON comes in pieces cut by size, not lines: passed on as it came.
+    pieces = type != null && !type.toLowerCase(Locale.ROOT).startsWith(NDJSON);
   }
 
   @Override
@@ -89,7 +95,7 @@ final class NdjsonResponseSink implements ResponseSink {
       }
       return;
     }
-    send(line(line), line.length());
+    send(pieces ? line.getBytes(StandardCharsets.UTF_8) : line(line), line.length());
   }
 
   @Override

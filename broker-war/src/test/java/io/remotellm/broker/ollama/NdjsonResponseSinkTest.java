@@ -110,6 +110,16 @@ class NdjsonResponseSinkTest {
   }
 
   @Test
+  void aBodyThatIsNotNdjsonIsPassedOnAsItCameInItsPieces() {
+    NdjsonResponseSink sink = sink(1024, false);
+    sink.head(200, Map.of("content-type", "application/json"));
+    sink.data("{\"message\":{\"content\":\"a");
+    sink.data("b\"},\"done\":true}");
+    sink.end();
+    assertThat(written()).isEqualTo("{\"message\":{\"content\":\"ab\"},\"done\":true}");
+  }
+
+  @Test
   void anErrorBeforeAnyByteKeepsItsStatusAndComesAsJson() {
     NdjsonResponseSink sink = sink(1024, false);
     sink.fail(ApiError.modelNotFound("m"), false);
