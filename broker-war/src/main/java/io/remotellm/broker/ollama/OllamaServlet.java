@@ -1,6 +1,5 @@
 package io.remotellm.broker.ollama;
 
-import io.remotellm.broker.api.BodyInspector;
 import io.remotellm.broker.api.ChatBody;
 import io.remotellm.broker.api.RequestIds;
 import io.remotellm.broker.api.SseWriters;
@@ -21,9 +20,7 @@ import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
@@ -47,12 +44,6 @@ public class OllamaServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = Logger.getLogger(OllamaServlet.class.getName());
 
-  /** Relayed by model, streamed unless the body says {@code "stream":false} (Ollama's default). */
-  private static final Set<String> STREAMING = Set.of("/chat", "/generate");
-
-  /** Relayed by model, always answered as one JSON object. */
-  private static final Set<String> NEVER_STREAMED = Set.of("/embed", "/embeddings", "/show");
-
   private static final Set<String> MANAGEMENT =
       Set.of("/pull", "/push", "/create", "/copy", "/delete");
 
@@ -62,7 +53,7 @@ public class OllamaServlet extends HttpServlet {
   @Inject transient BrokerSettings settings;
   @Inject transient SseWriters writers;
 
-  private final transient BodyInspector inspector = new BodyInspector();
+  private final transient OllamaBodies bodies = new OllamaBodies();
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)
@@ -77,11 +68,16 @@ public class OllamaServlet extends HttpServlet {
     int status;
     try {
       door(request);
-      if (STREAMING.contains(path) || NEVER_STREAMED.contains(path)) {
+      if (OllamaBodies.relayed(path)) {
         if (!"POST".equals(method)) {
           throw new ApiException(ApiError.forStatus(405, "Method not allowed: use POST"));
         }
-        ChatBody body = body(request, path);
+        ChatBody body =
+            bodies.read(
+                path,
+                request.getContentLengthLong(),
+                request.getInputStream(),
+                settings.maxBodyBytes());
         model = body.model();
         streamed = body.stream();
         relay(request, response, requestId, "/api" + path, body);
@@ -101,16 +97,14 @@ public class OllamaServlet extends HttpServlet {
     if (relay.draining()) {
       throw new ApiException(ApiError.unavailable("The broker is shutting down"));
     }
-    String header = request.getHeader("Authorization");
+    String header = ApiEdges.OLLAMA.presentedKey(request::getHeader);
     if (credentials.userKeysConfigured()) {
       if (credentials.isValidUser(header) || (credentials.anonymousAllowed() && header == null)) {
         return;
       }
       throw new ApiException(
           ApiError.invalidApiKey(
-              header == null
-                  ? "Missing API key: send 'Authorization: Bearer <key>'"
-                  : "Incorrect API key provided"));
+              header == null ? ApiEdges.OLLAMA.missingKeyMessage() : "Incorrect API key provided"));
     }
     if (!credentials.anonymousAllowed()) {
       throw new ApiException(
@@ -150,20 +144,6 @@ public class OllamaServlet extends HttpServlet {
             404,
             "Not found: this broker serves /api/chat, /api/generate, /api/embed, /api/embeddings,"
                 + " /api/show, /api/tags, /api/ps and /api/version"));
-  }
-
-  private ChatBody body(HttpServletRequest request, String path) throws IOException {
-    long max = settings.maxBodyBytes();
-    if (request.getContentLengthLong() > max) {
-      throw new ApiException(ApiError.tooLarge(max));
-    }
-    byte[] bytes = readAtMost(request.getInputStream(), max);
-    ChatBody body =
-        path.equals("/show")
-            ? inspector.inspect(bytes, false, "model", "name")
-            : inspector.inspect(bytes, STREAMING.contains(path), "model", null);
-    // Embeddings and show have no streaming form: answered as JSON whatever the body says.
-    return STREAMING.contains(path) ? body : new ChatBody(body.model(), false, body.text());
   }
 
   private void relay(
@@ -238,21 +218,5 @@ public class OllamaServlet extends HttpServlet {
     response.setContentType("application/json");
     response.setContentLength(bytes.length);
     response.getOutputStream().write(bytes);
-  }
-
-  /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */
-  private static byte[] readAtMost(InputStream in, long max) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[16384];
-    long total = 0;
-    int n;
-    while ((n = in.read(buffer)) != -1) {
-      total += n;
-      if (total > max) {
-        throw new ApiException(ApiError.tooLarge(max));
-      }
-      out.write(buffer, 0, n);
-    }
-    return out.toByteArray();
   }
 }
