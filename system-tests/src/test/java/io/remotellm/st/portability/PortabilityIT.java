@@ -82,8 +82,6 @@ abstract class PortabilityIT {
   void startEverything() {
     try {
       llm = FakeLlm.start();
-      // An Ollama, as the connector finds out at start: it then offers Ollama's API as well.
-      llm.actAsOllama();
       Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, llmKey));
       // -Dportability.war=... tries a candidate WAR on a server before it is built into broker-war.
       Path war =
@@ -110,7 +108,7 @@ abstract class PortabilityIT {
               token,
               connectorHealth,
               List.of(MODEL),
-              List.of("--llm-api", "openai,responses,anthropic"));
+              List.of("--llm-api", "openai,responses,anthropic,ollama"));
       try {
         ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
       } catch (AssertionError e) {
