@@ -4,7 +4,6 @@ import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.routing.Lease;
-import io.remotellm.broker.usage.EndFrameUsage;
 import io.remotellm.broker.usage.UsageListeners;
 import io.remotellm.broker.usage.UsageRecorded;
 import io.remotellm.protocol.Bounds;
@@ -167,7 +166,7 @@ public class Dispatcher {
                 "POST",
                 request.path(),
                 headers,
-                request.body(),
+                exchange.upstreamBody(),
                 request.stream()));
     link.send(frame)
         .whenComplete(
@@ -238,7 +237,7 @@ public class Dispatcher {
         finish.status(),
         "client_closed".equals(finish.errorCode()),
         r.stream(),
-        EndFrameUsage.read(exchange.usage()),
+        exchange.tokenUsage(),
         first == 0 ? null : Duration.ofNanos(first - exchange.startNanos()),
         Duration.ofNanos(duration));
   }
