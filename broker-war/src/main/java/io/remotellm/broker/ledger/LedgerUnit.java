@@ -8,6 +8,7 @@ import jakarta.persistence.spi.PersistenceProvider;
 import jakarta.persistence.spi.PersistenceProviderResolverHolder;
 import jakarta.persistence.spi.PersistenceUnitInfo;
 import jakarta.persistence.spi.PersistenceUnitTransactionType;
+import java.net.MalformedURLException;
 import java.net.URL;
 import java.util.List;
 import java.util.Map;
@@ -87,9 +88,28 @@ final class LedgerUnit implements PersistenceUnitInfo {
     return List.of();
   }
 
+  /**
+   * Where the entity classes are (WEB-INF/classes, or a jar), found from this class's own resource:
+   * the providers look for mapping files there, and a server's code source location for a class
+   * need not be that root (Payara's is not).
+   */
   @Override
   public URL getPersistenceUnitRootUrl() {
-    return LedgerUnit.class.getProtectionDomain().getCodeSource().getLocation();
+    String self = LedgerUnit.class.getName().replace('.', '/') + ".class";
+    URL url = LedgerUnit.class.getClassLoader().getResource(self);
+    if (url == null) {
+      return null;
+    }
+    String text = url.toString();
+    String root = text.substring(0, text.length() - self.length());
+    try {
+      if (root.startsWith("jar:") && root.endsWith("!/")) {
+        return new URL(root.substring(4, root.length() - 2));
+      }
+      return new URL(root);
+    } catch (MalformedURLException e) {
+      return null;
+    }
   }
 
   @Override

@@ -142,25 +142,31 @@ public final class LedgerWriter {
       }
       return true;
     } catch (Exception | LinkageError e) {
-      if (!outage) {
-        outage = true;
-        droppedWhenOutageBegan = dropped.get();
-        // Once per outage, not per retry; the message names no URL parameter or password.
-        LOG.log(
-            Level.WARNING,
-            "Usage ledger: cannot write to the database ({0}); records wait, up to the queue bound,"
-                + " and are written when it is back",
-            LedgerText.cut(String.valueOf(rootCause(e)), 512));
-      }
+      failed(e);
       return false;
     }
   }
 
+  /** Housekeeping (at first: opening the database) while nothing waits to be written. */
   private void idle() {
     try {
       batches.idle();
     } catch (Exception | LinkageError e) {
-      LOG.log(Level.FINE, "usage ledger housekeeping failed: {0}", e.toString());
+      failed(e);
+    }
+  }
+
+  /** Logged once per outage, not per retry; the message names no URL parameter or password. */
+  private void failed(Throwable e) {
+    if (!outage) {
+      outage = true;
+      droppedWhenOutageBegan = dropped.get();
+      LOG.log(
+          Level.WARNING,
+          "Usage ledger: cannot write to the database ("
+              + LedgerText.cut(String.valueOf(rootCause(e)), 512)
+              + "); records wait, up to the queue bound, and are written when it is back",
+          e);
     }
   }
 

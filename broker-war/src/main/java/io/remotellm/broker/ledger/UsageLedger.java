@@ -36,6 +36,7 @@ public class UsageLedger implements UsageListener, LedgerGauge {
   private static final int BATCH = 500;
   private static final Duration PURGE_EVERY = Duration.ofHours(1);
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  private static final Duration REOPEN_EVERY = Duration.ofSeconds(5);
 
   @Inject LedgerSettings settings;
   @Resource ManagedThreadFactory threads;
@@ -43,6 +44,7 @@ public class UsageLedger implements UsageListener, LedgerGauge {
   private LedgerWriter writer;
   private volatile LedgerStore store;
   private long lastPurgeNanos;
+  private long lastOpenNanos;
   private boolean purged;
 
   @PostConstruct
@@ -117,7 +119,13 @@ public class UsageLedger implements UsageListener, LedgerGauge {
     @Override
     public void idle() {
       if (store == null) {
-        open(); // at start: create or migrate the schema before the first request ends
+        // At start, and while the database is away: create or migrate the schema before the
+        // first request ends, trying every few seconds rather than on every idle round.
+        long now = System.nanoTime();
+        if (now - lastOpenNanos >= REOPEN_EVERY.toNanos() || lastOpenNanos == 0) {
+          lastOpenNanos = now;
+          open();
+        }
         return;
       }
       long now = System.nanoTime();
