@@ -27,7 +27,8 @@ record BrokerSettings(
     List<String> userApiKeys,
     String connectorConfig,
     boolean allowAnonymous,
-    Tls tls) {
+    Tls tls,
+    DatabaseSettings database) {
 
   static final String DEFAULT_HOST = "0.0.0.0";
   static final String DEFAULT_PORT = "8443";
@@ -84,7 +85,17 @@ record BrokerSettings(
     if (!config.isEmpty()) {
       config = readableFile(config, "connector config").toString();
     }
-    return new BrokerSettings(host, port, healthPort, level, tokens, keys, config, anonymous, tls);
+    return new BrokerSettings(
+        host,
+        port,
+        healthPort,
+        level,
+        tokens,
+        keys,
+        config,
+        anonymous,
+        tls,
+        DatabaseSettings.resolve(flags, env));
   }
 
   private static Tls tls(BrokerLauncher flags, Map<String, String> env, int port, int healthPort)

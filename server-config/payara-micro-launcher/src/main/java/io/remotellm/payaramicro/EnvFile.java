@@ -26,6 +26,19 @@ final class EnvFile {
     if (s.allowAnonymous()) {
       line(text, "REMOTELLM_BROKER_ALLOW_ANONYMOUS", "true");
     }
+    DatabaseSettings db = s.database();
+    if (!db.dataDir().isEmpty()) {
+      line(text, "REMOTELLM_BROKER_DATA_DIR", db.dataDir());
+    }
+    if (!db.url().isEmpty()) {
+      line(text, "REMOTELLM_BROKER_DATABASE_URL", db.url());
+    }
+    if (!db.user().isEmpty()) {
+      line(text, "REMOTELLM_BROKER_DATABASE_USER", db.user());
+    }
+    if (!db.passwordFile().isEmpty()) {
+      line(text, "REMOTELLM_BROKER_DATABASE_PASSWORD_FILE", db.passwordFile());
+    }
     if (s.tls() != null) {
       line(text, "REMOTELLM_BROKER_HTTPS_PORT", Integer.toString(s.tls().httpsPort()));
       line(text, "REMOTELLM_BROKER_TLS_KEYSTORE", s.tls().keystore().toString());

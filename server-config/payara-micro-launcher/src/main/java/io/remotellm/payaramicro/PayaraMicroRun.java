@@ -100,6 +100,8 @@ record PayaraMicroRun(Path root, Path runDir) {
     secrets.setProperty(
         "remotellm.broker.connector-tokens", String.join(",", settings.connectorTokens()));
     secrets.setProperty("remotellm.broker.user-api-keys", String.join(",", settings.userApiKeys()));
+    // The URL too: PostgreSQL's may carry a password parameter. Never the password file's text.
+    settings.database().properties().forEach(secrets::setProperty);
     BrokerSettings.Tls tls = settings.tls();
     if (tls != null) {
       // Payara Micro's HTTPS listener takes its key from the JVM's keystore properties.
