@@ -5,6 +5,7 @@ import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
+import io.remotellm.broker.users.User;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -93,6 +94,9 @@ public class InferenceResource {
           new ApiError(404, "invalid_request_error", "not_found", "Unknown path", null));
     }
     String requestId = String.valueOf(http.getAttribute(RequestIds.PROPERTY));
-    return new RelayRequest(requestId, endpoint, chat.model(), chat.stream(), chat.text());
+    String user =
+        http.getAttribute(ApiKeyFilter.USER) instanceof User u ? u.name() : User.ANONYMOUS;
+    return new RelayRequest(
+        requestId, endpoint, chat.model(), chat.stream(), chat.text(), user, RelayRequest.OPENAI);
   }
 }

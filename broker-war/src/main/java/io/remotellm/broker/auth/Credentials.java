@@ -16,9 +16,9 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The keys users present and the tokens connectors present. User keys are read once; connector
- * tokens again on {@link #reloadConnectors()}, so a token can be revoked or its LLM key rotated
- * while the broker runs.
+ * The tokens connectors present, read again on {@link #reloadConnectors()} so a token can be
+ * revoked or its LLM key rotated while the broker runs. (User keys are {@code
+ * users.UserDirectory}'s.)
  */
 @ApplicationScoped
 public class Credentials {
@@ -27,8 +27,6 @@ public class Credentials {
   private static final String BEARER = "bearer ";
 
   @Inject BrokerSettings settings;
-
-  private SecretSet<Boolean> userKeys;
 
   /** The tokens in force, swapped whole on a reload. */
   private record Connectors(
@@ -46,10 +44,6 @@ public class Credentials {
 
   @PostConstruct
   void load() {
-    SecretSet.Builder<Boolean> users = SecretSet.builder();
-    settings.userApiKeys().forEach(k -> users.add(k, Boolean.TRUE));
-    userKeys = users.build();
-
     try {
       connectors = read(settings.connectors());
     } catch (ConfigurationException e) {
@@ -60,8 +54,6 @@ public class Credentials {
     LOG.info(
         () ->
             "Credentials loaded: "
-                + userKeys.size()
-                + " user API key(s), "
                 + connectors.byId().size()
                 + " connector token(s), anonymous access "
                 + (settings.allowAnonymous() ? "ON" : "off"));
@@ -102,21 +94,8 @@ public class Credentials {
     return Optional.ofNullable(connectors.byId().get(granted.tokenId()));
   }
 
-  public boolean userKeysConfigured() {
-    return !userKeys.isEmpty();
-  }
-
   public boolean anonymousAllowed() {
     return settings.allowAnonymous();
-  }
-
-  /** True when the API serves anyone at all: keys exist, or anonymous access is on. */
-  public boolean apiOpen() {
-    return userKeysConfigured() || anonymousAllowed();
-  }
-
-  public boolean isValidUser(String authorizationHeader) {
-    return bearer(authorizationHeader).map(userKeys::contains).orElse(false);
   }
 
   public Optional<ConnectorCredential> connector(String authorizationHeader) {

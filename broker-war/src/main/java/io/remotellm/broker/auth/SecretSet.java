@@ -56,7 +56,15 @@ public final class SecretSet<V> {
     private final List<Entry<V>> entries = new ArrayList<>();
 
     public Builder<V> add(String secret, V value) {
-      byte[] digest = Fingerprint.sha256(secret);
+      return addDigest(Fingerprint.sha256(secret), value);
+    }
+
+    /** A secret known only by its SHA-256 (a file that holds no secret, only its digest). */
+    public Builder<V> addDigest(byte[] digest, V value) {
+      if (digest.length != 32) {
+        throw new IllegalArgumentException("a SHA-256 digest has 32 bytes");
+      }
+      digest = digest.clone();
       for (Entry<V> e : entries) {
         if (MessageDigest.isEqual(e.digest(), digest)) {
           return this;

@@ -1,5 +1,6 @@
 package io.remotellm.broker.config;
 
+import io.remotellm.broker.users.UserConfigParser;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -36,6 +37,26 @@ public class BrokerSettings {
   @Inject
   @ConfigProperty(name = "remotellm.broker.connector-config-reload-seconds", defaultValue = "2")
   long connectorConfigReloadSeconds;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.user-config")
+  Optional<String> userConfig;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.user-config-reload-seconds", defaultValue = "2")
+  long userConfigReloadSeconds;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.metrics-token")
+  Optional<String> metricsToken;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.metrics-user-label", defaultValue = "true")
+  boolean metricsUserLabel;
+
+  @Inject
+  @ConfigProperty(name = "remotellm.broker.metrics-max-models", defaultValue = "200")
+  int metricsMaxModels;
 
   @Inject
   @ConfigProperty(name = "remotellm.broker.log-level", defaultValue = "INFO")
@@ -122,6 +143,47 @@ public class BrokerSettings {
    */
   public Duration connectorConfigReload() {
     return Duration.ofSeconds(Math.max(0, connectorConfigReloadSeconds));
+  }
+
+  /** The users file (named keys, allow-lists, limits), if one is set. */
+  public Optional<Path> userConfigFile() {
+    return userConfig.map(String::strip).filter(p -> !p.isEmpty()).map(Path::of);
+  }
+
+  /** The users file as it is on disk now, parsed; empty without one. */
+  public UserConfigParser.UserConfig userConfig() {
+    Optional<Path> path = userConfigFile();
+    if (path.isEmpty()) {
+      return UserConfigParser.UserConfig.EMPTY;
+    }
+    String text;
+    try {
+      text = Files.readString(path.get(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigurationException(
+          "cannot read users file " + path.get() + ": " + e.getClass().getSimpleName(), e);
+    }
+    return new UserConfigParser().parse(text, path.get().toString());
+  }
+
+  /** How often the users file is looked at for changes; 0 turns that off. */
+  public Duration userConfigReload() {
+    return Duration.ofSeconds(Math.max(0, userConfigReloadSeconds));
+  }
+
+  /** The bearer token {@code /metrics} asks for; without one, {@code /metrics} is not served. */
+  public Optional<String> metricsToken() {
+    return metricsToken.map(String::strip).filter(t -> !t.isEmpty());
+  }
+
+  /** Whether metrics carry the user's name; off for brokers with very many users. */
+  public boolean metricsUserLabel() {
+    return metricsUserLabel;
+  }
+
+  /** Distinct model names metrics label by; later ones are counted as {@code other}. */
+  public int metricsMaxModels() {
+    return Math.max(1, metricsMaxModels);
   }
 
   public String logLevel() {

@@ -4,6 +4,8 @@ import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.relay.ConnectorConfigReloader;
 import io.remotellm.broker.relay.ConnectorRegistry;
 import io.remotellm.broker.relay.Dispatcher;
+import io.remotellm.broker.users.UserConfigReloader;
+import io.remotellm.broker.users.UserDirectory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -20,6 +22,8 @@ public class BrokerStatus {
   @Inject Dispatcher dispatcher;
   @Inject Credentials credentials;
   @Inject ConnectorConfigReloader connectorConfig;
+  @Inject UserDirectory users;
+  @Inject UserConfigReloader userConfig;
 
   HealthCheckResponseBuilder builder(String name) {
     Set<String> models = registry.models();
@@ -28,12 +32,13 @@ public class BrokerStatus {
         .withData("models", String.join(",", models))
         .withData("model_count", models.size())
         .withData("uptime_seconds", Duration.between(registry.started(), Instant.now()).toSeconds())
-        .withData("user_api_keys_configured", credentials.userKeysConfigured())
+        .withData("user_api_keys_configured", users.configured())
         .withData("anonymous_access", credentials.anonymousAllowed())
         .withData("draining", dispatcher.draining())
         // Still UP when it is not reloaded: the tokens in force keep serving; this says why the
         // file on disk is not among them.
-        .withData("connector_config", connectorConfig.state());
+        .withData("connector_config", connectorConfig.state())
+        .withData("user_config", userConfig.state());
   }
 
   /** Why the broker cannot serve, or null when it can. */
@@ -41,7 +46,7 @@ public class BrokerStatus {
     if (dispatcher.draining()) {
       return "shutting down";
     }
-    if (!credentials.apiOpen()) {
+    if (!users.configured() && !credentials.anonymousAllowed()) {
       return "no user API keys configured (set REMOTELLM_BROKER_USER_API_KEYS or allow anonymous access)";
     }
     if (registry.attached() == 0) {

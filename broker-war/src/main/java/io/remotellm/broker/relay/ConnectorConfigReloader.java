@@ -4,7 +4,7 @@ import io.remotellm.broker.auth.ConnectorChanges;
 import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
-import io.remotellm.protocol.Fingerprint;
+import io.remotellm.broker.config.WatchedFile;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
@@ -12,12 +12,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +25,10 @@ import java.util.logging.Logger;
  * restart: a removed token's connectors are closed, a new token may connect, a changed LLM key is
  * used from the next request on.
  *
- * <p>A change is applied once the file has read the same on two looks in a row, so an editor caught
- * half-way through writing it cannot revoke tokens by accident. A file that cannot be read or
- * parsed changes nothing: the tokens in force stay, and the error is logged once per content.
+ * <p>A change is applied once the file has read the same on two looks in a row ({@link
+ * WatchedFile}), so an editor caught half-way through writing it cannot revoke tokens by accident.
+ * A file that cannot be read or parsed changes nothing: the tokens in force stay, and the error is
+ * logged once per content.
  */
 @ApplicationScoped
 public class ConnectorConfigReloader {
@@ -46,17 +43,8 @@ public class ConnectorConfigReloader {
 
   private ScheduledFuture<?> poll;
 
-  /** Digest of the content last seen, put in force or not. */
-  private byte[] seen;
-
-  /**
-   * Digest of the content in force; null until the first look, which compares with the startup
-   * load.
-   */
-  private byte[] applied;
-
-  /** Digest of content that did not parse: not tried again until the file changes. */
-  private byte[] refused;
+  /** The file's contents seen, in force and refused; made at the first look. */
+  private WatchedFile watched;
 
   /** What was last said about the file not being there or not readable, to say it once. */
   private String problem;
@@ -105,41 +93,28 @@ public class ConnectorConfigReloader {
   /** One look at the file; runs on the scheduler, one look at a time. */
   synchronized void look() {
     try {
-      Path file = settings.connectorConfigFile().orElseThrow();
-      byte[] content;
-      try {
-        content = Files.readAllBytes(file);
-      } catch (NoSuchFileException e) {
-        trouble = file + " is not there";
-        sayOnce("connector config " + file + " is not there; the connector tokens in force stay");
-        return;
-      } catch (IOException e) {
-        trouble = "cannot read " + file + " (" + e.getClass().getSimpleName() + ")";
-        sayOnce(
-            "cannot read connector config "
-                + file
-                + " ("
-                + e.getClass().getSimpleName()
-                + "); the connector tokens in force stay");
+      if (watched == null) {
+        watched = new WatchedFile(settings.connectorConfigFile().orElseThrow());
+      }
+      WatchedFile.Look look = watched.look();
+      if (look instanceof WatchedFile.Unreadable unreadable) {
+        trouble = unreadable.why();
+        sayOnce("connector config: " + unreadable.why() + "; the connector tokens in force stay");
         return;
       }
       problem = null;
-      byte[] digest = Fingerprint.sha256(content);
-      boolean steady = Arrays.equals(digest, seen);
-      seen = digest;
-      if (Arrays.equals(digest, applied)) {
-        // What is on disk is what is in force (again, after a file that was gone or broken).
-        trouble = null;
-        return;
-      }
-      if (Arrays.equals(digest, refused) || !steady) {
+      if (!(look instanceof WatchedFile.Changed)) {
+        if (watched.inForce()) {
+          // What is on disk is what is in force (again, after a file that was gone or broken).
+          trouble = null;
+        }
         return;
       }
       ConnectorChanges changes;
       try {
         changes = credentials.reloadConnectors();
       } catch (ConfigurationException e) {
-        refused = digest;
+        watched.refused();
         trouble = e.getMessage();
         LOG.log(
             Level.SEVERE,
@@ -147,8 +122,7 @@ public class ConnectorConfigReloader {
             e.getMessage());
         return;
       }
-      applied = digest;
-      refused = null;
+      watched.applied();
       trouble = null;
       if (!changes.isEmpty()) {
         LOG.log(Level.INFO, "connector config reloaded: {0}", changes);

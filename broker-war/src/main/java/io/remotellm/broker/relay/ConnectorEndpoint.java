@@ -2,6 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.metrics.BrokerMetrics;
 import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
@@ -31,6 +32,7 @@ public class ConnectorEndpoint {
 
   @Inject ConnectorRegistry registry;
   @Inject BrokerSettings settings;
+  @Inject BrokerMetrics metrics;
 
   private volatile ConnectorLink link;
 
@@ -72,7 +74,10 @@ public class ConnectorEndpoint {
   public void pong(PongMessage pong) {
     ConnectorLink current = link;
     if (current != null) {
-      current.heard();
+      long roundTrip = current.ponged();
+      if (roundTrip >= 0) {
+        metrics.roundTrip(roundTrip);
+      }
     }
   }
 

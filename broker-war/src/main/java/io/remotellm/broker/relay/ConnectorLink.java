@@ -23,6 +23,7 @@ public final class ConnectorLink implements Route {
   private volatile int capacity = 1;
   private volatile boolean open = true;
   private volatile long lastHeardNanos = System.nanoTime();
+  private volatile long pingSentNanos;
   private final AtomicInteger invalidFrames = new AtomicInteger();
 
   public ConnectorLink(String id, ConnectorCredential credential, ConnectorSocket socket) {
@@ -93,6 +94,20 @@ public final class ConnectorLink implements Route {
 
   void heard() {
     lastHeardNanos = System.nanoTime();
+  }
+
+  /** A heartbeat ping is about to go out: its pong measures the link's round trip. */
+  void pinging() {
+    pingSentNanos = System.nanoTime();
+  }
+
+  /** A pong came: the link is alive. Returns the round trip since the last ping, or -1. */
+  long ponged() {
+    long now = System.nanoTime();
+    lastHeardNanos = now;
+    long sent = pingSentNanos;
+    pingSentNanos = 0;
+    return sent == 0 ? -1 : now - sent;
   }
 
   long lastHeardNanos() {

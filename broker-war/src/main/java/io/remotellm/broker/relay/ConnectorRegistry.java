@@ -3,6 +3,7 @@ package io.remotellm.broker.relay;
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.metrics.BrokerMetrics;
 import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
@@ -43,6 +44,7 @@ public class ConnectorRegistry {
   @Inject ConnectorLinkRouter router;
   @Inject Credentials credentials;
   @Inject Dispatcher dispatcher;
+  @Inject BrokerMetrics metrics;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -140,6 +142,7 @@ public class ConnectorRegistry {
     // (seen in the soak run: requests to a connector that had just attached timed out with 504).
     link.send(codec.encode(new Welcome(link.id(), settings.heartbeatSeconds(), protocol)));
     router.attach(link);
+    metrics.connectorAttached();
     // Checked again once routable: a reload that revoked the token between the check above and
     // attach did not see this link among the routes, but its new tokens are seen here.
     if (!stillGranted(link)) {
@@ -231,6 +234,7 @@ public class ConnectorRegistry {
           link.socket().close(1001, "heartbeat missed");
           onClosed(link, "heartbeat missed");
         } else {
+          link.pinging();
           link.socket().ping();
         }
       }

@@ -9,7 +9,7 @@ import java.util.logging.Logger;
 /**
  * What the relay logs about one request, each record with the same fields: the client's {@code
  * request_id}, the broker's {@code relay_id}, the endpoint and model, and the connector's id and
- * token fingerprint once there is one. Never the body, the headers or a key.
+ * token fingerprint once there is one, and the user's name. Never the body, the headers or a key.
  */
 final class ExchangeLog {
 
@@ -91,6 +91,7 @@ final class ExchangeLog {
         .and("relay_id", exchange.relayId())
         .and("endpoint", request.path())
         .and("model", request.model())
+        .and("user", request.user())
         .and("connector_id", link == null ? null : link.id())
         .and("token_fp", link == null ? null : link.fingerprint());
   }

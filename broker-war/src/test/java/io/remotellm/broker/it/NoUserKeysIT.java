@@ -67,4 +67,19 @@ class NoUserKeysIT {
       peer.close();
     }
   }
+
+  @Test
+  void withoutAMetricsTokenThereIsNoMetricsEndpoint() throws Exception {
+    for (String auth : new String[] {null, "Bearer anything"}) {
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(URI.create(base.toString()).resolve("/metrics"))
+              .timeout(Duration.ofSeconds(15));
+      if (auth != null) {
+        request.header("Authorization", auth);
+      }
+      HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(404);
+      assertThat(r.body()).doesNotContain("remotellm_");
+    }
+  }
 }

@@ -50,6 +50,14 @@ final class TestDeployments {
         .addAsLibrary(jarOf(org.flywaydb.database.cockroachdb.CockroachDBSchema.class))
         .addAsLibrary(jarOf(org.h2.Driver.class))
         .addAsLibrary(jarOf(org.postgresql.Driver.class))
+        // Prometheus' client and what it needs at run time, as the WAR bundles them.
+        .addAsLibraries(
+            jarOf(io.prometheus.metrics.core.metrics.Counter.class),
+            jarOf(io.prometheus.metrics.model.registry.PrometheusRegistry.class),
+            jarOf(io.prometheus.metrics.config.PrometheusProperties.class),
+            jarOf(io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.class),
+            jarOf(io.prometheus.metrics.tracer.initializer.SpanContextSupplier.class),
+            jarOf(io.prometheus.metrics.tracer.common.SpanContext.class))
         .addAsWebInfResource(new File("src/main/webapp/WEB-INF/beans.xml"), "beans.xml")
         .setWebXML(new File("src/main/webapp/WEB-INF/web.xml"))
         .addAsResource(

@@ -115,12 +115,14 @@ class ConnectorConfigReloaderTest {
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.router = new ConnectorLinkRouter();
     dispatcher.settings = settings;
+    dispatcher.usageListeners = io.remotellm.broker.usage.UsageListeners.of();
     dispatcher.init();
     registry = new ConnectorRegistry();
     registry.router = dispatcher.router;
     registry.settings = settings;
     registry.credentials = credentials;
     registry.dispatcher = dispatcher;
+    registry.metrics = io.remotellm.broker.metrics.BrokerMetrics.standalone();
     registry.init();
     reloader.settings = settings;
     reloader.credentials = credentials;

@@ -170,6 +170,7 @@ class RelayTest {
     registry.credentials = tokens.credentials;
     registry.settings = settings;
     registry.dispatcher = dispatcher;
+    registry.metrics = io.remotellm.broker.metrics.BrokerMetrics.standalone();
     registry.init();
   }
 

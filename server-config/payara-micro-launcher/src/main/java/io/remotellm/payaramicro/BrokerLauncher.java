@@ -44,6 +44,12 @@ public final class BrokerLauncher {
   @Option(names = "--connector-config")
   String connectorConfig;
 
+  @Option(names = "--user-config")
+  String userConfig;
+
+  @Option(names = "--metrics-token")
+  String metricsToken;
+
   @Option(names = "--health-port")
   String healthPort;
 

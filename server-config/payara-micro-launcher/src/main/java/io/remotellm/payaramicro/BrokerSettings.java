@@ -26,6 +26,8 @@ record BrokerSettings(
     List<String> connectorTokens,
     List<String> userApiKeys,
     String connectorConfig,
+    String userConfig,
+    String metricsToken,
     boolean allowAnonymous,
     Tls tls,
     DatabaseSettings database) {
@@ -85,6 +87,14 @@ record BrokerSettings(
     if (!config.isEmpty()) {
       config = readableFile(config, "connector config").toString();
     }
+    String users = pick(flags.userConfig, env, "REMOTELLM_BROKER_USER_CONFIG", "");
+    if (!users.isEmpty()) {
+      users = readableFile(users, "users file").toString();
+    }
+    String metricsToken = pick(flags.metricsToken, env, "REMOTELLM_BROKER_METRICS_TOKEN", "");
+    if (metricsToken.contains("\n") || metricsToken.contains("\r")) {
+      throw new UsageException("tokens and keys must not contain newlines");
+    }
     return new BrokerSettings(
         host,
         port,
@@ -93,6 +103,8 @@ record BrokerSettings(
         tokens,
         keys,
         config,
+        users,
+        metricsToken,
         anonymous,
         tls,
         DatabaseSettings.resolve(flags, env));

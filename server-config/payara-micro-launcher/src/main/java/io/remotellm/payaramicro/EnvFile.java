@@ -22,6 +22,12 @@ final class EnvFile {
     if (!s.connectorConfig().isEmpty()) {
       line(text, "REMOTELLM_BROKER_CONNECTOR_CONFIG", s.connectorConfig());
     }
+    if (!s.userConfig().isEmpty()) {
+      line(text, "REMOTELLM_BROKER_USER_CONFIG", s.userConfig());
+    }
+    if (!s.metricsToken().isEmpty()) {
+      line(text, "REMOTELLM_BROKER_METRICS_TOKEN", s.metricsToken());
+    }
     line(text, "REMOTELLM_BROKER_LOG_LEVEL", s.logLevel());
     if (s.allowAnonymous()) {
       line(text, "REMOTELLM_BROKER_ALLOW_ANONYMOUS", "true");

@@ -100,6 +100,7 @@ record PayaraMicroRun(Path root, Path runDir) {
     secrets.setProperty(
         "remotellm.broker.connector-tokens", String.join(",", settings.connectorTokens()));
     secrets.setProperty("remotellm.broker.user-api-keys", String.join(",", settings.userApiKeys()));
+    secrets.setProperty("remotellm.broker.metrics-token", settings.metricsToken());
     // The URL too: PostgreSQL's may carry a password parameter. Never the password file's text.
     settings.database().properties().forEach(secrets::setProperty);
     BrokerSettings.Tls tls = settings.tls();
@@ -146,6 +147,7 @@ record PayaraMicroRun(Path root, Path runDir) {
     cmd.add("-Dremotellm.broker.log-level=" + settings.logLevel());
     cmd.add("-Dremotellm.broker.allow-anonymous=" + settings.allowAnonymous());
     cmd.add("-Dremotellm.broker.connector-config=" + settings.connectorConfig());
+    cmd.add("-Dremotellm.broker.user-config=" + settings.userConfig());
     cmd.addAll(List.of("-jar", payaraJar().toString(), "--nohazelcast", "--disablephonehome"));
     cmd.addAll(List.of("--port", Integer.toString(settings.port())));
     if (settings.tls() != null) {

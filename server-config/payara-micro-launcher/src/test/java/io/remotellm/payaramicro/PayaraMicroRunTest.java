@@ -110,7 +110,16 @@ class PayaraMicroRunTest {
   void secretsGoToAnOwnerOnlyFileAndKeepEveryCharacter() throws Exception {
     String key = "sk-a#b&c d'e\"f\\g=h:i";
     String token = "tok#&\\n";
-    assertThat(launch("--user-api-key", key, "--user-api-key", "k2", "--connector-token", token))
+    assertThat(
+            launch(
+                "--user-api-key",
+                key,
+                "--user-api-key",
+                "k2",
+                "--connector-token",
+                token,
+                "--metrics-token",
+                "mt-secret"))
         .isEqualTo(0);
     Path secrets = runDir.resolve("secrets.properties");
     assertThat(Files.getPosixFilePermissions(secrets))
@@ -123,12 +132,17 @@ class PayaraMicroRunTest {
     }
     assertThat(loaded.getProperty("remotellm.broker.user-api-keys")).isEqualTo(key + ",k2");
     assertThat(loaded.getProperty("remotellm.broker.connector-tokens")).isEqualTo(token);
-    assertThat(String.join(" ", command())).doesNotContain(key).doesNotContain("tok#&");
+    assertThat(loaded.getProperty("remotellm.broker.metrics-token")).isEqualTo("mt-secret");
+    assertThat(String.join(" ", command()))
+        .doesNotContain(key)
+        .doesNotContain("tok#&")
+        .doesNotContain("mt-secret");
   }
 
   @Test
   void theCommandLineIsPayaraMicrosWithEachValueOneArgument() throws Exception {
     Path config = Files.writeString(tmp.resolve("conn #& 'x\".yaml"), "connectors: []\n");
+    Path users = Files.writeString(tmp.resolve("users.yaml"), "users: []\n");
     env.put("JAVA_HOME", "/opt/jdk 17");
     env.put("JAVA_OPTS", "  -Xmx1g   -Dx=y ");
     Path logging =
@@ -140,6 +154,8 @@ class PayaraMicroRunTest {
             launch(
                 "--connector-config",
                 config.toString(),
+                "--user-config",
+                users.toString(),
                 "--log-level=warning",
                 "--allow-anonymous",
                 "--port",
@@ -152,6 +168,7 @@ class PayaraMicroRunTest {
             "-Xbootclasspath/a:" + logging,
             "-Djava.util.logging.manager=" + PayaraMicroRun.LOG_MANAGER,
             "-Dremotellm.broker.connector-config=" + config.toRealPath(),
+            "-Dremotellm.broker.user-config=" + users.toRealPath(),
             "-Dremotellm.broker.log-level=WARNING",
             "-Dremotellm.broker.allow-anonymous=true",
             "--nohazelcast",

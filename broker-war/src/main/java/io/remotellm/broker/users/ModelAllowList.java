@@ -1,0 +1,67 @@
+package io.remotellm.broker.users;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The models a user may call, as globs: {@code *} stands for any run of characters (slashes
+ * included, as in {@code meta-llama/*}), {@code ?} for one; everything else is literal. No list
+ * means every model.
+ */
+public final class ModelAllowList {
+
+  public static final ModelAllowList ANY = new ModelAllowList(null);
+
+  private final List<String> globs;
+  private final List<Pattern> patterns;
+
+  private ModelAllowList(List<String> globs) {
+    this.globs = globs == null ? null : List.copyOf(globs);
+    this.patterns = globs == null ? null : globs.stream().map(ModelAllowList::compile).toList();
+  }
+
+  public static ModelAllowList of(List<String> globs) {
+    return new ModelAllowList(globs);
+  }
+
+  public boolean allows(String model) {
+    if (patterns == null) {
+      return true;
+    }
+    for (Pattern p : patterns) {
+      if (p.matcher(model).matches()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public boolean restricted() {
+    return patterns != null;
+  }
+
+  private static Pattern compile(String glob) {
+    StringBuilder regex = new StringBuilder();
+    StringBuilder literal = new StringBuilder();
+    for (char c : glob.toCharArray()) {
+      if (c == '*' || c == '?') {
+        if (literal.length() > 0) {
+          regex.append(Pattern.quote(literal.toString()));
+          literal.setLength(0);
+        }
+        regex.append(c == '*' ? ".*" : ".");
+      } else {
+        literal.append(c);
+      }
+    }
+    if (literal.length() > 0) {
+      regex.append(Pattern.quote(literal.toString()));
+    }
+    return Pattern.compile(regex.toString(), Pattern.DOTALL);
+  }
+
+  @Override
+  public String toString() {
+    return globs == null ? "any model" : String.valueOf(globs);
+  }
+}
