@@ -1,12 +1,22 @@
 package io.remotellm.broker.ledger;
 
-/** Strings into columns of a fixed width: a value too long is cut, never a failed batch. */
+/**
+ * Strings into columns of a fixed width: a value too long is cut, and a NUL (which PostgreSQL
+ * refuses in text) replaced, so no value a client chose can fail a batch, which would then be
+ * retried for ever and hold up every row behind it.
+ */
 final class LedgerText {
 
   private LedgerText() {}
 
   static String cut(String value, int max) {
-    if (value == null || value.length() <= max) {
+    if (value == null) {
+      return null;
+    }
+    if (value.indexOf('\u0000') >= 0) {
+      value = value.replace('\u0000', '\uFFFD');
+    }
+    if (value.length() <= max) {
       return value;
     }
     int end = max;

@@ -78,11 +78,13 @@ abstract class LedgerStoreContract {
   }
 
   @Test
-  void longStringsAreCutNotRefused() {
+  void longStringsAreCutAndNulsReplacedNotRefused() {
     LedgerStore store = store();
     store.write(List.of(Usages.of(DAY1, "u".repeat(1000), "m".repeat(1000), 200, 1, 1, false)));
-    assertThat(store.entriesSince(DAY1.atOffset(ZoneOffset.UTC)))
-        .singleElement()
-        .satisfies(e -> assertThat(e.model()).hasSize(256));
+    store.write(List.of(Usages.of(DAY2, "eve", "bad\u0000model", 200, 1, 1, false)));
+    List<LedgerEntry> rows = store.entriesSince(DAY1.atOffset(ZoneOffset.UTC));
+    assertThat(rows).hasSize(2);
+    assertThat(rows.get(0).model()).hasSize(256);
+    assertThat(rows.get(1).model()).isEqualTo("bad\uFFFDmodel");
   }
 }
