@@ -31,7 +31,16 @@ public final class LedgerStore implements AutoCloseable {
   public static LedgerStore open(String url, String user, String password) {
     DataSource dataSource = new DriverDataSource(url, user, password);
     LedgerSchema.migrate(dataSource);
-    return new LedgerStore(LedgerUnit.open(dataSource));
+    EntityManagerFactory factory = LedgerUnit.open(dataSource);
+    try {
+      // Providers deploy a unit on its first entity manager (EclipseLink connects then): do it
+      // now, so that a store that opened works, and one that cannot work fails here.
+      factory.createEntityManager().close();
+    } catch (RuntimeException e) {
+      factory.close();
+      throw e;
+    }
+    return new LedgerStore(factory);
   }
 
   /** Writes {@code batch} whole or not at all. */

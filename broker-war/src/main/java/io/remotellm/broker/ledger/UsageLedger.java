@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,9 +41,8 @@ public class UsageLedger implements UsageListener, LedgerGauge {
   @Resource ManagedThreadFactory threads;
 
   private LedgerWriter writer;
-  private volatile LedgerStore store;
+  private LedgerConnection connection;
   private long lastPurgeNanos;
-  private long lastOpenNanos;
   private boolean purged;
 
   @PostConstruct
@@ -53,9 +51,10 @@ public class UsageLedger implements UsageListener, LedgerGauge {
       LOG.info("Usage ledger off (remotellm.broker.ledger-enabled=false)");
       return;
     }
+    connection = new LedgerConnection(this::open, this::purge, REOPEN_EVERY);
     writer =
         new LedgerWriter(
-            new Batches(),
+            connection,
             settings.queueSize(),
             BATCH,
             Duration.ofMillis(500),
@@ -89,7 +88,7 @@ public class UsageLedger implements UsageListener, LedgerGauge {
 
   /** The open store, or null while the database has not been reached: for tests and the admin. */
   public LedgerStore store() {
-    return store;
+    return connection == null ? null : connection.store();
   }
 
   @PreDestroy
@@ -102,74 +101,48 @@ public class UsageLedger implements UsageListener, LedgerGauge {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    LedgerStore open = store;
-    if (open != null) {
-      open.close();
-    }
+    connection.close();
   }
 
-  /** The writer's side: runs on its thread only. */
-  private final class Batches implements LedgerWriter.Batches {
-
-    @Override
-    public void write(List<UsageRecorded> batch) {
-      open().write(batch);
+  /** Connects, migrates and opens the store: the writer's thread, at start and after failures. */
+  private LedgerStore open() {
+    if (settings.embedded()) {
+      makeDataDir(settings.dataDir());
     }
+    LedgerStore open =
+        LedgerStore.open(
+            settings.databaseUrl(),
+            settings.databaseUser().orElse(settings.embedded() ? "sa" : null),
+            settings.databasePassword().orElse(null));
+    LOG.log(
+        Level.INFO,
+        "Usage ledger: writing to {0}",
+        settings.embedded()
+            ? "the embedded database in " + settings.dataDir().toAbsolutePath()
+            : DriverDataSource.kind(settings.databaseUrl()) + " (remotellm.broker.database-url)");
+    return open;
+  }
 
-    @Override
-    public void idle() {
-      if (store == null) {
-        // At start, and while the database is away: create or migrate the schema before the
-        // first request ends, trying every few seconds rather than on every idle round.
-        long now = System.nanoTime();
-        if (now - lastOpenNanos >= REOPEN_EVERY.toNanos() || lastOpenNanos == 0) {
-          lastOpenNanos = now;
-          open();
-        }
-        return;
-      }
-      long now = System.nanoTime();
-      if (purged && now - lastPurgeNanos < PURGE_EVERY.toNanos()) {
-        return;
-      }
-      purged = true;
-      lastPurgeNanos = now;
-      OffsetDateTime rowsBefore =
-          settings.retention().map(r -> OffsetDateTime.now(ZoneOffset.UTC).minus(r)).orElse(null);
-      LocalDate daysBefore =
-          settings
-              .dailyRetention()
-              .map(r -> LocalDate.now(ZoneOffset.UTC).minusDays(r.toDays()))
-              .orElse(null);
-      if (rowsBefore != null || daysBefore != null) {
-        int removed = store.purge(rowsBefore, daysBefore);
-        if (removed > 0) {
-          LOG.log(Level.INFO, "Usage ledger: {0} row(s) past retention removed", removed);
-        }
-      }
+  /** Removes rows and days past their retention, at most once an hour. */
+  private void purge(LedgerStore store) {
+    long now = System.nanoTime();
+    if (purged && now - lastPurgeNanos < PURGE_EVERY.toNanos()) {
+      return;
     }
-
-    private LedgerStore open() {
-      LedgerStore open = store;
-      if (open != null) {
-        return open;
+    purged = true;
+    lastPurgeNanos = now;
+    OffsetDateTime rowsBefore =
+        settings.retention().map(r -> OffsetDateTime.now(ZoneOffset.UTC).minus(r)).orElse(null);
+    LocalDate daysBefore =
+        settings
+            .dailyRetention()
+            .map(r -> LocalDate.now(ZoneOffset.UTC).minusDays(r.toDays()))
+            .orElse(null);
+    if (rowsBefore != null || daysBefore != null) {
+      int removed = store.purge(rowsBefore, daysBefore);
+      if (removed > 0) {
+        LOG.log(Level.INFO, "Usage ledger: {0} row(s) past retention removed", removed);
       }
-      if (settings.embedded()) {
-        makeDataDir(settings.dataDir());
-      }
-      open =
-          LedgerStore.open(
-              settings.databaseUrl(),
-              settings.databaseUser().orElse(settings.embedded() ? "sa" : null),
-              settings.databasePassword().orElse(null));
-      store = open;
-      LOG.log(
-          Level.INFO,
-          "Usage ledger: writing to {0}",
-          settings.embedded()
-              ? "the embedded database in " + settings.dataDir().toAbsolutePath()
-              : DriverDataSource.kind(settings.databaseUrl()) + " (remotellm.broker.database-url)");
-      return open;
     }
   }
 

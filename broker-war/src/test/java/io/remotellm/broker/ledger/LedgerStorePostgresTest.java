@@ -62,10 +62,63 @@ class LedgerStorePostgresTest extends LedgerStoreContract {
   }
 
   @Test
-  void databaseStoppedUnderLoadLosesNoRecord() throws Exception {
-    LedgerStore open = store();
+  void aDatabaseAwayAtStartIsWrittenToOnceItComes() throws Exception {
+    postgres.stopServer();
+    LedgerConnection connection =
+        new LedgerConnection(
+            () -> LedgerStore.open(postgres.url(), PostgresCluster.USER, PostgresCluster.PASSWORD),
+            store -> {},
+            Duration.ofMillis(200));
     LedgerWriter writer =
-        new LedgerWriter(open::write, 100_000, 200, Duration.ofMillis(50), Duration.ofMillis(500));
+        new LedgerWriter(connection, 1000, 200, Duration.ofMillis(50), Duration.ofMillis(500));
+    Thread thread = new Thread(writer::run, "ledger-writer-pg-late");
+    thread.start();
+    try {
+      Instant t = Instant.parse("2026-12-07T12:00:00Z");
+      for (int i = 0; i < 100; i++) {
+        writer.offer(Usages.of(t.plusMillis(i), "bob", "llama", 200, 1, 1, false));
+      }
+      // Tried and failed (the unit's first connection among them): nothing written yet.
+      org.awaitility.Awaitility.await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> writer.written() == 0 && writer.queued() == 100);
+      postgres.startServer();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> writer.written() == 100);
+    } finally {
+      if (!isRunning()) {
+        postgres.startServer();
+      }
+      writer.stop(Duration.ofSeconds(10));
+      thread.join(10_000);
+      connection.close();
+    }
+    assertThat(store().entriesSince(Instant.parse("2026-12-07T00:00:00Z").atOffset(ZoneOffset.UTC)))
+        .hasSize(100);
+  }
+
+  private static boolean isRunning() {
+    try (Connection c =
+        new DriverDataSource(postgres.url(), PostgresCluster.USER, PostgresCluster.PASSWORD)
+            .getConnection()) {
+      return c.isValid(2);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  @Test
+  void databaseStoppedUnderLoadLosesNoRecord() throws Exception {
+    // As the broker runs it: the store is reopened after a failure.
+    LedgerConnection connection =
+        new LedgerConnection(
+            () -> LedgerStore.open(postgres.url(), PostgresCluster.USER, PostgresCluster.PASSWORD),
+            store -> {},
+            Duration.ofMillis(200));
+    LedgerWriter writer =
+        new LedgerWriter(connection, 100_000, 200, Duration.ofMillis(50), Duration.ofMillis(500));
     Thread thread = new Thread(writer::run, "ledger-writer-pg");
     thread.start();
     Instant t = Instant.parse("2026-12-06T12:00:00Z");
@@ -86,6 +139,8 @@ class LedgerStorePostgresTest extends LedgerStoreContract {
     thread.join(10_000);
     assertThat(writer.dropped()).isZero();
     assertThat(writer.written()).isEqualTo(3000);
+    connection.close();
+    LedgerStore open = store();
     assertThat(open.entriesSince(t.atOffset(ZoneOffset.UTC))).hasSize(3000);
     assertThat(open.daily(LocalDate.parse("2026-12-06")))
         .singleElement()
