@@ -36,6 +36,7 @@ record BrokerSettings(
     String metricsToken,
     boolean allowAnonymous,
     Tls tls,
+    DatabaseSettings database,
     Sources sources) {
 
   static final String DEFAULT_HOST = "0.0.0.0";
@@ -152,6 +153,7 @@ record BrokerSettings(
         metricsToken,
         anonymous,
         tls,
+        DatabaseSettings.resolve(flags, env, from, files),
         from);
   }
 

@@ -159,7 +159,7 @@ class BrokerSettingsTest {
                 .filter(o -> !o.hidden())
                 .flatMap(o -> List.of(o.names()).stream())
                 .toList();
-    assertThat(flags).hasSize(16);
+    assertThat(flags).hasSize(20);
     for (String flag : flags) {
       assertThat(help).containsAnyOf(flag + " ", flag + ",");
     }
