@@ -69,6 +69,13 @@ public final class ProductProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().keySet().removeIf(k -> k.startsWith("REMOTELLM_"));
+    if (launcher.equals("remotellm-broker")) {
+      // Each broker's usage ledger (an H2 file) beside its log, never in the home directory,
+      // and never shared by two brokers of one test.
+      builder
+          .environment()
+          .put("REMOTELLM_BROKER_DATA_DIR", logDir().resolve(name + "-data").toString());
+    }
     builder.environment().putAll(env);
     try {
       long logStart = Files.exists(log) ? Files.size(log) : 0;
