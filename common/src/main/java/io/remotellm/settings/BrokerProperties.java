@@ -14,6 +14,7 @@ public final class BrokerProperties {
   public static final String CONNECTOR_CONFIG = "remotellm.broker.connector-config";
   public static final String USER_CONFIG = "remotellm.broker.user-config";
   public static final String METRICS_TOKEN = "remotellm.broker.metrics-token";
+  public static final String ADMIN_KEYS = "remotellm.broker.admin-keys";
 
   public static final String LOG_LEVEL = "remotellm.broker.log-level";
   public static final String LOG_LEVEL_DEFAULT = "INFO";

@@ -2,6 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.routing.Route;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -24,6 +25,9 @@ public final class ConnectorLink implements Route {
   private volatile boolean open = true;
   private volatile long lastHeardNanos = System.nanoTime();
   private volatile long pingSentNanos;
+  private volatile long roundTripNanos = -1;
+  private volatile int protocol;
+  private final Instant connectedSince = Instant.now();
   private final AtomicInteger invalidFrames = new AtomicInteger();
 
   public ConnectorLink(String id, ConnectorCredential credential, ConnectorSocket socket) {
@@ -73,9 +77,25 @@ public final class ConnectorLink implements Route {
     return capacity;
   }
 
-  void hello(String connectorName, int capacity) {
+  void hello(String connectorName, int capacity, int protocol) {
     this.name = connectorName;
     this.capacity = capacity;
+    this.protocol = protocol;
+  }
+
+  /** The protocol version agreed in {@code welcome}; 0 before {@code hello}. */
+  public int protocol() {
+    return protocol;
+  }
+
+  /** When its socket opened. */
+  public Instant connectedSince() {
+    return connectedSince;
+  }
+
+  /** The last heartbeat's round trip in nanoseconds, or -1 before the first pong. */
+  public long roundTripNanos() {
+    return roundTripNanos;
   }
 
   @Override
@@ -107,7 +127,11 @@ public final class ConnectorLink implements Route {
     lastHeardNanos = now;
     long sent = pingSentNanos;
     pingSentNanos = 0;
-    return sent == 0 ? -1 : now - sent;
+    if (sent == 0) {
+      return -1;
+    }
+    roundTripNanos = now - sent;
+    return roundTripNanos;
   }
 
   long lastHeardNanos() {

@@ -102,6 +102,7 @@ record PayaraMicroRun(Path root, Path runDir) {
         BrokerProperties.CONNECTOR_TOKENS, String.join(",", settings.connectorTokens()));
     secrets.setProperty(BrokerProperties.USER_API_KEYS, String.join(",", settings.userApiKeys()));
     secrets.setProperty(BrokerProperties.METRICS_TOKEN, settings.metricsToken());
+    secrets.setProperty(BrokerProperties.ADMIN_KEYS, String.join(",", settings.adminKeys()));
     BrokerSettings.Tls tls = settings.tls();
     if (tls != null) {
       // Payara Micro's HTTPS listener takes its key from the JVM's keystore properties.
