@@ -179,6 +179,10 @@ class AdminIT {
 
   @Test
   void thePageIsStaticAndHoldsNoData() throws Exception {
+    HttpResponse<String> bare = send(get("/admin"));
+    assertThat(bare.statusCode()).isEqualTo(302);
+    assertThat(bare.headers().firstValue("location"))
+        .hasValueSatisfying(l -> assertThat(l).endsWith("/admin/"));
     HttpResponse<String> page = send(get("/admin/"));
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("content-security-policy"))
