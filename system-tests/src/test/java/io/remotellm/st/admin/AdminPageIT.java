@@ -129,24 +129,24 @@ class AdminPageIT {
               return k.startsWith("sk-rl-") ? k : null;
             });
     Chromium.screenshot(browser, SHOTS, "04-key-created");
-    try (OpenAIClient erin = client(port, key)) {
-      for (int i = 0; i < 3; i++) {
-        ChatCompletion done = erin.chat().completions().create(chat());
-        assertThat(done.choices()).isNotEmpty();
-      }
-      Wait.until(
-          "erin's 3 requests on the page", WAIT, () -> "3".equals(userCell(browser, "erin", 5)));
-      assertThat(Long.parseLong(userCell(browser, "erin", 6))).isPositive();
-      Chromium.screenshot(browser, SHOTS, "05-usage-rose");
-
-      // 5. Revoke it on the page: the client's next request is 401.
-      userRow(browser, "erin").findElement(By.tagName("button")).click();
-      browser.switchTo().alert().accept();
-      Wait.until("erin gone from the page", WAIT, () -> userRow(browser, "erin") == null);
-      assertThatThrownBy(() -> erin.chat().completions().create(chat()))
-          .isInstanceOf(UnauthorizedException.class);
-      Chromium.screenshot(browser, SHOTS, "06-key-revoked");
+    OpenAIClient erin = client(port, key);
+    running.add(erin::close);
+    for (int i = 0; i < 3; i++) {
+      ChatCompletion done = erin.chat().completions().create(chat());
+      assertThat(done.choices()).isNotEmpty();
     }
+    Wait.until(
+        "erin's 3 requests on the page", WAIT, () -> "3".equals(userCell(browser, "erin", 5)));
+    assertThat(Long.parseLong(userCell(browser, "erin", 6))).isPositive();
+    Chromium.screenshot(browser, SHOTS, "05-usage-rose");
+
+    // 5. Revoke it on the page: the client's next request is 401.
+    userRow(browser, "erin").findElement(By.tagName("button")).click();
+    browser.switchTo().alert().accept();
+    Wait.until("erin gone from the page", WAIT, () -> userRow(browser, "erin") == null);
+    assertThatThrownBy(() -> erin.chat().completions().create(chat()))
+        .isInstanceOf(UnauthorizedException.class);
+    Chromium.screenshot(browser, SHOTS, "06-key-revoked");
 
     // 6. Revoke connector B's token on the page: it drops off, and its model with it.
     WebElement rowB =
