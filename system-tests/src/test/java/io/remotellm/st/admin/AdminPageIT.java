@@ -101,7 +101,7 @@ class AdminPageIT {
     // 2. Connectors started now appear without a reload, one of them serving an HTML-ish name.
     ProductProcess connectorA =
         connector("admin-page-connector-a", llm, port, tokenA, "page-model");
-    ProductProcess connectorB = connector("admin-page-connector-b", llm, port, tokenB, XSS_MODEL);
+    connector("admin-page-connector-b", llm, port, tokenB, XSS_MODEL);
     Wait.until(
         "both connectors on the page",
         WAIT,
@@ -166,7 +166,6 @@ class AdminPageIT {
     assertThat(text(browser, "audit")).contains("connector.revoke", "user.revoke", "user.create");
     Chromium.screenshot(browser, SHOTS, "07-connector-revoked");
     assertThat(connectorA.isAlive()).isTrue();
-    assertThat(connectorB.isAlive()).isTrue(); // refused, it keeps trying: that is its job
   }
 
   private ProductProcess connector(String name, FakeLlm llm, int port, String token, String model) {
