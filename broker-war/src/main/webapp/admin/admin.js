@@ -80,6 +80,7 @@ function render(o) {
     cell(row, c.token_fingerprint);
     cell(row, c.name);
     cell(row, c.models.join(", "));
+    cell(row, c.apis.join(", "));
     cell(row, c.protocol);
     cell(row, c.in_flight);
     cell(row, c.round_trip_ms < 0 ? "-" : c.round_trip_ms.toFixed(1));

@@ -17,6 +17,10 @@ final class DataFrameEncoder {
     JsonText.quote(out, id);
     out.append(",\"data\":");
     JsonText.quote(out, data);
+    if (frame.event() != null) {
+      out.append(",\"event\":");
+      JsonText.quote(out, frame.event());
+    }
     return out.append('}').toString();
   }
 }

@@ -33,6 +33,15 @@ final class Fields {
     return List.copyOf(models);
   }
 
+  static List<String> names(List<String> names, String field) {
+    for (String n : names) {
+      if (n == null) {
+        throw new IllegalArgumentException("field '" + field + "' holds a null");
+      }
+    }
+    return List.copyOf(names);
+  }
+
   static Map<String, String> headers(Map<String, String> headers) {
     if (headers == null) {
       return Map.of();

@@ -1,6 +1,8 @@
 package io.remotellm.protocol;
 
+import jakarta.json.bind.annotation.JsonbCreator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Connector → broker, first frame after the socket opens.
@@ -9,9 +11,13 @@ import java.util.List;
  * @param connector the connector's name and version, for logs
  * @param models the model names it serves
  * @param capacity how many requests it takes at once
+ * @param apis the API families its LLM speaks ({@link LlmApi} wire names); absent (an older
+ *     connector) means {@code openai} only
  */
-public record Hello(int protocol, String connector, List<String> models, int capacity)
+public record Hello(
+    int protocol, String connector, List<String> models, int capacity, List<String> apis)
     implements Frame {
+  @JsonbCreator
   public Hello {
     if (protocol < 1) {
       throw new IllegalArgumentException("field 'protocol' must be at least 1");
@@ -21,5 +27,16 @@ public record Hello(int protocol, String connector, List<String> models, int cap
     if (capacity < 1) {
       throw new IllegalArgumentException("field 'capacity' must be at least 1");
     }
+    apis = apis == null ? null : Fields.names(apis, "apis");
+  }
+
+  /** A connector that names no APIs: it offers {@code openai} only. */
+  public Hello(int protocol, String connector, List<String> models, int capacity) {
+    this(protocol, connector, models, capacity, null);
+  }
+
+  /** The families offered that this version knows. */
+  public Set<LlmApi> offered() {
+    return LlmApi.fromWire(apis);
   }
 }

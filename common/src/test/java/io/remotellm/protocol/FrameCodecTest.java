@@ -34,6 +34,32 @@ class FrameCodecTest {
         Arguments.of(
             "hello",
             new Hello(1, "remotellm-connector/0.1.0", List.of("llama3.2", "codellama"), 8)),
+        Arguments.of(
+            "hello-apis",
+            new Hello(
+                2,
+                "remotellm-connector/0.2.0",
+                List.of("llama3.2:latest"),
+                8,
+                List.of("openai", "responses", "anthropic", "ollama"))),
+        Arguments.of(
+            "data-event", new Data("req-1", "{\"type\":\"message_stop\"}", "message_stop")),
+        Arguments.of(
+            "request-api",
+            new Request(
+                "req-2",
+                "POST",
+                "/v1/messages",
+                Map.of(
+                    "x-request-id",
+                    "req-2",
+                    "anthropic-version",
+                    "2023-06-01",
+                    "authorization",
+                    "Bearer sk-llm"),
+                "{\"model\":\"llama3.2\",\"stream\":true}",
+                true,
+                "anthropic")),
         Arguments.of("models", new ModelsChanged(List.of("llama3.2"))),
         Arguments.of("head", new Head("req-1", 200, Map.of("content-type", "text/event-stream"))),
         Arguments.of(

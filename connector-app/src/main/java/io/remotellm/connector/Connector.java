@@ -12,11 +12,13 @@ import io.remotellm.connector.health.HealthServer;
 import io.remotellm.connector.health.HealthSnapshot;
 import io.remotellm.connector.llm.HttpUpstream;
 import io.remotellm.connector.llm.InFlightRequests;
+import io.remotellm.connector.llm.LlmApiDetector;
 import io.remotellm.connector.llm.LlmClient;
 import io.remotellm.connector.llm.LlmProbe;
 import io.remotellm.connector.llm.Upstream;
 import io.remotellm.protocol.Fingerprint;
 import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.LlmApi;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.http.HttpClient;
@@ -24,6 +26,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +63,7 @@ public final class Connector implements AutoCloseable {
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final CountDownLatch done = new CountDownLatch(1);
   private volatile List<String> models;
+  private final Set<LlmApi> apis;
 
   private Connector(ConnectorConfig config) throws StartupException {
     this.config = config;
@@ -75,9 +79,14 @@ public final class Connector implements AutoCloseable {
       probe = null;
       models = config.models().isEmpty() ? List.of(DemoEchoUpstream.MODEL) : config.models();
       upstream = new DemoEchoUpstream(models, timer, DEMO_PACE);
+      apis = config.apis().isEmpty() ? LlmApi.DEFAULT : config.apis();
     } else {
       probe = new LlmProbe(http, config.llmUrl(), config.llmApiKey());
       models = config.models().isEmpty() ? discover(probe) : config.models();
+      apis =
+          config.apis().isEmpty()
+              ? LlmApiDetector.detect(http, config.llmUrl(), config.llmApiKey())
+              : config.apis();
       upstream =
           new HttpUpstream(
               http,
@@ -96,7 +105,7 @@ public final class Connector implements AutoCloseable {
         new RelayClient(
             config.brokerUrl(),
             config.brokerToken(),
-            new RelayClient.Registration(name, models, config.capacity()),
+            new RelayClient.Registration(name, models, config.capacity(), LlmApi.wireNames(apis)),
             codec,
             inFlight,
             new ReconnectBackoff(
@@ -138,6 +147,7 @@ public final class Connector implements AutoCloseable {
         of("llm_url", config.demo() ? "demo" : config.llmUrl()),
         of("broker_url", config.brokerUrl()),
         of("models", connector.models),
+        of("apis", LlmApi.wireNames(connector.apis)),
         of("capacity", config.capacity()),
         of("llm_connections", config.llmConnections()),
         of("health_port", connector.health.port()),
@@ -184,7 +194,8 @@ public final class Connector implements AutoCloseable {
         relay.state().label(),
         llm,
         models,
-        (System.nanoTime() - startedAt) / 1_000_000_000L);
+        (System.nanoTime() - startedAt) / 1_000_000_000L,
+        LlmApi.wireNames(apis));
   }
 
   public int healthPort() {

@@ -591,7 +591,8 @@ class ConnectorRelayIT {
     assertThat(health.body())
         .matches(
             "\\{\"status\":\"healthy\",\"relay_connected\":true,\"relay_state\":\"connected\","
-                + "\"llm_available\":true,\"models\":\\[\"a\",\"b\"\\],\"uptime_seconds\":\\d+}");
+                + "\"llm_available\":true,\"models\":\\[\"a\",\"b\"\\],\"uptime_seconds\":\\d+,"
+                + "\"apis\":\\[\"openai\"\\]}");
     HttpResponse<String> ready = get("/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.body())
@@ -692,12 +693,12 @@ class ConnectorRelayIT {
       assertThat(refused.status()).as(request.method() + " " + request.path()).isEqualTo(403);
       assertThat(refused.code()).isEqualTo("endpoint_not_allowed");
     }
-    // The LLM saw none of them (its own /v1/models probe aside, which is a GET from the connector).
+    // The LLM saw none of them (the connector's own probes aside: GET /v1/models, /api/version).
     assertThat(llm.requests())
         .as("nothing reached the LLM")
         .noneMatch(
             r ->
-                r.path().startsWith("/api")
+                (r.path().startsWith("/api") && !r.path().equals("/api/version"))
                     || r.path().startsWith("/slots")
                     || r.path().contains("?")
                     || r.path().contains("..")

@@ -39,11 +39,13 @@ import java.util.function.IntSupplier;
  * A scriptable, OpenAI-compatible fake LLM on the JDK {@link HttpServer}, for unit, system and
  * benchmark runs.
  *
- * <p>It serves {@code GET /v1/models}, {@code GET /api/tags} (Ollama style), and {@code POST
+ * <p>It serves {@code GET /v1/models}, Ollama's native API ({@link FakeOllama}), and {@code POST
  * /v1/chat/completions} streaming (SSE {@code chat.completion.chunk}s, a usage chunk when {@code
  * stream_options.include_usage}, then {@code data: [DONE]}) or not; also {@code POST
  * /v1/completions} (the script's tokens as {@code text_completion}, streamed or not) and {@code
- * POST /v1/embeddings} (a small vector per input). What it answers follows the instance's {@link
+ * POST /v1/embeddings} (a small vector per input). Other API families' wire shapes live in their
+ * own classes, asked first ({@link FakeApi}): the Responses API ({@link FakeResponsesApi}) and
+ * Anthropic's Messages ({@link FakeAnthropicApi}). What it answers follows the instance's {@link
  * Script}; a request may override it with a {@code "fake_llm"} object in its body (fields as in
  * {@link #script(JsonObject)}), and a separate process is scripted through {@code POST
  * /_fake/script}, read through {@code GET /_fake/stats}, and reset through {@code POST
@@ -153,6 +155,15 @@ public final class FakeLlm implements AutoCloseable {
   private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
   private final Object signal = new Object();
 
+  private final FakeOllama ollama = new FakeOllama(this);
+
+  /**
+   * The API families served by their own classes (wire shapes of one family each), asked before the
+   * OpenAI routes below; add a family by listing its {@link FakeApi} here.
+   */
+  private final List<FakeApi> apis =
+      List.of(new FakeResponsesApi(this), new FakeAnthropicApi(this), ollama);
+
   private FakeLlm(InetSocketAddress address) throws IOException {
     // The JDK server leaves Nagle on by default, which holds small SSE writes back for delayed
     // ACKs (tens of ms) and would make the fake, not the relay, the slow part of a benchmark. The
@@ -197,10 +208,30 @@ public final class FakeLlm implements AutoCloseable {
   /**
    * Applies JSON fields over the current script: {@code chunks}, {@code chunk_delay_ms}, {@code
    * first_byte_delay_ms}, {@code status}, {@code error_body}, {@code hang}, {@code models} [..],
-   * {@code openai_models}, {@code ollama_tags}.
+   * {@code openai_models}, {@code ollama_tags}; and {@code ollama_version} ({@link
+   * #ollamaVersion}).
    */
   public void script(JsonObject fields) {
     script = overlay(script, fields);
+    if (fields.containsKey("ollama_version")) {
+      // Not part of the Script: it says what the server is, not how it answers.
+      ollama.version(
+          fields.get("ollama_version") instanceof jakarta.json.JsonString v ? v.getString() : null);
+    }
+  }
+
+  /**
+   * Makes the fake say it is an Ollama of {@code version} on {@code GET /api/version}, as a
+   * connector asks to learn which APIs its LLM speaks; null (the default) answers 404 there, as a
+   * server that is no Ollama. The rest of {@code /api} is served either way.
+   */
+  public void ollamaVersion(String version) {
+    ollama.version(version);
+  }
+
+  /** {@link #ollamaVersion} with a version that has every API family the fake speaks. */
+  public void actAsOllama() {
+    ollama.version(FakeOllama.VERSION);
   }
 
   /** Forgets recorded requests and zeroes the counters; the script stays. */
@@ -271,6 +302,14 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
+  void countChat() {
+    count(chatCount);
+  }
+
+  void countCompleted() {
+    count(completedCount);
+  }
+
   private void count(AtomicInteger counter) {
     counter.incrementAndGet();
     synchronized (signal) {
@@ -301,9 +340,13 @@ public final class FakeLlm implements AutoCloseable {
       record(exchange, method, path, body);
     }
     try {
+      for (FakeApi api : apis) {
+        if (api.handle(exchange, method, path, body)) {
+          return;
+        }
+      }
       switch (path) {
         case "/v1/models" -> models(exchange);
-        case "/api/tags" -> tags(exchange);
         case "/v1/chat/completions" -> chat(exchange, body);
         case "/v1/completions" -> textCompletion(exchange, body);
         case "/v1/embeddings" -> embeddings(exchange, body);
@@ -375,24 +418,6 @@ public final class FakeLlm implements AutoCloseable {
     respond(exchange, 200, "application/json", out.append("]}").toString());
   }
 
-  private void tags(HttpExchange exchange) throws IOException {
-    Script s = script;
-    if (!s.ollamaTags()) {
-      respond(exchange, 404, "text/plain", "404 page not found");
-      return;
-    }
-    StringBuilder out = new StringBuilder("{\"models\":[");
-    for (int i = 0; i < s.models().size(); i++) {
-      out.append(i == 0 ? "" : ",")
-          .append("{\"name\":")
-          .append(quote(s.models().get(i)))
-          .append(",\"model\":")
-          .append(quote(s.models().get(i)))
-          .append("}");
-    }
-    respond(exchange, 200, "application/json", out.append("]}").toString());
-  }
-
   private void chat(HttpExchange exchange, String body) throws IOException {
     count(chatCount);
     JsonObject request = body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : parse(body);
@@ -402,8 +427,7 @@ public final class FakeLlm implements AutoCloseable {
       s = overlay(s, fields);
     }
     if (s.hang()) {
-      // Held until close(): a test of timeouts and cancels needs an LLM that never answers.
-      hanging.add(exchange);
+      hang(exchange);
       return;
     }
     if (s.status() != 200) {
@@ -441,14 +465,144 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
-  private interface Step {
+  // ---- for the API families' classes (FakeApi) ------------------------------------------------
+
+  /**
+   * The script for one inference request: the instance's, overlaid with the body's {@code
+   * fake_llm}; counts the request as a chat request.
+   */
+  Script scriptFor(JsonObject request) {
+    count(chatCount);
+    return request.get("fake_llm") instanceof JsonObject fields ? overlay(script, fields) : script;
+  }
+
+  /**
+   * Answers as the script says when it says to hang or fail ({@code errorBody} is the family's own
+   * error shape, used when the script gives none); false when the request is to be answered.
+   */
+  boolean scriptedFailure(HttpExchange exchange, Script s, String errorBody) {
+    if (s.hang()) {
+      hanging.add(exchange);
+      return true;
+    }
+    if (s.status() == 200) {
+      return false;
+    }
+    String body = s.errorBody() != null ? s.errorBody() : errorBody;
+    later(
+        s.firstByteDelay(),
+        exchange,
+        () -> {
+          respond(exchange, s.status(), "application/json", body);
+          count(completedCount);
+        });
+    return true;
+  }
+
+  /** Answers with one JSON body after the script's first-byte delay; counts it completed. */
+  void answerJson(HttpExchange exchange, Script s, String body) {
+    later(
+        s.firstByteDelay(),
+        exchange,
+        () -> {
+          respond(exchange, 200, "application/json", body);
+          count(completedCount);
+        });
+  }
+
+  /**
+   * Streams {@code head}, then the script's {@code chunks} pieces ({@code chunk.apply(i)}) paced by
+   * its chunk delay, then {@code tail}, all as bytes already framed by the family (SSE events or
+   * NDJSON lines); counts it completed, or aborted when the client goes.
+   */
+  void pacedStream(
+      HttpExchange exchange,
+      Script s,
+      String contentType,
+      byte[] head,
+      java.util.function.IntFunction<byte[]> chunk,
+      java.util.function.Supplier<byte[]> tail) {
+    later(
+        s.firstByteDelay(),
+        exchange,
+        () -> {
+          exchange.getResponseHeaders().set("Content-Type", contentType);
+          exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+          exchange.sendResponseHeaders(200, 0);
+          OutputStream out = exchange.getResponseBody();
+          out.write(head);
+          out.flush();
+          pace(exchange, out, s, chunk, tail, 0);
+        });
+  }
+
+  private void pace(
+      HttpExchange exchange,
+      OutputStream out,
+      Script s,
+      java.util.function.IntFunction<byte[]> chunk,
+      java.util.function.Supplier<byte[]> tail,
+      int index) {
+    try {
+      while (index < s.chunks()) {
+        out.write(chunk.apply(index++));
+        out.flush();
+        if (!s.chunkDelay().isZero()) {
+          int next = index;
+          pacer.schedule(
+              () -> pace(exchange, out, s, chunk, tail, next),
+              s.chunkDelay().toNanos(),
+              TimeUnit.NANOSECONDS);
+          return;
+        }
+      }
+      out.write(tail.get());
+      out.close();
+      count(completedCount);
+    } catch (IOException e) {
+      aborted(exchange);
+    }
+  }
+
+  /** An SSE event with a name, as Responses and Anthropic Messages stream them. */
+  static byte[] namedEvent(String name, String payload) {
+    return ("event: " + name + "\ndata: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The text of content piece {@code index}, as every family's answers carry it. */
+  static String token(int index) {
+    return "tok" + index + " ";
+  }
+
+  static void respondJson(HttpExchange exchange, int status, String body) throws IOException {
+    respond(exchange, status, "application/json", body);
+  }
+
+  static String openAiError(String message, String code) {
+    return error(message, code);
+  }
+
+  static JsonObject parseBody(String body) {
+    return body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : parse(body);
+  }
+
+  interface Step {
     void run() throws IOException;
+  }
+
+  /** Held until close(): a test of timeouts and cancels needs an LLM that never answers. */
+  void hang(HttpExchange exchange) {
+    hanging.add(exchange);
+  }
+
+  ScheduledExecutorService pacer() {
+    return pacer;
   }
 
   /**
    * Runs {@code step} now or after {@code delay} on the pacer; a failed write counts as an abort.
    */
-  private void later(Duration delay, HttpExchange exchange, Step step) {
+  void later(Duration delay, HttpExchange exchange, Step step) {
     Runnable guarded =
         () -> {
           try {
@@ -464,7 +618,7 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
-  private void aborted(HttpExchange exchange) {
+  void aborted(HttpExchange exchange) {
     count(abortedCount);
     exchange.close();
   }
@@ -667,7 +821,7 @@ public final class FakeLlm implements AutoCloseable {
     return ("data: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void respond(HttpExchange exchange, int status, String contentType, String body)
+  static void respond(HttpExchange exchange, int status, String contentType, String body)
       throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", contentType);
@@ -687,7 +841,7 @@ public final class FakeLlm implements AutoCloseable {
         + "\"}}";
   }
 
-  private static Script overlay(Script s, JsonObject f) {
+  static Script overlay(Script s, JsonObject f) {
     Script out = s;
     if (f.containsKey("chunks")) {
       out = out.withChunks(f.getInt("chunks"));
@@ -725,7 +879,7 @@ public final class FakeLlm implements AutoCloseable {
     return out;
   }
 
-  private static JsonObject parse(String json) {
+  static JsonObject parse(String json) {
     try (var reader = Json.createReader(new StringReader(json))) {
       return reader.readObject();
     } catch (ClassCastException e) {

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -jar test-support/target/remotellm-test-support-*.jar --port 11434 [--host 127.0.0.1]
  *     [--chunks N] [--chunk-delay-ms N] [--first-byte-delay-ms N] [--status N] [--hang]
- *     [--models a,b] [--no-openai-models] [--no-ollama-tags]
+ *     [--models a,b] [--no-openai-models] [--no-ollama-tags] [--ollama-version V]
  * </pre>
  *
  * Prints one line, {@code fake-llm listening on http://HOST:PORT}, once it accepts connections, and
@@ -47,11 +47,12 @@ public final class FakeLlmMain {
         }
         case "--no-openai-models" -> script.add("openai_models", false);
         case "--no-ollama-tags" -> script.add("ollama_tags", false);
+        case "--ollama-version" -> script.add("ollama_version", args[++i]);
         case "-h", "--help" -> {
           System.out.println(
               "usage: FakeLlmMain --port N [--host H] [--chunks N] [--chunk-delay-ms N]"
                   + " [--first-byte-delay-ms N] [--status N] [--hang] [--models a,b] [--no-openai-models]"
-                  + " [--no-ollama-tags]");
+                  + " [--no-ollama-tags] [--ollama-version V]");
           return;
         }
         default -> {

@@ -118,7 +118,7 @@ class FakeLlmTest {
                 HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/api/tags")).build(),
                 HttpResponse.BodyHandlers.ofString())
             .body();
-    assertThat(tags).isEqualTo("{\"models\":[{\"name\":\"c\",\"model\":\"c\"}]}");
+    assertThat(tags).startsWith("{\"models\":[{\"name\":\"c\",\"model\":\"c\",");
     String stats =
         http.send(
                 HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/_fake/stats")).build(),

@@ -55,6 +55,7 @@ public class AdminView {
               .add("token_fingerprint", link.fingerprint())
               .add("name", link.name())
               .add("models", Json.createArrayBuilder(new TreeSet<>(link.models())))
+              .add("apis", Json.createArrayBuilder(apis(link)))
               .add("protocol", link.protocol())
               .add("capacity", link.capacity())
               .add("in_flight", router.inFlight(link))
@@ -63,6 +64,12 @@ public class AdminView {
               .add("reconnects", registry.reconnects(link.fingerprint())));
     }
     return all;
+  }
+
+  private static TreeSet<String> apis(ConnectorLink link) {
+    TreeSet<String> names = new TreeSet<>();
+    link.apis().forEach(api -> names.add(api.wireName()));
+    return names;
   }
 
   JsonArrayBuilder connectorTokens() {

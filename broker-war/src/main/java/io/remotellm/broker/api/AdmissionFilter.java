@@ -3,6 +3,7 @@ package io.remotellm.broker.api;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.limits.Admission;
+import io.remotellm.broker.limits.AdmissionRefusal;
 import io.remotellm.broker.limits.RateLimitHeaders;
 import io.remotellm.broker.limits.RateLimiter;
 import io.remotellm.broker.logging.AccessLog;
@@ -43,13 +44,14 @@ public class AdmissionFilter implements ContainerRequestFilter, ContainerRespons
         || !(request.getProperty(ApiKeyFilter.USER) instanceof User user)) {
       return; // not a relayed call
     }
-    if (!user.models().allows(chat.model())) {
+    // A call by response id names no model: the response's creator was checked.
+    if (chat.model() != null && !user.models().allows(chat.model())) {
       throw new ApiException(ApiError.modelNotFound(chat.model()));
     }
     Admission admission = limiter.admit(user);
     request.setProperty(ADMISSION, admission);
     if (!admission.admitted()) {
-      throw new ApiException(refusal(admission));
+      throw new ApiException(AdmissionRefusal.of(admission));
     }
   }
 
@@ -69,28 +71,5 @@ public class AdmissionFilter implements ContainerRequestFilter, ContainerRespons
       request.removeProperty(ADMISSION);
       limiter.release(user);
     }
-  }
-
-  /**
-   * The 429, in OpenAI's shape ({@code type} {@code requests} or {@code tokens}, {@code code}
-   * {@code rate_limit_exceeded}). Other API families make their own shape from the same error.
-   */
-  static ApiError refusal(Admission admission) {
-    String limit = admission.refusedBy();
-    String type = limit.startsWith("tokens") ? "tokens" : "requests";
-    String what =
-        switch (limit) {
-          case "requests_per_minute" -> "requests per minute";
-          case "tokens_per_minute" -> "tokens per minute";
-          case "tokens_per_day" -> "tokens per day";
-          default -> "concurrent requests";
-        };
-    long seconds = Math.max(1, (admission.retryAfterMillis() + 999) / 1000);
-    return new ApiError(
-        429,
-        type,
-        "rate_limit_exceeded",
-        "Rate limit reached on " + what + " (" + limit + "). Please try again in " + seconds + "s.",
-        null);
   }
 }

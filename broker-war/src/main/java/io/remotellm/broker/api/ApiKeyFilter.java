@@ -1,6 +1,8 @@
 package io.remotellm.broker.api;
 
 import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.edge.ApiEdge;
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.Dispatcher;
@@ -8,11 +10,12 @@ import io.remotellm.broker.users.User;
 import io.remotellm.broker.users.UserDirectory;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
-import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.ext.Provider;
 import java.util.Optional;
 
@@ -33,6 +36,7 @@ public class ApiKeyFilter implements ContainerRequestFilter {
   @Inject Credentials credentials;
   @Inject UserDirectory users;
   @Inject Dispatcher relay;
+  @Context HttpServletRequest http;
 
   @Override
   public void filter(ContainerRequestContext request) {
@@ -40,7 +44,9 @@ public class ApiKeyFilter implements ContainerRequestFilter {
       throw new ApiException(ApiError.unavailable("The broker is shutting down"));
     }
     if (users.configured()) {
-      String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+      // Where the key is depends on the family: Anthropic's clients send x-api-key.
+      ApiEdge edge = ApiEdges.of(http);
+      String header = edge.presentedKey(request::getHeaderString);
       Optional<User> user = users.find(header);
       if (user.isPresent()) {
         request.setProperty(USER, user.get());
@@ -52,9 +58,7 @@ public class ApiKeyFilter implements ContainerRequestFilter {
       }
       throw new ApiException(
           ApiError.invalidApiKey(
-              header == null
-                  ? "Missing API key: send 'Authorization: Bearer <key>'"
-                  : "Incorrect API key provided"));
+              header == null ? edge.missingKeyMessage() : "Incorrect API key provided"));
     }
     request.setProperty(USER, users.anonymous());
     if (!credentials.anonymousAllowed()) {

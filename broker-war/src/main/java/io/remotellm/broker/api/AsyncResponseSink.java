@@ -1,7 +1,8 @@
 package io.remotellm.broker.api;
 
+import io.remotellm.broker.edge.ApiEdge;
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
-import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.ResponseSink;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.ConnectionCallback;
@@ -29,13 +30,19 @@ final class AsyncResponseSink implements ResponseSink {
 
   private final AsyncResponse response;
   private final Executor writer;
+  private final ApiEdge edge;
   private final StringBuilder body = new StringBuilder();
   private int status = 200;
   private MediaType contentType = MediaType.APPLICATION_JSON_TYPE;
 
   AsyncResponseSink(AsyncResponse response, Executor writer) {
+    this(response, writer, ApiEdges.OPENAI);
+  }
+
+  AsyncResponseSink(AsyncResponse response, Executor writer, ApiEdge edge) {
     this.response = response;
     this.writer = writer;
+    this.edge = edge;
   }
 
   @Override
@@ -78,7 +85,9 @@ final class AsyncResponseSink implements ResponseSink {
 
   @Override
   public void fail(ApiError error, boolean afterHead) {
-    resume(() -> response.resume(new ApiException(error)));
+    // Built here in the family's shape: the exception mappers may run outside this request.
+    Response answer = ApiExceptionMapper.response(edge, error);
+    resume(() -> response.resume(answer));
   }
 
   private void resume(Runnable resume) {

@@ -29,12 +29,29 @@ public final class BodyInspector {
   private final JsonParserFactory parsers = JsonProvider.provider().createParserFactory(Map.of());
 
   public ChatBody inspect(byte[] body) {
+    return inspect(body, false, "model", null);
+  }
+
+  /**
+   * As {@link #inspect(byte[])}, for APIs whose defaults differ: Ollama streams when {@code stream}
+   * is absent, and its {@code /api/show} still takes the model as {@code name}.
+   *
+   * @param streamByDefault what an absent or null {@code stream} means
+   * @param modelField the field naming the model
+   * @param alsoModelField the field read when {@code modelField} is absent, or null
+   */
+  public ChatBody inspect(
+      byte[] body, boolean streamByDefault, String modelField, String alsoModelField) {
     String text = decodeUtf8(body);
     if (text.isBlank()) {
       throw bad("The request body is empty; expected a JSON object", null);
     }
     JsonObject object = parseObject(text);
-    JsonValue model = object.get("model");
+    JsonValue model = object.get(modelField);
+    if ((model == null || model.getValueType() == JsonValue.ValueType.NULL)
+        && alsoModelField != null) {
+      model = object.get(alsoModelField);
+    }
     if (model == null || model.getValueType() == JsonValue.ValueType.NULL) {
       throw bad("You must provide a model parameter", "model");
     }
@@ -54,7 +71,7 @@ public final class BodyInspector {
     JsonValue stream = object.get("stream");
     boolean streaming;
     if (stream == null || stream.getValueType() == JsonValue.ValueType.NULL) {
-      streaming = false;
+      streaming = streamByDefault;
     } else if (stream.getValueType() == JsonValue.ValueType.TRUE) {
       streaming = true;
     } else if (stream.getValueType() == JsonValue.ValueType.FALSE) {

@@ -1,5 +1,7 @@
 package io.remotellm.broker.api;
 
+import io.remotellm.broker.edge.ApiEdge;
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.annotation.WebServlet;
@@ -27,7 +29,13 @@ public class ErrorPageServlet extends HttpServlet {
     response.setHeader(RequestIds.HEADER, RequestIds.accept(request.getHeader(RequestIds.HEADER)));
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    response.getWriter().write(ApiError.forStatus(status, phrase(status)).toJson());
+    // The family of the path the client asked for, not of this page's own.
+    String uri =
+        request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String original
+            ? original
+            : request.getRequestURI();
+    ApiEdge edge = ApiEdges.forPath(ApiEdges.pathOf(uri, request.getContextPath()));
+    response.getWriter().write(edge.errorBody(ApiError.forStatus(status, phrase(status))));
   }
 
   private static String phrase(int status) {

@@ -1,15 +1,20 @@
 package io.remotellm.broker.api;
 
 import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.edge.ApiEdge;
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.users.User;
+import io.remotellm.protocol.RelayedEndpoints;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -19,12 +24,14 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * {@code POST /v1/chat/completions}, {@code /v1/completions} and {@code /v1/embeddings}, the calls
- * relayed to a connector by model. {@link InferenceRequestFilter} has read the body and sent the
- * request to one of the two methods here; both return at once and let the relay answer later, so no
- * container thread waits for the LLM.
+ * The calls relayed to a connector ({@link io.remotellm.protocol.RelayedEndpoints}): OpenAI's chat
+ * completions, completions and embeddings, the Responses API and Anthropic's Messages. {@link
+ * InferenceRequestFilter} has read the body and sent the request to one of the two methods here;
+ * both return at once and let the relay answer later, so no container thread waits for the LLM.
  */
 @Path("~relayed")
 @RequestScoped
@@ -55,7 +62,12 @@ public class InferenceResource {
     try {
       relay.start(
           request,
-          new SseResponseSink(sink, sse, writers.executor(), settings.maxBufferedBytesPerStream()),
+          new SseResponseSink(
+              sink,
+              sse,
+              writers.executor(),
+              settings.maxBufferedBytesPerStream(),
+              ApiEdges.of(request.api())),
           access);
     } catch (RuntimeException e) {
       access.takeBack();
@@ -71,7 +83,10 @@ public class InferenceResource {
     AccessLog access = accessLog();
     access.handToRelay();
     try {
-      relay.start(request, new AsyncResponseSink(response, writers.executor()), access);
+      relay.start(
+          request,
+          new AsyncResponseSink(response, writers.executor(), ApiEdges.of(request.api())),
+          access);
     } catch (RuntimeException e) {
       access.takeBack();
       throw e;
@@ -97,10 +112,48 @@ public class InferenceResource {
       throw new ApiException(
           new ApiError(404, "invalid_request_error", "not_found", "Unknown path", null));
     }
+    RelayedEndpoints.Endpoint relayed =
+        (RelayedEndpoints.Endpoint) http.getAttribute(InferenceRequestFilter.RELAYED_ENDPOINT);
     String requestId = String.valueOf(http.getAttribute(RequestIds.PROPERTY));
     String user =
         http.getAttribute(ApiKeyFilter.USER) instanceof User u ? u.name() : User.ANONYMOUS;
+    ApiEdge edge = ApiEdges.of(relayed.api());
+    Map<String, String> headers = new HashMap<>();
+    for (String name : edge.forwardedHeaders()) {
+      String value = http.getHeader(name);
+      if (value != null && !value.isBlank() && value.length() <= MAX_FORWARDED_HEADER) {
+        headers.put(name, value);
+      }
+    }
     return new RelayRequest(
-        requestId, endpoint, chat.model(), chat.stream(), chat.text(), user, RelayRequest.OPENAI);
+        requestId,
+        endpoint,
+        chat.model(),
+        chat.stream(),
+        chat.text(),
+        relayed.method(),
+        relayed.api(),
+        headers,
+        relayed.id(endpoint),
+        user);
+  }
+
+  /** A forwarded header longer than this is dropped: real ones are a few dozen characters. */
+  static final int MAX_FORWARDED_HEADER = 1024;
+
+  /** {@code GET /v1/responses/{id}}: relayed like the others, answered as JSON. */
+  @GET
+  @Path("buffered")
+  @Produces(MediaType.APPLICATION_JSON)
+  public void bufferedGet(@Suspended AsyncResponse response) {
+    buffered(response);
+  }
+
+  /** {@code DELETE /v1/responses/{id}}. */
+  @DELETE
+  @Path("buffered")
+  @Produces(MediaType.APPLICATION_JSON)
+  public void bufferedDelete(@Suspended AsyncResponse response) {
+    buffered(response);
   }
 }

@@ -5,6 +5,7 @@ import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.relay.ConnectorRegistry;
 import io.remotellm.broker.users.ModelAllowList;
 import io.remotellm.broker.users.User;
+import io.remotellm.protocol.ModelNames;
 import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -55,7 +56,8 @@ public class ModelsResource {
   @Path("{id: .+}")
   @Produces(MediaType.APPLICATION_JSON)
   public JsonObject one(@PathParam("id") String id) {
-    if (!connectors.models().contains(id) || !allowed().allows(id)) {
+    if (connectors.models().stream().noneMatch(m -> ModelNames.same(m, id))
+        || !allowed().allows(id)) {
       throw new ApiException(ApiError.modelNotFound(id));
     }
     return model(id);

@@ -4,8 +4,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** The client's {@code x-request-id} when it is safe to echo and log, else a fresh one. */
-final class RequestIds {
-  static final String HEADER = "x-request-id";
+public final class RequestIds {
+  public static final String HEADER = "x-request-id";
   static final String PROPERTY = "io.remotellm.broker.request-id";
 
   // Bounded and plain, so a client cannot inject lines or bulk into our logs.
@@ -13,7 +13,7 @@ final class RequestIds {
 
   private RequestIds() {}
 
-  static String accept(String fromClient) {
+  public static String accept(String fromClient) {
     if (fromClient != null && SAFE.matcher(fromClient).matches()) {
       return fromClient;
     }

@@ -1,6 +1,8 @@
 package io.remotellm.broker.api;
 
 import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.edge.ApiEdge;
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.relay.ResponseSink;
 import jakarta.ws.rs.core.MediaType;
@@ -17,9 +19,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Writes an answer as SSE: each upstream payload as one {@code data:} event, flushed as it comes,
- * text in and text out; the upstream's own {@code [DONE]} is dropped and exactly one is sent at the
- * end; failures end the stream with an error event and no {@code [DONE]}.
+ * Writes an answer as SSE: each upstream payload as one event, flushed as it comes, text in and
+ * text out, its name ({@code event:}) kept for the APIs that name them. How a stream ends is the
+ * {@link ApiEdge}'s: OpenAI's chat streams drop the upstream's own {@code [DONE]} and get exactly
+ * one at the end, Responses and Messages streams end with their own last event; failures end the
+ * stream with the family's error event and no {@code [DONE]}.
  */
 final class SseResponseSink implements ResponseSink {
 
@@ -36,8 +40,17 @@ final class SseResponseSink implements ResponseSink {
   /** Tells the writer task to close the sink once everything before it is written. */
   private static final OutboundSseEvent CLOSE = null;
 
+  /**
+   * What an event name from a connector may be: SSE needs one line, clients match a few known
+   * names; anything else is sent unnamed rather than let a connector write into the stream's
+   * framing.
+   */
+  private static final java.util.regex.Pattern EVENT_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
   private final SseEventSink sink;
   private final Sse sse;
+  private final ApiEdge edge;
   private final Executor writer;
   private final long maxBufferedBytes;
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
@@ -53,12 +66,14 @@ final class SseResponseSink implements ResponseSink {
 
   /** Writes on the calling thread with the default bound: for tests. */
   SseResponseSink(SseEventSink sink, Sse sse) {
-    this(sink, sse, Runnable::run, DEFAULT_MAX_BUFFERED_BYTES);
+    this(sink, sse, Runnable::run, DEFAULT_MAX_BUFFERED_BYTES, ApiEdges.OPENAI);
   }
 
-  SseResponseSink(SseEventSink sink, Sse sse, Executor writer, long maxBufferedBytes) {
+  SseResponseSink(
+      SseEventSink sink, Sse sse, Executor writer, long maxBufferedBytes, ApiEdge edge) {
     this.sink = sink;
     this.sse = sse;
+    this.edge = edge;
     this.writer = writer;
     this.maxBufferedBytes = maxBufferedBytes;
   }
@@ -79,16 +94,22 @@ final class SseResponseSink implements ResponseSink {
 
   @Override
   public void data(String payload) {
+    data(null, payload);
+  }
+
+  @Override
+  public void data(String event, String payload) {
     if (upstreamErrorBody != null) {
       if (upstreamErrorBody.length() + payload.length() <= MAX_ERROR_BODY) {
         upstreamErrorBody.append(payload);
       }
       return;
     }
-    if (DONE.equals(payload.strip())) {
-      return; // ours comes at the end, once
+    if (event == null && DONE.equals(payload.strip())) {
+      return; // ours comes at the end, once (and only where the family has one)
     }
-    send(dataEvent(payload), payload.length());
+    String name = event != null && EVENT_NAME.matcher(event).matches() ? event : null;
+    send(dataEvent(name, payload), payload.length());
   }
 
   @Override
@@ -96,24 +117,23 @@ final class SseResponseSink implements ResponseSink {
     if (upstreamErrorBody != null) {
       String body = upstreamErrorBody.toString().strip();
       send(
-          dataEvent(
-              body.startsWith("{")
-                  ? body.replace("\r", "").replace("\n", "")
-                  : ApiError.fromConnector(
-                          upstreamErrorStatus,
-                          "upstream_error",
-                          "The upstream answered HTTP " + upstreamErrorStatus)
-                      .toJson()),
+          event(
+              edge.upstreamStreamError(
+                  body.replace("\r", "").replace("\n", ""),
+                  ApiError.fromConnector(
+                      upstreamErrorStatus,
+                      "upstream_error",
+                      "The upstream answered HTTP " + upstreamErrorStatus))),
           0);
-    } else {
-      send(dataEvent(DONE), 0);
+    } else if (edge.streamEnd() != null) {
+      send(event(edge.streamEnd()), 0);
     }
     close();
   }
 
   @Override
   public void fail(ApiError error, boolean afterHead) {
-    send(dataEvent(error.toJson()), 0);
+    send(event(edge.streamError(error)), 0);
     close();
   }
 
@@ -127,11 +147,16 @@ final class SseResponseSink implements ResponseSink {
     this.clientGone = callback;
   }
 
-  private OutboundSseEvent dataEvent(String payload) {
-    return sse.newEventBuilder()
-        .mediaType(MediaType.TEXT_PLAIN_TYPE)
-        .data(String.class, payload)
-        .build();
+  private OutboundSseEvent event(ApiEdge.SseFrame frame) {
+    return dataEvent(frame.event(), frame.data());
+  }
+
+  private OutboundSseEvent dataEvent(String name, String payload) {
+    OutboundSseEvent.Builder event = sse.newEventBuilder();
+    if (name != null) {
+      event.name(name);
+    }
+    return event.mediaType(MediaType.TEXT_PLAIN_TYPE).data(String.class, payload).build();
   }
 
   /**

@@ -29,7 +29,7 @@ public class SseWriters {
     pool = Executors.newCachedThreadPool(threads);
   }
 
-  Executor executor() {
+  public Executor executor() {
     return pool;
   }
 

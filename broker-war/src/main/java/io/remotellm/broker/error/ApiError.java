@@ -3,6 +3,7 @@ package io.remotellm.broker.error;
 import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.SharedJsonProvider;
 import jakarta.json.JsonObjectBuilder;
+import java.util.List;
 
 /**
  * One error as OpenAI clients expect it: {@code {"error":{"message","type","param","code"}}}.
@@ -40,6 +41,35 @@ public record ApiError(int status, String type, String code, String message, Str
             + Bounds.cut(model, Bounds.QUOTED)
             + "' is not served by any connected connector",
         "model");
+  }
+
+  /**
+   * {@code model} is served, but by no connector whose LLM speaks the API the client called: the
+   * message names the APIs that do serve it, so the user can switch client or connector setting.
+   */
+  public static ApiError apiNotOffered(String model, String api, List<String> offered) {
+    return new ApiError(
+        404,
+        "invalid_request_error",
+        "api_not_supported",
+        "The model '"
+            + Bounds.cut(model, Bounds.QUOTED)
+            + "' is served, but not through the "
+            + api
+            + " API: its connectors offer "
+            + String.join(", ", offered)
+            + " (a connector says what its LLM speaks with --llm-api)",
+        "model");
+  }
+
+  /** A stored response this broker never relayed, or whose connector is gone. */
+  public static ApiError responseNotFound(String id, String why) {
+    return new ApiError(
+        404,
+        "invalid_request_error",
+        "not_found",
+        "No response with id '" + Bounds.cut(id, Bounds.QUOTED) + "' found: " + why,
+        null);
   }
 
   public static ApiError tooLarge(long max) {

@@ -14,6 +14,11 @@ import java.util.List;
  */
 final class ConnectorClaims {
 
+  /** API families a hello may name, and their names' length: there are four today. */
+  static final int MAX_APIS = 16;
+
+  static final int MAX_API_NAME = 32;
+
   private ConnectorClaims() {}
 
   /**
@@ -24,6 +29,11 @@ final class ConnectorClaims {
     if (frame instanceof Hello hello) {
       if (hello.connector().length() > Bounds.CONNECTOR_NAME) {
         return "connector name longer than " + Bounds.CONNECTOR_NAME + " characters";
+      }
+      if (hello.apis() != null
+          && (hello.apis().size() > MAX_APIS
+              || hello.apis().stream().anyMatch(a -> a.length() > MAX_API_NAME))) {
+        return "apis: at most " + MAX_APIS + " names of at most " + MAX_API_NAME + " characters";
       }
       return models(hello.models());
     }

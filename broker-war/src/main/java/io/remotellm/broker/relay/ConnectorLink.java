@@ -2,6 +2,7 @@ package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.routing.Route;
+import io.remotellm.protocol.LlmApi;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +21,7 @@ public final class ConnectorLink implements Route {
   private volatile ConnectorCredential credential;
   private final ConnectorSocket socket;
   private volatile Set<String> models = Set.of();
+  private volatile Set<LlmApi> apis = LlmApi.DEFAULT;
   private volatile String name = "unknown";
   private volatile int capacity = 1;
   private volatile boolean open = true;
@@ -77,9 +79,15 @@ public final class ConnectorLink implements Route {
     return capacity;
   }
 
-  void hello(String connectorName, int capacity, int protocol) {
+  @Override
+  public Set<LlmApi> apis() {
+    return apis;
+  }
+
+  void hello(String connectorName, int capacity, Set<LlmApi> offered, int protocol) {
     this.name = connectorName;
     this.capacity = capacity;
+    this.apis = Set.copyOf(offered);
     this.protocol = protocol;
   }
 

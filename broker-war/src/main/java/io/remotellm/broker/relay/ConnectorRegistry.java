@@ -8,6 +8,7 @@ import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
+import io.remotellm.protocol.LlmApi;
 import io.remotellm.protocol.ModelsChanged;
 import io.remotellm.protocol.ProtocolException;
 import io.remotellm.protocol.UnknownFrameTypeException;
@@ -146,7 +147,7 @@ public class ConnectorRegistry {
     // A newer connector speaks our highest version too; an older one is served in its own.
     int protocol = Math.min(hello.protocol(), Frame.PROTOCOL_VERSION);
     link.socket().batching(protocol >= Frame.BATCH_PROTOCOL);
-    link.hello(hello.connector(), hello.capacity(), protocol);
+    link.hello(hello.connector(), hello.capacity(), hello.offered(), protocol);
     attaches.merge(link.fingerprint(), 1, Integer::sum);
     link.models(hello.models());
     // Welcome first, then routable: a request dispatched in between would otherwise reach the
@@ -162,14 +163,15 @@ public class ConnectorRegistry {
     }
     LOG.log(
         Level.INFO,
-        "connector {0} attached: token {1}, {2}, capacity {3}, protocol {4}, models {5}",
+        "connector {0} attached: token {1}, {2}, capacity {3}, protocol {4}, models {5}, apis {6}",
         new Object[] {
           link.id(),
           link.fingerprint(),
           Bounds.forLog(hello.connector()),
           hello.capacity(),
           protocol,
-          Bounds.forLog(link.models())
+          Bounds.forLog(link.models()),
+          LlmApi.wireNames(link.apis())
         });
   }
 

@@ -10,8 +10,10 @@ import io.remotellm.broker.usage.UsageListeners;
 import io.remotellm.broker.usage.UsageRecorded;
 import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Cancel;
+import io.remotellm.protocol.Data;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
+import io.remotellm.protocol.LlmApi;
 import io.remotellm.protocol.Request;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -54,6 +56,7 @@ public class Dispatcher {
   @Inject BrokerSettings settings;
   @Inject ConnectorLinkRouter router;
   @Inject UsageListeners usageListeners;
+  @Inject RequestRoutes routes;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -97,8 +100,9 @@ public class Dispatcher {
 
   /**
    * Sends a client request on its way. Throws {@link ApiException} (404) when no connector serves
-   * the model, before anything is written to the client; everything later goes to {@code sink}, and
-   * how it ended to {@code access} when it is over.
+   * the model through the request's API (or holds the response it names), before anything is
+   * written to the client; everything later goes to {@code sink}, and how it ended to {@code
+   * access} when it is over.
    */
   public void start(RelayRequest request, ResponseSink sink, AccessLog access) {
     if (draining) {
@@ -106,9 +110,9 @@ public class Dispatcher {
     }
     Exchange exchange =
         new Exchange(idPrefix + Long.toString(nextId.incrementAndGet(), 36), request, sink, access);
-    Optional<Lease<ConnectorLink>> lease = router.acquire(request.model(), Set.of());
+    Optional<Lease<ConnectorLink>> lease = routes.acquire(request, Set.of());
     if (lease.isEmpty()) {
-      throw new ApiException(ApiError.modelNotFound(request.model()));
+      throw new ApiException(routes.notRoutable(request));
     }
     exchanges.put(exchange.relayId(), exchange);
     sink.onClientGone(() -> apply(exchange, exchange.clientGone()));
@@ -133,6 +137,10 @@ public class Dispatcher {
           new Object[] {link.id(), Bounds.forLog(answer.id())});
       return;
     }
+    if (answer instanceof Data data) {
+      // Before the answer reaches the client, which may ask for a created response right after.
+      routes.answered(exchange, link, data);
+    }
     apply(exchange, exchange.onAnswer(link, answer));
   }
 
@@ -156,21 +164,24 @@ public class Dispatcher {
     if (retryReason != null) {
       ExchangeLog.retried(exchange, link, retryReason);
     }
-    Map<String, String> headers = new HashMap<>();
+    Map<String, String> headers = new HashMap<>(request.headers());
     headers.put("content-type", "application/json");
     // The client's correlation id goes on to the LLM; the relay id only names the frames.
     headers.put("x-request-id", request.requestId());
     // The LLM key of this connector's token, and only this connector's: never the client's key.
+    // Always as authorization: the connector passes it on the way the request's API expects.
     link.llmApiKey().ifPresent(key -> headers.put("authorization", "Bearer " + key));
     String frame =
         codec.encode(
             new Request(
                 exchange.relayId(),
-                "POST",
+                request.method(),
                 request.path(),
                 headers,
                 request.body(),
-                request.stream()));
+                request.stream(),
+                // An older connector never gets another family's call, so it needs no name.
+                request.api() == LlmApi.OPENAI ? null : request.api().wireName()));
     link.send(frame)
         .whenComplete(
             (ok, error) -> {
@@ -186,8 +197,7 @@ public class Dispatcher {
   private void apply(Exchange exchange, Exchange.Step step) {
     if (step instanceof Exchange.Retry retry) {
       retry.givenUp().release();
-      Optional<Lease<ConnectorLink>> next =
-          router.acquire(exchange.request().model(), exchange.tried());
+      Optional<Lease<ConnectorLink>> next = routes.acquire(exchange.request(), exchange.tried());
       if (next.isPresent()) {
         send(exchange, next.get(), retry.reason());
       } else {
@@ -233,7 +243,7 @@ public class Dispatcher {
         Instant.now().minusNanos(duration),
         r.requestId(),
         r.user(),
-        r.api(),
+        r.api().wireName(),
         r.path(),
         r.model(),
         last == null ? null : last.id(),

@@ -66,6 +66,7 @@ final class Exchange {
 
   private boolean headSeen;
   private boolean finished;
+  private boolean responseIdLooked;
   private int status = 200;
   private long firstDataNanos;
   private JsonObject usage;
@@ -165,7 +166,7 @@ final class Exchange {
       if (firstDataNanos == 0) {
         firstDataNanos = System.nanoTime();
       }
-      sink.data(d.data());
+      sink.data(d.event(), d.data());
       lastWriteNanos = System.nanoTime();
     } else if (frame instanceof End end) {
       usage = end.usage();
@@ -195,6 +196,18 @@ final class Exchange {
       return fail(error, headSeen ? 502 : f.status(), null);
     }
     return CONTINUE;
+  }
+
+  /**
+   * True once: for the first {@code data} frame of a successful answer from this attempt's
+   * connector, where a created response's id is.
+   */
+  synchronized boolean firstSuccessfulData(ConnectorLink from) {
+    if (responseIdLooked || finished || from != link() || !headSeen || status >= 400) {
+      return false;
+    }
+    responseIdLooked = true;
+    return true;
   }
 
   /** The connector this attempt went to dropped (socket closed, send failed, heartbeat missed). */

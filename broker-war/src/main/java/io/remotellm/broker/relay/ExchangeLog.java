@@ -89,7 +89,9 @@ final class ExchangeLog {
     RelayRequest request = exchange.request();
     return LogFields.of("request_id", request.requestId())
         .and("relay_id", exchange.relayId())
+        .and("method", request.method())
         .and("endpoint", request.path())
+        .and("api", request.api().wireName())
         .and("model", request.model())
         .and("user", request.user())
         .and("connector_id", link == null ? null : link.id())

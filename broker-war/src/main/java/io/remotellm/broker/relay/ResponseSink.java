@@ -17,6 +17,14 @@ public interface ResponseSink {
   /** Streaming: one SSE payload, verbatim. Non-streaming: a piece of the body. */
   void data(String payload);
 
+  /**
+   * Streaming: one SSE event, its name ({@code event}, null for an unnamed event) kept. A body
+   * piece has no name, so the default passes the payload on.
+   */
+  default void data(String event, String payload) {
+    data(payload);
+  }
+
   /** The answer is complete. */
   void end();
 

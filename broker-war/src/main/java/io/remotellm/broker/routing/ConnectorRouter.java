@@ -1,16 +1,21 @@
 package io.remotellm.broker.routing;
 
+import io.remotellm.protocol.LlmApi;
+import io.remotellm.protocol.ModelNames;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Predicate;
 
 /**
  * Model → live routes. Picks the route with the fewest requests in flight; among equals, the one
@@ -55,30 +60,74 @@ public class ConnectorRouter<R extends Route> {
     return routes.size();
   }
 
-  /** The union of all live routes' models, sorted. */
+  /**
+   * The union of all live routes' models, sorted; {@code llama3.2} and {@code llama3.2:latest} are
+   * one model ({@link ModelNames}), listed once, by its shorter name.
+   */
   public Set<String> models() {
-    Set<String> all = new TreeSet<>();
+    Map<String, String> byCanonical = new TreeMap<>();
     for (R r : routes.values()) {
       if (r.isOpen()) {
-        all.addAll(r.models());
+        for (String m : r.models()) {
+          byCanonical.merge(ModelNames.canonical(m), m, (a, b) -> a.length() <= b.length() ? a : b);
+        }
       }
     }
-    return all;
+    return new TreeSet<>(byCanonical.values());
   }
 
   public boolean serves(String model) {
-    return routes.values().stream().anyMatch(r -> r.isOpen() && r.models().contains(model));
+    return routes.values().stream().anyMatch(r -> r.isOpen() && servesModel(r, model));
+  }
+
+  /** The API families offered by the live routes that serve {@code model}; empty if none does. */
+  public Set<LlmApi> apisFor(String model) {
+    Set<LlmApi> apis = EnumSet.noneOf(LlmApi.class);
+    for (R r : routes.values()) {
+      if (r.isOpen() && servesModel(r, model)) {
+        apis.addAll(r.apis());
+      }
+    }
+    return apis;
+  }
+
+  private static boolean servesModel(Route r, String model) {
+    if (r.models().contains(model)) {
+      return true;
+    }
+    for (String m : r.models()) {
+      if (ModelNames.same(m, model)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
-   * Takes a route for {@code model}, skipping the ids in {@code exclude} (routes already tried).
-   * The lease must be released when the request ends.
+   * Takes a route for {@code model} through any API, skipping the ids in {@code exclude} (routes
+   * already tried). The lease must be released when the request ends.
    */
   public Optional<Lease<R>> acquire(String model, Set<String> exclude) {
+    return acquire(model, null, exclude);
+  }
+
+  /**
+   * Takes a route for {@code model} whose LLM speaks {@code api} (null: any), skipping the ids in
+   * {@code exclude}. The lease must be released when the request ends.
+   */
+  public Optional<Lease<R>> acquire(String model, LlmApi api, Set<String> exclude) {
+    return acquire(r -> servesModel(r, model) && (api == null || r.apis().contains(api)), exclude);
+  }
+
+  /**
+   * Takes the best route {@code eligible} accepts, skipping the ids in {@code exclude}; how a call
+   * routed by something else than its model (a response id) finds its connector.
+   */
+  public Optional<Lease<R>> acquire(Predicate<R> eligible, Set<String> exclude) {
     synchronized (pickLock) {
       List<R> candidates = new ArrayList<>();
       for (R r : routes.values()) {
-        if (r.isOpen() && r.models().contains(model) && !exclude.contains(r.id())) {
+        if (r.isOpen() && !exclude.contains(r.id()) && eligible.test(r)) {
           candidates.add(r);
         }
       }

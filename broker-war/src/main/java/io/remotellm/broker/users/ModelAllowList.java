@@ -1,5 +1,6 @@
 package io.remotellm.broker.users;
 
+import io.remotellm.protocol.ModelNames;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -28,8 +29,12 @@ public final class ModelAllowList {
     if (patterns == null) {
       return true;
     }
+    // "llama3.2" and "llama3.2:latest" are one model: either spelling in the list allows both.
+    String canonical = ModelNames.canonical(model);
     for (Pattern p : patterns) {
-      if (p.matcher(model).matches()) {
+      if (p.matcher(model).matches()
+          || p.matcher(canonical).matches()
+          || p.matcher(canonical + ModelNames.LATEST).matches()) {
         return true;
       }
     }

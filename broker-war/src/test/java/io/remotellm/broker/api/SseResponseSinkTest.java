@@ -2,7 +2,9 @@ package io.remotellm.broker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remotellm.broker.edge.ApiEdges;
 import io.remotellm.broker.error.ApiError;
+import io.remotellm.protocol.LlmApi;
 import jakarta.ws.rs.core.GenericType;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
@@ -40,7 +42,11 @@ class SseResponseSinkTest {
             return CompletableFuture.failedFuture(new java.io.IOException("broken pipe"));
           }
           wire.add(
-              event.getComment() != null ? ": " + event.getComment() : "data: " + event.getData());
+              event.getComment() != null
+                  ? ": " + event.getComment()
+                  : (event.getName() == null ? "" : "event: " + event.getName() + "\n")
+                      + "data: "
+                      + event.getData());
           return CompletableFuture.completedFuture(null);
         }
 
@@ -85,7 +91,8 @@ class SseResponseSinkTest {
   void aClientThatStopsReadingIsCancelledPastTheBound() {
     // The writer task never gets to run, as when it is blocked on a client that does not read.
     List<Runnable> stuck = new CopyOnWriteArrayList<>();
-    SseResponseSink bounded = new SseResponseSink(sink, new FakeSse(), stuck::add, 1000);
+    SseResponseSink bounded =
+        new SseResponseSink(sink, new FakeSse(), stuck::add, 1000, ApiEdges.OPENAI);
     AtomicInteger goneCalls = new AtomicInteger();
     bounded.onClientGone(goneCalls::incrementAndGet);
     bounded.head(200, Map.of());
@@ -105,7 +112,8 @@ class SseResponseSinkTest {
 
   @Test
   void oneEventLargerThanTheBoundStillGoesOut() {
-    SseResponseSink bounded = new SseResponseSink(sink, new FakeSse(), Runnable::run, 1000);
+    SseResponseSink bounded =
+        new SseResponseSink(sink, new FakeSse(), Runnable::run, 1000, ApiEdges.OPENAI);
     AtomicInteger goneCalls = new AtomicInteger();
     bounded.onClientGone(goneCalls::incrementAndGet);
     bounded.data("x".repeat(5000));
@@ -140,6 +148,48 @@ class SseResponseSinkTest {
     assertThat(wire).isEmpty();
   }
 
+  @Test
+  void anthropicEventsKeepTheirNamesAndTheStreamEndsWithoutDone() {
+    SseResponseSink named =
+        new SseResponseSink(
+            sink, new FakeSse(), Runnable::run, 1000, ApiEdges.of(LlmApi.ANTHROPIC));
+    named.head(200, Map.of());
+    named.data("ping", "{\"type\": \"ping\"}");
+    named.data("message_stop", "{\"type\":\"message_stop\"}");
+    named.end();
+    assertThat(wire)
+        .containsExactly(
+            "event: ping\ndata: {\"type\": \"ping\"}",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}");
+  }
+
+  @Test
+  void anthropicFailureIsAnErrorEventInAnthropicsShape() {
+    SseResponseSink named =
+        new SseResponseSink(
+            sink, new FakeSse(), Runnable::run, 1000, ApiEdges.of(LlmApi.ANTHROPIC));
+    named.head(200, Map.of());
+    named.fail(ApiError.upstream("connector dropped"), true);
+    assertThat(wire)
+        .containsExactly(
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+                + "\"message\":\"connector dropped\"}}");
+  }
+
+  @Test
+  void responsesFailureIsAnErrorEventAndAConnectorsOddEventNameIsDropped() {
+    SseResponseSink named =
+        new SseResponseSink(
+            sink, new FakeSse(), Runnable::run, 1000, ApiEdges.of(LlmApi.RESPONSES));
+    named.head(200, Map.of());
+    named.data("response.created\ndata: injected", "{}");
+    named.fail(ApiError.upstreamTimeout("too slow"), true);
+    assertThat(wire).hasSize(2);
+    assertThat(wire.get(0)).isEqualTo("data: {}");
+    assertThat(wire.get(1))
+        .startsWith("event: error\ndata: {\"type\":\"error\",\"code\":\"upstream_timeout\"");
+  }
+
   /** Just enough of the SSE API to build events. */
   private static final class FakeSse implements Sse {
     @Override
@@ -153,7 +203,7 @@ class SseResponseSinkTest {
     }
   }
 
-  private record Event(String comment, Object data, MediaType mediaType)
+  private record Event(String name, String comment, Object data, MediaType mediaType)
       implements OutboundSseEvent {
     @Override
     public Class<?> getType() {
@@ -182,7 +232,7 @@ class SseResponseSinkTest {
 
     @Override
     public String getName() {
-      return null;
+      return name;
     }
 
     @Override
@@ -202,6 +252,7 @@ class SseResponseSinkTest {
   }
 
   private static final class Builder implements OutboundSseEvent.Builder {
+    private String name;
     private String comment;
     private Object data;
     private MediaType mediaType;
@@ -213,6 +264,7 @@ class SseResponseSinkTest {
 
     @Override
     public OutboundSseEvent.Builder name(String name) {
+      this.name = name;
       return this;
     }
 
@@ -255,7 +307,7 @@ class SseResponseSinkTest {
 
     @Override
     public OutboundSseEvent build() {
-      return new Event(comment, data, mediaType);
+      return new Event(name, comment, data, mediaType);
     }
   }
 }

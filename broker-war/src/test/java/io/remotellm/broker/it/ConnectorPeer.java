@@ -110,6 +110,15 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     return peer;
   }
 
+  /** Connects and registers {@code models} served through {@code apis} (protocol 2). */
+  static ConnectorPeer attachWithApis(URI ws, String token, List<String> apis, String... models)
+      throws Exception {
+    ConnectorPeer peer = connect(ws, token);
+    peer.send(new Hello(2, "scripted-peer/apis", List.of(models), 64, apis));
+    peer.welcome = peer.await(Welcome.class);
+    return peer;
+  }
+
   /** The broker's welcome, once attached. */
   Welcome welcome() {
     return welcome;

@@ -23,6 +23,10 @@ class ConnectorClaimsTest {
     assertThat(ConnectorClaims.refusal(new Hello(2, "c".repeat(256), most, 4))).isNull();
     assertThat(ConnectorClaims.refusal(new ModelsChanged(most))).isNull();
     assertThat(ConnectorClaims.refusal(new Cancel("r-1", "client gone"))).isNull();
+    assertThat(
+            ConnectorClaims.refusal(
+                new Hello(2, "c", most, 4, Collections.nCopies(16, "a".repeat(32)))))
+        .isNull();
   }
 
   @Test
@@ -34,7 +38,10 @@ class ConnectorClaimsTest {
             ConnectorClaims.refusal(new ModelsChanged(many)),
             ConnectorClaims.refusal(new Hello(2, "c", List.of("ok", "m".repeat(257)), 4)),
             ConnectorClaims.refusal(new ModelsChanged(List.of("m".repeat(1 << 20)))),
-            ConnectorClaims.refusal(new Hello(2, "c".repeat(257), List.of("ok"), 4)));
+            ConnectorClaims.refusal(new Hello(2, "c".repeat(257), List.of("ok"), 4)),
+            ConnectorClaims.refusal(
+                new Hello(2, "c", List.of("ok"), 4, Collections.nCopies(17, "openai"))),
+            ConnectorClaims.refusal(new Hello(2, "c", List.of("ok"), 4, List.of("a".repeat(33)))));
     assertThat(refusals).doesNotContainNull();
     // A WebSocket close reason holds at most 123 bytes of UTF-8.
     assertThat(refusals)

@@ -169,6 +169,9 @@ class RelayTest {
     dispatcher.router = router;
     dispatcher.settings = settings;
     dispatcher.usageListeners = UsageListeners.of(recorded::add);
+    dispatcher.routes = new RequestRoutes();
+    dispatcher.routes.router = router;
+    dispatcher.routes.responseIds = new ResponseIds();
     dispatcher.init();
     registry = new ConnectorRegistry();
     registry.router = router;

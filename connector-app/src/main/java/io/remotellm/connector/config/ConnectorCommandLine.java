@@ -94,6 +94,13 @@ public final class ConnectorCommandLine {
   String llmApiKey;
 
   @Option(
+      names = "--llm-api",
+      paramLabel = "LIST",
+      description =
+          "API families the LLM speaks, a comma list of openai, responses, anthropic, ollama (REMOTELLM_LLM_API; default: ask the LLM at start: an Ollama says by its version, anything else is openai)")
+  String llmApi;
+
+  @Option(
       names = "--llm-connect-timeout",
       paramLabel = "SECONDS",
       description =

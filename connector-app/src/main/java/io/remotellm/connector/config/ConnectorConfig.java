@@ -1,8 +1,10 @@
 package io.remotellm.connector.config;
 
+import io.remotellm.protocol.LlmApi;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Level;
 
 /**
@@ -24,6 +26,7 @@ import java.util.logging.Level;
  * @param reconnectResetAfter a connection up this long resets the backoff
  * @param probeInterval how often the LLM's availability is checked
  * @param brokerTrust the certificates a {@code wss://} broker is checked against; null: the JDK's
+ * @param apis the API families the LLM speaks ({@code --llm-api}); empty means "ask the LLM"
  */
 public record ConnectorConfig(
     URI llmUrl,
@@ -43,10 +46,12 @@ public record ConnectorConfig(
     Duration reconnectMax,
     Duration reconnectResetAfter,
     Duration probeInterval,
-    BrokerTrust brokerTrust) {
+    BrokerTrust brokerTrust,
+    Set<LlmApi> apis) {
 
   public ConnectorConfig {
     models = List.copyOf(models);
+    apis = apis == null ? Set.of() : Set.copyOf(apis);
     if (!demo && llmUrl == null) {
       throw new IllegalArgumentException("llmUrl is required unless demo");
     }
@@ -70,6 +75,8 @@ public record ConnectorConfig(
         + capacity
         + ", llmConnections="
         + llmConnections
+        + ", apis="
+        + (apis.isEmpty() ? "detect" : LlmApi.wireNames(apis))
         + ", llmApiKey="
         + (llmApiKey == null ? "unset" : "set")
         + ", brokerTrust="
@@ -96,7 +103,8 @@ public record ConnectorConfig(
         reconnectMax,
         reconnectResetAfter,
         probeInterval,
-        brokerTrust);
+        brokerTrust,
+        apis);
   }
 
   public ConnectorConfig withModels(List<String> served) {
@@ -118,6 +126,7 @@ public record ConnectorConfig(
         reconnectMax,
         reconnectResetAfter,
         probeInterval,
-        brokerTrust);
+        brokerTrust,
+        apis);
   }
 }

@@ -1,5 +1,6 @@
 package io.remotellm.connector.config;
 
+import io.remotellm.protocol.LlmApi;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -7,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.logging.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -51,6 +53,12 @@ final class ConnectorOptionChecks {
     }
     String key = o.llmApiKey == null || o.llmApiKey.isBlank() ? null : o.llmApiKey.trim();
     BrokerTrust trust = files ? trust(o, cli) : null;
+    Set<LlmApi> apis;
+    try {
+      apis = o.llmApi == null || o.llmApi.isBlank() ? Set.of() : LlmApi.parseList(o.llmApi);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cli, "--llm-api: " + e.getMessage());
+    }
     return new ConnectorConfig(
         llm,
         demo,
@@ -69,7 +77,8 @@ final class ConnectorOptionChecks {
         seconds(cli, "--reconnect-max", o.reconnectMax),
         seconds(cli, "--reconnect-reset-after", o.reconnectResetAfter),
         seconds(cli, "--llm-probe-interval", o.probeInterval),
-        trust);
+        trust,
+        apis);
   }
 
   /** The broker's CA certificates, if given: read now, so a bad file is a command-line error. */

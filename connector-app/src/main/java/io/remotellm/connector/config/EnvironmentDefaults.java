@@ -23,6 +23,7 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
           Map.entry("--health-port", new Source("REMOTELLM_HEALTH_PORT", "8080")),
           Map.entry("--log-level", new Source("REMOTELLM_LOG_LEVEL", "INFO")),
           Map.entry("--llm-api-key", new Source("REMOTELLM_LLM_API_KEY", null)),
+          Map.entry("--llm-api", new Source("REMOTELLM_LLM_API", null)),
           Map.entry("--llm-connect-timeout", new Source("REMOTELLM_LLM_CONNECT_TIMEOUT", "10")),
           Map.entry("--llm-timeout", new Source("REMOTELLM_LLM_TIMEOUT", "600")),
           Map.entry("--capacity", new Source("REMOTELLM_CAPACITY", "4096")),

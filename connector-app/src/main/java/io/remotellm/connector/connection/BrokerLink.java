@@ -138,7 +138,7 @@ final class BrokerLink extends Endpoint {
         PongMessage.class,
         (MessageHandler.Whole<PongMessage>) pong -> lastHeard = System.nanoTime());
     RelayClient.Registration r = registration.get();
-    sender.send(new Hello(protocol, r.connector(), r.models(), r.capacity()));
+    sender.send(new Hello(protocol, r.connector(), r.models(), r.capacity(), r.apis()));
     log(LOG, Level.FINE, "socket open, hello sent", of("models", r.models()));
   }
 

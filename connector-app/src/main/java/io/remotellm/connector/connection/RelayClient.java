@@ -39,7 +39,13 @@ public final class RelayClient implements AutoCloseable {
   static final int MAX_INCOMING_FRAME = 64 * 1024 * 1024 + 64 * 1024;
 
   /** Who we are and what we serve, as said in {@code hello}. */
-  public record Registration(String connector, List<String> models, int capacity) {}
+  /**
+   * What the connector says in {@code hello}.
+   *
+   * @param apis the API families' wire names its LLM speaks
+   */
+  public record Registration(
+      String connector, List<String> models, int capacity, List<String> apis) {}
 
   private final URI brokerUrl;
   private final String token;
@@ -109,7 +115,7 @@ public final class RelayClient implements AutoCloseable {
   /** Tells the broker the served models changed (and remembers them for the next hello). */
   public void updateModels(List<String> models) {
     Registration r = registration;
-    registration = new Registration(r.connector(), List.copyOf(models), r.capacity());
+    registration = new Registration(r.connector(), List.copyOf(models), r.capacity(), r.apis());
     BrokerLink current = link;
     if (current != null) {
       current.modelsChanged(models);

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * Serves {@code GET /health} → {@code {"status","relay_connected","relay_state","llm_available",
- * "models","uptime_seconds"}}, 503 when the relay is down, and {@code GET /ready} → {@code
+ * "models","uptime_seconds","apis"}}, 503 when the relay is down, and {@code GET /ready} → {@code
  * {"ready","relay_connected","llm_available"}}, 503 unless both are up. One thread: the answers are
  * computed from memory.
  */
@@ -65,6 +65,7 @@ public final class HealthServer implements AutoCloseable {
             .add("llm_available", s.llmAvailable())
             .add("models", models)
             .add("uptime_seconds", s.uptimeSeconds())
+            .add("apis", SharedJsonProvider.INSTANCE.createArrayBuilder(s.apis()))
             .build()
             .toString();
     respond(exchange, s.relayConnected() ? 200 : 503, body);

@@ -8,10 +8,12 @@ public record HealthSnapshot(
     String relayState,
     boolean llmAvailable,
     List<String> models,
-    long uptimeSeconds) {
+    long uptimeSeconds,
+    List<String> apis) {
 
   public HealthSnapshot {
     models = List.copyOf(models);
+    apis = List.copyOf(apis);
   }
 
   public boolean ready() {

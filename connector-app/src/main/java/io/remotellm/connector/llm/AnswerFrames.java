@@ -97,13 +97,18 @@ public final class AnswerFrames {
    * last.
    */
   public void data(List<String> payloads, Consumer<Throwable> sent) {
+    events(payloads.stream().map(SseEvent::unnamed).toList(), sent);
+  }
+
+  /** Sends events together (one read from the LLM); {@code sent} hears about the last. */
+  public void events(List<SseEvent> events, Consumer<Throwable> sent) {
     if (done.get()) {
       if (sent != null) {
         sent.accept(new CancellationException("answer already finished"));
       }
       return;
     }
-    sender.sendAll(headAndData(payloads), sent);
+    sender.sendAll(headAndData(events), sent);
   }
 
   public void end(JsonObject usage) {
@@ -112,6 +117,11 @@ public final class AnswerFrames {
 
   /** The last payloads and {@code end}, sent together. */
   public void complete(List<String> payloads, JsonObject usage) {
+    completeEvents(payloads.stream().map(SseEvent::unnamed).toList(), usage);
+  }
+
+  /** The last events and {@code end}, sent together. */
+  public void completeEvents(List<SseEvent> payloads, JsonObject usage) {
     if (done.compareAndSet(false, true)) {
       List<Frame> frames = headAndData(payloads);
       frames.add(new End(id, usage));
@@ -134,11 +144,11 @@ public final class AnswerFrames {
   }
 
   /** The held head, if any, and a {@code data} frame per payload; room left for one more frame. */
-  private List<Frame> headAndData(List<String> payloads) {
+  private List<Frame> headAndData(List<SseEvent> payloads) {
     List<Frame> frames = new ArrayList<>(payloads.size() + 2);
     addHeldHead(frames);
-    for (String payload : payloads) {
-      frames.add(new Data(id, payload));
+    for (SseEvent payload : payloads) {
+      frames.add(new Data(id, payload.data(), payload.name()));
     }
     dataFrames += payloads.size();
     return frames;

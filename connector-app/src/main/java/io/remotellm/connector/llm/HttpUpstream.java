@@ -1,5 +1,6 @@
 package io.remotellm.connector.llm;
 
+import io.remotellm.protocol.LlmApi;
 import io.remotellm.protocol.Request;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,10 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Forwards requests to an OpenAI-compatible LLM with {@link HttpClient#sendAsync}: no thread waits
- * on a request. Headers go as the broker sent them (its injected key included), minus hop-by-hop
- * ones; the LLM's status and body come back unchanged, errors included. At most {@code
- * maxConnections} calls run at once, the others wait in line; each call's attempts, retries and
- * failures are its {@link LlmCall}'s.
+ * on a request. Headers go as the broker sent them, minus hop-by-hop ones; the LLM key (the one the
+ * broker injected, else the connector's own) goes as the request's API family expects it: {@code
+ * x-api-key} for Anthropic Messages, {@code Authorization: Bearer} for the others; the LLM's status
+ * and body come back unchanged, errors included. At most {@code maxConnections} calls run at once,
+ * the others wait in line; each call's attempts, retries and failures are its {@link LlmCall}'s.
  */
 public final class HttpUpstream implements Upstream {
   /** Per-connection headers (RFC 9110 §7.6.1) and those HttpClient sets itself. */
@@ -76,14 +78,26 @@ public final class HttpUpstream implements Upstream {
     this.timer = timer;
   }
 
-  /** The base URL joined with the request path; a base ending in /v1 is not doubled by /v1/... */
+  /**
+   * The base URL joined with the request path; a base ending in /v1 is not doubled by /v1/..., and
+   * Ollama's own /api/... goes to the server's root (an Ollama is often given as {@code
+   * http://host:11434/v1}, its OpenAI-compatible base).
+   */
   static URI target(URI base, String path) {
     String b = base.toString();
     String p = path.startsWith("/") ? path : "/" + path;
     if (b.endsWith("/v1") && (p.startsWith("/v1/") || p.equals("/v1"))) {
       p = p.substring(3);
+    } else if (b.endsWith("/v1") && p.startsWith("/api/")) {
+      b = b.substring(0, b.length() - 3);
     }
     return URI.create(b + p);
+  }
+
+  /** The token of {@code Bearer <token>}; any other value as it is. */
+  static String bearerToken(String value) {
+    String v = value.strip();
+    return v.regionMatches(true, 0, "Bearer ", 0, 7) ? v.substring(7).strip() : v;
   }
 
   @Override
@@ -101,16 +115,21 @@ public final class HttpUpstream implements Upstream {
         hasBody
             ? HttpRequest.BodyPublishers.ofString(request.body())
             : HttpRequest.BodyPublishers.noBody());
-    boolean authorization = false;
+    boolean anthropic = request.family() == LlmApi.ANTHROPIC;
+    String key = apiKey;
     boolean contentType = false;
     for (Map.Entry<String, String> header : request.headers().entrySet()) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
       if (NOT_FORWARDED.contains(name)) {
         continue;
       }
+      if (name.equals("authorization") || name.equals("x-api-key")) {
+        // The key the broker injected wins over ours; it goes on below, as the API expects it.
+        key = bearerToken(header.getValue());
+        continue;
+      }
       try {
         builder.header(name, header.getValue());
-        authorization |= name.equals("authorization");
         contentType |= name.equals("content-type");
       } catch (IllegalArgumentException restricted) {
         // HttpClient refuses a few headers it manages itself; the LLM gets its own values.
@@ -120,8 +139,9 @@ public final class HttpUpstream implements Upstream {
       // The same id in every log line and at the LLM: the broker always sends one, a test may not.
       builder.header("x-request-id", sink.requestId());
     }
-    if (!authorization && apiKey != null) {
-      builder.header("authorization", "Bearer " + apiKey);
+    if (key != null && !key.isEmpty()) {
+      // Anthropic's API takes its key in x-api-key; every other family as a bearer token.
+      builder.header(anthropic ? "x-api-key" : "authorization", anthropic ? key : "Bearer " + key);
     }
     if (hasBody && !contentType) {
       builder.header("content-type", "application/json");

@@ -41,6 +41,10 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   private final AnswerFrames sink;
   private final SseEventSplitter splitter;
+
+  /** For an NDJSON stream (Ollama's): one frame per line, relayed like an SSE event. */
+  private final NdjsonLineSplitter lines;
+
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private final ByteArrayOutputStream whole;
   private final boolean scanForUsage;
@@ -54,9 +58,17 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   private JsonObject usage;
 
   LlmBodyRelay(AnswerFrames sink, boolean sse, boolean scanForUsage) {
+    this(sink, sse, false, scanForUsage);
+  }
+
+  /**
+   * @param ndjson the body is NDJSON ({@code application/x-ndjson}): relayed line by line
+   */
+  LlmBodyRelay(AnswerFrames sink, boolean sse, boolean ndjson, boolean scanForUsage) {
     this.sink = sink;
     this.splitter = sse ? new SseEventSplitter(MAX_EVENT_BYTES) : null;
-    this.whole = !sse && scanForUsage ? new ByteArrayOutputStream() : null;
+    this.lines = !sse && ndjson ? new NdjsonLineSplitter(MAX_EVENT_BYTES) : null;
+    this.whole = !sse && !ndjson && scanForUsage ? new ByteArrayOutputStream() : null;
     this.scanForUsage = scanForUsage;
   }
 
@@ -81,19 +93,22 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   @Override
   public void onNext(List<ByteBuffer> buffers) {
-    List<String> payloads = new ArrayList<>();
+    List<SseEvent> payloads = new ArrayList<>();
     for (ByteBuffer buffer : buffers) {
-      if (splitter != null) {
-        List<String> events;
+      if (splitter != null || lines != null) {
+        List<SseEvent> events;
         try {
-          events = splitter.feed(buffer);
+          events =
+              splitter != null
+                  ? splitter.feedEvents(buffer)
+                  : lines.feed(buffer).stream().map(SseEvent::unnamed).toList();
         } catch (SseEventSplitter.EventTooLargeException e) {
           cancel();
           send(payloads, null);
           sink.fail(502, "upstream_error", e.getMessage());
           return;
         }
-        for (String event : events) {
+        for (SseEvent event : events) {
           keep(event, payloads);
         }
       } else {
@@ -107,7 +122,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
           tail = lastBytes(tail, bytes, TAIL_BYTES);
         }
         while (pending.size() >= PIECE_BYTES) {
-          payloads.add(takePiece());
+          payloads.add(SseEvent.unnamed(takePiece()));
         }
       }
     }
@@ -128,14 +143,17 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   @Override
   public void onComplete() {
-    List<String> payloads = new ArrayList<>();
-    if (splitter != null) {
-      for (String event : splitter.finish()) {
+    List<SseEvent> payloads = new ArrayList<>();
+    if (splitter != null || lines != null) {
+      for (SseEvent event :
+          splitter != null
+              ? splitter.finishEvents()
+              : lines.finish().stream().map(SseEvent::unnamed).toList()) {
         keep(event, payloads);
       }
     } else {
       while (pending.size() > 0) {
-        payloads.add(takePiece());
+        payloads.add(SseEvent.unnamed(takePiece()));
       }
       if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT && whole.size() > 0) {
         usage = usageOf(whole.toString(StandardCharsets.UTF_8));
@@ -144,16 +162,21 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       }
     }
     // The last events and end in one go: one message for a whole non-streaming answer.
-    sink.complete(payloads, usage);
+    sink.completeEvents(payloads, usage);
   }
 
   /** The upstream's [DONE] is not passed on: the broker ends every stream with its own. */
-  private void keep(String event, List<String> payloads) {
-    if (event.equals("[DONE]")) {
+  private void keep(SseEvent event, List<SseEvent> payloads) {
+    if (event.data().equals("[DONE]")) {
       return;
     }
-    if (hasUsageObject(event)) {
-      JsonObject u = usageOf(event);
+    if (hasUsageObject(event.data())) {
+      JsonObject u = usageOf(event.data());
+      if (u != null) {
+        usage = u;
+      }
+    } else if (lines != null && event.data().contains("\"eval_count\"")) {
+      JsonObject u = usageOf(event.data());
       if (u != null) {
         usage = u;
       }
@@ -162,11 +185,11 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   }
 
   /** Sends the payloads; {@code afterLast} hears about the last one. False if there were none. */
-  private boolean send(List<String> payloads, Consumer<Throwable> afterLast) {
+  private boolean send(List<SseEvent> payloads, Consumer<Throwable> afterLast) {
     if (payloads.isEmpty()) {
       return false;
     }
-    sink.data(payloads, afterLast);
+    sink.events(payloads, afterLast);
     return true;
   }
 
@@ -247,6 +270,16 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       JsonValue value = reader.readValue();
       if (value instanceof JsonObject object && object.get("usage") instanceof JsonObject u) {
         return u;
+      }
+      // The Responses API puts it in the response: the body, or response.completed's event.
+      if (value instanceof JsonObject object
+          && object.get("response") instanceof JsonObject response
+          && response.get("usage") instanceof JsonObject u) {
+        return u;
+      }
+      // Ollama counts tokens in its last object (prompt_eval_count, eval_count).
+      if (value instanceof JsonObject object && object.containsKey("eval_count")) {
+        return OllamaUsage.of(object);
       }
     } catch (RuntimeException notJson) {
       // An answer that is not JSON simply has no usage to report.

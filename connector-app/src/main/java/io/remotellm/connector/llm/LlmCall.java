@@ -98,8 +98,11 @@ final class LlmCall {
     headers.put("content-type", type);
     info.headers().firstValue("retry-after").ifPresent(v -> headers.put("retry-after", v));
     sink.head(info.statusCode(), headers);
-    boolean sse = type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-    LlmBodyRelay relay = new LlmBodyRelay(sink, sse, type.contains("json"));
+    String lower = type.toLowerCase(Locale.ROOT);
+    boolean sse = lower.startsWith("text/event-stream");
+    // Ollama streams NDJSON; its lines travel as SSE payloads do, one frame each.
+    boolean ndjson = lower.startsWith("application/x-ndjson");
+    LlmBodyRelay relay = new LlmBodyRelay(sink, sse, ndjson, type.contains("json"));
     body = relay;
     if (info.statusCode() == 502 || info.statusCode() == 503 || info.statusCode() == 504) {
       upstream.onUnreachable.run();

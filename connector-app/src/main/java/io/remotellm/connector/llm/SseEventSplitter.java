@@ -9,9 +9,10 @@ import java.util.List;
 /**
  * Cuts an SSE byte stream into events and returns each event's data, verbatim: the text after
  * {@code data:} and one optional space, several data lines joined by a newline, as the SSE spec
- * says. Comments and other fields are dropped, events without data are skipped. Works on bytes, so
- * a multi-byte character split between two network reads stays whole (a line end is never inside
- * one). Not thread-safe: one per response.
+ * says, with the event's name ({@code event:}) when it has one. Comments and other fields are
+ * dropped, events without data are skipped. Works on bytes, so a multi-byte character split between
+ * two network reads stays whole (a line end is never inside one). Not thread-safe: one per
+ * response.
  */
 public final class SseEventSplitter {
 
@@ -29,6 +30,7 @@ public final class SseEventSplitter {
   private final long maxEventBytes;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
   private StringBuilder data;
+  private String name;
   private long eventBytes;
   private boolean afterCr;
 
@@ -45,7 +47,12 @@ public final class SseEventSplitter {
 
   /** Feeds the next bytes; returns the payloads of the events they completed. */
   public List<String> feed(ByteBuffer bytes) {
-    List<String> events = new ArrayList<>(2);
+    return feedEvents(bytes).stream().map(SseEvent::data).toList();
+  }
+
+  /** Feeds the next bytes; returns the events they completed. */
+  public List<SseEvent> feedEvents(ByteBuffer bytes) {
+    List<SseEvent> events = new ArrayList<>(2);
     while (bytes.hasRemaining()) {
       byte b = bytes.get();
       if (afterCr) {
@@ -69,24 +76,31 @@ public final class SseEventSplitter {
 
   /** The stream ended: an event not closed by a blank line still counts. */
   public List<String> finish() {
-    List<String> events = new ArrayList<>(1);
+    return finishEvents().stream().map(SseEvent::data).toList();
+  }
+
+  /** The stream ended: an event not closed by a blank line still counts. */
+  public List<SseEvent> finishEvents() {
+    List<SseEvent> events = new ArrayList<>(1);
     if (line.size() > 0) {
       endOfLine(events);
     }
-    if (data != null) {
-      events.add(data.toString());
-      data = null;
-    }
+    dispatch(events);
     return events;
   }
 
-  private void endOfLine(List<String> events) {
+  private void dispatch(List<SseEvent> events) {
+    if (data != null) {
+      events.add(new SseEvent(name, data.toString()));
+    }
+    data = null;
+    name = null;
+  }
+
+  private void endOfLine(List<SseEvent> events) {
     if (line.size() == 0) {
       eventBytes = 0;
-      if (data != null) {
-        events.add(data.toString());
-        data = null;
-      }
+      dispatch(events);
       return;
     }
     String text = line.toString(StandardCharsets.UTF_8);
@@ -96,12 +110,16 @@ public final class SseEventSplitter {
     }
     int colon = text.indexOf(':');
     String field = colon < 0 ? text : text.substring(0, colon);
-    if (!field.equals("data")) {
-      return;
-    }
     String value = colon < 0 ? "" : text.substring(colon + 1);
     if (value.startsWith(" ")) {
       value = value.substring(1);
+    }
+    if (field.equals("event")) {
+      name = value.isEmpty() ? null : value;
+      return;
+    }
+    if (!field.equals("data")) {
+      return;
     }
     if (data == null) {
       data = new StringBuilder(value);

@@ -345,4 +345,26 @@ class ConnectorCommandLineTest {
     parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-url", "ftp://u:pw@x");
     assertThat(err.toString()).contains("'ftp://***@x'").doesNotContain("pw");
   }
+
+  @Test
+  void llmApiIsACommaListFromTheFlagOrItsVariableAndDetectedWhenAbsent() {
+    assertThat(parse(Map.of(), "--broker-url", "ws://b", "--broker-token", "t").config().apis())
+        .isEmpty();
+    assertThat(
+            parse(
+                    Map.of("REMOTELLM_LLM_API", "openai,anthropic"),
+                    "--broker-url",
+                    "ws://b",
+                    "--broker-token",
+                    "t")
+                .config()
+                .apis())
+        .containsExactlyInAnyOrder(
+            io.remotellm.protocol.LlmApi.OPENAI, io.remotellm.protocol.LlmApi.ANTHROPIC);
+    ConnectorCommandLine.Outcome bad =
+        parse(
+            Map.of(), "--broker-url", "ws://b", "--broker-token", "t", "--llm-api", "openai,soap");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("--llm-api", "soap", "responses").hasLineCount(1);
+  }
 }

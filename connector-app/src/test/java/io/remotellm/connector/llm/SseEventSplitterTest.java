@@ -66,4 +66,22 @@ class SseEventSplitterTest {
                     ByteBuffer.wrap(("data: " + "y".repeat(100)).getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(SseEventSplitter.EventTooLargeException.class);
   }
+
+  @Test
+  void keepsEachEventsNameAndForgetsItAfterTheEvent() {
+    SseEventSplitter splitter = new SseEventSplitter();
+    byte[] bytes =
+        ("event: message_start\ndata: {\"a\":1}\n\nevent: ping\ndata: {}\n\n"
+                + "data: unnamed\n\nevent: ignored-without-data\n\nevent:response.completed\r\n"
+                + "data: {\"z\":2}")
+            .getBytes(StandardCharsets.UTF_8);
+    List<SseEvent> events = new ArrayList<>(splitter.feedEvents(ByteBuffer.wrap(bytes)));
+    events.addAll(splitter.finishEvents());
+    assertThat(events)
+        .containsExactly(
+            new SseEvent("message_start", "{\"a\":1}"),
+            new SseEvent("ping", "{}"),
+            new SseEvent(null, "unnamed"),
+            new SseEvent("response.completed", "{\"z\":2}"));
+  }
 }

@@ -108,7 +108,7 @@ abstract class PortabilityIT {
               token,
               connectorHealth,
               List.of(MODEL),
-              List.of());
+              List.of("--llm-api", "openai,responses,anthropic,ollama"));
       try {
         ProductRun.awaitReady(connector, connectorHealth, Duration.ofSeconds(60));
       } catch (AssertionError e) {
@@ -188,6 +188,71 @@ abstract class PortabilityIT {
     assertThat(ProductRun.get(server.health() + "/live").statusCode()).isEqualTo(200);
   }
 
+  /**
+   * One streamed call of each other API family: named SSE events pass through every server's SSE
+   * writer, and a refusal on /v1/messages comes in Anthropic's shape (the error mappers' edge).
+   */
+  @Test
+  void anthropicMessagesStreamWithNamedEventsAndErrorsInItsShape() throws Exception {
+    llm.script(FakeLlm.Script.defaults().withChunks(3));
+    HttpResponse<String> streamed =
+        http.send(
+            HttpRequest.newBuilder(URI.create(apiBase() + "/v1/messages"))
+                .timeout(Duration.ofSeconds(30))
+                .header("x-api-key", userKey)
+                .header("anthropic-version", "2023-06-01")
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\""
+                            + MODEL
+                            + "\",\"max_tokens\":16,\"stream\":true,\"messages\":[]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(streamed.statusCode()).isEqualTo(200);
+    // RESTEasy (WildFly) opens a stream with a blank line, which SSE readers skip.
+    assertThat(streamed.body().stripLeading())
+        .startsWith("event: message_start\n")
+        .contains("event: ping\n", "\"text\":\"tok2 \"")
+        .endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+        .doesNotContain("[DONE]");
+    HttpResponse<String> refused =
+        http.send(
+            HttpRequest.newBuilder(URI.create(apiBase() + "/v1/messages"))
+                .header("x-api-key", "sk-wrong")
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(refused.body())
+        .startsWith("{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\"");
+  }
+
+  @Test
+  void responsesStreamWithTheOpenAiSdk() {
+    llm.script(FakeLlm.Script.defaults().withChunks(3));
+    StringBuilder text = new StringBuilder();
+    List<String> completed = new java.util.ArrayList<>();
+    try (StreamResponse<com.openai.models.responses.ResponseStreamEvent> stream =
+        openai
+            .responses()
+            .createStreaming(
+                com.openai.models.responses.ResponseCreateParams.builder()
+                    .model(MODEL)
+                    .input("Say hi")
+                    .build())) {
+      stream.stream()
+          .forEach(
+              event -> {
+                event.outputTextDelta().ifPresent(d -> text.append(d.delta()));
+                event.completed().ifPresent(c -> completed.add(c.response().id()));
+              });
+    }
+    assertThat(text.toString()).isEqualTo("tok0 tok1 tok2 ");
+    assertThat(completed).hasSize(1);
+  }
+
   @Test
   void chats() {
     llm.script(FakeLlm.Script.defaults().withChunks(4));
@@ -212,6 +277,41 @@ abstract class PortabilityIT {
             .map(i -> "tok" + i + " ")
             .collect(Collectors.joining());
     assertThat(text.toString()).isEqualTo(expected);
+  }
+
+  /**
+   * Ollama's native API is a servlet of its own at /api: NDJSON streamed by default, each line
+   * flushed as the LLM writes it, on every server.
+   */
+  @Test
+  void ollamaChatStreamsNdjsonLineByLine() throws Exception {
+    llm.script(FakeLlm.Script.defaults().withChunks(5));
+    String body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"fake_llm\":{\"chunk_delay_ms\":300}}";
+    HttpResponse<Stream<String>> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(apiBase() + "/api/chat"))
+                .header("Authorization", "Bearer " + userKey)
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/x-ndjson");
+    long started = System.nanoTime();
+    List<Long> arrivals = new java.util.ArrayList<>();
+    List<String> lines;
+    try (Stream<String> stream = response.body()) {
+      lines = stream.peek(line -> arrivals.add((System.nanoTime() - started) / 1_000_000)).toList();
+    }
+    assertThat(lines).hasSize(6);
+    assertThat(lines.get(0)).contains("\"content\":\"tok0 \"", "\"done\":false");
+    assertThat(lines.get(5)).contains("\"done\":true", "\"eval_count\":5");
+    // Flushed per line: the first came well before the last (5 lines 300 ms apart).
+    assertThat(arrivals.get(5) - arrivals.get(0)).isGreaterThan(800);
   }
 
   @Test
