@@ -103,6 +103,8 @@ function render(o) {
     cell(row, u.requests_since_start);
     cell(row, u.tokens_since_start);
     cell(row, u.last_used || "never");
+    cell(row, u.tokens_today);
+    cell(row, u.tokens_7_days);
     if (u.read_only) {
       cell(row, "");
     } else {
@@ -116,19 +118,30 @@ function render(o) {
   fill("audit", o.audit, (row, a) => {
     cell(row, a.time); cell(row, a.admin_key_fingerprint); cell(row, a.action); cell(row, a.target); cell(row, a.detail);
   });
-  chart(o.traffic[$("chart-by").value] || {});
+  const [scale, field] = $("chart-by").value.split(":");
+  if (scale === "day") {
+    const days = o.usage_by_day;
+    chart(days[field] || {}, days.days[0] || "", "today",
+      days.available ? "no usage in the ledger these days" : "usage ledger not reachable");
+  } else {
+    chart(o.traffic[field] || {}, "-60 min", "now", "no traffic in the last hour");
+  }
 }
 
-// A line per series over the last 60 minutes, drawn with SVG elements (text as text nodes).
-function chart(series) {
+// A line per series (oldest value first), drawn with SVG elements (text as text nodes).
+function chart(series, firstLabel, lastLabel, emptyText) {
   const svg = $("chart");
   const NS = "http://www.w3.org/2000/svg";
   const W = 720, H = 220, left = 50, right = 170, top = 10, bottom = 25;
   svg.replaceChildren();
   const names = Object.keys(series);
   let max = 1;
-  for (const n of names) for (const v of series[n]) max = Math.max(max, v);
-  const x = i => left + (i / 59) * (W - left - right);
+  let count = 2;
+  for (const n of names) {
+    count = Math.max(count, series[n].length);
+    for (const v of series[n]) max = Math.max(max, v);
+  }
+  const x = i => left + (i / (count - 1)) * (W - left - right);
   const y = v => H - bottom - (v / max) * (H - top - bottom);
   const el = (tag, attrs, text) => {
     const e = document.createElementNS(NS, tag);
@@ -141,10 +154,10 @@ function chart(series) {
   el("line", { x1: left, y1: top, x2: left, y2: H - bottom, stroke: "#999" });
   el("text", { x: 2, y: top + 8 }, String(max));
   el("text", { x: 2, y: H - bottom }, "0");
-  el("text", { x: left, y: H - 5 }, "-60 min");
-  el("text", { x: W - right - 20, y: H - 5 }, "now");
+  el("text", { x: left, y: H - 5 }, firstLabel);
+  el("text", { x: W - right - 30, y: H - 5 }, lastLabel);
   if (!names.length) {
-    el("text", { x: left + 20, y: H / 2 }, "no traffic in the last hour");
+    el("text", { x: left + 20, y: H / 2 }, emptyText);
   }
   names.forEach((name, k) => {
     const color = COLORS[k % COLORS.length];

@@ -170,6 +170,10 @@ public final class RelayBenchmark {
   private Process connector;
   private URI direct;
   private URI relay;
+
+  /** A second broker and connector, alike but with the usage ledger off, for its cost. */
+  private URI relayWithoutLedger;
+
   private final AtomicLong brokerRssPeak = new AtomicLong();
   private final AtomicLong connectorRssPeak = new AtomicLong();
   private final List<Long> brokerHeapLoad = Collections.synchronizedList(new ArrayList<>());
@@ -209,9 +213,16 @@ public final class RelayBenchmark {
       relay = URI.create("http://127.0.0.1:" + brokerPort + "/v1/chat/completions");
       startConnector(fleet, fakePort, brokerPort, Fleet.freePort());
       awaitRelay(client);
+      int plainPort = Fleet.freePort();
+      startPlainBroker(fleet, plainPort, Fleet.freePort(), tmp);
+      relayWithoutLedger = URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions");
+      startPlainConnector(fleet, fakePort, plainPort, Fleet.freePort());
+      awaitRelay(client, relayWithoutLedger);
 
       idleMemory("idle");
       warmUp(client);
+      // First, while both brokers have had the same warm-up and nothing else.
+      ledgerCost(client);
       heldStreams(client);
       latency(client);
       throughput(client);
@@ -260,6 +271,8 @@ public final class RelayBenchmark {
     env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
     env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
     env.put("TMPDIR", tmp.toString());
+    // The usage ledger's embedded database goes with this run, not into the home directory.
+    env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("broker-data").toString());
     List<String> opts = new ArrayList<>();
     if (options.brokerJavaOpts() != null) {
       opts.add(options.brokerJavaOpts());
@@ -339,7 +352,143 @@ public final class RelayBenchmark {
   }
 
   /** The relay answers a chat request once the connector has registered its model. */
+  /**
+   * The broker without its usage ledger ({@code REMOTELLM_BROKER_LEDGER_ENABLED=false}), on the
+   * launcher's defaults like the measured one; only {@link #ledgerCost} uses it.
+   */
+  private void startPlainBroker(Fleet fleet, int port, int healthPort, Path tmp) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
+    env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
+    env.put("REMOTELLM_BROKER_LEDGER_ENABLED", "false");
+    env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("plain-broker-data").toString());
+    env.put("TMPDIR", tmp.toString());
+    if (options.brokerJavaOpts() != null) {
+      env.put("JAVA_OPTS", options.brokerJavaOpts());
+    }
+    Process plain =
+        fleet.start(
+            "broker-without-ledger",
+            List.of(
+                product.resolve("bin/remotellm-broker").toString(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--health-port",
+                Integer.toString(healthPort)),
+            env,
+            options.out());
+    awaitOk(
+        "the broker without ledger",
+        URI.create("http://127.0.0.1:" + port + "/v1/models"),
+        plain,
+        300);
+  }
+
+  private void startPlainConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort)
+      throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("REMOTELLM_BROKER_TOKEN", CONNECTOR_TOKEN);
+    if (options.connectorJavaOpts() != null) {
+      env.put("REMOTELLM_CONNECTOR_JAVA_OPTS", options.connectorJavaOpts());
+    }
+    Process plain =
+        fleet.start(
+            "connector-without-ledger",
+            List.of(
+                product.resolve("bin/remotellm-connector").toString(),
+                "--llm-url",
+                "http://127.0.0.1:" + fakePort,
+                "--broker-url",
+                "ws://127.0.0.1:" + brokerPort + "/ws",
+                "--model",
+                MODEL,
+                "--llm-connections",
+                "100000",
+                "--health-port",
+                Integer.toString(healthPort)),
+            env,
+            options.out());
+    awaitOk(
+        "the connector without ledger",
+        URI.create("http://127.0.0.1:" + healthPort + "/ready"),
+        plain,
+        120);
+  }
+
+  /**
+   * What the usage ledger (usage read from every answer, a row queued per request, batches written
+   * to the embedded database) costs: the same load through the broker with it and through an
+   * identical broker without it, in the same run, alternating off, on, off, on, so a change in the
+   * machine's load hits both alike. Non-streamed requests (the per-request cost) and streams of 20
+   * chunks with the usage chunk asked for and hidden (the per-event scan).
+   */
+  private void ledgerCost(LoadClient client) throws Exception {
+    phase("usage ledger on vs off");
+    Duration half = plan.throughputWindow().dividedBy(2);
+    // Both brokers once more through the two kinds of load, alike, before anything counts.
+    for (URI target : new URI[] {relayWithoutLedger, relay}) {
+      client.closedLoop(16, half, d -> client.request(req(target, false, 5, 0), d));
+      client.closedLoop(
+          16,
+          half,
+          d ->
+              client.stream(req(target, true, 20, 0), 20, d, new AtomicLong(), null)
+                  .thenApply(RelayBenchmark::orThrow)
+                  .thenApply(x -> 1L));
+    }
+    double[] plain = new double[2];
+    double[] streamed = new double[2];
+    int rounds = 3;
+    for (int round = 0; round < rounds; round++) {
+      for (int on = 0; on < 2; on++) {
+        URI target = on == 1 ? relay : relayWithoutLedger;
+        String what = on == 1 ? "ledger on" : "ledger off";
+        Rate r = client.closedLoop(16, half, d -> client.request(req(target, false, 5, 0), d));
+        check(what + " c=16", r);
+        plain[on] += r.perSecond() / rounds;
+        Rate s =
+            client.closedLoop(
+                16,
+                half,
+                d ->
+                    client.stream(req(target, true, 20, 0), 20, d, new AtomicLong(), null)
+                        .thenApply(RelayBenchmark::orThrow)
+                        .thenApply(x -> 1L));
+        check(what + " streams c=16", s);
+        streamed[on] += s.perSecond() / rounds;
+      }
+    }
+    results.add(
+        new Figure(
+            "ledger_nonstream_c16_rps",
+            "usage ledger: relay non-stream c=16 (off → on)",
+            "req/s",
+            plain[0],
+            plain[1],
+            Compare.RATIO,
+            "≥ 0.9×",
+            (off, on) -> on / off >= 0.9,
+            "\"direct\" is the broker without the ledger, \"relay\" the one with it"));
+    results.add(
+        new Figure(
+            "ledger_stream_c16_rps",
+            "usage ledger: relay streams of 20 chunks c=16 (off → on)",
+            "streams/s",
+            streamed[0],
+            streamed[1],
+            Compare.RATIO,
+            "≥ 0.9×",
+            (off, on) -> on / off >= 0.9,
+            "\"direct\" is the broker without the ledger, \"relay\" the one with it"));
+  }
+
   private void awaitRelay(LoadClient client) throws Exception {
+    awaitRelay(client, relay);
+  }
+
+  private void awaitRelay(LoadClient client, URI relay) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     String last = "";
     while (System.nanoTime() < deadline) {
@@ -552,15 +701,22 @@ public final class RelayBenchmark {
     for (int i = 0; i < plan.warmup(); i++) {
       client.once(req(direct, false, 5, 0));
       client.once(req(relay, false, 5, 0));
+      client.once(req(relayWithoutLedger, false, 5, 0));
     }
     for (int i = 0; i < plan.warmup() / 10; i++) {
       orThrow(client.stream(req(direct, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
       orThrow(client.stream(req(relay, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
+      orThrow(
+          client.stream(req(relayWithoutLedger, true, 20, 0), 20, Long.MAX_VALUE, null, null)
+              .get());
     }
-    client.closedLoop(
-        16,
-        Duration.ofSeconds(plan.warmup() > 500 ? 3 : 1),
-        d -> client.request(req(relay, false, 5, 0), d));
+    // The broker without the ledger is warmed exactly like the measured one.
+    for (URI target : new URI[] {relay, relayWithoutLedger}) {
+      client.closedLoop(
+          16,
+          Duration.ofSeconds(plan.warmup() > 500 ? 3 : 1),
+          d -> client.request(req(target, false, 5, 0), d));
+    }
   }
 
   /** Non-streaming at concurrency 1, direct and relay alternating request by request. */

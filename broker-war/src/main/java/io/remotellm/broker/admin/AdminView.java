@@ -32,14 +32,17 @@ public class AdminView {
   @Inject IssuedKeys issued;
   @Inject RecentTraffic traffic;
   @Inject AuditLog audit;
+  @Inject LedgerHistory ledger;
 
   public JsonObject overview() {
+    LedgerHistory.Days days = ledger.days();
     return Json.createObjectBuilder()
         .add("time", Instant.now().toString())
         .add("connectors", connectors())
         .add("connector_tokens", connectorTokens())
         .add("models", models())
-        .add("users", users())
+        .add("users", users(days))
+        .add("usage_by_day", usageByDay(days))
         .add("traffic", traffic())
         .add("audit", audit())
         .build();
@@ -96,19 +99,33 @@ public class AdminView {
     return all;
   }
 
-  JsonArrayBuilder users() {
+  JsonArrayBuilder users(LedgerHistory.Days days) {
     JsonArrayBuilder all = Json.createArrayBuilder();
     for (UserDirectory.Listed listed : directory.configuredUsers()) {
-      all.add(user(listed.user(), listed.keyFingerprint(), listed.fromFile() ? "file" : "list"));
+      String source = listed.fromFile() ? "file" : "list";
+      all.add(user(listed.user(), listed.keyFingerprint(), source, days));
     }
     for (IssuedKeys.Issued i : issued.list()) {
-      all.add(user(i.user(), i.keyFingerprint(), "admin"));
+      all.add(user(i.user(), i.keyFingerprint(), "admin", days));
     }
     return all;
   }
 
-  private JsonObjectBuilder user(User user, String keyFingerprint, String source) {
+  /** Tokens per UTC day from the usage ledger, oldest first; empty series without a ledger. */
+  static JsonObjectBuilder usageByDay(LedgerHistory.Days days) {
+    JsonArrayBuilder dates = Json.createArrayBuilder();
+    days.days().forEach(d -> dates.add(d.toString()));
+    return Json.createObjectBuilder()
+        .add("available", days.available())
+        .add("days", dates)
+        .add("tokens_by_user", series(days.byUser()))
+        .add("tokens_by_model", series(days.byModel()));
+  }
+
+  private JsonObjectBuilder user(
+      User user, String keyFingerprint, String source, LedgerHistory.Days days) {
     RecentTraffic.UserTotals totals = traffic.totals(user.name());
+    long[] ledgered = days.todayAndAll(user.name());
     Limits l = user.limits();
     return Json.createObjectBuilder()
         .add("name", user.name())
@@ -119,6 +136,8 @@ public class AdminView {
         .add("limits", limits(l))
         .add("requests_since_start", totals.requests())
         .add("tokens_since_start", totals.tokens())
+        .add("tokens_today", ledgered[0])
+        .add("tokens_7_days", ledgered[1])
         .add("last_used", totals.lastUsed() == null ? "" : totals.lastUsed().toString());
   }
 

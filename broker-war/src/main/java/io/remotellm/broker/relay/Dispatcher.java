@@ -5,7 +5,6 @@ import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.routing.Lease;
-import io.remotellm.broker.usage.EndFrameUsage;
 import io.remotellm.broker.usage.UsageListeners;
 import io.remotellm.broker.usage.UsageRecorded;
 import io.remotellm.protocol.Bounds;
@@ -178,7 +177,7 @@ public class Dispatcher {
                 request.method(),
                 request.path(),
                 headers,
-                request.body(),
+                exchange.upstreamBody(),
                 request.stream(),
                 // An older connector never gets another family's call, so it needs no name.
                 request.api() == LlmApi.OPENAI ? null : request.api().wireName()));
@@ -250,7 +249,7 @@ public class Dispatcher {
         finish.status(),
         "client_closed".equals(finish.errorCode()),
         r.stream(),
-        EndFrameUsage.read(exchange.usage()),
+        exchange.tokenUsage(),
         first == 0 ? null : Duration.ofNanos(first - exchange.startNanos()),
         Duration.ofNanos(duration));
   }

@@ -3,6 +3,11 @@ package io.remotellm.broker.relay;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.routing.Lease;
+import io.remotellm.broker.usage.EndFrameUsage;
+import io.remotellm.broker.usage.StreamUsageOption;
+import io.remotellm.broker.usage.TokenUsage;
+import io.remotellm.broker.usage.UsageMeter;
+import io.remotellm.broker.usage.UsageScanners;
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
@@ -64,7 +69,11 @@ final class Exchange {
   /** The last connector tried, for the access line. */
   private ConnectorLink lastLink;
 
+  private final StreamUsageOption.Prepared upstream;
+  private final UsageMeter meter;
+
   private boolean headSeen;
+  private boolean ended;
   private boolean finished;
   private boolean responseIdLooked;
   private int status = 200;
@@ -78,6 +87,32 @@ final class Exchange {
     this.request = request;
     this.sink = sink;
     this.access = access;
+    this.upstream = StreamUsageOption.prepare(request.path(), request.stream(), request.body());
+    this.meter =
+        new UsageMeter(
+            UsageScanners.forApi(request.api(), upstream.added()),
+            sink.streaming(),
+            request.body().length());
+  }
+
+  /** The body as it goes to the LLM: the client's, asking for a stream's usage if it did not. */
+  String upstreamBody() {
+    return upstream.body();
+  }
+
+  /**
+   * What the answer used: read from it by its API family's scanner, else the {@code usage} the
+   * connector sent with {@code end}, else the broker's estimate.
+   */
+  synchronized TokenUsage tokenUsage() {
+    TokenUsage measured = meter.usage(!ended);
+    if (measured.estimated() && usage != null) {
+      TokenUsage fromEnd = EndFrameUsage.read(usage);
+      if (!fromEnd.estimated()) {
+        return fromEnd;
+      }
+    }
+    return measured;
   }
 
   /** Where the request's one access-log line is written when it is over. */
@@ -155,6 +190,7 @@ final class Exchange {
     if (frame instanceof Head h) {
       headSeen = true;
       status = h.status();
+      meter.head(h.status());
       sink.head(h.status(), h.headers());
       lastWriteNanos = System.nanoTime();
     } else if (frame instanceof Data d) {
@@ -166,7 +202,9 @@ final class Exchange {
       if (firstDataNanos == 0) {
         firstDataNanos = System.nanoTime();
       }
-      sink.data(d.event(), d.data());
+      if (meter.data(d.data())) {
+        sink.data(d.event(), d.data());
+      }
       lastWriteNanos = System.nanoTime();
     } else if (frame instanceof End end) {
       usage = end.usage();
@@ -178,6 +216,7 @@ final class Exchange {
         sink.head(200, Map.of());
       }
       finished = true;
+      ended = true;
       try {
         sink.end();
       } catch (RuntimeException e) {

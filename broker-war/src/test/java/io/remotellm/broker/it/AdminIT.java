@@ -111,6 +111,16 @@ class AdminIT {
       assertThat(carol.getJsonNumber("requests_since_start").longValue()).isEqualTo(1);
       assertThat(carol.getJsonObject("limits").getInt("requests_per_minute")).isEqualTo(50);
       assertThat(send(admin("/admin/api/users")).body()).doesNotContain(key);
+      // The usage ledger's daily totals reach the page too (written in batches, off the request).
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(user("carol").getJsonNumber("tokens_today").longValue())
+                      .isEqualTo(12));
+      assertThat(user("carol").getJsonNumber("tokens_7_days").longValue()).isEqualTo(12);
+      assertThat(send(admin("/admin/api/usage_by_day")).body())
+          .contains("\"available\":true", "\"carol\":[0,0,0,0,0,0,12]");
 
       HttpResponse<String> changed =
           send(

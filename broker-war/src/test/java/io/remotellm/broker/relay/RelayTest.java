@@ -289,7 +289,88 @@ class RelayTest {
         .containsEntry("authorization", "Bearer sk-llm")
         .containsEntry("x-request-id", "r1");
     assertThat(r2.headers()).doesNotContainKey("authorization").containsEntry("x-request-id", "r2");
-    assertThat(r1.body()).isEqualTo("{\"model\":\"m1\"}");
+    // Streamed, so the broker asked for the usage chunk; nothing else of the body changed.
+    assertThat(r1.body())
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true},\"model\":\"m1\"}");
+  }
+
+  // ---- usage read from the answer --------------------------------------------------------
+
+  private RecordingSink startChat(String id, String model) {
+    RecordingSink sink = new RecordingSink();
+    dispatcher.start(
+        new RelayRequest(
+            id,
+            "/v1/chat/completions",
+            model,
+            true,
+            "{\"model\":\"" + model + "\",\"stream\":true}"),
+        sink,
+        new AccessLog(id, "POST", System.nanoTime()));
+    return sink;
+  }
+
+  @Test
+  void usageAskedForByTheBrokerIsRecordedAndItsChunkNeverReachesTheClient() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink = startChat("r1", "m");
+    assertThat(socket(a).sent(Request.class).get(0).body())
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true},\"model\":\"m\",\"stream\":true}");
+    String chunk = "{\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}";
+    String usage = "{\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2}}";
+    answer(a, new Head(idOn(a), 200, Map.of("content-type", "text/event-stream")));
+    answer(a, new Data(idOn(a), chunk));
+    answer(a, new Data(idOn(a), usage));
+    answer(a, new Data(idOn(a), "[DONE]"));
+    answer(a, End.of(idOn(a)));
+    assertThat(sink.events).containsExactly("head 200", "data " + chunk, "data [DONE]", "end");
+    assertThat(recorded)
+        .singleElement()
+        .satisfies(
+            u -> {
+              assertThat(u.usage()).isEqualTo(new TokenUsage(7, 2, false));
+              assertThat(u.cancelled()).isFalse();
+              assertThat(u.status()).isEqualTo(200);
+            });
+  }
+
+  @Test
+  void aCancelledStreamIsRecordedWithWhatWasGeneratedEstimated() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    RecordingSink sink = startChat("r1", "m");
+    answer(a, new Head(idOn(a), 200, Map.of("content-type", "text/event-stream")));
+    for (int i = 0; i < 3; i++) {
+      answer(a, new Data(idOn(a), "{\"choices\":[{\"delta\":{\"content\":\"x\"}}]}"));
+    }
+    sink.clientGone.run();
+    assertThat(recorded)
+        .singleElement()
+        .satisfies(
+            u -> {
+              assertThat(u.cancelled()).isTrue();
+              assertThat(u.status()).isEqualTo(499);
+              assertThat(u.usage().estimated()).isTrue();
+              assertThat(u.usage().output()).isEqualTo(3);
+              assertThat(u.usage().input()).isPositive();
+            });
+  }
+
+  @Test
+  void aStreamFailedMidWayIsRecordedWithItsStatusAndAnEstimate() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    startChat("r1", "m");
+    answer(a, new Head(idOn(a), 200, Map.of("content-type", "text/event-stream")));
+    answer(a, new Data(idOn(a), "{\"choices\":[{\"delta\":{\"content\":\"x\"}}]}"));
+    answer(a, new Failure(idOn(a), 502, "upstream_error", "LLM dropped"));
+    assertThat(recorded)
+        .singleElement()
+        .satisfies(
+            u -> {
+              assertThat(u.status()).isEqualTo(502);
+              assertThat(u.cancelled()).isFalse();
+              // 27 characters of request at four a token; one chunk.
+              assertThat(u.usage()).isEqualTo(new TokenUsage(7, 1, true));
+            });
   }
 
   // ---- connector config reloaded ----------------------------------------------------------

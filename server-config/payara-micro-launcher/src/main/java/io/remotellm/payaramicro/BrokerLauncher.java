@@ -77,6 +77,18 @@ public final class BrokerLauncher {
   @Option(names = "--tls-key-alias")
   String tlsKeyAlias;
 
+  @Option(names = "--data-dir")
+  String dataDir;
+
+  @Option(names = "--database-url")
+  String databaseUrl;
+
+  @Option(names = "--database-user")
+  String databaseUser;
+
+  @Option(names = "--database-password-file")
+  String databasePasswordFile;
+
   @Option(names = {"-h", "--help"})
   boolean help;
 

@@ -37,6 +37,7 @@ record BrokerSettings(
     String metricsToken,
     boolean allowAnonymous,
     Tls tls,
+    DatabaseSettings database,
     Sources sources) {
 
   static final String DEFAULT_HOST = "0.0.0.0";
@@ -156,6 +157,7 @@ record BrokerSettings(
         metricsToken,
         anonymous,
         tls,
+        DatabaseSettings.resolve(flags, env, from, files),
         from);
   }
 

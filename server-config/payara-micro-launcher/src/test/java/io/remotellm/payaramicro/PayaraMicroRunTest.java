@@ -61,6 +61,35 @@ class PayaraMicroRunTest {
   }
 
   @Test
+  void databaseSettingsReachTheBrokerOffTheCommandLine() throws Exception {
+    Path password = Files.writeString(tmp.resolve("db.pass"), "pw#1\n");
+    String url = "jdbc:postgresql://db:5432/remotellm?sslmode=require";
+    assertThat(
+            launch(
+                "--database-url",
+                url,
+                "--database-user",
+                "ledger",
+                "--database-password-file",
+                password.toString(),
+                "--data-dir",
+                tmp.resolve("data dir").toString()))
+        .isEqualTo(0);
+    Properties loaded = new Properties();
+    try (InputStream in = Files.newInputStream(runDir.resolve("secrets.properties"))) {
+      loaded.load(in);
+    }
+    assertThat(loaded.getProperty("remotellm.broker.database-url")).isEqualTo(url);
+    assertThat(loaded.getProperty("remotellm.broker.database-user")).isEqualTo("ledger");
+    assertThat(loaded.getProperty("remotellm.broker.database-password-file"))
+        .isEqualTo(password.toString());
+    assertThat(loaded.getProperty("remotellm.broker.data-dir"))
+        .isEqualTo(tmp.resolve("data dir").toString());
+    assertThat(Files.readString(runDir.resolve("secrets.properties"))).doesNotContain("pw#1");
+    assertThat(String.join(" ", command())).doesNotContain("postgresql").doesNotContain("pw#1");
+  }
+
+  @Test
   void bootFilesCarryTheValuesLiterally() throws Exception {
     assertThat(launch("--host", "127.0.0.1", "--health-port", "9081", "--port", "9080"))
         .isEqualTo(0);
@@ -218,9 +247,9 @@ class PayaraMicroRunTest {
     assertThat(BrokerLauncher.run(new String[] {"--print-options"}, env, print, quiet()))
         .isEqualTo(0);
     assertThat(out.toString(StandardCharsets.UTF_8).lines())
-        .contains("--port=", "--connector-token=", "--allow-anonymous")
+        .contains("--port=", "--connector-token=", "--allow-anonymous", "--data-dir=")
         .doesNotContain("--help", "--check", "--print-env", "--print-options")
-        .hasSize(15);
+        .hasSize(19);
     assertThat(runDir).doesNotExist();
     assertThat(tmp.resolve("command")).doesNotExist();
   }

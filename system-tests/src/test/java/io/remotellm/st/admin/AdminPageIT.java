@@ -80,7 +80,8 @@ class AdminPageIT {
                 "--host", "127.0.0.1",
                 "--port", String.valueOf(port),
                 "--health-port", String.valueOf(FreePort.next()),
-                "--connector-config", ProductRun.writeConnectorConfig(tokens).toString()),
+                "--connector-config", ProductRun.writeConnectorConfig(tokens).toString(),
+                "--data-dir", Files.createTempDirectory("admin-page-data").toString()),
             Map.of(
                 "REMOTELLM_BROKER_USER_API_KEYS", userKey,
                 "REMOTELLM_BROKER_ADMIN_KEYS", adminKey));
@@ -138,6 +139,17 @@ class AdminPageIT {
     Wait.until(
         "erin's 3 requests on the page", WAIT, () -> "3".equals(userCell(browser, "erin", 5)));
     assertThat(Long.parseLong(userCell(browser, "erin", 6))).isPositive();
+    // The ledger's daily totals too, and the chart over days drawn from them.
+    Wait.until(
+        "erin's tokens today from the ledger",
+        WAIT,
+        () -> userCell(browser, "erin", 8) != null && !"0".equals(userCell(browser, "erin", 8)));
+    browser.findElement(By.cssSelector("#chart-by option[value='day:tokens_by_user']")).click();
+    Wait.until(
+        "erin's line in the chart over days",
+        WAIT,
+        () ->
+            !browser.findElements(By.cssSelector("#chart polyline[data-series='erin']")).isEmpty());
     Chromium.screenshot(browser, SHOTS, "05-usage-rose");
 
     // 5. Revoke it on the page: the client's next request is 401.

@@ -1,0 +1,166 @@
+package io.remotellm.broker.ledger;
+
+import io.remotellm.broker.usage.UsageRecorded;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.EntityTransaction;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The ledger's tables through Jakarta Persistence: a batch of requests written in one transaction
+ * (their rows, and their days' totals added to), old rows removed, and the reads the tests and the
+ * admin page need. Opening it migrates the schema first.
+ */
+public final class LedgerStore implements AutoCloseable {
+
+  private final EntityManagerFactory factory;
+
+  private LedgerStore(EntityManagerFactory factory) {
+    this.factory = factory;
+  }
+
+  /**
+   * Connects, migrates the schema and opens the persistence unit; fails if the database is away.
+   */
+  public static LedgerStore open(String url, String user, String password) {
+    DataSource dataSource = new DriverDataSource(url, user, password);
+    LedgerSchema.migrate(dataSource);
+    EntityManagerFactory factory = LedgerUnit.open(dataSource);
+    try {
+      // Providers deploy a unit on its first entity manager (EclipseLink connects then): do it
+      // now, so that a store that opened works, and one that cannot work fails here.
+      factory.createEntityManager().close();
+    } catch (RuntimeException e) {
+      factory.close();
+      throw e;
+    }
+    return new LedgerStore(factory);
+  }
+
+  /** Writes {@code batch} whole or not at all. */
+  public void write(List<UsageRecorded> batch) {
+    Map<DailyUsageKey, DailyUsage> days = new LinkedHashMap<>();
+    EntityManager em = factory.createEntityManager();
+    EntityTransaction tx = em.getTransaction();
+    try {
+      tx.begin();
+      for (UsageRecorded usage : batch) {
+        LedgerEntry entry = LedgerEntry.of(usage);
+        em.persist(entry);
+        DailyUsageKey key =
+            new DailyUsageKey(
+                entry.startedAt.withOffsetSameInstant(ZoneOffset.UTC).toLocalDate(),
+                entry.userName,
+                entry.model);
+        days.computeIfAbsent(key, DailyUsage::new).add(entry);
+      }
+      for (DailyUsage day : days.values()) {
+        addToDay(em, day);
+      }
+      tx.commit();
+    } finally {
+      if (tx.isActive()) {
+        tx.rollback();
+      }
+      em.close();
+    }
+  }
+
+  /**
+   * Adds to the day's row, or makes it. Two brokers making the same row at once: one commit fails
+   * on the key, and its batch is written again, which then finds the row.
+   */
+  private static void addToDay(EntityManager em, DailyUsage day) {
+    int updated =
+        em.createQuery(
+                "UPDATE DailyUsage d SET d.requests = d.requests + :requests,"
+                    + " d.failedRequests = d.failedRequests + :failed,"
+                    + " d.estimatedRequests = d.estimatedRequests + :estimated,"
+                    + " d.inputTokens = d.inputTokens + :input,"
+                    + " d.outputTokens = d.outputTokens + :output"
+                    + " WHERE d.key.day = :day AND d.key.userName = :user AND d.key.model = :model")
+            .setParameter("requests", day.requests)
+            .setParameter("failed", day.failedRequests)
+            .setParameter("estimated", day.estimatedRequests)
+            .setParameter("input", day.inputTokens)
+            .setParameter("output", day.outputTokens)
+            .setParameter("day", day.key.day)
+            .setParameter("user", day.key.userName)
+            .setParameter("model", day.key.model)
+            .executeUpdate();
+    if (updated == 0) {
+      em.persist(day);
+    }
+  }
+
+  /**
+   * Removes rows that started before {@code rowsBefore} and daily totals of days before {@code
+   * daysBefore} (either null: keep); returns how many rows went.
+   */
+  public int purge(OffsetDateTime rowsBefore, LocalDate daysBefore) {
+    EntityManager em = factory.createEntityManager();
+    EntityTransaction tx = em.getTransaction();
+    try {
+      tx.begin();
+      int rows = 0;
+      if (rowsBefore != null) {
+        rows =
+            em.createQuery("DELETE FROM LedgerEntry e WHERE e.startedAt < :before")
+                .setParameter("before", rowsBefore)
+                .executeUpdate();
+      }
+      if (daysBefore != null) {
+        em.createQuery("DELETE FROM DailyUsage d WHERE d.key.day < :before")
+            .setParameter("before", daysBefore)
+            .executeUpdate();
+      }
+      tx.commit();
+      return rows;
+    } finally {
+      if (tx.isActive()) {
+        tx.rollback();
+      }
+      em.close();
+    }
+  }
+
+  /** The rows of requests that started on or after {@code from}, oldest first. */
+  public List<LedgerEntry> entriesSince(OffsetDateTime from) {
+    EntityManager em = factory.createEntityManager();
+    try {
+      return em.createQuery(
+              "SELECT e FROM LedgerEntry e WHERE e.startedAt >= :from ORDER BY e.startedAt, e.id",
+              LedgerEntry.class)
+          .setParameter("from", from)
+          .getResultList();
+    } finally {
+      em.close();
+    }
+  }
+
+  /** The totals of {@code day}, by user and model. */
+  public List<DailyUsage> daily(LocalDate day) {
+    EntityManager em = factory.createEntityManager();
+    try {
+      return em.createQuery(
+              "SELECT d FROM DailyUsage d WHERE d.key.day = :day"
+                  + " ORDER BY d.key.userName, d.key.model",
+              DailyUsage.class)
+          .setParameter("day", day)
+          .getResultList();
+    } finally {
+      em.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    factory.close();
+  }
+}
