@@ -14,6 +14,7 @@ public final class BrokerProperties {
   public static final String CONNECTOR_CONFIG = "remotellm.broker.connector-config";
   public static final String USER_CONFIG = "remotellm.broker.user-config";
   public static final String METRICS_TOKEN = "remotellm.broker.metrics-token";
+  public static final String ADMIN_KEYS = "remotellm.broker.admin-keys";
   public static final String DATA_DIR = "remotellm.broker.data-dir";
   public static final String DATABASE_URL = "remotellm.broker.database-url";
   public static final String DATABASE_USER = "remotellm.broker.database-user";

@@ -9,10 +9,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -33,6 +36,9 @@ public class Credentials {
       SecretSet<ConnectorCredential> byToken, Map<String, ConnectorCredential> byId) {}
 
   private volatile Connectors connectors;
+
+  /** Token ids an admin revoked while the broker runs; refused even if a file still lists them. */
+  private final Set<String> revoked = ConcurrentHashMap.newKeySet();
 
   /**
    * Loads at deployment, not at the first request: a broken connector config fails the deployment
@@ -91,7 +97,35 @@ public class Credentials {
    * may have changed), or empty once the token has been removed.
    */
   public Optional<ConnectorCredential> current(ConnectorCredential granted) {
+    if (revoked.contains(granted.tokenId())) {
+      return Optional.empty();
+    }
     return Optional.ofNullable(connectors.byId().get(granted.tokenId()));
+  }
+
+  /**
+   * Refuses the token with this fingerprint from now on (until the broker restarts); returns the
+   * fingerprints revoked, empty when no token in force has it. Links using it are closed by the
+   * registry's {@code recheckCredentials}.
+   */
+  public List<String> revoke(String fingerprint) {
+    List<String> done = new ArrayList<>();
+    for (ConnectorCredential c : connectors.byId().values()) {
+      if (c.fingerprint().equals(fingerprint) && revoked.add(c.tokenId())) {
+        done.add(c.fingerprint());
+      }
+    }
+    return done;
+  }
+
+  /** The connector tokens in force, by fingerprint, and whether an admin revoked each. */
+  public Map<String, Boolean> tokens() {
+    Map<String, Boolean> all = new LinkedHashMap<>();
+    connectors
+        .byId()
+        .values()
+        .forEach(c -> all.put(c.fingerprint(), revoked.contains(c.tokenId())));
+    return all;
   }
 
   public boolean anonymousAllowed() {
@@ -100,7 +134,9 @@ public class Credentials {
 
   public Optional<ConnectorCredential> connector(String authorizationHeader) {
     SecretSet<ConnectorCredential> tokens = connectors.byToken();
-    return bearer(authorizationHeader).flatMap(tokens::find);
+    return bearer(authorizationHeader)
+        .flatMap(tokens::find)
+        .filter(c -> !revoked.contains(c.tokenId()));
   }
 
   /** The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive). */

@@ -33,6 +33,10 @@ public class BrokerSettings {
   Optional<String> userApiKeys;
 
   @Inject
+  @ConfigProperty(name = BrokerProperties.ADMIN_KEYS)
+  Optional<String> adminKeys;
+
+  @Inject
   @ConfigProperty(name = BrokerProperties.CONNECTOR_CONFIG)
   Optional<String> connectorConfig;
 
@@ -121,6 +125,11 @@ public class BrokerSettings {
 
   public List<String> userApiKeys() {
     return CommaList.parse(userApiKeys);
+  }
+
+  /** Keys for {@code /admin} and {@code /admin/api/}; none means neither exists (404). */
+  public List<String> adminKeys() {
+    return CommaList.parse(adminKeys);
   }
 
   /** Tokens from the list setting and from the YAML file; the file's entries carry LLM keys. */

@@ -3,6 +3,7 @@ package io.remotellm.broker.relay;
 import io.remotellm.broker.auth.ConnectorCredential;
 import io.remotellm.broker.routing.Route;
 import io.remotellm.protocol.LlmApi;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -26,6 +27,9 @@ public final class ConnectorLink implements Route {
   private volatile boolean open = true;
   private volatile long lastHeardNanos = System.nanoTime();
   private volatile long pingSentNanos;
+  private volatile long roundTripNanos = -1;
+  private volatile int protocol;
+  private final Instant connectedSince = Instant.now();
   private final AtomicInteger invalidFrames = new AtomicInteger();
 
   public ConnectorLink(String id, ConnectorCredential credential, ConnectorSocket socket) {
@@ -80,10 +84,26 @@ public final class ConnectorLink implements Route {
     return apis;
   }
 
-  void hello(String connectorName, int capacity, Set<LlmApi> offered) {
+  void hello(String connectorName, int capacity, Set<LlmApi> offered, int protocol) {
     this.name = connectorName;
     this.capacity = capacity;
     this.apis = Set.copyOf(offered);
+    this.protocol = protocol;
+  }
+
+  /** The protocol version agreed in {@code welcome}; 0 before {@code hello}. */
+  public int protocol() {
+    return protocol;
+  }
+
+  /** When its socket opened. */
+  public Instant connectedSince() {
+    return connectedSince;
+  }
+
+  /** The last heartbeat's round trip in nanoseconds, or -1 before the first pong. */
+  public long roundTripNanos() {
+    return roundTripNanos;
   }
 
   @Override
@@ -115,7 +135,11 @@ public final class ConnectorLink implements Route {
     lastHeardNanos = now;
     long sent = pingSentNanos;
     pingSentNanos = 0;
-    return sent == 0 ? -1 : now - sent;
+    if (sent == 0) {
+      return -1;
+    }
+    roundTripNanos = now - sent;
+    return roundTripNanos;
   }
 
   long lastHeardNanos() {

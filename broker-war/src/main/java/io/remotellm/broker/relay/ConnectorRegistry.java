@@ -22,8 +22,10 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -50,6 +52,10 @@ public class ConnectorRegistry {
   @Resource ManagedScheduledExecutorService scheduler;
 
   private final Instant started = Instant.now();
+
+  /** Token fingerprint → connectors welcomed with it: one more than its reconnects. */
+  private final Map<String, Integer> attaches = new ConcurrentHashMap<>();
+
   private FrameCodec codec;
   private ScheduledFuture<?> heartbeat;
 
@@ -73,6 +79,11 @@ public class ConnectorRegistry {
   /** The models the live connectors serve, sorted. */
   public Set<String> models() {
     return router.models();
+  }
+
+  /** How often a connector with this token fingerprint attached again after its first time. */
+  public int reconnects(String fingerprint) {
+    return Math.max(0, attaches.getOrDefault(fingerprint, 0) - 1);
   }
 
   /** How many connectors are attached. */
@@ -136,7 +147,8 @@ public class ConnectorRegistry {
     // A newer connector speaks our highest version too; an older one is served in its own.
     int protocol = Math.min(hello.protocol(), Frame.PROTOCOL_VERSION);
     link.socket().batching(protocol >= Frame.BATCH_PROTOCOL);
-    link.hello(hello.connector(), hello.capacity(), hello.offered());
+    link.hello(hello.connector(), hello.capacity(), hello.offered(), protocol);
+    attaches.merge(link.fingerprint(), 1, Integer::sum);
     link.models(hello.models());
     // Welcome first, then routable: a request dispatched in between would otherwise reach the
     // connector before its welcome, and the connector drops requests that come before welcome
@@ -195,7 +207,7 @@ public class ConnectorRegistry {
     }
     LOG.log(
         Level.WARNING,
-        "connector {0} ({1}) closed: its token was removed from the connector config",
+        "connector {0} ({1}) closed: its token is no longer in force (removed or revoked)",
         new Object[] {link.id(), link.fingerprint()});
     link.socket().close(1008, "connector token revoked");
     onClosed(link, "token revoked");

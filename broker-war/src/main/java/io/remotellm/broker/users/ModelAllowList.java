@@ -41,6 +41,11 @@ public final class ModelAllowList {
     return false;
   }
 
+  /** The globs, empty when any model is allowed (see {@link #restricted()}). */
+  public List<String> globs() {
+    return globs == null ? List.of() : globs;
+  }
+
   public boolean restricted() {
     return patterns != null;
   }

@@ -51,6 +51,14 @@ public final class UserConfigParser {
   /** Names are metric labels and log fields: short, plain, and never mistaken for a key's name. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
 
+  /** Whether {@code name} is a name a user may have (the broker's own names aside). */
+  public static boolean validName(String name) {
+    return name != null
+        && NAME.matcher(name).matches()
+        && !name.startsWith(User.UNNAMED_PREFIX)
+        && !name.equals(User.ANONYMOUS);
+  }
+
   private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
   /** The parsed file: the defaults (for keys without a name too) and the named users. */

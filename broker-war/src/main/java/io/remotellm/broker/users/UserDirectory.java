@@ -11,6 +11,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -26,8 +29,12 @@ public class UserDirectory {
   private static final Logger LOG = Logger.getLogger(UserDirectory.class.getName());
 
   @Inject BrokerSettings settings;
+  @Inject IssuedKeys issued;
 
-  private record Users(SecretSet<User> byKey, int named, Limits defaults) {}
+  /** A user whose key comes from the users file or the key list, for the admin page. */
+  public record Listed(User user, String keyFingerprint, boolean fromFile) {}
+
+  private record Users(SecretSet<User> byKey, int named, Limits defaults, List<Listed> listed) {}
 
   private volatile Users users;
 
@@ -66,28 +73,48 @@ public class UserDirectory {
   private Users read() {
     UserConfigParser.UserConfig config = settings.userConfig();
     SecretSet.Builder<User> byKey = SecretSet.builder();
+    List<Listed> listed = new ArrayList<>();
     for (UserEntry entry : config.users()) {
       byKey.addDigest(entry.keyDigest(), entry.user());
+      listed.add(new Listed(entry.user(), HexFormat.of().formatHex(entry.keyDigest(), 0, 4), true));
     }
     // A key both in the file and in the list keeps the file's name and limits (added first).
     for (String key : settings.userApiKeys()) {
-      byKey.add(
-          key,
+      User unnamed =
           new User(
-              User.UNNAMED_PREFIX + Fingerprint.of(key), config.defaults(), ModelAllowList.ANY));
+              User.UNNAMED_PREFIX + Fingerprint.of(key), config.defaults(), ModelAllowList.ANY);
+      byKey.add(key, unnamed);
+      listed.add(new Listed(unnamed, Fingerprint.of(key), false));
     }
-    return new Users(byKey.build(), config.users().size(), config.defaults());
+    return new Users(byKey.build(), config.users().size(), config.defaults(), List.copyOf(listed));
   }
 
-  /** True when any user key exists, in the file or the list. */
+  /** True when any user key exists, in the file, the list or issued by an admin. */
   public boolean configured() {
-    return !users.byKey().isEmpty();
+    return !users.byKey().isEmpty() || !issued.isEmpty();
   }
 
   /** The user whose key the {@code Authorization: Bearer} header holds. */
   public Optional<User> find(String authorizationHeader) {
     SecretSet<User> byKey = users.byKey();
-    return Credentials.bearer(authorizationHeader).flatMap(byKey::find);
+    Optional<String> key = Credentials.bearer(authorizationHeader);
+    Optional<User> configuredUser = key.flatMap(byKey::find);
+    return configuredUser.isPresent() ? configuredUser : key.flatMap(issued::find);
+  }
+
+  /** The users of the users file and the key list (read-only: changed by editing them). */
+  public List<Listed> configuredUsers() {
+    return users.listed();
+  }
+
+  /** The limits a user without their own gets: the users file's {@code defaults}. */
+  public Limits defaults() {
+    return users.defaults();
+  }
+
+  /** Whether the users file or the key list already has a user of this name. */
+  public boolean hasConfigured(String name) {
+    return users.listed().stream().anyMatch(l -> l.user().name().equals(name));
   }
 
   /** Anyone, under anonymous access: the file's defaults apply to all of them together. */

@@ -69,6 +69,21 @@ class NoUserKeysIT {
   }
 
   @Test
+  void withoutAnAdminKeyThereIsNoAdminPageNorApi() throws Exception {
+    for (String path :
+        new String[] {"/admin", "/admin/", "/admin/admin.js", "/admin/api/overview"}) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base.toString()).resolve(path))
+                  .timeout(Duration.ofSeconds(15))
+                  .header("x-admin-key", "anything")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path).isEqualTo(404);
+    }
+  }
+
+  @Test
   void withoutAMetricsTokenThereIsNoMetricsEndpoint() throws Exception {
     for (String auth : new String[] {null, "Bearer anything"}) {
       HttpRequest.Builder request =

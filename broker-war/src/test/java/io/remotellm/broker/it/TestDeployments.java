@@ -60,6 +60,10 @@ final class TestDeployments {
             jarOf(io.prometheus.metrics.tracer.common.SpanContext.class))
         .addAsWebInfResource(new File("src/main/webapp/WEB-INF/beans.xml"), "beans.xml")
         .setWebXML(new File("src/main/webapp/WEB-INF/web.xml"))
+        // The admin page's static files, as the WAR holds them.
+        .addAsWebResource(new File("src/main/webapp/admin/index.html"), "admin/index.html")
+        .addAsWebResource(new File("src/main/webapp/admin/admin.js"), "admin/admin.js")
+        .addAsWebResource(new File("src/main/webapp/admin/admin.css"), "admin/admin.css")
         .addAsResource(
             new StringAsset(withDataDir(properties)), "META-INF/microprofile-config.properties");
   }

@@ -44,6 +44,9 @@ public final class BrokerLauncher {
   @Option(names = "--user-api-key")
   List<String> userApiKeys;
 
+  @Option(names = "--admin-key")
+  List<String> adminKeys;
+
   @Option(names = "--connector-config")
   String connectorConfig;
 

@@ -31,6 +31,7 @@ record BrokerSettings(
     String logLevel,
     List<String> connectorTokens,
     List<String> userApiKeys,
+    List<String> adminKeys,
     String connectorConfig,
     String userConfig,
     String metricsToken,
@@ -121,7 +122,9 @@ record BrokerSettings(
             "a connector token");
     List<String> keys =
         list(from, flags.userApiKeys, env, "REMOTELLM_BROKER_USER_API_KEYS", "a user API key");
-    for (String value : concat(tokens, keys)) {
+    List<String> adminKeys =
+        list(from, flags.adminKeys, env, "REMOTELLM_BROKER_ADMIN_KEYS", "an admin key");
+    for (String value : concat(concat(tokens, keys), adminKeys)) {
       if (value.contains("\n") || value.contains("\r")) {
         throw new UsageException("tokens and keys must not contain line breaks");
       }
@@ -148,6 +151,7 @@ record BrokerSettings(
         level,
         tokens,
         keys,
+        adminKeys,
         config,
         users,
         metricsToken,

@@ -102,6 +102,7 @@ record PayaraMicroRun(Path root, Path runDir) {
         BrokerProperties.CONNECTOR_TOKENS, String.join(",", settings.connectorTokens()));
     secrets.setProperty(BrokerProperties.USER_API_KEYS, String.join(",", settings.userApiKeys()));
     secrets.setProperty(BrokerProperties.METRICS_TOKEN, settings.metricsToken());
+    secrets.setProperty(BrokerProperties.ADMIN_KEYS, String.join(",", settings.adminKeys()));
     // The URL too: PostgreSQL's may carry a password parameter. Never the password file's text.
     settings.database().properties().forEach(secrets::setProperty);
     BrokerSettings.Tls tls = settings.tls();

@@ -66,6 +66,22 @@ class BrokerSettingsTest {
   }
 
   @Test
+  void adminKeysComeFromTheRepeatedFlagOrTheVariable() throws Exception {
+    assertThat(resolve(Map.of("REMOTELLM_BROKER_ADMIN_KEYS", "a1,a2")).adminKeys())
+        .containsExactly("a1", "a2");
+    assertThat(
+            resolve(
+                    Map.of("REMOTELLM_BROKER_ADMIN_KEYS", "a1"),
+                    "--admin-key",
+                    "b1",
+                    "--admin-key",
+                    "b2")
+                .adminKeys())
+        .containsExactly("b1", "b2");
+    assertThat(resolve(Map.of()).adminKeys()).isEmpty();
+  }
+
+  @Test
   void emptyVariablesMeanTheDefault() throws Exception {
     BrokerSettings s =
         resolve(Map.of("REMOTELLM_BROKER_PORT", "", "REMOTELLM_BROKER_ALLOW_ANONYMOUS", "no"));
@@ -159,7 +175,7 @@ class BrokerSettingsTest {
                 .filter(o -> !o.hidden())
                 .flatMap(o -> List.of(o.names()).stream())
                 .toList();
-    assertThat(flags).hasSize(20);
+    assertThat(flags).hasSize(21);
     for (String flag : flags) {
       assertThat(help).containsAnyOf(flag + " ", flag + ",");
     }

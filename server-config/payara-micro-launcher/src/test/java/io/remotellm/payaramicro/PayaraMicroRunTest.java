@@ -119,7 +119,11 @@ class PayaraMicroRunTest {
                 "--connector-token",
                 token,
                 "--metrics-token",
-                "mt-secret"))
+                "mt-secret",
+                "--admin-key",
+                "adm-1",
+                "--admin-key",
+                "adm-2"))
         .isEqualTo(0);
     Path secrets = runDir.resolve("secrets.properties");
     assertThat(Files.getPosixFilePermissions(secrets))
@@ -133,10 +137,12 @@ class PayaraMicroRunTest {
     assertThat(loaded.getProperty("remotellm.broker.user-api-keys")).isEqualTo(key + ",k2");
     assertThat(loaded.getProperty("remotellm.broker.connector-tokens")).isEqualTo(token);
     assertThat(loaded.getProperty("remotellm.broker.metrics-token")).isEqualTo("mt-secret");
+    assertThat(loaded.getProperty("remotellm.broker.admin-keys")).isEqualTo("adm-1,adm-2");
     assertThat(String.join(" ", command()))
         .doesNotContain(key)
         .doesNotContain("tok#&")
-        .doesNotContain("mt-secret");
+        .doesNotContain("mt-secret")
+        .doesNotContain("adm-1");
   }
 
   @Test
@@ -243,7 +249,7 @@ class PayaraMicroRunTest {
     assertThat(out.toString(StandardCharsets.UTF_8).lines())
         .contains("--port=", "--connector-token=", "--allow-anonymous", "--data-dir=")
         .doesNotContain("--help", "--check", "--print-env", "--print-options")
-        .hasSize(18);
+        .hasSize(19);
     assertThat(runDir).doesNotExist();
     assertThat(tmp.resolve("command")).doesNotExist();
   }

@@ -1,0 +1,55 @@
+package io.remotellm.broker.admin;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every admin action, with the fingerprint of the admin key that took it: written to the log and
+ * kept (the latest {@value #KEPT}) for the admin page. Not yet in the database: that waits for the
+ * ledger's persistence unit.
+ */
+@ApplicationScoped
+public class AuditLog {
+
+  private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
+  static final int KEPT = 500;
+
+  /**
+   * One action.
+   *
+   * @param admin the admin key's fingerprint
+   * @param action e.g. {@code user.create}
+   * @param target the user's name or the connector token's fingerprint; never a key
+   * @param detail what changed, e.g. the new limits
+   */
+  public record Entry(Instant time, String admin, String action, String target, String detail) {}
+
+  private final Deque<Entry> entries = new ArrayDeque<>();
+
+  public void record(String admin, String action, String target, String detail) {
+    Entry entry = new Entry(Instant.now(), admin, action, target, detail);
+    synchronized (entries) {
+      entries.addFirst(entry);
+      if (entries.size() > KEPT) {
+        entries.removeLast();
+      }
+    }
+    LOG.log(
+        Level.INFO,
+        "admin audit: admin key {0} {1} {2} {3}",
+        new Object[] {admin, action, target, detail});
+  }
+
+  /** Newest first. */
+  public List<Entry> entries() {
+    synchronized (entries) {
+      return new ArrayList<>(entries);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.remotellm.broker.users;
+
+import io.remotellm.broker.auth.SecretSet;
+import io.remotellm.broker.limits.Limits;
+import io.remotellm.protocol.Fingerprint;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * User keys an admin created while the broker runs: each kept only as its SHA-256 (the key itself
+ * is shown once, to the admin who created it), with the user's limits and allow-list, which an
+ * admin may change, and revoked on demand (the key's next request is 401). Kept in memory for now:
+ * they do not survive a restart until the ledger's database holds them.
+ */
+@ApplicationScoped
+public class IssuedKeys {
+
+  private static final String PREFIX = "sk-rl-";
+
+  /** A user an admin created; {@code keyDigest} is the whole SHA-256 of the key. */
+  public record Issued(User user, byte[] keyDigest, String keyFingerprint, Instant created) {
+    @Override
+    public String toString() {
+      return "Issued[" + user.name() + ", " + keyFingerprint + "]";
+    }
+  }
+
+  /** A new user: the key in clear, to be shown once. */
+  public record Created(Issued issued, String key) {
+    @Override
+    public String toString() {
+      return "Created[" + issued + "]";
+    }
+  }
+
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Issued> byName = new LinkedHashMap<>();
+  private volatile SecretSet<User> byKey = SecretSet.<User>builder().build();
+
+  public boolean isEmpty() {
+    return byKey.isEmpty();
+  }
+
+  /** The user whose key this is, in constant time like the configured keys. */
+  public Optional<User> find(String key) {
+    return byKey.find(key);
+  }
+
+  /** Creates a user with a fresh random key; empty when the name is taken. */
+  public synchronized Optional<Created> create(String name, Limits limits, ModelAllowList models) {
+    if (byName.containsKey(name)) {
+      return Optional.empty();
+    }
+    byte[] secret = new byte[32];
+    random.nextBytes(secret);
+    String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    Issued issued =
+        new Issued(
+            new User(name, limits, models),
+            Fingerprint.sha256(key),
+            Fingerprint.of(key),
+            Instant.now());
+    byName.put(name, issued);
+    rebuild();
+    return Optional.of(new Created(issued, key));
+  }
+
+  /** New limits and allow-list for an issued user, in force from their next request. */
+  public synchronized Optional<Issued> change(String name, Limits limits, ModelAllowList models) {
+    Issued was = byName.get(name);
+    if (was == null) {
+      return Optional.empty();
+    }
+    Issued now =
+        new Issued(
+            new User(name, limits, models), was.keyDigest(), was.keyFingerprint(), was.created());
+    byName.put(name, now);
+    rebuild();
+    return Optional.of(now);
+  }
+
+  /** Revokes an issued user's key; false when there is no such user. */
+  public synchronized boolean revoke(String name) {
+    if (byName.remove(name) == null) {
+      return false;
+    }
+    rebuild();
+    return true;
+  }
+
+  public synchronized List<Issued> list() {
+    return new ArrayList<>(byName.values());
+  }
+
+  public synchronized Optional<Issued> get(String name) {
+    return Optional.ofNullable(byName.get(name));
+  }
+
+  /** Swapped whole, so a lookup sees the keys before a change or after it, never half of it. */
+  private void rebuild() {
+    SecretSet.Builder<User> next = SecretSet.builder();
+    byName.values().forEach(i -> next.addDigest(i.keyDigest(), i.user()));
+    byKey = next.build();
+  }
+}

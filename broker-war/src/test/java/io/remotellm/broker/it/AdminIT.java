@@ -1,0 +1,258 @@
+package io.remotellm.broker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.remotellm.protocol.Data;
+import io.remotellm.protocol.End;
+import io.remotellm.protocol.Fingerprint;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.Head;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.websocket.CloseReason;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The admin API on the real broker: the admin key in a header or nothing, user keys created,
+ * changed and revoked while running (the revoked key's next request is 401), a connector token
+ * revoked (its link closed with 1008, the token refused after), each action in the audit log with
+ * the admin key's fingerprint.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class AdminIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final String ADMIN_KEY = "adm-key-it";
+  private static final String LIST_KEY = "sk-list-admin-it";
+  private static final String TOKEN = "tok-admin-it";
+  private static final String DOOMED_TOKEN = "tok-admin-doomed-it";
+
+  @ArquillianResource URL base;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @Deployment(testable = false)
+  static WebArchive deployment() {
+    return TestDeployments.broker(
+        "remotellm.broker.admin-keys="
+            + ADMIN_KEY
+            + "\nremotellm.broker.user-api-keys="
+            + LIST_KEY
+            + "\nremotellm.broker.connector-tokens="
+            + TOKEN
+            + ","
+            + DOOMED_TOKEN
+            + "\n");
+  }
+
+  @Test
+  void theApiWantsTheAdminKeyInAHeader() throws Exception {
+    assertThat(send(get("/admin/api/overview")).statusCode()).isEqualTo(401);
+    assertThat(send(get("/admin/api/overview").header("x-admin-key", "wrong")).statusCode())
+        .isEqualTo(401);
+    assertThat(
+            send(get("/admin/api/overview").header("Cookie", "x-admin-key=" + ADMIN_KEY))
+                .statusCode())
+        .isEqualTo(401);
+    // A user key is not an admin key.
+    assertThat(
+            send(get("/admin/api/users").header("Authorization", "Bearer " + LIST_KEY))
+                .statusCode())
+        .isEqualTo(401);
+    HttpResponse<String> ok = send(get("/admin/api/users").header("x-admin-key", ADMIN_KEY));
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(json(ok).getJsonArray("users").toString())
+        .contains("\"key_fingerprint\":\"" + Fingerprint.of(LIST_KEY) + "\"")
+        .contains("\"read_only\":true")
+        .doesNotContain(LIST_KEY);
+    assertThat(
+            send(get("/admin/api/overview").header("Authorization", "Bearer " + ADMIN_KEY))
+                .statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void aKeyCreatedHereWorksUntilRevokedAndEveryActionIsAudited() throws Exception {
+    try (ConnectorPeer peer = ConnectorPeer.attach(ws(), TOKEN, "admin-model")) {
+      peer.autoAnswer(r -> answer(r.id()));
+      HttpResponse<String> created =
+          send(
+              admin("/admin/api/users")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"name\":\"carol\",\"models\":[\"admin-*\"],"
+                              + "\"limits\":{\"requests_per_minute\":50}}")));
+      assertThat(created.statusCode()).isEqualTo(201);
+      String key = json(created).getString("api_key");
+      assertThat(key).startsWith("sk-rl-");
+      assertThat(chat(key).statusCode()).isEqualTo(200);
+
+      JsonObject carol = user("carol");
+      assertThat(carol.getString("key_fingerprint")).isEqualTo(Fingerprint.of(key));
+      assertThat(carol.getBoolean("read_only")).isFalse();
+      assertThat(carol.getJsonNumber("requests_since_start").longValue()).isEqualTo(1);
+      assertThat(carol.getJsonObject("limits").getInt("requests_per_minute")).isEqualTo(50);
+      assertThat(send(admin("/admin/api/users")).body()).doesNotContain(key);
+      // The usage ledger's daily totals reach the page too (written in batches, off the request).
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(user("carol").getJsonNumber("tokens_today").longValue())
+                      .isEqualTo(12));
+      assertThat(user("carol").getJsonNumber("tokens_7_days").longValue()).isEqualTo(12);
+      assertThat(send(admin("/admin/api/usage_by_day")).body())
+          .contains("\"available\":true", "\"carol\":[0,0,0,0,0,0,12]");
+
+      HttpResponse<String> changed =
+          send(
+              admin("/admin/api/users/carol")
+                  .PUT(HttpRequest.BodyPublishers.ofString("{\"models\":[\"other-*\"]}")));
+      assertThat(changed.statusCode()).isEqualTo(200);
+      assertThat(chat(key).statusCode()).isEqualTo(404); // outside the new allow-list
+
+      assertThat(send(admin("/admin/api/users/carol").DELETE()).statusCode()).isEqualTo(204);
+      assertThat(chat(key).statusCode()).isEqualTo(401);
+      // The list's key is read-only here.
+      String listName = "key-" + Fingerprint.of(LIST_KEY);
+      assertThat(send(admin("/admin/api/users/" + listName).DELETE()).statusCode()).isEqualTo(409);
+      assertThat(chat(LIST_KEY).statusCode()).isEqualTo(200);
+
+      String audit = json(send(admin("/admin/api/audit"))).getJsonArray("audit").toString();
+      String admin = "\"admin_key_fingerprint\":\"" + Fingerprint.of(ADMIN_KEY) + "\"";
+      assertThat(audit)
+          .contains("\"action\":\"user.create\"", "\"action\":\"user.change\"")
+          .contains("\"action\":\"user.revoke\"", admin)
+          .doesNotContain(key);
+    }
+  }
+
+  @Test
+  void badInputIsA400NeverAUser() throws Exception {
+    for (String body :
+        List.of(
+            "not json",
+            "{\"name\":\"<img src=x>\"}",
+            "{\"name\":\"anonymous\"}",
+            "{\"name\":\"dave\",\"limits\":{\"requests_per_minute\":-1}}",
+            "{\"name\":\"dave\",\"models\":\"*\"}")) {
+      HttpResponse<String> r =
+          send(admin("/admin/api/users").POST(HttpRequest.BodyPublishers.ofString(body)));
+      assertThat(r.statusCode()).as(body).isEqualTo(400);
+      assertThat(json(r).getJsonObject("error").getString("code")).isEqualTo("invalid_request");
+    }
+    assertThat(user("dave")).isNull();
+  }
+
+  @Test
+  void aRevokedConnectorTokenClosesItsLinkAndIsRefusedAfter() throws Exception {
+    ConnectorPeer peer = ConnectorPeer.attach(ws(), DOOMED_TOKEN, "doomed-model");
+    try {
+      String fingerprint = Fingerprint.of(DOOMED_TOKEN);
+      await()
+          .atMost(WAIT)
+          .until(() -> send(admin("/admin/api/connectors")).body().contains(fingerprint));
+      assertThat(send(admin("/admin/api/models")).body()).contains("\"doomed-model\"");
+
+      assertThat(send(admin("/admin/api/connectors/" + fingerprint).DELETE()).statusCode())
+          .isEqualTo(204);
+      CloseReason closed = peer.awaitClose();
+      assertThat(closed.getCloseCode().getCode()).isEqualTo(1008);
+      assertThat(ConnectorPeer.upgradeStatus(ws(), DOOMED_TOKEN)).isEqualTo(401);
+      assertThat(send(admin("/admin/api/models")).body()).doesNotContain("doomed-model");
+      assertThat(send(admin("/admin/api/connectors/" + fingerprint).DELETE()).statusCode())
+          .isEqualTo(404);
+      assertThat(json(send(admin("/admin/api/audit"))).getJsonArray("audit").toString())
+          .contains("\"action\":\"connector.revoke\"", "\"target\":\"" + fingerprint + "\"");
+    } finally {
+      peer.close();
+    }
+  }
+
+  @Test
+  void thePageIsStaticAndHoldsNoData() throws Exception {
+    HttpResponse<String> bare = send(get("/admin"));
+    assertThat(bare.statusCode()).isEqualTo(302);
+    assertThat(bare.headers().firstValue("location"))
+        .hasValueSatisfying(l -> assertThat(l).endsWith("/admin/"));
+    HttpResponse<String> page = send(get("/admin/"));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("content-security-policy"))
+        .hasValueSatisfying(csp -> assertThat(csp).contains("default-src 'self'"));
+    assertThat(page.body()).contains("admin.js").doesNotContain(Fingerprint.of(LIST_KEY));
+    assertThat(send(get("/admin/admin.js")).statusCode()).isEqualTo(200);
+  }
+
+  private JsonObject user(String name) throws Exception {
+    return json(send(admin("/admin/api/users"))).getJsonArray("users").stream()
+        .map(v -> v.asJsonObject())
+        .filter(u -> u.getString("name").equals(name))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static List<Frame> answer(String id) {
+    return List.of(
+        new Head(id, 200, Map.of("content-type", "application/json")),
+        new Data(id, "{\"ok\":true}"),
+        new End(
+            id,
+            Json.createObjectBuilder()
+                .add("prompt_tokens", 7)
+                .add("completion_tokens", 5)
+                .build()));
+  }
+
+  private HttpResponse<String> chat(String key) throws Exception {
+    return send(
+        HttpRequest.newBuilder(uri("/v1/chat/completions"))
+            .timeout(WAIT)
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"admin-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")));
+  }
+
+  private HttpRequest.Builder get(String path) {
+    return HttpRequest.newBuilder(uri(path)).timeout(WAIT);
+  }
+
+  private HttpRequest.Builder admin(String path) {
+    return get(path).header("x-admin-key", ADMIN_KEY);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonObject json(HttpResponse<String> r) {
+    return Json.createReader(new StringReader(r.body())).readObject();
+  }
+
+  private URI ws() {
+    return URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/ws");
+  }
+
+  private URI uri(String path) {
+    return URI.create(base.toString()).resolve(path);
+  }
+}
