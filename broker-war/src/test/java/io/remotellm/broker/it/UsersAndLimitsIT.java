@@ -78,6 +78,9 @@ class UsersAndLimitsIT {
           - name: thrifty
             api_key: "sk-thrifty-it"
             tokens_per_minute: 100
+          - name: family
+            api_key: "sk-family-it"
+            requests_per_minute: 2
         """);
     return TestDeployments.broker(
         String.join(
@@ -133,6 +136,76 @@ class UsersAndLimitsIT {
     HttpResponse<String> unnamed = chat(UNNAMED_KEY, "hidden", false);
     assertThat(unnamed.statusCode()).isEqualTo(200);
     assertThat(unnamed.headers().firstValue("x-ratelimit-limit-requests")).hasValue("1000");
+  }
+
+  @Test
+  void anthropicAndOllamaClientsMeetTheSameAllowListsAndLimitsInTheirOwnShapes() throws Exception {
+    ConnectorPeer families =
+        ConnectorPeer.attachWithApis(
+            ws(), TOKEN, List.of("openai", "anthropic", "ollama"), "family-m");
+    peers.add(families);
+    families.autoAnswer(request -> answer(request.id(), 5, 7));
+
+    // Alice's allow-list ("allowed-*") hides family-m on every API, each in its own error shape.
+    HttpResponse<String> messages = messages("sk-alice-it", "family-m");
+    assertThat(messages.statusCode()).isEqualTo(404);
+    assertThat(messages.body()).startsWith("{\"type\":\"error\"").contains("not_found_error");
+    HttpResponse<String> ollama = ollamaChat("sk-alice-it", "family-m");
+    assertThat(ollama.statusCode()).isEqualTo(404);
+    assertThat(ollama.body()).startsWith("{\"error\":").contains("family-m");
+    assertThat(get("/api/tags", "sk-alice-it").body()).doesNotContain("family-m");
+    assertThat(get("/api/tags", "sk-family-it").body()).contains("\"family-m\"");
+
+    // Two requests a minute: one through each API passes, the third is 429 in that API's shape,
+    // and every answer carries the rate-limit headers.
+    HttpResponse<String> first = messages("sk-family-it", "family-m");
+    HttpResponse<String> second = ollamaChat("sk-family-it", "family-m");
+    HttpResponse<String> overMessages = messages("sk-family-it", "family-m");
+    HttpResponse<String> overOllama = ollamaChat("sk-family-it", "family-m");
+    assertThat(List.of(first.statusCode(), second.statusCode())).containsOnly(200);
+    assertThat(overMessages.statusCode()).isEqualTo(429);
+    assertThat(overMessages.body())
+        .startsWith("{\"type\":\"error\"")
+        .contains("\"rate_limit_error\"")
+        .contains("requests_per_minute");
+    assertThat(overOllama.statusCode()).isEqualTo(429);
+    assertThat(overOllama.body()).startsWith("{\"error\":").contains("requests_per_minute");
+    for (HttpResponse<String> answer : List.of(first, second, overMessages, overOllama)) {
+      assertThat(answer.headers().firstValue("x-ratelimit-limit-requests")).hasValue("2");
+    }
+    assertThat(overMessages.headers().firstValue("Retry-After")).isPresent();
+    assertThat(overOllama.headers().firstValue("Retry-After")).isPresent();
+  }
+
+  private HttpResponse<String> messages(String key, String model) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri("/v1/messages"))
+            .timeout(WAIT)
+            .header("x-api-key", key)
+            .header("anthropic-version", "2023-06-01")
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\""
+                        + model
+                        + "\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .build(),
+        ofString());
+  }
+
+  private HttpResponse<String> ollamaChat(String key, String model) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri("/api/chat"))
+            .timeout(WAIT)
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\""
+                        + model
+                        + "\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .build(),
+        ofString());
   }
 
   @Test
