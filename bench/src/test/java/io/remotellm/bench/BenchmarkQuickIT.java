@@ -23,7 +23,8 @@ class BenchmarkQuickIT {
     Path out = root.resolve("bench/target/bench-it");
     long t0 = System.nanoTime();
     Results results =
-        new RelayBenchmark(new RelayBenchmark.Options(true, root, out, false, false, null, null))
+        new RelayBenchmark(
+                new RelayBenchmark.Options(true, root, out, false, false, false, null, null))
             .run();
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     System.out.println("quick benchmark took " + took.toSeconds() + " s\n" + results.markdown());
