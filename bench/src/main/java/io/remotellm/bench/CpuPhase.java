@@ -29,7 +29,9 @@ final class CpuPhase {
     this.client = client;
     this.results = results;
     this.requestsPerLoop = quick ? 150 : 600;
-    this.streamsPerLoop = quick ? 15 : 60;
+    // Quick: 20,000 events per target, so even the fake LLM's few µs per event add up to
+    // several clock ticks of CPU.
+    this.streamsPerLoop = quick ? 25 : 60;
     this.chunks = 100;
   }
 
