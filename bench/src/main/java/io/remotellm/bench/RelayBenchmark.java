@@ -10,6 +10,8 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -61,6 +63,7 @@ public final class RelayBenchmark {
       Path out,
       boolean jfr,
       boolean docs,
+      boolean cpuOnly,
       String brokerJavaOpts,
       String connectorJavaOpts) {
 
@@ -68,6 +71,7 @@ public final class RelayBenchmark {
       boolean quick = false;
       boolean jfr = false;
       boolean docs = false;
+      boolean cpuOnly = false;
       Path out = null;
       String brokerOpts = null;
       String connectorOpts = null;
@@ -76,12 +80,13 @@ public final class RelayBenchmark {
           case "--quick" -> quick = true;
           case "--jfr" -> jfr = true;
           case "--docs" -> docs = true;
+          case "--cpu-only" -> cpuOnly = true;
           case "--out" -> out = Path.of(args[++i]);
           case "--broker-java-opts" -> brokerOpts = args[++i];
           case "--connector-java-opts" -> connectorOpts = args[++i];
           case "-h", "--help" -> {
             System.out.println(
-                "usage: remotellm-bench [--quick] [--jfr] [--docs] [--out DIR]"
+                "usage: remotellm-bench [--quick] [--cpu-only] [--jfr] [--docs] [--out DIR]"
                     + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]");
             System.exit(0);
           }
@@ -91,9 +96,11 @@ public final class RelayBenchmark {
       }
       Path root = repositoryRoot();
       if (out == null) {
-        out = root.resolve(quick ? "bench/target/bench-quick" : "bench/target/bench");
+        String name = cpuOnly ? "bench-cpu" : "bench";
+        out = root.resolve("bench/target/" + name + (quick ? "-quick" : ""));
       }
-      return new Options(quick, root, out.toAbsolutePath(), jfr, docs, brokerOpts, connectorOpts);
+      return new Options(
+          quick, root, out.toAbsolutePath(), jfr, docs, cpuOnly, brokerOpts, connectorOpts);
     }
 
     /** The repository root: -Dremotellm.root, else the nearest directory above with bin/. */
@@ -166,6 +173,7 @@ public final class RelayBenchmark {
   private Path product;
 
   private final Results results = new Results();
+  private Process fake;
   private Process broker;
   private Process connector;
   private URI direct;
@@ -174,6 +182,7 @@ public final class RelayBenchmark {
   /** A second broker and connector, alike but with the usage ledger off, for its cost. */
   private URI relayWithoutLedger;
 
+  private URI brokerBase;
   private final AtomicLong brokerRssPeak = new AtomicLong();
   private final AtomicLong connectorRssPeak = new AtomicLong();
   private final List<Long> brokerHeapLoad = Collections.synchronizedList(new ArrayList<>());
@@ -210,7 +219,8 @@ public final class RelayBenchmark {
 
       int brokerPort = Fleet.freePort();
       startBroker(fleet, brokerPort, Fleet.freePort(), tmp);
-      relay = URI.create("http://127.0.0.1:" + brokerPort + "/v1/chat/completions");
+      brokerBase = URI.create("http://127.0.0.1:" + brokerPort + "/");
+      relay = brokerBase.resolve("v1/chat/completions");
       startConnector(fleet, fakePort, brokerPort, Fleet.freePort());
       awaitRelay(client);
       int plainPort = Fleet.freePort();
@@ -223,13 +233,16 @@ public final class RelayBenchmark {
       warmUp(client);
       // First, while both brokers have had the same warm-up and nothing else.
       ledgerCost(client);
-      heldStreams(client);
-      latency(client);
-      throughput(client);
-      streaming(client);
-      chunkRate(client);
-      paced(client);
-      ramp(client);
+      cpu(client);
+      if (!options.cpuOnly()) {
+        heldStreams(client);
+        latency(client);
+        throughput(client);
+        streaming(client);
+        chunkRate(client);
+        paced(client);
+        ramp(client);
+      }
       loadMemory();
       idleMemory("after load");
 
@@ -251,18 +264,19 @@ public final class RelayBenchmark {
 
   private void startFake(Fleet fleet, int port) throws Exception {
     Path jar = testSupportJar();
-    fleet.start(
-        "fake-llm",
-        List.of(
-            java(),
-            "-jar",
-            jar.toString(),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(port)),
-        Map.of(),
-        options.out());
+    fake =
+        fleet.start(
+            "fake-llm",
+            List.of(
+                java(),
+                "-jar",
+                jar.toString(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port)),
+            Map.of(),
+            options.out());
     awaitOk("the fake LLM", URI.create("http://127.0.0.1:" + port + "/v1/models"), null, 60);
   }
 
@@ -297,7 +311,8 @@ public final class RelayBenchmark {
                 Integer.toString(healthPort)),
             env,
             options.out());
-    awaitOk("the broker", URI.create("http://127.0.0.1:" + port + "/v1/models"), broker, 300);
+    // 600 s: with load averages of 20-30 from other builds Payara Micro took 215 s to boot.
+    awaitOk("the broker", URI.create("http://127.0.0.1:" + port + "/v1/models"), broker, 600);
     results.info.put(
         "broker boot to first 200", String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
   }
@@ -578,6 +593,12 @@ public final class RelayBenchmark {
             root.resolve("test-support/target"), "remotellm-test-support-*.jar")) {
       jars.forEach(j -> files.add(root.relativize(j).toString()));
     }
+    copy(root, to, files);
+    addFloor(root, to.resolve("broker-war/target/remotellm-broker.war"));
+    return to;
+  }
+
+  private static void copy(Path root, Path to, List<String> files) throws IOException {
     for (String file : files) {
       Path source = root.resolve(file);
       if (!Files.isRegularFile(source)) {
@@ -589,7 +610,23 @@ public final class RelayBenchmark {
       Files.copy(
           source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     }
-    return to;
+  }
+
+  /**
+   * Adds the bench-only floor application ({@code io.remotellm.bench.floor}, compiled with this
+   * module) to the run's private copy of the WAR: the built and shipped WAR never has it, so it
+   * cannot be reached in production.
+   */
+  private static void addFloor(Path root, Path war) throws IOException {
+    Path classes = root.resolve("bench/target/classes/io/remotellm/bench/floor");
+    try (FileSystem zip = FileSystems.newFileSystem(war);
+        DirectoryStream<Path> floor = Files.newDirectoryStream(classes, "*.class")) {
+      Path dir = zip.getPath("WEB-INF/classes/io/remotellm/bench/floor");
+      Files.createDirectories(dir);
+      for (Path c : floor) {
+        Files.copy(c, dir.resolve(c.getFileName().toString()));
+      }
+    }
   }
 
   private static void deleteTree(Path dir) {
@@ -716,6 +753,42 @@ public final class RelayBenchmark {
           16,
           Duration.ofSeconds(plan.warmup() > 500 ? 3 : 1),
           d -> client.request(req(target, false, 5, 0), d));
+    }
+    for (int i = 0; i < plan.warmup(); i++) {
+      client.once(req(floorChat(), false, 5, 0));
+    }
+    for (int i = 0; i < plan.warmup() / 10; i++) {
+      orThrow(
+          client.stream(req(floorStream(20), true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
+    }
+  }
+
+  /** The bench-only floor resources that {@link #stage} adds to the copy of the WAR. */
+  private URI floorChat() {
+    return brokerBase.resolve("bench-floor/chat");
+  }
+
+  private URI floorStream(int events) {
+    return brokerBase.resolve("bench-floor/stream?n=" + events);
+  }
+
+  /** CPU per request and per SSE event: relay, the server's floor and direct, alternating. */
+  private void cpu(LoadClient client) throws Exception {
+    phase("CPU per request and per SSE event");
+    AtomicBoolean sampling = sampleRss();
+    try {
+      new CpuPhase(client, results, options.quick())
+          .run(
+              relay,
+              floorChat(),
+              floorStream(100),
+              direct,
+              broker,
+              connector,
+              fake,
+              (uri, stream, chunks) -> req(uri, stream, chunks, 0));
+    } finally {
+      sampling.set(false);
     }
   }
 

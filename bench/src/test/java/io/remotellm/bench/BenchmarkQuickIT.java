@@ -23,7 +23,8 @@ class BenchmarkQuickIT {
     Path out = root.resolve("bench/target/bench-it");
     long t0 = System.nanoTime();
     Results results =
-        new RelayBenchmark(new RelayBenchmark.Options(true, root, out, false, false, null, null))
+        new RelayBenchmark(
+                new RelayBenchmark.Options(true, root, out, false, false, false, null, null))
             .run();
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     System.out.println("quick benchmark took " + took.toSeconds() + " s\n" + results.markdown());
@@ -54,7 +55,15 @@ class BenchmarkQuickIT {
             "broker_rss_per_stream",
             "broker_heap_per_stream",
             "connector_rss_per_stream",
-            "connector_heap_per_stream");
+            "connector_heap_per_stream",
+            "cpu_broker_request",
+            "cpu_floor_request",
+            "cpu_connector_request",
+            "cpu_fake_request",
+            "cpu_broker_event",
+            "cpu_floor_event",
+            "cpu_connector_event",
+            "cpu_fake_event");
     for (Figure f : results.figures) {
       if (f.compare() == Compare.NONE) {
         Double value = f.relay() != null ? f.relay() : f.direct();

@@ -30,6 +30,19 @@ record PayaraMicroRun(Path root, Path runDir) {
   static final String RUN_DIR_PREFIX = "remotellm-broker.";
   static final String LOG_MANAGER = "io.remotellm.payaramicro.logging.PayaraMicroLogManager";
 
+  /**
+   * Heap defaults, used unless JAVA_OPTS sizes the heap itself (-Xmx, -XX:MaxHeapSize or the
+   * -XX:*RAM* options, as the Kubernetes manifest's MaxRAMPercentage does): a heap size there must
+   * mean what it says, and -Xmx would silently beat a percentage. Without a bound, G1 sizes the
+   * heap from the machine's memory (a quarter of it) and, under the benchmark, grew the broker to
+   * 0.6-1 GB of heap and 853-955 MB of RSS without giving it back. The broker's live data is about
+   * 65-110 MB plus about 40 KB per open stream, so 384 MB holds thousands of streams; a periodic
+   * collection after 10 s without one returns unused heap to the OS after a burst. Measured in
+   * docs/benchmarks.md.
+   */
+  static final List<String> DEFAULT_HEAP_OPTIONS =
+      List.of("-Xmx384m", "-XX:G1PeriodicGCInterval=10000");
+
   Path war() {
     return root.resolve("broker-war/target/remotellm-broker.war");
   }
@@ -124,16 +137,27 @@ record PayaraMicroRun(Path root, Path runDir) {
     }
   }
 
+  private static boolean sizesHeap(String option) {
+    return option.startsWith("-Xmx")
+        || option.startsWith("-XX:MaxHeapSize")
+        || (option.startsWith("-XX:") && option.contains("RAM"));
+  }
+
   private List<String> command(BrokerSettings settings, Map<String, String> env) {
     List<String> cmd = new ArrayList<>();
     String javaHome = env.getOrDefault("JAVA_HOME", "");
     cmd.add(javaHome.isEmpty() ? "java" : javaHome + "/bin/java");
     // JAVA_OPTS is a list of JVM options, split on white space as the script did.
+    List<String> javaOpts = new ArrayList<>();
     for (String option : env.getOrDefault("JAVA_OPTS", "").trim().split("\\s+")) {
       if (!option.isEmpty()) {
-        cmd.add(option);
+        javaOpts.add(option);
       }
     }
+    if (javaOpts.stream().noneMatch(PayaraMicroRun::sizesHeap)) {
+      cmd.addAll(DEFAULT_HEAP_OPTIONS);
+    }
+    cmd.addAll(javaOpts);
     // The log manager keeps the console handler open through SIGTERM, so what the broker logs
     // while it drains is not lost. Without its jar (a copy of the artifacts that lacks it) the
     // broker runs the same, only those lines are lost.

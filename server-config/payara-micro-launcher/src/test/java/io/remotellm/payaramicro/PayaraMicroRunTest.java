@@ -191,6 +191,25 @@ class PayaraMicroRunTest {
   }
 
   @Test
+  void theHeapIsBoundedUnlessJavaOptsSizesIt() throws Exception {
+    env.put("JAVA_OPTS", "-Dremotellm.broker.max-body-bytes=1024");
+    assertThat(launch()).isEqualTo(0);
+    assertThat(command().subList(1, 4))
+        .containsExactly(
+            "-Xmx384m", "-XX:G1PeriodicGCInterval=10000", "-Dremotellm.broker.max-body-bytes=1024");
+    for (String sizing : List.of("-XX:MaxRAMPercentage=60", "-Xmx2g", "-XX:MaxHeapSize=1g")) {
+      // Each launch needs a fresh run directory.
+      env.put(
+          "REMOTELLM_LAUNCHER_RUN_DIR",
+          runDir.resolveSibling(runDir.getFileName() + "x").toString());
+      runDir = Path.of(env.get("REMOTELLM_LAUNCHER_RUN_DIR"));
+      env.put("JAVA_OPTS", sizing);
+      assertThat(launch()).isEqualTo(0);
+      assertThat(command()).contains(sizing).doesNotContain("-Xmx384m");
+    }
+  }
+
+  @Test
   void withoutTheLoggingJarTheBrokerStillStarts() throws Exception {
     assertThat(launch()).isEqualTo(0);
     assertThat(command()).noneMatch(arg -> arg.startsWith("-Xbootclasspath"));
