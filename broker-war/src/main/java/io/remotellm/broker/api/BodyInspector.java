@@ -9,6 +9,9 @@ import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParserFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -117,5 +120,21 @@ public final class BodyInspector {
 
   private static ApiException bad(String message, String param) {
     return new ApiException(ApiError.invalidRequest(message, param));
+  }
+
+  /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */
+  public static byte[] readAtMost(InputStream in, long max) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[16384];
+    long total = 0;
+    int n;
+    while ((n = in.read(buffer)) != -1) {
+      total += n;
+      if (total > max) {
+        throw new ApiException(ApiError.tooLarge(max));
+      }
+      out.write(buffer, 0, n);
+    }
+    return out.toByteArray();
   }
 }

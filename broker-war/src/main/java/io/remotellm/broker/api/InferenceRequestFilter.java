@@ -13,9 +13,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -68,7 +66,10 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
         throw new ApiException(ApiError.invalidRequest("Invalid Content-Length", null));
       }
     }
-    byte[] body = request.hasEntity() ? readAtMost(request.getEntityStream(), max) : new byte[0];
+    byte[] body =
+        request.hasEntity()
+            ? BodyInspector.readAtMost(request.getEntityStream(), max)
+            : new byte[0];
     String endpoint = path(request.getUriInfo().getPath());
     ChatBody chat;
     if (relayed.routing() == RelayedEndpoints.Routing.BY_MODEL) {
@@ -110,21 +111,5 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
       p = p.substring(0, p.length() - 1);
     }
     return "/v1/" + p;
-  }
-
-  /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */
-  private static byte[] readAtMost(InputStream in, long max) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[16384];
-    long total = 0;
-    int n;
-    while ((n = in.read(buffer)) != -1) {
-      total += n;
-      if (total > max) {
-        throw new ApiException(ApiError.tooLarge(max));
-      }
-      out.write(buffer, 0, n);
-    }
-    return out.toByteArray();
   }
 }

@@ -4,7 +4,6 @@ import io.remotellm.broker.api.BodyInspector;
 import io.remotellm.broker.api.ChatBody;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Set;
@@ -35,26 +34,10 @@ final class OllamaBodies {
     if (contentLength > max) {
       throw new ApiException(ApiError.tooLarge(max));
     }
-    byte[] bytes = readAtMost(in, max);
+    byte[] bytes = BodyInspector.readAtMost(in, max);
     boolean streaming = STREAMING.contains(path);
     ChatBody body =
         inspector.inspect(bytes, streaming, "model", path.equals("/show") ? "name" : null);
     return streaming ? body : new ChatBody(body.model(), false, body.text());
-  }
-
-  /** Reads the body, or fails with 413 as soon as it passes the limit (no unbounded buffer). */
-  private static byte[] readAtMost(InputStream in, long max) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[16384];
-    long total = 0;
-    int n;
-    while ((n = in.read(buffer)) != -1) {
-      total += n;
-      if (total > max) {
-        throw new ApiException(ApiError.tooLarge(max));
-      }
-      out.write(buffer, 0, n);
-    }
-    return out.toByteArray();
   }
 }
