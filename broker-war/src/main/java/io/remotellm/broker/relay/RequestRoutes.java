@@ -26,7 +26,7 @@ public class RequestRoutes {
    */
   Optional<Lease<ConnectorLink>> acquire(RelayRequest request, Set<String> exclude) {
     if (request.responseId() != null) {
-      Optional<ResponseIds.Owner> owner = responseIds.owner(request.responseId());
+      Optional<ResponseIds.Owner> owner = responseIds.owner(request.responseId(), request.user());
       if (owner.isEmpty()) {
         return Optional.empty();
       }
@@ -48,7 +48,7 @@ public class RequestRoutes {
     if (request.responseId() != null) {
       return ApiError.responseNotFound(
           request.responseId(),
-          responseIds.owner(request.responseId()).isEmpty()
+          responseIds.owner(request.responseId(), request.user()).isEmpty()
               ? "this broker relayed no response with that id, or forgot it"
               : "the connector that created it is not connected");
     }
@@ -63,7 +63,8 @@ public class RequestRoutes {
   /** A data frame of {@code exchange}'s answer: the first of a created response names it. */
   void answered(Exchange exchange, ConnectorLink link, Data data) {
     if (exchange.request().createsResponse() && exchange.firstSuccessfulData(link)) {
-      ResponseIds.idIn(data.data()).ifPresent(id -> responseIds.remember(id, link));
+      ResponseIds.idIn(data.data())
+          .ifPresent(id -> responseIds.remember(id, link, exchange.request().user()));
     }
   }
 }

@@ -36,9 +36,10 @@ public class ResponseIds {
 
   /**
    * Where a response lives: the link that answered and its token's fingerprint, for when that
-   * connector reconnected (a new link) and still serves the response.
+   * connector reconnected (a new link) and still serves the response; and the user who created it,
+   * the only one who may ask for it by id.
    */
-  public record Owner(String linkId, String fingerprint, long expiresNanos) {}
+  public record Owner(String linkId, String fingerprint, String user, long expiresNanos) {}
 
   private final Map<String, Owner> owners =
       new LinkedHashMap<>(1024, 0.75f, false) {
@@ -56,25 +57,29 @@ public class ResponseIds {
     return m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
-  void remember(String responseId, ConnectorLink link) {
-    remember(responseId, link, System.nanoTime());
+  void remember(String responseId, ConnectorLink link, String user) {
+    remember(responseId, link, user, System.nanoTime());
   }
 
-  synchronized void remember(String responseId, ConnectorLink link, long now) {
-    owners.put(responseId, new Owner(link.id(), link.fingerprint(), now + TTL.toNanos()));
+  synchronized void remember(String responseId, ConnectorLink link, String user, long now) {
+    owners.put(responseId, new Owner(link.id(), link.fingerprint(), user, now + TTL.toNanos()));
   }
 
-  Optional<Owner> owner(String responseId) {
-    return owner(responseId, System.nanoTime());
+  /**
+   * Where {@code user}'s response lives. Another user's id is as unknown as one never seen: ids are
+   * not secrets (they appear in logs and shared transcripts), so knowing one grants nothing.
+   */
+  Optional<Owner> owner(String responseId, String user) {
+    return owner(responseId, user, System.nanoTime());
   }
 
-  synchronized Optional<Owner> owner(String responseId, long now) {
+  synchronized Optional<Owner> owner(String responseId, String user, long now) {
     Owner owner = owners.get(responseId);
     if (owner != null && now - owner.expiresNanos() > 0) {
       owners.remove(responseId);
       return Optional.empty();
     }
-    return Optional.ofNullable(owner);
+    return Optional.ofNullable(owner).filter(o -> o.user().equals(user));
   }
 
   synchronized int size() {

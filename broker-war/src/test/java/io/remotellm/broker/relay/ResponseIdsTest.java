@@ -24,17 +24,19 @@ class ResponseIdsTest {
   void rememberedIdsExpireAndTheOldestGoFirst() {
     ResponseIds ids = new ResponseIds();
     ConnectorLink link = link("c-1");
-    ids.remember("resp_a", link, 0);
-    assertThat(ids.owner("resp_a", 1))
+    ids.remember("resp_a", link, "alice", 0);
+    assertThat(ids.owner("resp_a", "alice", 1))
         .hasValueSatisfying(o -> assertThat(o.linkId()).isEqualTo("c-1"));
-    assertThat(ids.owner("resp_a", ResponseIds.TTL.toNanos() + 1)).isEmpty();
+    // Only its creator may ask for a response by id; to anyone else it does not exist.
+    assertThat(ids.owner("resp_a", "bob", 1)).isEmpty();
+    assertThat(ids.owner("resp_a", "alice", ResponseIds.TTL.toNanos() + 1)).isEmpty();
     assertThat(ids.size()).isZero();
     for (int i = 0; i <= ResponseIds.MAX_ENTRIES; i++) {
-      ids.remember("resp_" + i, link, 0);
+      ids.remember("resp_" + i, link, "alice", 0);
     }
     assertThat(ids.size()).isEqualTo(ResponseIds.MAX_ENTRIES);
-    assertThat(ids.owner("resp_0", 1)).isEmpty();
-    assertThat(ids.owner("resp_" + ResponseIds.MAX_ENTRIES, 1)).isPresent();
+    assertThat(ids.owner("resp_0", "alice", 1)).isEmpty();
+    assertThat(ids.owner("resp_" + ResponseIds.MAX_ENTRIES, "alice", 1)).isPresent();
   }
 
   private static ConnectorLink link(String id) {
