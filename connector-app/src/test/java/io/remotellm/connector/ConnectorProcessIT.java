@@ -229,10 +229,11 @@ class ConnectorProcessIT {
               .isIn(200, 503);
           millis[i] = (System.nanoTime() - t0) / 1_000_000;
         }
-        java.util.Arrays.sort(millis);
-        // With Nagle on, every call after the first on a kept-alive connection took 40-44 ms (the
-        // client's delayed ACK); without, about one. The bound leaves room for a busy machine.
-        assertThat(millis[millis.length / 2]).as("median /health time in ms").isLessThan(25);
+        // With Nagle on, EVERY call after the first on a kept-alive connection took 40-44 ms (the
+        // client's delayed ACK); without, about one. So the fastest of those calls tells the two
+        // apart: a busy machine only ever adds time, and cannot make a 40 ms wait disappear.
+        long fastest = java.util.Arrays.stream(millis, 1, millis.length).min().orElseThrow();
+        assertThat(fastest).as("fastest kept-alive /health time in ms").isLessThan(30);
       } finally {
         connector.destroy();
         connector.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
