@@ -12,8 +12,8 @@ CREATE TABLE admin_user_key (
   tokens_per_minute BIGINT NOT NULL,
   tokens_per_day BIGINT NOT NULL,
   max_concurrent BIGINT NOT NULL,
-  -- The allow-list as a JSON array of globs; NULL: any model.
-  models VARCHAR(16000),
+  -- The allow-list as a JSON array of globs (the admin API takes at most 64 KiB); NULL: any model.
+  models VARCHAR(65536),
   created_at TIMESTAMP WITH TIME ZONE NOT NULL,
   revoked_at TIMESTAMP WITH TIME ZONE
 );
@@ -36,7 +36,7 @@ CREATE TABLE admin_audit (
   admin_fingerprint VARCHAR(64) NOT NULL,
   admin_action VARCHAR(64) NOT NULL,
   target_name VARCHAR(256) NOT NULL,
-  detail VARCHAR(16000) NOT NULL
+  detail VARCHAR(4000) NOT NULL
 );
 
 CREATE INDEX admin_audit_at ON admin_audit (recorded_at);

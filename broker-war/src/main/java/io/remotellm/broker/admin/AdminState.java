@@ -158,8 +158,13 @@ public class AdminState {
     }
   }
 
+  /** The audit's detail is for people: a long allow-list is cut to what its column holds. */
+  private static final int DETAIL_MAX = 4000;
+
   private static AuditLog.Entry entry(String admin, String action, String target, String detail) {
-    return new AuditLog.Entry(Instant.now(), admin, action, target, detail);
+    String kept =
+        detail.length() <= DETAIL_MAX ? detail : detail.substring(0, DETAIL_MAX - 1) + "\u2026";
+    return new AuditLog.Entry(Instant.now(), admin, action, target, kept);
   }
 
   private static StoredAudit stored(AuditLog.Entry e) {

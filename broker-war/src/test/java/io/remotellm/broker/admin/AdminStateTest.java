@@ -118,6 +118,29 @@ class AdminStateTest {
   }
 
   @Test
+  void aLongAllowListIsStoredWholeAndItsAuditCut() {
+    // About as long as the admin API's 64 KiB body allows.
+    List<String> globs = new java.util.ArrayList<>();
+    for (int i = 0; i < 240; i++) {
+      globs.add(i + "-" + "m".repeat(250));
+    }
+    store = open();
+    String key =
+        broker(store)
+            .state()
+            .createUser("adminfp", "hal", Limits.NONE, ModelAllowList.of(globs))
+            .orElseThrow()
+            .key();
+    store.close();
+    store = open();
+    Broker next = broker(store);
+    assertThat(next.issued().find(key).orElseThrow().models().globs()).isEqualTo(globs);
+    assertThat(next.state().audit.entries())
+        .singleElement()
+        .satisfies(e -> assertThat(e.detail()).hasSize(4000).endsWith("\u2026"));
+  }
+
+  @Test
   void withTheDatabaseAwayAnActionFailsAndChangesNothing() {
     Broker away = broker(null);
     assertThatThrownBy(
