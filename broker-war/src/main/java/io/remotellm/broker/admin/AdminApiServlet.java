@@ -1,6 +1,5 @@
 package io.remotellm.broker.admin;
 
-import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.limits.Limits;
 import io.remotellm.broker.relay.ConnectorRegistry;
 import io.remotellm.broker.users.IssuedKeys;
@@ -15,6 +14,7 @@ import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -39,9 +39,8 @@ public class AdminApiServlet extends HttpServlet {
   @Inject transient AdminView view;
   @Inject transient IssuedKeys issued;
   @Inject transient UserDirectory directory;
-  @Inject transient Credentials credentials;
   @Inject transient ConnectorRegistry registry;
-  @Inject transient AuditLog audit;
+  @Inject transient AdminState state;
 
   /** Bad input from the admin: a 400 with this message. */
   private static final class BadRequest extends Exception {
@@ -49,6 +48,17 @@ public class AdminApiServlet extends HttpServlet {
 
     BadRequest(String message) {
       super(message);
+    }
+  }
+
+  /** An action the database could not store was not taken: a 503 says so, to retry later. */
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse res)
+      throws ServletException, IOException {
+    try {
+      super.service(req, res);
+    } catch (AdminState.Unavailable e) {
+      AdminGate.error(res, 503, "unavailable", e.getMessage());
     }
   }
 
@@ -90,16 +100,11 @@ public class AdminApiServlet extends HttpServlet {
       }
       Limits limits = limits(body, directory.defaults());
       ModelAllowList models = models(body, ModelAllowList.ANY);
-      var created = issued.create(name, limits, models);
+      var created = state.createUser(admin(req), name, limits, models);
       if (created.isEmpty()) {
         AdminGate.error(res, 409, "conflict", "A user of this name exists; revoke it first");
         return;
       }
-      audit.record(
-          admin(req),
-          "user.create",
-          name,
-          "key " + created.get().issued().keyFingerprint() + ", " + limits + ", models " + models);
       json(
           res,
           201,
@@ -131,8 +136,10 @@ public class AdminApiServlet extends HttpServlet {
       }
       Limits limits = limits(body, was.get().user().limits());
       ModelAllowList models = models(body, was.get().user().models());
-      issued.change(name, limits, models);
-      audit.record(admin(req), "user.change", name, limits + ", models " + models);
+      if (state.changeUser(admin(req), name, limits, models).isEmpty()) {
+        notIssued(res, name);
+        return;
+      }
       json(
           res,
           200,
@@ -151,20 +158,18 @@ public class AdminApiServlet extends HttpServlet {
     String user = tail(req, "/users/");
     String connector = tail(req, "/connectors/");
     if (user != null) {
-      if (!issued.revoke(user)) {
+      if (!state.revokeUser(admin(req), user)) {
         notIssued(res, user);
         return;
       }
-      audit.record(admin(req), "user.revoke", user, "");
       res.setStatus(204);
     } else if (connector != null) {
-      List<String> revoked = credentials.revoke(connector);
+      List<String> revoked = state.revokeConnector(admin(req), connector);
       if (revoked.isEmpty()) {
         AdminGate.error(res, 404, "not_found", "No connector token in force has this fingerprint");
         return;
       }
       registry.recheckCredentials();
-      audit.record(admin(req), "connector.revoke", connector, "");
       res.setStatus(204);
     } else {
       AdminGate.error(res, 404, "not_found", "No such admin resource");

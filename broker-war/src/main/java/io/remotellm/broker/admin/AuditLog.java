@@ -11,8 +11,8 @@ import java.util.logging.Logger;
 
 /**
  * Every admin action, with the fingerprint of the admin key that took it: written to the log and
- * kept (the latest {@value #KEPT}) for the admin page. Not yet in the database: that waits for the
- * ledger's persistence unit.
+ * kept (the latest {@value #KEPT}) for the admin page. The database holds all of them ({@link
+ * AdminState} writes each there first) and fills this at start.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -33,7 +33,14 @@ public class AuditLog {
   private final Deque<Entry> entries = new ArrayDeque<>();
 
   public void record(String admin, String action, String target, String detail) {
-    Entry entry = new Entry(Instant.now(), admin, action, target, detail);
+    record(new Entry(Instant.now(), admin, action, target, detail));
+  }
+
+  public void record(Entry entry) {
+    String admin = entry.admin();
+    String action = entry.action();
+    String target = entry.target();
+    String detail = entry.detail();
     synchronized (entries) {
       entries.addFirst(entry);
       if (entries.size() > KEPT) {
@@ -44,6 +51,14 @@ public class AuditLog {
         Level.INFO,
         "admin audit: admin key {0} {1} {2} {3}",
         new Object[] {admin, action, target, detail});
+  }
+
+  /** Replaces what is kept with these, newest first (as read from the database at start). */
+  public void restore(List<Entry> newestFirst) {
+    synchronized (entries) {
+      entries.clear();
+      newestFirst.stream().limit(KEPT).forEach(entries::addLast);
+    }
   }
 
   /** Newest first. */

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,10 @@ public class Credentials {
 
   private volatile Connectors connectors;
 
-  /** Token ids an admin revoked while the broker runs; refused even if a file still lists them. */
+  /**
+   * Token ids an admin revoked (kept in the ledger's database by {@code admin.AdminState}, which
+   * restores them at start); refused even if a file still lists them.
+   */
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
 
   /**
@@ -103,10 +107,22 @@ public class Credentials {
     return Optional.ofNullable(connectors.byId().get(granted.tokenId()));
   }
 
+  /** The tokens in force with this fingerprint that are not revoked yet. */
+  public List<ConnectorCredential> unrevoked(String fingerprint) {
+    return connectors.byId().values().stream()
+        .filter(c -> c.fingerprint().equals(fingerprint) && !revoked.contains(c.tokenId()))
+        .toList();
+  }
+
+  /** Refuses these token ids from now on (the revocations read from the database at start). */
+  public void restoreRevoked(Collection<String> tokenIds) {
+    revoked.addAll(tokenIds);
+  }
+
   /**
-   * Refuses the token with this fingerprint from now on (until the broker restarts); returns the
-   * fingerprints revoked, empty when no token in force has it. Links using it are closed by the
-   * registry's {@code recheckCredentials}.
+   * Refuses the token with this fingerprint from now on; returns the fingerprints revoked, empty
+   * when no token in force has it. Links using it are closed by the registry's {@code
+   * recheckCredentials}.
    */
   public List<String> revoke(String fingerprint) {
     List<String> done = new ArrayList<>();

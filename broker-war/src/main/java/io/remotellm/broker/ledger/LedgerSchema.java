@@ -22,7 +22,7 @@ import org.flywaydb.core.api.resource.LoadableResource;
 final class LedgerSchema {
 
   /** Every migration, in order; add a new one at the end (and its file under db/ledger). */
-  static final List<String> MIGRATIONS = List.of("V1__usage_ledger.sql");
+  static final List<String> MIGRATIONS = List.of("V1__usage_ledger.sql", "V2__admin_state.sql");
 
   private static final String FOLDER = "db/ledger/";
 

@@ -159,6 +159,11 @@ public final class LedgerStore implements AutoCloseable {
     }
   }
 
+  /** The admin API's tables, on this store's persistence unit. */
+  public AdminStore admin() {
+    return new AdminStore(factory);
+  }
+
   @Override
   public void close() {
     factory.close();

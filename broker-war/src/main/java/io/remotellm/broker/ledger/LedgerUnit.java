@@ -115,7 +115,12 @@ final class LedgerUnit implements PersistenceUnitInfo {
   @Override
   public List<String> getManagedClassNames() {
     return List.of(
-        LedgerEntry.class.getName(), DailyUsage.class.getName(), DailyUsageKey.class.getName());
+        LedgerEntry.class.getName(),
+        DailyUsage.class.getName(),
+        DailyUsageKey.class.getName(),
+        IssuedKeyRow.class.getName(),
+        RevokedTokenRow.class.getName(),
+        AuditRow.class.getName());
   }
 
   @Override

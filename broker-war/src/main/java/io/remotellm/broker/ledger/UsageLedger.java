@@ -10,6 +10,7 @@ import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -39,6 +40,7 @@ public class UsageLedger implements UsageListener, LedgerGauge {
 
   @Inject LedgerSettings settings;
   @Resource ManagedThreadFactory threads;
+  @Inject Event<LedgerOpened> opened;
 
   private LedgerWriter writer;
   private LedgerConnection connection;
@@ -86,6 +88,11 @@ public class UsageLedger implements UsageListener, LedgerGauge {
     return writer == null ? 0 : writer.dropped();
   }
 
+  /** Whether the ledger (and so the admin API's database) is on at all. */
+  public boolean enabled() {
+    return settings.enabled();
+  }
+
   /** The open store, or null while the database has not been reached: for tests and the admin. */
   public LedgerStore store() {
     return connection == null ? null : connection.store();
@@ -120,6 +127,14 @@ public class UsageLedger implements UsageListener, LedgerGauge {
         settings.embedded()
             ? "the embedded database in " + settings.dataDir().toAbsolutePath()
             : DriverDataSource.kind(settings.databaseUrl()) + " (remotellm.broker.database-url)");
+    try {
+      // What the admin API stored is put in force before anything else uses this store; if that
+      // fails the store is dropped and opened again later, like any other failure.
+      opened.fire(new LedgerOpened(open));
+    } catch (RuntimeException e) {
+      open.close();
+      throw e;
+    }
     return open;
   }
 

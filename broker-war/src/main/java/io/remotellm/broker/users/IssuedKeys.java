@@ -16,8 +16,9 @@ import java.util.Optional;
 /**
  * User keys an admin created while the broker runs: each kept only as its SHA-256 (the key itself
  * is shown once, to the admin who created it), with the user's limits and allow-list, which an
- * admin may change, and revoked on demand (the key's next request is 401). Kept in memory for now:
- * they do not survive a restart until the ledger's database holds them.
+ * admin may change, and revoked on demand (the key's next request is 401). This is the copy in
+ * force; {@code admin.AdminState} writes each change to the ledger's database first and fills this
+ * from it at start, so the keys outlive a restart.
  */
 @ApplicationScoped
 public class IssuedKeys {
@@ -58,6 +59,13 @@ public class IssuedKeys {
     if (byName.containsKey(name)) {
       return Optional.empty();
     }
+    Created created = mint(name, limits, models);
+    put(created.issued());
+    return Optional.of(created);
+  }
+
+  /** A new user with a fresh random key, not yet in force (see {@link #put}). */
+  public Created mint(String name, Limits limits, ModelAllowList models) {
     byte[] secret = new byte[32];
     random.nextBytes(secret);
     String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
@@ -67,9 +75,20 @@ public class IssuedKeys {
             Fingerprint.sha256(key),
             Fingerprint.of(key),
             Instant.now());
-    byName.put(name, issued);
+    return new Created(issued, key);
+  }
+
+  /** Puts an issued user in force, in place of any of the same name. */
+  public synchronized void put(Issued issued) {
+    byName.put(issued.user().name(), issued);
     rebuild();
-    return Optional.of(new Created(issued, key));
+  }
+
+  /** Replaces every issued user with these (as read from the database at start). */
+  public synchronized void restore(List<Issued> all) {
+    byName.clear();
+    all.forEach(i -> byName.put(i.user().name(), i));
+    rebuild();
   }
 
   /** New limits and allow-list for an issued user, in force from their next request. */

@@ -25,6 +25,7 @@ import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -51,7 +52,7 @@ class AdminIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return TestDeployments.broker(
+    return TestDeployments.brokerWithLedgerProbe(
         "remotellm.broker.admin-keys="
             + ADMIN_KEY
             + "\nremotellm.broker.user-api-keys="
@@ -61,6 +62,12 @@ class AdminIT {
             + ","
             + DOOMED_TOKEN
             + "\n");
+  }
+
+  /** Admin actions need the database (they fail with a 503 until it is open). */
+  @BeforeEach
+  void ledgerOpen() {
+    await().atMost(WAIT).until(() -> probe("state").getBoolean("open"));
   }
 
   @Test
@@ -111,6 +118,14 @@ class AdminIT {
       assertThat(carol.getJsonNumber("requests_since_start").longValue()).isEqualTo(1);
       assertThat(carol.getJsonObject("limits").getInt("requests_per_minute")).isEqualTo(50);
       assertThat(send(admin("/admin/api/users")).body()).doesNotContain(key);
+      // Written through to the database, not only held in memory: it outlives a restart.
+      assertThat(probe("admin").getJsonArray("keys").toString())
+          .contains(
+              "\"user\":\"carol\"",
+              "\"key_fingerprint\":\"" + Fingerprint.of(key) + "\"",
+              "\"requests_per_minute\":50",
+              "admin-*")
+          .doesNotContain(key);
       // The usage ledger's daily totals reach the page too (written in batches, off the request).
       await()
           .atMost(WAIT)
@@ -131,6 +146,7 @@ class AdminIT {
 
       assertThat(send(admin("/admin/api/users/carol").DELETE()).statusCode()).isEqualTo(204);
       assertThat(chat(key).statusCode()).isEqualTo(401);
+      assertThat(probe("admin").getJsonArray("keys").toString()).doesNotContain("carol");
       // The list's key is read-only here.
       String listName = "key-" + Fingerprint.of(LIST_KEY);
       assertThat(send(admin("/admin/api/users/" + listName).DELETE()).statusCode()).isEqualTo(409);
@@ -141,6 +157,12 @@ class AdminIT {
       assertThat(audit)
           .contains("\"action\":\"user.create\"", "\"action\":\"user.change\"")
           .contains("\"action\":\"user.revoke\"", admin)
+          .doesNotContain(key);
+      String stored = probe("admin").getJsonArray("audit").toString();
+      assertThat(stored)
+          .contains("\"action\":\"user.create\"", "\"action\":\"user.change\"")
+          .contains("\"action\":\"user.revoke\"", "\"target\":\"carol\"")
+          .contains("\"admin\":\"" + Fingerprint.of(ADMIN_KEY) + "\"")
           .doesNotContain(key);
     }
   }
@@ -181,6 +203,10 @@ class AdminIT {
       assertThat(send(admin("/admin/api/connectors/" + fingerprint).DELETE()).statusCode())
           .isEqualTo(404);
       assertThat(json(send(admin("/admin/api/audit"))).getJsonArray("audit").toString())
+          .contains("\"action\":\"connector.revoke\"", "\"target\":\"" + fingerprint + "\"");
+      JsonObject stored = probe("admin");
+      assertThat(stored.getJsonArray("revoked_tokens").toString()).contains(fingerprint);
+      assertThat(stored.getJsonArray("audit").toString())
           .contains("\"action\":\"connector.revoke\"", "\"target\":\"" + fingerprint + "\"");
     } finally {
       peer.close();
@@ -242,6 +268,14 @@ class AdminIT {
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** What the ledger's database holds, read through the broker's store by the test probe. */
+  private JsonObject probe(String path) throws Exception {
+    HttpResponse<String> r =
+        send(get("/v1/~ledger-probe/" + path).header("Authorization", "Bearer " + LIST_KEY));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return json(r);
   }
 
   private static JsonObject json(HttpResponse<String> r) {

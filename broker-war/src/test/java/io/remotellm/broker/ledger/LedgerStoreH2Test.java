@@ -56,7 +56,9 @@ class LedgerStoreH2Test extends LedgerStoreContract {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1)).isEqualTo("1");
       assertThat(rs.getBoolean(2)).isTrue();
-      assertThat(rs.next()).as("applied once").isFalse();
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("2");
+      assertThat(rs.next()).as("each applied once").isFalse();
     }
   }
 }

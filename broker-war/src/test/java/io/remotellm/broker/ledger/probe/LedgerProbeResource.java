@@ -1,5 +1,6 @@
 package io.remotellm.broker.ledger.probe;
 
+import io.remotellm.broker.ledger.AdminStore;
 import io.remotellm.broker.ledger.DailyUsage;
 import io.remotellm.broker.ledger.LedgerEntry;
 import io.remotellm.broker.ledger.LedgerStore;
@@ -68,6 +69,41 @@ public class LedgerProbeResource {
       }
     }
     return rows.build().toString();
+  }
+
+  /** The admin tables, read from the database (not the broker's copy in memory). */
+  @GET
+  @Path("admin")
+  public String admin() {
+    LedgerStore store = ledger.store();
+    JsonArrayBuilder keys = Json.createArrayBuilder();
+    JsonArrayBuilder tokens = Json.createArrayBuilder();
+    JsonArrayBuilder audit = Json.createArrayBuilder();
+    if (store != null) {
+      AdminStore admin = store.admin();
+      for (AdminStore.StoredKey k : admin.liveKeys()) {
+        keys.add(
+            Json.createObjectBuilder()
+                .add("user", k.userName())
+                .add("key_fingerprint", k.keyFingerprint())
+                .add("requests_per_minute", k.requestsPerMinute())
+                .add("models", k.models() == null ? "" : k.models()));
+      }
+      admin.revokedTokens().forEach(t -> tokens.add(t.fingerprint()));
+      for (AdminStore.StoredAudit a : admin.latestAudit(100)) {
+        audit.add(
+            Json.createObjectBuilder()
+                .add("admin", a.admin())
+                .add("action", a.action())
+                .add("target", a.target()));
+      }
+    }
+    return Json.createObjectBuilder()
+        .add("keys", keys)
+        .add("revoked_tokens", tokens)
+        .add("audit", audit)
+        .build()
+        .toString();
   }
 
   @GET
