@@ -10,6 +10,7 @@ import io.remotellm.broker.usage.UsageRecorded;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.logging.Logger;
 
 /**
  * The broker's metrics: what happens to requests (fed by {@link UsageRecorded}), to limits and to
@@ -45,6 +46,8 @@ public class BrokerMetrics implements UsageListener {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
   };
 
+  private static final Logger LOG = Logger.getLogger(BrokerMetrics.class.getName());
+
   @Inject BrokerSettings settings;
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -69,6 +72,7 @@ public class BrokerMetrics implements UsageListener {
       models = new BoundedLabels(settings.metricsMaxModels());
     }
     if (!enabled) {
+      LOG.info("Metrics off (remotellm.broker.metrics-enabled=false)");
       return; // nothing registered: a scrape would be empty, and none is served
     }
     requests =
