@@ -179,7 +179,9 @@ public final class RelayBenchmark {
   private URI direct;
   private URI relay;
 
-  /** A second broker and connector, alike but with the usage ledger off, for its cost. */
+  /**
+   * A second broker and connector, alike but with the usage ledger and metrics off, for their cost.
+   */
   private URI relayWithoutLedger;
 
   private URI brokerBase;
@@ -368,14 +370,16 @@ public final class RelayBenchmark {
 
   /** The relay answers a chat request once the connector has registered its model. */
   /**
-   * The broker without its usage ledger ({@code REMOTELLM_BROKER_LEDGER_ENABLED=false}), on the
-   * launcher's defaults like the measured one; only {@link #ledgerCost} uses it.
+   * The broker without its usage ledger and metrics ({@code REMOTELLM_BROKER_LEDGER_ENABLED=false},
+   * {@code REMOTELLM_BROKER_METRICS_ENABLED=false}), on the launcher's defaults like the measured
+   * one; only {@link #ledgerCost} uses it.
    */
   private void startPlainBroker(Fleet fleet, int port, int healthPort, Path tmp) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
     env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
     env.put("REMOTELLM_BROKER_LEDGER_ENABLED", "false");
+    env.put("REMOTELLM_BROKER_METRICS_ENABLED", "false");
     env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("plain-broker-data").toString());
     env.put("TMPDIR", tmp.toString());
     if (options.brokerJavaOpts() != null) {
@@ -434,13 +438,14 @@ public final class RelayBenchmark {
 
   /**
    * What the usage ledger (usage read from every answer, a row queued per request, batches written
-   * to the embedded database) costs: the same load through the broker with it and through an
-   * identical broker without it, in the same run, alternating off, on, off, on, so a change in the
-   * machine's load hits both alike. Non-streamed requests (the per-request cost) and streams of 20
-   * chunks with the usage chunk asked for and hidden (the per-event scan).
+   * to the embedded database) and the metrics (counters and histograms per request) cost: the same
+   * load through the broker with both and through an identical broker without either, in the same
+   * run, alternating off, on, off, on, so a change in the machine's load hits both alike.
+   * Non-streamed requests (the per-request cost) and streams of 20 chunks with the usage chunk
+   * asked for and hidden (the per-event scan).
    */
   private void ledgerCost(LoadClient client) throws Exception {
-    phase("usage ledger on vs off");
+    phase("usage ledger and metrics on vs off");
     Duration half = plan.throughputWindow().dividedBy(2);
     // Both brokers once more through the two kinds of load, alike, before anything counts.
     for (URI target : new URI[] {relayWithoutLedger, relay}) {
@@ -459,7 +464,7 @@ public final class RelayBenchmark {
     for (int round = 0; round < rounds; round++) {
       for (int on = 0; on < 2; on++) {
         URI target = on == 1 ? relay : relayWithoutLedger;
-        String what = on == 1 ? "ledger on" : "ledger off";
+        String what = on == 1 ? "ledger+metrics on" : "ledger+metrics off";
         Rate r = client.closedLoop(16, half, d -> client.request(req(target, false, 5, 0), d));
         check(what + " c=16", r);
         plain[on] += r.perSecond() / rounds;
@@ -478,25 +483,25 @@ public final class RelayBenchmark {
     results.add(
         new Figure(
             "ledger_nonstream_c16_rps",
-            "usage ledger: relay non-stream c=16 (off → on)",
+            "ledger+metrics: relay non-stream c=16 (off → on)",
             "req/s",
             plain[0],
             plain[1],
             Compare.RATIO,
             "≥ 0.9×",
             (off, on) -> on / off >= 0.9,
-            "\"direct\" is the broker without the ledger, \"relay\" the one with it"));
+            "\"direct\" is the broker without ledger and metrics, \"relay\" the one with both"));
     results.add(
         new Figure(
             "ledger_stream_c16_rps",
-            "usage ledger: relay streams of 20 chunks c=16 (off → on)",
+            "ledger+metrics: relay streams of 20 chunks c=16 (off → on)",
             "streams/s",
             streamed[0],
             streamed[1],
             Compare.RATIO,
             "≥ 0.9×",
             (off, on) -> on / off >= 0.9,
-            "\"direct\" is the broker without the ledger, \"relay\" the one with it"));
+            "\"direct\" is the broker without ledger and metrics, \"relay\" the one with both"));
   }
 
   private void awaitRelay(LoadClient client) throws Exception {

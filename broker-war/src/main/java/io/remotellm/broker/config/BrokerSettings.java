@@ -57,6 +57,10 @@ public class BrokerSettings {
   Optional<String> metricsToken;
 
   @Inject
+  @ConfigProperty(name = "remotellm.broker.metrics-enabled", defaultValue = "true")
+  boolean metricsEnabled;
+
+  @Inject
   @ConfigProperty(name = "remotellm.broker.metrics-user-label", defaultValue = "true")
   boolean metricsUserLabel;
 
@@ -194,6 +198,15 @@ public class BrokerSettings {
   /** The bearer token {@code /metrics} asks for; without one, {@code /metrics} is not served. */
   public Optional<String> metricsToken() {
     return metricsToken.map(String::strip).filter(t -> !t.isEmpty());
+  }
+
+  /**
+   * Whether the broker records metrics at all; off, nothing is counted and {@code /metrics} does
+   * not exist (404), even with a token. For a broker nobody scrapes, and to measure what metrics
+   * cost.
+   */
+  public boolean metricsEnabled() {
+    return metricsEnabled;
   }
 
   /** Whether metrics carry the user's name; off for brokers with very many users. */

@@ -10,6 +10,7 @@ import io.remotellm.broker.usage.UsageRecorded;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.logging.Logger;
 
 /**
  * The broker's metrics: what happens to requests (fed by {@link UsageRecorded}), to limits and to
@@ -18,7 +19,9 @@ import jakarta.inject.Inject;
  * {@code gen_ai_client_token_usage}); the rest are {@code remotellm_*}. The registry is this bean's
  * own, not the client library's static default, and keeps no exemplars (they would reach for the
  * server's OpenTelemetry on every observation). Gauges read live state at scrape time ({@link
- * MetricGauges}).
+ * MetricGauges}). With {@code remotellm.broker.metrics-enabled=false} every recording method
+ * returns at once and the registry stays empty, so metrics cost a switched-off broker one branch
+ * per call.
  */
 @ApplicationScoped
 public class BrokerMetrics implements UsageListener {
@@ -43,9 +46,12 @@ public class BrokerMetrics implements UsageListener {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
   };
 
+  private static final Logger LOG = Logger.getLogger(BrokerMetrics.class.getName());
+
   @Inject BrokerSettings settings;
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private boolean enabled = true;
   private boolean userLabel = true;
   private BoundedLabels models = new BoundedLabels(200);
 
@@ -61,8 +67,13 @@ public class BrokerMetrics implements UsageListener {
   @PostConstruct
   void init() {
     if (settings != null) {
+      enabled = settings.metricsEnabled();
       userLabel = settings.metricsUserLabel();
       models = new BoundedLabels(settings.metricsMaxModels());
+    }
+    if (!enabled) {
+      LOG.info("Metrics off (remotellm.broker.metrics-enabled=false)");
+      return; // nothing registered: a scrape would be empty, and none is served
     }
     requests =
         Counter.builder()
@@ -134,6 +145,11 @@ public class BrokerMetrics implements UsageListener {
     }
   }
 
+  /** Whether metrics are recorded and served; see {@link BrokerSettings#metricsEnabled()}. */
+  public boolean enabled() {
+    return enabled;
+  }
+
   /** A bean without CDI, for tests. */
   public static BrokerMetrics standalone() {
     BrokerMetrics metrics = new BrokerMetrics();
@@ -156,6 +172,9 @@ public class BrokerMetrics implements UsageListener {
 
   @Override
   public void recorded(UsageRecorded u) {
+    if (!enabled) {
+      return;
+    }
     String model = models.label(u.model());
     String status = (u.status() / 100) + "xx";
     requests.labelValues(values(u.user(), u.api(), model, status)).inc();
@@ -172,14 +191,23 @@ public class BrokerMetrics implements UsageListener {
   }
 
   public void rateLimited(String limit) {
+    if (!enabled) {
+      return;
+    }
     rateLimited.labelValues(limit).inc();
   }
 
   public void connectorAttached() {
+    if (!enabled) {
+      return;
+    }
     attaches.inc();
   }
 
   public void roundTrip(long nanos) {
+    if (!enabled) {
+      return;
+    }
     roundTrip.observe(seconds(nanos));
   }
 

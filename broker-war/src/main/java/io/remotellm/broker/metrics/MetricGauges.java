@@ -24,6 +24,9 @@ public class MetricGauges {
   @Inject Instance<LedgerGauge> ledger;
 
   void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+    if (!metrics.enabled()) {
+      return; // nothing is scraped, so nothing to read at scrape time
+    }
     var registry = metrics.registry();
     GaugeWithCallback.builder()
         .name("remotellm_requests_in_flight")

@@ -18,9 +18,9 @@ import java.util.Optional;
 /**
  * {@code GET /metrics} in Prometheus' text format, on the API port, for a scraper that sends {@code
  * Authorization: Bearer <metrics token>}. Without a metrics token configured it answers 404 as if
- * it did not exist: the API port faces the internet, and metrics name users and models. (The health
- * port is the server's, not the WAR's: WildFly's is its management port, Liberty has none; a token
- * works the same on all three.)
+ * it did not exist (and so with metrics switched off): the API port faces the internet, and metrics
+ * name users and models. (The health port is the server's, not the WAR's: WildFly's is its
+ * management port, Liberty has none; a token works the same on all three.)
  */
 @WebServlet(urlPatterns = "/metrics", loadOnStartup = 2)
 public class MetricsServlet extends HttpServlet {
@@ -36,7 +36,8 @@ public class MetricsServlet extends HttpServlet {
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     Optional<String> token = settings.metricsToken();
-    if (token.isEmpty()) {
+    // Switched off, there is nothing to serve: absent, as without a token.
+    if (!metrics.enabled() || token.isEmpty()) {
       error(response, ApiError.forStatus(404, "Not Found"));
       return;
     }

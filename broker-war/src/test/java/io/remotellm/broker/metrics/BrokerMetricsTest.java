@@ -63,10 +63,32 @@ class BrokerMetricsTest {
         .contains("remotellm_rate_limited_total{limit=\"requests_per_minute\"} 0.0");
   }
 
+  @Test
+  void switchedOffNothingIsRecorded() throws Exception {
+    BrokerMetrics metrics = metrics(false, true, 200);
+    metrics.recorded(usage("m", "alice", 200));
+    metrics.rateLimited("tokens_per_day");
+    metrics.connectorAttached();
+    metrics.roundTrip(1_000_000);
+    assertThat(metrics.enabled()).isFalse();
+    assertThat(metrics.scrape()).isEmpty();
+    assertThat(text(metrics)).doesNotContain("remotellm_").doesNotContain("gen_ai_");
+    assertThat(metrics(true, true, 200).enabled()).isTrue();
+  }
+
   private static BrokerMetrics metrics(boolean userLabel, int maxModels) {
+    return metrics(true, userLabel, maxModels);
+  }
+
+  private static BrokerMetrics metrics(boolean enabled, boolean userLabel, int maxModels) {
     BrokerMetrics metrics = new BrokerMetrics();
     metrics.settings =
         new BrokerSettings() {
+          @Override
+          public boolean metricsEnabled() {
+            return enabled;
+          }
+
           @Override
           public boolean metricsUserLabel() {
             return userLabel;
