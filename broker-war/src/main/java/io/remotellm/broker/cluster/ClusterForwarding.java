@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Sends a request this broker has no connector for to a broker of the cluster that has one (the
@@ -57,15 +58,20 @@ public class ClusterForwarding implements RemoteBrokers {
     }
     byte[] body = body(request).getBytes(StandardCharsets.UTF_8);
     long now = System.currentTimeMillis();
+    // Unique per forward, so two equal requests in one millisecond are not taken for a replay.
+    String signedId =
+        request.requestId()
+            + "."
+            + java.util.HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     HttpRequest call =
         HttpRequest.newBuilder(URI.create(target.get().url() + ClusterRelayServlet.PATH))
             .timeout(settings.upstreamTimeout())
             .header("content-type", "application/json")
             .header(ForwardSignature.TIME, Long.toString(now))
-            .header(ForwardSignature.REQUEST, request.requestId())
+            .header(ForwardSignature.REQUEST, signedId)
             .header(
                 ForwardSignature.SIGNATURE,
-                signature.sign("POST", ClusterRelayServlet.PATH, now, request.requestId(), body))
+                signature.sign("POST", ClusterRelayServlet.PATH, now, signedId, body))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
     ForwardedCall forwarded =

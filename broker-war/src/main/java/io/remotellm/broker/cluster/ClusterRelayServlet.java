@@ -89,6 +89,9 @@ public class ClusterRelayServlet extends HttpServlet {
     resp.setContentType("application/x-ndjson");
     AsyncContext async = req.startAsync();
     async.setTimeout(0); // the relay's own upstream timeout ends the request
+    // The status now, so the forwarding broker is not left waiting for headers while the LLM
+    // thinks: its HTTP client's timeout covers only those.
+    resp.flushBuffer();
     ForwardedSink sink = new ForwardedSink(async, request.stream(), writers.executor());
     AccessLog access = new AccessLog(request.requestId(), "POST", System.nanoTime());
     access.handToRelay();
