@@ -17,10 +17,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Turns frames into JSON text and back, for both sides of the relay: through JSON-B, except {@code
- * data} frames, which are written by hand (they are most of the traffic). Thread-safe: one instance
- * serves a whole process. Decoding never throws anything but {@link ProtocolException}, and its
- * messages never quote the frame (a frame may carry a prompt or a key).
+ * Turns frames into JSON text and back, for both sides of the relay: through JSON-B, except the
+ * answer frames ({@code head}, {@code data}, {@code end}, {@code error}), which are written by hand
+ * (they are most of the traffic). Thread-safe: one instance serves a whole process. Decoding never
+ * throws anything but {@link ProtocolException}, and its messages never quote the frame (a frame
+ * may carry a prompt or a key).
  */
 public final class FrameCodec implements AutoCloseable {
 
@@ -44,7 +45,9 @@ public final class FrameCodec implements AutoCloseable {
   }
 
   public String encode(Frame frame) {
-    return frame instanceof Data data ? DataFrameEncoder.encode(data) : jsonb.toJson(frame);
+    return frame instanceof Frame.Answer answer
+        ? AnswerFrameEncoder.encode(answer)
+        : jsonb.toJson(frame);
   }
 
   /**

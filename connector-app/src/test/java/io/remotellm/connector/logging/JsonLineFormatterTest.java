@@ -63,4 +63,18 @@ class JsonLineFormatterTest {
         Json.createReader(new StringReader(new JsonLineFormatter().format(few))).readObject();
     assertThat(one.getString("model")).hasSizeLessThan(600).endsWith("more chars]");
   }
+
+  @Test
+  void placeholdersShowTheirValuesAndEverythingElseStaysAsWritten() {
+    LogRecord record =
+        new LogRecord(Level.INFO, "request {0} {1} in {2} ms, {9} {x} {} '{'quoted'} {0");
+    record.setParameters(
+        new Object[] {
+          JsonField.requestId("r-1"), JsonField.of("outcome", "done"), JsonField.of("ms", 1500)
+        });
+    assertThat(JsonLineFormatter.message(record))
+        .isEqualTo("request r-1 done in 1500 ms, {9} {x} {} '{'quoted'} {0");
+    assertThat(JsonLineFormatter.message(new LogRecord(Level.INFO, "no {0} parameters")))
+        .isEqualTo("no {0} parameters");
+  }
 }

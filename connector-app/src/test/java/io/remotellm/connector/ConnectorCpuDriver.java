@@ -1,0 +1,315 @@
+package io.remotellm.connector;
+
+import io.remotellm.protocol.End;
+import io.remotellm.protocol.Failure;
+import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.Request;
+import io.remotellm.testsupport.FakeLlm;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A profiling aid, not a test: the connector process alone under the bench's CPU phase load (c=4
+ * non-streamed requests of 5 tokens, then streams of 100 events), with a scripted broker in this
+ * JVM instead of Payara, so one connector change can be measured in a minute rather than a full
+ * {@code bench/remotellm-bench} run. It prints the connector's CPU (utime + stime of {@code
+ * /proc/<pid>/stat}) per request and per event, and its peak RSS. The figures of record come from
+ * the benchmark (docs/benchmarks.md); this only says which way a change moves them.
+ *
+ * <p>Several connectors (jar and JVM options each) can be measured side by side, batch after batch
+ * in turn, so load on a shared machine falls on all alike: {@code java -cp <test classpath>
+ * io.remotellm.connector.ConnectorCpuDriver <requests> <streams> <rounds> <held streams>
+ * name=<jar>::<JVM options> ...}
+ */
+public final class ConnectorCpuDriver {
+  private static final int CONCURRENCY = 4;
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  private final ScriptedBroker broker;
+  private final AtomicInteger ids = new AtomicInteger();
+  private final Object sendLock = new Object();
+
+  private ConnectorCpuDriver(ScriptedBroker broker) {
+    this.broker = broker;
+  }
+
+  /** One connector under test: its jar and JVM options, its process and scripted broker. */
+  private record Variant(String name, Path jar, List<String> jvm) {}
+
+  public static void main(String[] args) throws Exception {
+    int requests = Integer.parseInt(args[0]);
+    int streams = Integer.parseInt(args[1]);
+    int rounds = Integer.parseInt(args[2]);
+    int held = Integer.parseInt(args[3]);
+    List<Variant> variants = new ArrayList<>();
+    for (String spec : Arrays.asList(args).subList(4, args.length)) {
+      // name=jar::jvm options (space-separated)
+      String[] nameRest = spec.split("=", 2);
+      String[] jarOpts = nameRest[1].split("::", 2);
+      List<String> jvm =
+          jarOpts.length < 2 || jarOpts[1].isBlank()
+              ? List.of()
+              : Arrays.asList(jarOpts[1].trim().split("\\s+"));
+      variants.add(new Variant(nameRest[0], Path.of(jarOpts[0]), jvm));
+    }
+    List<AutoCloseable> open = new ArrayList<>();
+    List<Process> processes = new ArrayList<>();
+    try (FakeLlm llm = FakeLlm.start()) {
+      List<ConnectorCpuDriver> drivers = new ArrayList<>();
+      for (Variant v : variants) {
+        ScriptedBroker broker = new ScriptedBroker("t0ken-for-cpu-driver", 30);
+        open.add(broker);
+        broker.protocol = 2;
+        broker.start();
+        Process p = startConnector(v, llm, broker);
+        processes.add(p);
+        if (broker.awaitHello(TIMEOUT) == null) {
+          throw new IllegalStateException("no hello from " + v.name());
+        }
+        drivers.add(new ConnectorCpuDriver(broker));
+      }
+      long[] peak = new long[variants.size()];
+      Thread rss =
+          new Thread(
+              () -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                  for (int i = 0; i < peak.length; i++) {
+                    peak[i] = Math.max(peak[i], rssKb(processes.get(i).pid()));
+                  }
+                  try {
+                    Thread.sleep(100);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
+      rss.setDaemon(true);
+      rss.start();
+      for (int i = 0; i < variants.size(); i++) {
+        System.out.printf(
+            "%s: idle RSS %.1f MB%n",
+            variants.get(i).name(), rssKb(processes.get(i).pid()) / 1024.0);
+        // Warm-up as the bench's: 1,500 requests and 150 streams.
+        drivers.get(i).run(1500, false);
+        drivers.get(i).run(150, true);
+      }
+      long[] requestTicks = new long[variants.size()];
+      long[] eventTicks = new long[variants.size()];
+      for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < variants.size(); i++) {
+          long pid = processes.get(i).pid();
+          long before = cpuTicks(pid);
+          drivers.get(i).run(requests, false);
+          long mid = cpuTicks(pid);
+          drivers.get(i).run(streams, true);
+          long after = cpuTicks(pid);
+          requestTicks[i] += mid - before;
+          eventTicks[i] += after - mid;
+          System.out.printf(
+              "round %d %s: %.3f ms CPU per request, %.1f us per SSE event%n",
+              round,
+              variants.get(i).name(),
+              (mid - before) * 10.0 / requests,
+              (after - mid) * 10_000.0 / (streams * 100.0));
+        }
+      }
+      // Memory under many open streams, as the bench's ramp: paced streams held at once; for a
+      // connector started with -XX:NativeMemoryTracking, what its memory is, read at the top.
+      long[] heldPeak = new long[variants.size()];
+      for (int i = 0; i < variants.size(); i++) {
+        long pid = processes.get(i).pid();
+        long[] top = {0};
+        Thread sample =
+            new Thread(
+                () -> {
+                  while (!Thread.currentThread().isInterrupted()) {
+                    top[0] = Math.max(top[0], rssKb(pid));
+                    try {
+                      Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
+        sample.setDaemon(true);
+        sample.start();
+        boolean nmt = variants.get(i).jvm().stream().anyMatch(o -> o.contains("NativeMemory"));
+        drivers.get(i).hold(held, nmt ? pid : -1, variants.get(i).name());
+        sample.interrupt();
+        heldPeak[i] = top[0];
+      }
+      rss.interrupt();
+      for (int i = 0; i < variants.size(); i++) {
+        System.out.printf(
+            "%s: peak RSS with %d paced streams open at once: %.1f MB%n",
+            variants.get(i).name(), held, heldPeak[i] / 1024.0);
+      }
+      for (int i = 0; i < variants.size(); i++) {
+        System.out.printf(
+            "%s: %.3f ms CPU per request, %.1f us per SSE event (%d rounds);"
+                + " RSS now %.1f MB, peak %.1f MB%n",
+            variants.get(i).name(),
+            requestTicks[i] * 10.0 / (requests * rounds),
+            eventTicks[i] * 10_000.0 / (streams * 100.0 * rounds),
+            rounds,
+            rssKb(processes.get(i).pid()) / 1024.0,
+            peak[i] / 1024.0);
+      }
+    } finally {
+      for (Process p : processes) {
+        p.destroy();
+        p.waitFor();
+      }
+      for (AutoCloseable c : open) {
+        c.close();
+      }
+    }
+  }
+
+  private static Process startConnector(Variant v, FakeLlm llm, ScriptedBroker broker)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(v.jvm());
+    command.addAll(
+        List.of(
+            "-jar",
+            v.jar().toString(),
+            "--llm-url",
+            llm.baseUrl().toString(),
+            "--broker-url",
+            broker.url().toString(),
+            "--model",
+            "fake-model",
+            "--llm-connections",
+            "100000",
+            "--health-port",
+            Integer.toString(freePort())));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("REMOTELLM_BROKER_TOKEN", "t0ken-for-cpu-driver");
+    Path log = Files.createTempFile("connector-cpu-driver-" + v.name(), ".log");
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    System.out.println(v.name() + ": " + command + " log " + log);
+    return pb.start();
+  }
+
+  /** {@code count} requests (or streams of 100 events) at c=4, each checked to end well. */
+  private void run(int count, boolean stream) throws Exception {
+    AtomicInteger left = new AtomicInteger(count);
+    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
+    List<Future<?>> loops = new ArrayList<>();
+    for (int i = 0; i < CONCURRENCY; i++) {
+      loops.add(
+          pool.submit(
+              () -> {
+                while (left.getAndDecrement() > 0) {
+                  one(stream);
+                }
+                return null;
+              }));
+    }
+    for (Future<?> f : loops) {
+      f.get();
+    }
+    pool.shutdown();
+  }
+
+  /**
+   * {@code count} streams of 50 events 20 ms apart, all sent at once, then each awaited and
+   * checked; with {@code nmtPid} > 0, the connector's native memory summary is printed at the top.
+   */
+  private void hold(int count, long nmtPid, String name) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ids.add(send(true, 50, 20));
+    }
+    if (nmtPid > 0) {
+      Thread.sleep(600);
+      Process jcmd =
+          new ProcessBuilder("jcmd", Long.toString(nmtPid), "VM.native_memory", "summary")
+              .redirectErrorStream(true)
+              .start();
+      String text = new String(jcmd.getInputStream().readAllBytes());
+      jcmd.waitFor();
+      System.out.println("== " + name + ": native memory with " + count + " streams open ==");
+      System.out.println(text);
+    }
+    for (String id : ids) {
+      check(id);
+    }
+  }
+
+  private void one(boolean stream) throws Exception {
+    check(send(stream, stream ? 100 : 5, 0));
+  }
+
+  private String send(boolean stream, int chunks, int delayMs) throws Exception {
+    String id = "r" + ids.incrementAndGet();
+    String body =
+        "{\"model\":\"fake-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
+            + "\"stream\":"
+            + stream
+            + ",\"fake_llm\":{\"chunks\":"
+            + chunks
+            + ",\"chunk_delay_ms\":"
+            + delayMs
+            + "}}";
+    Request request =
+        new Request(
+            id,
+            "POST",
+            "/v1/chat/completions",
+            Map.of("x-request-id", id, "content-type", "application/json"),
+            body,
+            stream,
+            "openai");
+    synchronized (sendLock) {
+      broker.send(request);
+    }
+    return id;
+  }
+
+  private void check(String id) throws Exception {
+    List<Frame> frames = broker.awaitAnswer(id, TIMEOUT);
+    Frame last = frames.get(frames.size() - 1);
+    if (!(last instanceof End) || last instanceof Failure) {
+      throw new IllegalStateException("request " + id + " ended with " + last);
+    }
+  }
+
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  private static long rssKb(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException e) {
+      // The process ended: no figure.
+    }
+    return 0;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
