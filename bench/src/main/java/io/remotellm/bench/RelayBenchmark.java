@@ -23,6 +23,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +67,30 @@ public final class RelayBenchmark {
       boolean docs,
       boolean cpuOnly,
       String brokerJavaOpts,
-      String connectorJavaOpts) {
+      String connectorJavaOpts,
+      Set<String> switchedOff) {
+
+    /** Options whose second broker switches both ledger and metrics off. */
+    public Options(
+        boolean quick,
+        Path root,
+        Path out,
+        boolean jfr,
+        boolean docs,
+        boolean cpuOnly,
+        String brokerJavaOpts,
+        String connectorJavaOpts) {
+      this(
+          quick,
+          root,
+          out,
+          jfr,
+          docs,
+          cpuOnly,
+          brokerJavaOpts,
+          connectorJavaOpts,
+          Set.of("ledger", "metrics"));
+    }
 
     static Options parse(String[] args) {
       boolean quick = false;
@@ -75,6 +100,7 @@ public final class RelayBenchmark {
       Path out = null;
       String brokerOpts = null;
       String connectorOpts = null;
+      Set<String> off = Set.of("ledger", "metrics");
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> quick = true;
@@ -84,10 +110,12 @@ public final class RelayBenchmark {
           case "--out" -> out = Path.of(args[++i]);
           case "--broker-java-opts" -> brokerOpts = args[++i];
           case "--connector-java-opts" -> connectorOpts = args[++i];
+          case "--compare-off" -> off = switches(args[++i]);
           case "-h", "--help" -> {
             System.out.println(
                 "usage: remotellm-bench [--quick] [--cpu-only] [--jfr] [--docs] [--out DIR]"
-                    + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]");
+                    + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]"
+                    + " [--compare-off ledger,metrics]");
             System.exit(0);
           }
           default ->
@@ -100,7 +128,24 @@ public final class RelayBenchmark {
         out = root.resolve("bench/target/" + name + (quick ? "-quick" : ""));
       }
       return new Options(
-          quick, root, out.toAbsolutePath(), jfr, docs, cpuOnly, brokerOpts, connectorOpts);
+          quick, root, out.toAbsolutePath(), jfr, docs, cpuOnly, brokerOpts, connectorOpts, off);
+    }
+
+    /**
+     * What the second broker of the on-vs-off phase switches off: {@code ledger}, {@code metrics}
+     * or both (the default), so each one's cost can be told apart.
+     */
+    static Set<String> switches(String list) {
+      Set<String> off = new TreeSet<>();
+      for (String s : list.split(",")) {
+        String name = s.strip();
+        if (!name.equals("ledger") && !name.equals("metrics")) {
+          throw new IllegalArgumentException(
+              "--compare-off takes ledger, metrics or both, comma-separated; not '" + name + "'");
+        }
+        off.add(name);
+      }
+      return Set.copyOf(off);
     }
 
     /** The repository root: -Dremotellm.root, else the nearest directory above with bin/. */
@@ -183,6 +228,8 @@ public final class RelayBenchmark {
    * A second broker and connector, alike but with the usage ledger and metrics off, for their cost.
    */
   private URI relayWithoutLedger;
+
+  private Process plainBroker;
 
   private URI brokerBase;
   private final AtomicLong brokerRssPeak = new AtomicLong();
@@ -378,14 +425,18 @@ public final class RelayBenchmark {
     Map<String, String> env = new HashMap<>();
     env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
     env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
-    env.put("REMOTELLM_BROKER_LEDGER_ENABLED", "false");
-    env.put("REMOTELLM_BROKER_METRICS_ENABLED", "false");
+    if (options.switchedOff().contains("ledger")) {
+      env.put("REMOTELLM_BROKER_LEDGER_ENABLED", "false");
+    }
+    if (options.switchedOff().contains("metrics")) {
+      env.put("REMOTELLM_BROKER_METRICS_ENABLED", "false");
+    }
     env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("plain-broker-data").toString());
     env.put("TMPDIR", tmp.toString());
     if (options.brokerJavaOpts() != null) {
       env.put("JAVA_OPTS", options.brokerJavaOpts());
     }
-    Process plain =
+    plainBroker =
         fleet.start(
             "broker-without-ledger",
             List.of(
@@ -401,7 +452,7 @@ public final class RelayBenchmark {
     awaitOk(
         "the broker without ledger",
         URI.create("http://127.0.0.1:" + port + "/v1/models"),
-        plain,
+        plainBroker,
         300);
   }
 
@@ -458,16 +509,28 @@ public final class RelayBenchmark {
                   .thenApply(RelayBenchmark::orThrow)
                   .thenApply(x -> 1L));
     }
+    String switched = String.join("+", new TreeSet<>(options.switchedOff()));
     double[] plain = new double[2];
     double[] streamed = new double[2];
+    // CPU of each broker over its own windows (the other one idles meanwhile): steadier than
+    // throughput on a shared machine, and what says where the difference goes.
+    long[] plainCpu = new long[2];
+    long[] plainOps = new long[2];
+    long[] streamCpu = new long[2];
+    long[] streamOps = new long[2];
     int rounds = 3;
     for (int round = 0; round < rounds; round++) {
       for (int on = 0; on < 2; on++) {
         URI target = on == 1 ? relay : relayWithoutLedger;
-        String what = on == 1 ? "ledger+metrics on" : "ledger+metrics off";
+        long pid = on == 1 ? broker.pid() : plainBroker.pid();
+        String what = switched + (on == 1 ? " on" : " off");
+        long before = CpuCost.cpuNanos(pid);
         Rate r = client.closedLoop(16, half, d -> client.request(req(target, false, 5, 0), d));
+        plainCpu[on] += CpuCost.cpuNanos(pid) - before;
+        plainOps[on] += r.units();
         check(what + " c=16", r);
         plain[on] += r.perSecond() / rounds;
+        before = CpuCost.cpuNanos(pid);
         Rate s =
             client.closedLoop(
                 16,
@@ -476,32 +539,62 @@ public final class RelayBenchmark {
                     client.stream(req(target, true, 20, 0), 20, d, new AtomicLong(), null)
                         .thenApply(RelayBenchmark::orThrow)
                         .thenApply(x -> 1L));
+        streamCpu[on] += CpuCost.cpuNanos(pid) - before;
+        streamOps[on] += s.units();
         check(what + " streams c=16", s);
         streamed[on] += s.perSecond() / rounds;
       }
     }
+    String note =
+        "\"direct\" is the broker with "
+            + switched
+            + " off, \"relay\" the one with "
+            + switched
+            + " on (--compare-off)";
     results.add(
         new Figure(
             "ledger_nonstream_c16_rps",
-            "ledger+metrics: relay non-stream c=16 (off → on)",
+            switched + ": relay non-stream c=16 (off → on)",
             "req/s",
             plain[0],
             plain[1],
             Compare.RATIO,
             "≥ 0.9×",
             (off, on) -> on / off >= 0.9,
-            "\"direct\" is the broker without ledger and metrics, \"relay\" the one with both"));
+            note));
     results.add(
         new Figure(
             "ledger_stream_c16_rps",
-            "ledger+metrics: relay streams of 20 chunks c=16 (off → on)",
+            switched + ": relay streams of 20 chunks c=16 (off → on)",
             "streams/s",
             streamed[0],
             streamed[1],
             Compare.RATIO,
             "≥ 0.9×",
             (off, on) -> on / off >= 0.9,
-            "\"direct\" is the broker without ledger and metrics, \"relay\" the one with both"));
+            note));
+    results.add(
+        new Figure(
+            "ledger_nonstream_broker_cpu_ms",
+            switched + ": broker CPU per non-stream request, c=16 (off → on)",
+            "ms",
+            plainCpu[0] / 1e6 / Math.max(1, plainOps[0]),
+            plainCpu[1] / 1e6 / Math.max(1, plainOps[1]),
+            Compare.RATIO,
+            null,
+            null,
+            note));
+    results.add(
+        new Figure(
+            "ledger_stream_broker_cpu_ms",
+            switched + ": broker CPU per stream of 20 chunks, c=16 (off → on)",
+            "ms",
+            streamCpu[0] / 1e6 / Math.max(1, streamOps[0]),
+            streamCpu[1] / 1e6 / Math.max(1, streamOps[1]),
+            Compare.RATIO,
+            null,
+            null,
+            note));
   }
 
   private void awaitRelay(LoadClient client) throws Exception {

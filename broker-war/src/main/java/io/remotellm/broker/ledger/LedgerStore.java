@@ -10,7 +10,6 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /**
  * The ledger's tables through Jakarta Persistence: a batch of requests written in one transaction
@@ -20,27 +19,36 @@ import javax.sql.DataSource;
 public final class LedgerStore implements AutoCloseable {
 
   private final EntityManagerFactory factory;
+  private final ReusingDataSource dataSource;
 
-  private LedgerStore(EntityManagerFactory factory) {
+  private LedgerStore(EntityManagerFactory factory, ReusingDataSource dataSource) {
     this.factory = factory;
+    this.dataSource = dataSource;
   }
 
   /**
    * Connects, migrates the schema and opens the persistence unit; fails if the database is away.
    */
   public static LedgerStore open(String url, String user, String password) {
-    DataSource dataSource = new DriverDataSource(url, user, password);
-    LedgerSchema.migrate(dataSource);
-    EntityManagerFactory factory = LedgerUnit.open(dataSource);
+    ReusingDataSource dataSource = new ReusingDataSource(new DriverDataSource(url, user, password));
+    EntityManagerFactory factory;
+    try {
+      LedgerSchema.migrate(dataSource);
+      factory = LedgerUnit.open(dataSource);
+    } catch (RuntimeException e) {
+      dataSource.close();
+      throw e;
+    }
     try {
       // Providers deploy a unit on its first entity manager (EclipseLink connects then): do it
       // now, so that a store that opened works, and one that cannot work fails here.
       factory.createEntityManager().close();
     } catch (RuntimeException e) {
       factory.close();
+      dataSource.close();
       throw e;
     }
-    return new LedgerStore(factory);
+    return new LedgerStore(factory, dataSource);
   }
 
   /** Writes {@code batch} whole or not at all. */
@@ -166,6 +174,10 @@ public final class LedgerStore implements AutoCloseable {
 
   @Override
   public void close() {
-    factory.close();
+    try {
+      factory.close();
+    } finally {
+      dataSource.close(); // the last connection: an embedded database closes with it
+    }
   }
 }

@@ -38,6 +38,9 @@ public class UsageLedger implements UsageListener, LedgerGauge {
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final Duration REOPEN_EVERY = Duration.ofSeconds(5);
 
+  /** A row reaches the database at most this much later than its request ended, plus the write. */
+  private static final Duration LINGER = Duration.ofMillis(100);
+
   @Inject LedgerSettings settings;
   @Resource ManagedThreadFactory threads;
   @Inject Event<LedgerOpened> opened;
@@ -60,7 +63,8 @@ public class UsageLedger implements UsageListener, LedgerGauge {
             settings.queueSize(),
             BATCH,
             Duration.ofMillis(500),
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30),
+            LINGER);
     Thread thread = threads.newThread(writer::run);
     thread.setName("remotellm-ledger");
     thread.start();

@@ -111,4 +111,50 @@ class LedgerWriterTest {
     assertThat(writer.stop(Duration.ofSeconds(5))).isTrue();
     assertThat(stored).hasSize(500);
   }
+
+  @Test
+  void recordsArrivingOneByOneGoInFewBatchesWhenTheWriterLingers() throws InterruptedException {
+    writer =
+        new LedgerWriter(
+            batch -> {
+              batches.incrementAndGet();
+              stored.addAll(batch);
+            },
+            10_000,
+            50,
+            Duration.ofMillis(5),
+            Duration.ofMillis(20),
+            Duration.ofMillis(200));
+    thread = new Thread(writer::run, "ledger-writer-test");
+    thread.start();
+    List<UsageRecorded> sent = records(40);
+    for (UsageRecorded r : sent) {
+      writer.offer(r);
+      Thread.sleep(5); // a request every 5 ms: 40 of them within the writer's first 200 ms wait
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> stored.size() == 40);
+    assertThat(stored).containsExactlyElementsOf(sent);
+    // Without the wait the writer takes most records alone (a transaction each).
+    assertThat(batches.get()).isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void stopDoesNotWaitOutTheLinger() throws InterruptedException {
+    writer =
+        new LedgerWriter(
+            stored::addAll,
+            10_000,
+            50,
+            Duration.ofMillis(5),
+            Duration.ofMillis(20),
+            Duration.ofSeconds(30));
+    thread = new Thread(writer::run, "ledger-writer-test");
+    thread.start();
+    writer.offer(records(1).get(0));
+    Thread.sleep(100); // the writer is now waiting for more
+    long start = System.nanoTime();
+    assertThat(writer.stop(Duration.ofSeconds(5))).isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(stored).hasSize(1);
+  }
 }
