@@ -56,10 +56,14 @@ public class ConnectorEndpoint {
     link =
         new ConnectorLink(
             UUID.randomUUID().toString(), granted, new SessionConnectorSocket(session));
+    if (session.getUserProperties().get(ConnectorHandshakeConfigurator.ADDRESS)
+        instanceof String address) {
+      link.address(address);
+    }
     LOG.log(
         Level.INFO,
-        "connector {0} connected with token {1}, waiting for hello",
-        new Object[] {link.id(), granted.fingerprint()});
+        "connector {0} connected from {1} with token {2}, waiting for hello",
+        new Object[] {link.id(), link.address(), granted.fingerprint()});
   }
 
   @OnMessage

@@ -35,6 +35,7 @@ public class ConnectorLoginFilter implements Filter {
   @Inject Credentials credentials;
   @Inject ConnectorRegistry registry;
   @Inject CallerAddresses callers;
+  @Inject HandshakeAddresses handshakes;
 
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
@@ -75,6 +76,8 @@ public class ConnectorLoginFilter implements Filter {
         return;
       }
       throttle.succeeded(address);
+      // For the admin page: the WebSocket handshake itself is not told who is calling.
+      handshakes.remember(http.getHeader("Sec-WebSocket-Key"), address);
     }
     chain.doFilter(request, response);
   }
