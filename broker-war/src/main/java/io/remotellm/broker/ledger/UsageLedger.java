@@ -61,6 +61,18 @@ public class UsageLedger implements UsageListener, LedgerGauge {
             BATCH,
             Duration.ofMillis(500),
             Duration.ofSeconds(30));
+    try {
+      // The first open runs here, on the deploying thread: the admin state it loads (revoked
+      // connector tokens above all) is in force before the broker takes its first request.
+      connection.idle();
+    } catch (RuntimeException | LinkageError e) {
+      // The writer logs the cause (without the URL's secrets) when its next try fails too.
+      LOG.log(
+          Level.WARNING,
+          "Usage ledger: database not reachable at start; trying again every {0} s, and"
+              + " connectors wait until it answers",
+          REOPEN_EVERY.toSeconds());
+    }
     Thread thread = threads.newThread(writer::run);
     thread.setName("remotellm-ledger");
     thread.start();
