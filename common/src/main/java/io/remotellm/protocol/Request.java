@@ -94,6 +94,10 @@ public record Request(
     return true;
   }
 
+  private static boolean hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
   /** The family this request belongs to: its {@code api}, else its path's, else {@code openai}. */
   public LlmApi family() {
     return LlmApi.of(api)
