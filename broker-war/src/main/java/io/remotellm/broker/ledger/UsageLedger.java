@@ -105,6 +105,11 @@ public class UsageLedger implements UsageListener, LedgerGauge {
     return settings.enabled();
   }
 
+  /** Which H2 the embedded ledger runs on, and from which jar (logged at open; for tests). */
+  public static String h2Version() {
+    return DriverDataSource.h2Version();
+  }
+
   /** The open store, or null while the database has not been reached: for tests and the admin. */
   public LedgerStore store() {
     return connection == null ? null : connection.store();
@@ -137,7 +142,11 @@ public class UsageLedger implements UsageListener, LedgerGauge {
         Level.INFO,
         "Usage ledger: writing to {0}",
         settings.embedded()
-            ? "the embedded database in " + settings.dataDir().toAbsolutePath()
+            ? "the embedded database in "
+                + settings.dataDir().toAbsolutePath()
+                + " ("
+                + DriverDataSource.h2Version()
+                + ")"
             : DriverDataSource.kind(settings.databaseUrl()) + " (remotellm.broker.database-url)");
     try {
       // What the admin API stored is put in force before anything else uses this store; if that
