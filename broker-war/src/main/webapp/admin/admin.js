@@ -79,6 +79,7 @@ function render(o) {
     row.dataset.token = c.token_fingerprint;
     cell(row, c.token_fingerprint);
     cell(row, c.name);
+    cell(row, c.address);
     cell(row, c.models.join(", "));
     cell(row, c.apis.join(", "));
     cell(row, c.protocol);

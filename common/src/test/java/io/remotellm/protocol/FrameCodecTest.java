@@ -60,6 +60,17 @@ class FrameCodecTest {
                 "{\"model\":\"llama3.2\",\"stream\":true}",
                 true,
                 "anthropic")),
+        Arguments.of(
+            "request-query",
+            new Request(
+                "req-3",
+                "GET",
+                "/v1/responses/resp_1",
+                Map.of("x-request-id", "req-3"),
+                "",
+                false,
+                "responses",
+                "include%5B%5D=x&limit=2")),
         Arguments.of("models", new ModelsChanged(List.of("llama3.2"))),
         Arguments.of("head", new Head("req-1", 200, Map.of("content-type", "text/event-stream"))),
         Arguments.of(
@@ -157,6 +168,22 @@ class FrameCodecTest {
   void unknownFieldsAreIgnored() throws Exception {
     assertThat(CODEC.decode("{\"type\":\"cancel\",\"id\":\"r\",\"future\":{\"x\":1}}"))
         .isEqualTo(new Cancel("r", ""));
+  }
+
+  @Test
+  void onlyAUriQueryIsValid() {
+    assertThat(Request.isValidQuery(null)).isTrue();
+    assertThat(Request.isValidQuery("include%5B%5D=a.b&x=1/2?y=z:%20")).isTrue();
+    assertThat(Request.isValidQuery("y[]=z")).isFalse();
+    assertThat(Request.isValidQuery("a=b c")).isFalse();
+    assertThat(Request.isValidQuery("a=b#frag")).isFalse();
+    assertThat(Request.isValidQuery("a=\r\nX-Evil: 1")).isFalse();
+    assertThat(Request.isValidQuery("a=é")).isFalse();
+    assertThat(Request.isValidQuery("a=%zz")).isFalse();
+    assertThat(Request.isValidQuery("a=%4")).isFalse();
+    assertThat(Request.isValidQuery("a=" + "x".repeat(Request.MAX_QUERY))).isFalse();
+    // An empty query is none.
+    assertThat(new Request("r", "GET", "/v1/x", null, "", false, null, "").query()).isNull();
   }
 
   @Test

@@ -172,6 +172,40 @@ class ConnectorApisIT {
     FakeLlm.RecordedRequest seen = llm.requests().get(llm.requests().size() - 1);
     assertThat(seen.method()).isEqualTo("GET");
     assertThat(seen.header("authorization")).isEqualTo("Bearer " + LLM_KEY);
+    assertThat(seen.query()).isNull();
+
+    // The client's query string reaches the LLM as it came.
+    broker.send(
+        new Request(
+            "r3",
+            "GET",
+            "/v1/responses/" + id,
+            Map.of("x-request-id", "xr-r3"),
+            "",
+            false,
+            "responses",
+            "include%5B%5D=message.output_text.logprobs&stream=false"));
+    assertThat(broker.awaitAnswer("r3", WAIT)).hasSizeGreaterThan(1);
+    seen = llm.requests().get(llm.requests().size() - 1);
+    assertThat(seen.path()).isEqualTo("/v1/responses/" + id);
+    assertThat(seen.query()).isEqualTo("include%5B%5D=message.output_text.logprobs&stream=false");
+
+    // One that is no URI query is refused, never sent on in some repaired form.
+    int before = llm.requests().size();
+    broker.send(
+        new Request(
+            "r4",
+            "GET",
+            "/v1/responses/" + id,
+            Map.of("x-request-id", "xr-r4"),
+            "",
+            false,
+            "responses",
+            "a=b c#frag"));
+    assertThat(broker.awaitAnswer("r4", WAIT))
+        .singleElement()
+        .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(400));
+    assertThat(llm.requests()).hasSize(before);
   }
 
   @Test

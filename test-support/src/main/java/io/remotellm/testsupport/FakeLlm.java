@@ -132,8 +132,9 @@ public final class FakeLlm implements AutoCloseable {
   }
 
   /** One request as the fake received it; header names lower-case, first value only. */
+  /** One request the fake saw; {@code query} is the raw query string, null when there was none. */
   public record RecordedRequest(
-      String method, String path, Map<String, String> headers, String body) {
+      String method, String path, Map<String, String> headers, String body, String query) {
     public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
@@ -380,7 +381,9 @@ public final class FakeLlm implements AutoCloseable {
                 headers.put(name.toLowerCase(Locale.ROOT), values.get(0));
               }
             });
-    RecordedRequest request = new RecordedRequest(method, path, Map.copyOf(headers), body);
+    RecordedRequest request =
+        new RecordedRequest(
+            method, path, Map.copyOf(headers), body, exchange.getRequestURI().getRawQuery());
     synchronized (recorded) {
       if (recorded.size() == MAX_RECORDED) {
         recorded.removeFirst();

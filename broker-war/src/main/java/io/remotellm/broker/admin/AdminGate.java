@@ -1,5 +1,6 @@
 package io.remotellm.broker.admin;
 
+import io.remotellm.broker.relay.CallerAddresses;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.servlet.FilterChain;
@@ -18,7 +19,10 @@ import java.util.logging.Logger;
  * The door of {@code /admin}: 404 for all of it when no admin key is configured (as if it did not
  * exist); the page itself (static, holding no data) is served to anyone, and its API only to a
  * request carrying an admin key. The admin key's fingerprint is left in {@link #ADMIN} for the
- * audit log.
+ * audit log. Wrong keys are throttled per caller (the remote address, or behind a trusted proxy the
+ * one it names) like connector logins: past the free failures an address gets 429 with {@code
+ * Retry-After} before its key is even looked at, so guessing gets slow, while an admin calling from
+ * elsewhere is not held up.
  */
 @WebFilter(urlPatterns = {"/admin", "/admin/*"})
 public class AdminGate extends HttpFilter {
@@ -30,6 +34,8 @@ public class AdminGate extends HttpFilter {
   static final String ADMIN = "io.remotellm.broker.admin";
 
   @Inject transient AdminKeys keys;
+  @Inject transient AdminKeyThrottle throttle;
+  @Inject transient CallerAddresses callers;
 
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
@@ -48,13 +54,22 @@ public class AdminGate extends HttpFilter {
     res.setHeader("Referrer-Policy", "no-referrer");
     String path = req.getRequestURI().substring(req.getContextPath().length());
     if (path.startsWith("/admin/api/") || path.equals("/admin/api")) {
+      String caller = callers.of(req);
+      long now = System.nanoTime();
+      long wait = throttle.waitMillis(caller, now);
+      if (wait > 0) {
+        res.setHeader("Retry-After", String.valueOf((wait + 999) / 1000));
+        error(res, 429, "too_many_failures", "Too many wrong admin keys: retry later");
+        return;
+      }
       Optional<String> admin =
           keys.admin(req.getHeader(AdminKeys.HEADER), req.getHeader("Authorization"));
       if (admin.isEmpty()) {
+        throttle.failed(caller, now);
         LOG.log(
             Level.WARNING,
-            "admin API refused: {0} {1} without a valid admin key",
-            new Object[] {req.getMethod(), path});
+            "admin API refused: {0} {1} from {2} without a valid admin key",
+            new Object[] {req.getMethod(), path, caller});
         error(
             res,
             401,
@@ -62,6 +77,7 @@ public class AdminGate extends HttpFilter {
             "Send an admin key in 'x-admin-key' or 'Authorization: Bearer'");
         return;
       }
+      throttle.succeeded(caller);
       req.setAttribute(ADMIN, admin.get());
     }
     chain.doFilter(req, res);

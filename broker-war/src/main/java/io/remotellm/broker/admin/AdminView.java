@@ -57,6 +57,7 @@ public class AdminView {
               .add("id", link.id())
               .add("token_fingerprint", link.fingerprint())
               .add("name", link.name())
+              .add("address", link.address())
               .add("models", Json.createArrayBuilder(new TreeSet<>(link.models())))
               .add("apis", Json.createArrayBuilder(apis(link)))
               .add("protocol", link.protocol())

@@ -98,7 +98,7 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
   }
 
   /** The relayed call {@code method path} is (under /v1, one trailing slash allowed), or null. */
-  private static RelayedEndpoints.Endpoint endpoint(String method, String path) {
+  static RelayedEndpoints.Endpoint endpoint(String method, String path) {
     return RelayedEndpoints.find(method, path(path)).orElse(null);
   }
 

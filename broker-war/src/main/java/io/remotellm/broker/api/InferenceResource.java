@@ -10,6 +10,7 @@ import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.users.User;
 import io.remotellm.protocol.RelayedEndpoints;
+import io.remotellm.protocol.Request;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -135,7 +136,30 @@ public class InferenceResource {
         relayed.api(),
         headers,
         relayed.id(endpoint),
-        user);
+        user,
+        query());
+  }
+
+  /**
+   * The client's query string for the LLM (e.g. {@code include[]=...} on {@code GET
+   * /v1/responses/{id}}, {@code beta=true} from Anthropic's SDK), or null. Raw brackets, which many
+   * clients send unescaped, are escaped; anything else that is no URI query is a 400.
+   */
+  private String query() {
+    String query = http.getQueryString();
+    if (query == null || query.isEmpty()) {
+      return null;
+    }
+    query = query.replace("[", "%5B").replace("]", "%5D");
+    if (!Request.isValidQuery(query)) {
+      throw new ApiException(
+          ApiError.invalidRequest(
+              "Invalid query string: URI characters only, at most "
+                  + Request.MAX_QUERY
+                  + " of them",
+              null));
+    }
+    return query;
   }
 
   /** A forwarded header longer than this is dropped: real ones are a few dozen characters. */

@@ -1,7 +1,12 @@
 package io.remotellm.broker.api;
 
 import io.remotellm.broker.logging.AccessLog;
+import io.remotellm.broker.metrics.BrokerMetrics;
+import io.remotellm.broker.relay.ConnectorRegistry;
+import io.remotellm.broker.users.User;
+import io.remotellm.protocol.RelayedEndpoints;
 import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ContainerResponseContext;
@@ -15,12 +20,17 @@ import jakarta.ws.rs.ext.Provider;
  * runs, and puts it on every response, errors and streams included. Streams also get the headers
  * that stop proxies from caching or buffering them. Each request gets its {@link AccessLog} here,
  * which writes its line as the response leaves, unless {@link InferenceResource} handed the request
- * to the relay, which then reports to it when the answer is complete.
+ * to the relay, which then reports to it when the answer is complete. A relayed call answered here
+ * (refused: bad key, allow-list, limit, body, no connector) is counted in the metrics here too, as
+ * the relay, which counts the others, never saw it.
  */
 @Provider
 @PreMatching
 @Priority(100)
 public class RequestIdFilter implements ContainerRequestFilter, ContainerResponseFilter {
+
+  @Inject BrokerMetrics metrics;
+  @Inject ConnectorRegistry connectors;
 
   @Override
   public void filter(ContainerRequestContext request) {
@@ -43,7 +53,36 @@ public class RequestIdFilter implements ContainerRequestFilter, ContainerRespons
     }
     if (request.getProperty(AccessLog.PROPERTY) instanceof AccessLog access) {
       logAccess(request, response, access);
+      if (!access.relayOwns()) {
+        countRefused(request, response);
+      }
     }
+  }
+
+  /** Counts a request to a relayed call that the relay never took. */
+  private void countRefused(ContainerRequestContext request, ContainerResponseContext response) {
+    RelayedEndpoints.Endpoint relayed =
+        request.getProperty(InferenceRequestFilter.RELAYED_ENDPOINT)
+                instanceof RelayedEndpoints.Endpoint e
+            ? e
+            : InferenceRequestFilter.endpoint(request.getMethod(), request.getUriInfo().getPath());
+    if (relayed == null) {
+      return; // the model list, an unknown path: not a call anyone relays
+    }
+    String model =
+        request.getProperty(InferenceRequestFilter.CHAT_BODY) instanceof ChatBody chat
+            ? chat.model()
+            : null;
+    String user = request.getProperty(ApiKeyFilter.USER) instanceof User u ? u.name() : null;
+    if (response.getStatus() == 401) {
+      user = null; // ApiKeyFilter leaves the anonymous user on a refusal
+    }
+    metrics.refused(
+        user,
+        relayed.api().wireName(),
+        model,
+        model != null && connectors.models().contains(model),
+        response.getStatus());
   }
 
   private static void logAccess(

@@ -3,6 +3,7 @@ package io.remotellm.broker.auth;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.config.ConfigurationException;
 import io.remotellm.broker.config.ConnectorEntry;
+import io.remotellm.broker.config.LedgerSettings;
 import io.remotellm.protocol.Fingerprint;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,6 +32,7 @@ public class Credentials {
   private static final String BEARER = "bearer ";
 
   @Inject BrokerSettings settings;
+  @Inject LedgerSettings ledger;
 
   /** The tokens in force, swapped whole on a reload. */
   private record Connectors(
@@ -43,6 +45,9 @@ public class Credentials {
    * restores them at start); refused even if a file still lists them.
    */
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+
+  /** Whether the database's revocations have been read since the broker started. */
+  private volatile boolean revocationsLoaded;
 
   /**
    * Loads at deployment, not at the first request: a broken connector config fails the deployment
@@ -117,6 +122,17 @@ public class Credentials {
   /** Refuses these token ids from now on (the revocations read from the database at start). */
   public void restoreRevoked(Collection<String> tokenIds) {
     revoked.addAll(tokenIds);
+    revocationsLoaded = true;
+  }
+
+  /**
+   * Whether every revocation is known: the database's have been read, or there is no database
+   * (ledger off: revocations live in memory only). Until then no connector may attach, since a
+   * token revoked before the restart would be let in: fail closed. The ledger reads them before the
+   * deployment ends, so this holds connectors back only while the database is unreachable at start.
+   */
+  public boolean revocationsKnown() {
+    return revocationsLoaded || ledger == null || !ledger.enabled();
   }
 
   /**

@@ -8,10 +8,11 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Failed connector logins per remote address: after {@code login-free-failures} failures in a row,
- * the address must wait before its next attempt is even looked at, 1 s doubling with every further
- * failure up to {@code login-max-delay-seconds}. A success clears the address. Guessing tokens gets
- * slow; a connector with the right token that shares the address waits at most the cap.
+ * Failed logins (connector tokens here; admin keys in a subclass of their own) per remote address:
+ * after {@code login-free-failures} failures in a row, the address must wait before its next
+ * attempt is even looked at, 1 s doubling with every further failure up to {@code
+ * login-max-delay-seconds}. A success clears the address. Guessing tokens gets slow; a connector
+ * with the right token that shares the address waits at most the cap.
  */
 @ApplicationScoped
 public class LoginThrottle {

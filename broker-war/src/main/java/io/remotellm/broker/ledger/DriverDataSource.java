@@ -47,6 +47,27 @@ final class DriverDataSource implements DataSource {
             + "')");
   }
 
+  /**
+   * Which H2 the ledger loads, as "H2 2.3.232 from h2-2.3.232.jar": read from the class itself, not
+   * from a constant the compiler copied in, so it tells the WAR's pinned H2 from a server's own
+   * (Payara Micro carries an older one).
+   */
+  static String h2Version() {
+    try {
+      Class<?> constants =
+          Class.forName("org.h2.engine.Constants", false, DriverDataSource.class.getClassLoader());
+      Object version = constants.getField("VERSION").get(null);
+      java.security.CodeSource source = constants.getProtectionDomain().getCodeSource();
+      String from =
+          source == null || source.getLocation() == null
+              ? "an unknown jar"
+              : java.nio.file.Path.of(source.getLocation().getPath()).getFileName().toString();
+      return "H2 " + version + " from " + from;
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      return "H2 version unknown: " + e.getClass().getSimpleName();
+    }
+  }
+
   private static Driver driverFor(String url) {
     String name = kind(url).equals("h2") ? "org.h2.Driver" : "org.postgresql.Driver";
     try {

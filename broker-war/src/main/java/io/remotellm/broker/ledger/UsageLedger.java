@@ -65,6 +65,18 @@ public class UsageLedger implements UsageListener, LedgerGauge {
             Duration.ofMillis(500),
             Duration.ofSeconds(30),
             LINGER);
+    try {
+      // The first open runs here, on the deploying thread: the admin state it loads (revoked
+      // connector tokens above all) is in force before the broker takes its first request.
+      connection.idle();
+    } catch (RuntimeException | LinkageError e) {
+      // The writer logs the cause (without the URL's secrets) when its next try fails too.
+      LOG.log(
+          Level.WARNING,
+          "Usage ledger: database not reachable at start; trying again every {0} s, and"
+              + " connectors wait until it answers",
+          REOPEN_EVERY.toSeconds());
+    }
     Thread thread = threads.newThread(writer::run);
     thread.setName("remotellm-ledger");
     thread.start();
@@ -95,6 +107,11 @@ public class UsageLedger implements UsageListener, LedgerGauge {
   /** Whether the ledger (and so the admin API's database) is on at all. */
   public boolean enabled() {
     return settings.enabled();
+  }
+
+  /** Which H2 the embedded ledger runs on, and from which jar (logged at open; for tests). */
+  public static String h2Version() {
+    return DriverDataSource.h2Version();
   }
 
   /** The open store, or null while the database has not been reached: for tests and the admin. */
@@ -129,7 +146,11 @@ public class UsageLedger implements UsageListener, LedgerGauge {
         Level.INFO,
         "Usage ledger: writing to {0}",
         settings.embedded()
-            ? "the embedded database in " + settings.dataDir().toAbsolutePath()
+            ? "the embedded database in "
+                + settings.dataDir().toAbsolutePath()
+                + " ("
+                + DriverDataSource.h2Version()
+                + ")"
             : DriverDataSource.kind(settings.databaseUrl()) + " (remotellm.broker.database-url)");
     try {
       // What the admin API stored is put in force before anything else uses this store; if that

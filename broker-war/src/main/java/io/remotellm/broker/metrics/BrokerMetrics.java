@@ -78,7 +78,9 @@ public class BrokerMetrics implements UsageListener {
     requests =
         Counter.builder()
             .name("remotellm_requests_total")
-            .help("Relayed requests by API, model, user and status class (2xx, 4xx, 5xx)")
+            .help(
+                "Requests to the relayed calls by API, model, user and status class (2xx, 4xx,"
+                    + " 5xx), those refused before relaying (401, 404, 413, 429...) included")
             .labelNames(names("api", "model", "status"))
             .withoutExemplars()
             .register(registry);
@@ -188,6 +190,29 @@ public class BrokerMetrics implements UsageListener {
       tokens.labelValues(values(u.user(), model, "input")).inc(u.usage().input());
       tokens.labelValues(values(u.user(), model, "output")).inc(u.usage().output());
     }
+  }
+
+  /**
+   * A request to a relayed call that was answered before the relay took it: a bad key (401), a
+   * model outside the allow-list or served by nobody (404), a body too large (413) or malformed
+   * (400), a limit (429), no connector (503). It counts in {@code remotellm_requests_total} only;
+   * the latency and token metrics stay those of relayed requests.
+   *
+   * @param user the user's name, or null before a key was accepted (labelled {@code -})
+   * @param api the family's wire name
+   * @param model the model the body named, or null
+   * @param served whether a connector serves {@code model}: a name nobody serves is a client's free
+   *     text and never becomes a label of its own ({@code other})
+   * @param status the HTTP status answered
+   */
+  public void refused(String user, String api, String model, boolean served, int status) {
+    if (!enabled) {
+      return;
+    }
+    String label = served ? models.label(model) : BoundedLabels.OTHER;
+    requests
+        .labelValues(values(user == null ? "-" : user, api, label, (status / 100) + "xx"))
+        .inc();
   }
 
   public void rateLimited(String limit) {

@@ -13,6 +13,7 @@ import io.remotellm.broker.limits.AdmissionRefusal;
 import io.remotellm.broker.limits.RateLimitHeaders;
 import io.remotellm.broker.limits.RateLimiter;
 import io.remotellm.broker.logging.AccessLog;
+import io.remotellm.broker.metrics.BrokerMetrics;
 import io.remotellm.broker.relay.ConnectorRegistry;
 import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
@@ -62,6 +63,7 @@ public class OllamaServlet extends HttpServlet {
   @Inject transient ConnectorRegistry connectors;
   @Inject transient BrokerSettings settings;
   @Inject transient SseWriters writers;
+  @Inject transient BrokerMetrics metrics;
 
   private final transient OllamaBodies bodies = new OllamaBodies();
 
@@ -77,8 +79,9 @@ public class OllamaServlet extends HttpServlet {
     boolean streamed = false;
     int status;
     AccessLog access = new AccessLog(requestId, method, started);
+    User user = null;
     try {
-      User user = door(request);
+      user = door(request);
       if (OllamaBodies.relayed(path)) {
         if (!"POST".equals(method)) {
           throw new ApiException(ApiError.forStatus(405, "Method not allowed: use POST"));
@@ -99,8 +102,21 @@ public class OllamaServlet extends HttpServlet {
     } catch (ApiException e) {
       status = e.error().status();
       writeJson(response, status, ApiEdges.OLLAMA.errorBody(e.error()));
+      if (OllamaBodies.relayed(path) && "POST".equals(method)) {
+        countRefused(user, model, status);
+      }
     }
     access.answeredHere("/api" + path, model, status, streamed);
+  }
+
+  /** A relayed call answered here: the relay, which counts the others, never saw it. */
+  private void countRefused(User user, String model, int status) {
+    metrics.refused(
+        user == null ? null : user.name(),
+        LlmApi.OLLAMA.wireName(),
+        model,
+        model != null && connectors.models().contains(model),
+        status);
   }
 
   /**
@@ -222,6 +238,7 @@ public class OllamaServlet extends HttpServlet {
       limiter.release(user);
       access.takeBack();
       refused(access, path, body, sink, e.error());
+      countRefused(user, body.model(), e.error().status());
     } catch (RuntimeException e) {
       // A bug before the request left: the async response must still end, with an answer.
       LOG.log(Level.SEVERE, "relaying " + path + " failed", e);
@@ -233,6 +250,7 @@ public class OllamaServlet extends HttpServlet {
           body,
           sink,
           new ApiError(500, "api_error", "internal_error", "Internal error", null));
+      countRefused(user, body.model(), 500);
     }
   }
 

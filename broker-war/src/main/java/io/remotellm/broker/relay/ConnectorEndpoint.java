@@ -1,6 +1,7 @@
 package io.remotellm.broker.relay;
 
 import io.remotellm.broker.auth.ConnectorCredential;
+import io.remotellm.broker.auth.Credentials;
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.metrics.BrokerMetrics;
 import jakarta.enterprise.context.Dependent;
@@ -33,6 +34,7 @@ public class ConnectorEndpoint {
   @Inject ConnectorRegistry registry;
   @Inject BrokerSettings settings;
   @Inject BrokerMetrics metrics;
+  @Inject Credentials credentials;
 
   private volatile ConnectorLink link;
 
@@ -43,6 +45,12 @@ public class ConnectorEndpoint {
       // 1008 before welcome: a bad token never gets to register a model.
       session.close(
           new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "invalid connector token"));
+      return;
+    }
+    if (!credentials.revocationsKnown()) {
+      // The login filter answers 503 first; this is for a server that upgrades before it.
+      session.close(
+          new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "revocations not read yet"));
       return;
     }
     if (!registry.accepting()) {
@@ -56,10 +64,14 @@ public class ConnectorEndpoint {
     link =
         new ConnectorLink(
             UUID.randomUUID().toString(), granted, new SessionConnectorSocket(session));
+    if (session.getUserProperties().get(ConnectorHandshakeConfigurator.ADDRESS)
+        instanceof String address) {
+      link.address(address);
+    }
     LOG.log(
         Level.INFO,
-        "connector {0} connected with token {1}, waiting for hello",
-        new Object[] {link.id(), granted.fingerprint()});
+        "connector {0} connected from {1} with token {2}, waiting for hello",
+        new Object[] {link.id(), link.address(), granted.fingerprint()});
   }
 
   @OnMessage

@@ -21,6 +21,7 @@ import java.util.logging.Logger;
 public class ConnectorHandshakeConfigurator extends ServerEndpointConfig.Configurator {
 
   static final String CREDENTIAL = "io.remotellm.broker.connector-credential";
+  static final String ADDRESS = "io.remotellm.broker.connector-address";
   private static final Logger LOG =
       Logger.getLogger(ConnectorHandshakeConfigurator.class.getName());
 
@@ -29,6 +30,14 @@ public class ConnectorHandshakeConfigurator extends ServerEndpointConfig.Configu
       ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
     // Never let one handshake's verdict stand for another's, whatever the container shares.
     config.getUserProperties().remove(CREDENTIAL);
+    config
+        .getUserProperties()
+        .put(
+            ADDRESS,
+            CDI.current()
+                .select(HandshakeAddresses.class)
+                .get()
+                .take(header(request.getHeaders(), "sec-websocket-key")));
     String header = header(request.getHeaders(), "authorization");
     // Configurators are not CDI beans on every server; look the credentials up explicitly.
     Optional<ConnectorCredential> credential =

@@ -23,6 +23,7 @@ public final class ConnectorLink implements Route {
   private volatile Set<String> models = Set.of();
   private volatile Set<LlmApi> apis = LlmApi.DEFAULT;
   private volatile String name = "unknown";
+  private volatile String address = "unknown";
   private volatile int capacity = 1;
   private volatile boolean open = true;
   private volatile long lastHeardNanos = System.nanoTime();
@@ -73,6 +74,18 @@ public final class ConnectorLink implements Route {
 
   public String name() {
     return name;
+  }
+
+  /**
+   * Where the link came from: the socket's remote address, or behind a trusted reverse proxy the
+   * address it names; "unknown" when the server upgraded before the login filter saw the caller.
+   */
+  public String address() {
+    return address;
+  }
+
+  void address(String address) {
+    this.address = address;
   }
 
   public int capacity() {

@@ -21,10 +21,10 @@ import java.util.logging.Logger;
  * proxy the address it names, see {@link CallerAddresses}), before the WebSocket upgrade: the
  * WebSocket API does not tell the handshake who is calling, the servlet request does. An address
  * that has failed too often gets 429 with {@code Retry-After} until its delay is over, whatever
- * token it sends. A missing or unknown token is refused here with 401, and a draining broker
- * answers 503, so the WebSocket is never opened only to be closed; {@link
- * ConnectorHandshakeConfigurator} and the endpoint check again, for a server that would run the
- * upgrade before this filter.
+ * token it sends. A missing or unknown token is refused here with 401, and a draining broker, or
+ * one that has not read the revoked tokens from its database yet, answers 503, so the WebSocket is
+ * never opened only to be closed; {@link ConnectorHandshakeConfigurator} and the endpoint check
+ * again, for a server that would run the upgrade before this filter.
  */
 @WebFilter(urlPatterns = "/ws", asyncSupported = true)
 public class ConnectorLoginFilter implements Filter {
@@ -35,6 +35,7 @@ public class ConnectorLoginFilter implements Filter {
   @Inject Credentials credentials;
   @Inject ConnectorRegistry registry;
   @Inject CallerAddresses callers;
+  @Inject HandshakeAddresses handshakes;
 
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
@@ -60,6 +61,15 @@ public class ConnectorLoginFilter implements Filter {
         refuse(out, ApiError.unavailable("The broker is shutting down"), "1");
         return;
       }
+      if (!credentials.revocationsKnown()) {
+        // A token revoked before the restart must not slip in before the database is read.
+        refuse(
+            out,
+            ApiError.unavailable(
+                "The broker has not read its revoked connector tokens yet (database not reached)"),
+            "5");
+        return;
+      }
       String header = http.getHeader("Authorization");
       if (credentials.connector(header).isEmpty()) {
         throttle.failed(address, now);
@@ -75,6 +85,8 @@ public class ConnectorLoginFilter implements Filter {
         return;
       }
       throttle.succeeded(address);
+      // For the admin page: the WebSocket handshake itself is not told who is calling.
+      handshakes.remember(http.getHeader("Sec-WebSocket-Key"), address);
     }
     chain.doFilter(request, response);
   }

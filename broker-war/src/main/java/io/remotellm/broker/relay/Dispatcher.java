@@ -198,7 +198,8 @@ public class Dispatcher {
                 exchange.upstreamBody(),
                 request.stream(),
                 // An older connector never gets another family's call, so it needs no name.
-                request.api() == LlmApi.OPENAI ? null : request.api().wireName()));
+                request.api() == LlmApi.OPENAI ? null : request.api().wireName(),
+                request.query()));
     link.send(frame)
         .whenComplete(
             (ok, error) -> {

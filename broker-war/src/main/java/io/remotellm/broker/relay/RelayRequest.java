@@ -17,6 +17,8 @@ import java.util.Map;
  * @param responseId for {@code /v1/responses/{id}}: the id, whose connector must answer; else null
  * @param user the caller's name (users file), {@code key-<fingerprint>} for a key without one, or
  *     {@code anonymous}; never a key
+ * @param query the client's query string for the LLM (checked with {@link
+ *     io.remotellm.protocol.Request#isValidQuery}), or null; never logged, as it is the client's
  */
 public record RelayRequest(
     String requestId,
@@ -28,7 +30,8 @@ public record RelayRequest(
     LlmApi api,
     Map<String, String> headers,
     String responseId,
-    String user) {
+    String user,
+    String query) {
 
   public static final String ANONYMOUS = "anonymous";
 
@@ -37,6 +40,22 @@ public record RelayRequest(
     api = api == null ? LlmApi.OPENAI : api;
     headers = headers == null ? Map.of() : Map.copyOf(headers);
     user = user == null ? ANONYMOUS : user;
+    query = query == null || query.isEmpty() ? null : query;
+  }
+
+  /** A request without a query string. */
+  public RelayRequest(
+      String requestId,
+      String path,
+      String model,
+      boolean stream,
+      String body,
+      String method,
+      LlmApi api,
+      Map<String, String> headers,
+      String responseId,
+      String user) {
+    this(requestId, path, model, stream, body, method, api, headers, responseId, user, null);
   }
 
   /** An OpenAI call relayed by model, as before API families. */
@@ -47,7 +66,7 @@ public record RelayRequest(
   /** The same request on behalf of {@code user}. */
   public RelayRequest forUser(String user) {
     return new RelayRequest(
-        requestId, path, model, stream, body, method, api, headers, responseId, user);
+        requestId, path, model, stream, body, method, api, headers, responseId, user, query);
   }
 
   /** Whether the answer creates a response the Responses API may later ask for by its id. */

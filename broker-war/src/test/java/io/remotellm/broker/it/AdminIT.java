@@ -65,6 +65,9 @@ class AdminIT {
             + TOKEN
             + ","
             + DOOMED_TOKEN
+            // Every caller is a trusted proxy here, so X-Forwarded-For stands for callers from
+            // other addresses (the throttle test's, a connector behind a proxy).
+            + "\nremotellm.broker.trusted-proxies=0.0.0.0/0,::/0"
             + "\n");
   }
 
@@ -215,6 +218,74 @@ class AdminIT {
     } finally {
       peer.close();
     }
+  }
+
+  @Test
+  void eachConnectorShowsTheAddressItsLinkCameFrom() throws Exception {
+    String self = java.net.InetAddress.getByName(base.getHost()).getHostAddress();
+    try (ConnectorPeer direct = ConnectorPeer.attach(ws(), TOKEN, "direct-model");
+        ConnectorPeer proxied =
+            ConnectorPeer.attach(
+                ws(), TOKEN, Map.of("X-Forwarded-For", "203.0.113.7"), "proxied-model")) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Map<String, String> addresses = new java.util.HashMap<>();
+                json(send(admin("/admin/api/connectors")))
+                    .getJsonArray("connectors")
+                    .forEach(
+                        c ->
+                            addresses.put(
+                                c.asJsonObject().getJsonArray("models").getString(0),
+                                c.asJsonObject().getString("address")));
+                assertThat(addresses)
+                    .containsEntry("direct-model", self)
+                    .containsEntry("proxied-model", "203.0.113.7");
+              });
+    }
+  }
+
+  @Test
+  void wrongAdminKeysFromOneAddressAreThrottledWithoutHoldingUpAnother() throws Exception {
+    String guesser = "198.51.100.23";
+    String operator = "198.51.100.99";
+    int status = 0;
+    for (int i = 0; i < 10 && status != 429; i++) {
+      status = guess(guesser).statusCode();
+    }
+    assertThat(status).as("wrong keys end in 429").isEqualTo(429);
+    // The first delay is 1 s; once it is over, one more wrong key doubles it: 2 s to look at it.
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> guess(guesser).statusCode() == 401);
+    // Blocked, the right key gets no answer either: a guess must not learn it was right.
+    HttpResponse<String> blocked =
+        send(admin("/admin/api/overview").header("X-Forwarded-For", guesser));
+    assertThat(blocked.statusCode()).isEqualTo(429);
+    assertThat(blocked.headers().firstValue("Retry-After"))
+        .hasValueSatisfying(v -> assertThat(Integer.parseInt(v)).isBetween(1, 60));
+    assertThat(blocked.body()).contains("too_many_failures");
+    // The operator elsewhere is not held up by the guesser's failures.
+    assertThat(send(admin("/admin/api/overview").header("X-Forwarded-For", operator)).statusCode())
+        .isEqualTo(200);
+    // Once the delay is over, the guesser's right key is let in (and clears its record).
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                send(admin("/admin/api/overview").header("X-Forwarded-For", guesser)).statusCode()
+                    == 200);
+    assertThat(guess(guesser).statusCode()).isEqualTo(401);
+  }
+
+  private HttpResponse<String> guess(String from) throws Exception {
+    return send(
+        get("/admin/api/overview")
+            .header("x-admin-key", "guess-" + System.nanoTime())
+            .header("X-Forwarded-For", from));
   }
 
   @Test

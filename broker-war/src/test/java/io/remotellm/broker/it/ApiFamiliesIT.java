@@ -339,6 +339,7 @@ class ApiFamiliesIT {
                         + request.method()
                         + " "
                         + request.path()
+                        + (request.query() == null ? "" : "?" + request.query())
                         + "\"}";
             return List.of(
                 new Head(request.id(), 200, Map.of("content-type", "application/json")),
@@ -368,6 +369,16 @@ class ApiFamiliesIT {
         assertThat(json(again.body()).getString("id")).as("asked of its creator").isEqualTo(id);
         assertThat(json(again.body()).getString("by")).isEqualTo("GET /v1/responses/" + id);
       }
+      // The client's query string goes on to the LLM as it came.
+      String query = "include%5B%5D=message.output_text.logprobs&stream=false";
+      HttpResponse<String> withQuery =
+          send(
+              HttpRequest.newBuilder(api("/v1/responses/" + id + "?" + query))
+                  .header("Authorization", "Bearer " + USER_KEY)
+                  .GET()
+                  .build());
+      assertThat(json(withQuery.body()).getString("by"))
+          .isEqualTo("GET /v1/responses/" + id + "?" + query);
     }
     HttpResponse<String> cancelled =
         send(

@@ -110,6 +110,15 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     return peer;
   }
 
+  /** As {@link #attach(URI, String, String...)}, with {@code headers} on the upgrade too. */
+  static ConnectorPeer attach(URI ws, String token, Map<String, String> headers, String... models)
+      throws Exception {
+    ConnectorPeer peer = connect(ws, token, headers);
+    peer.send(new Hello(1, "scripted-peer/1", List.of(models), 64));
+    peer.welcome = peer.await(Welcome.class);
+    return peer;
+  }
+
   /** Connects and registers {@code models} served through {@code apis} (protocol 2). */
   static ConnectorPeer attachWithApis(URI ws, String token, List<String> apis, String... models)
       throws Exception {

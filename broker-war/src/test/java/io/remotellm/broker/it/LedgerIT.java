@@ -135,6 +135,16 @@ class LedgerIT {
   }
 
   @Test
+  void theEmbeddedLedgerRunsOnTheWarsPinnedH2NotPayarasOwn() throws Exception {
+    await().atMost(WAIT).until(() -> ((JsonObject) probe("state")).getBoolean("open"));
+    // The test's class path has the H2 the parent pom pins, as the WAR bundles it; Payara Micro
+    // carries an older one (2.2.224 in 6.2025.10), which parent-first loading would pick.
+    String pinned = org.h2.engine.Constants.VERSION;
+    assertThat(((JsonObject) probe("state")).getString("h2"))
+        .isEqualTo("H2 " + pinned + " from h2-" + pinned + ".jar");
+  }
+
+  @Test
   void everyKindOfRequestLandsInTheLedgerWithTheUsageTheLlmReported() throws Exception {
     Instant since = Instant.now().minusSeconds(5);
     await().atMost(OPEN_WAIT).until(() -> ((JsonObject) probe("state")).getBoolean("open"));

@@ -59,6 +59,9 @@ final class TestDeployments {
             jarOf(io.prometheus.metrics.tracer.initializer.SpanContextSupplier.class),
             jarOf(io.prometheus.metrics.tracer.common.SpanContext.class))
         .addAsWebInfResource(new File("src/main/webapp/WEB-INF/beans.xml"), "beans.xml")
+        // Payara's class loading: the WAR's own libraries first (the pinned H2 above all).
+        .addAsWebInfResource(
+            new File("src/main/webapp/WEB-INF/glassfish-web.xml"), "glassfish-web.xml")
         .setWebXML(new File("src/main/webapp/WEB-INF/web.xml"))
         // The admin page's static files, as the WAR holds them.
         .addAsWebResource(new File("src/main/webapp/admin/index.html"), "admin/index.html")

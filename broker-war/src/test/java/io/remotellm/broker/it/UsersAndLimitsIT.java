@@ -81,6 +81,9 @@ class UsersAndLimitsIT {
           - name: family
             api_key: "sk-family-it"
             requests_per_minute: 2
+          - name: refusals
+            api_key: "sk-refusals-it"
+            requests_per_minute: 1
         """);
     return TestDeployments.broker(
         String.join(
@@ -362,6 +365,103 @@ class UsersAndLimitsIT {
         .doesNotContain("sk-")
         .doesNotContain("/v1/");
     Promtool.check(after);
+  }
+
+  @Test
+  void requestsRefusedBeforeRelayingCountWithTheirStatusClassOnEveryApi() throws Exception {
+    String before = metrics();
+    // 401: a wrong key on each family, before any body is read (no user, no model yet).
+    assertThat(chat("sk-wrong-it", "allowed-b", false).statusCode()).isEqualTo(401);
+    assertThat(messages("sk-wrong-it", "allowed-b").statusCode()).isEqualTo(401);
+    assertThat(ollamaChat("sk-wrong-it", "allowed-b").statusCode()).isEqualTo(401);
+    assertThat(get("/v1/responses/resp_refused1", "sk-wrong-it").statusCode()).isEqualTo(401);
+    // 404: a served model outside alice's allow-list, on each family.
+    assertThat(chat("sk-alice-it", "hidden", false).statusCode()).isEqualTo(404);
+    assertThat(messages("sk-alice-it", "hidden").statusCode()).isEqualTo(404);
+    assertThat(ollamaChat("sk-alice-it", "hidden").statusCode()).isEqualTo(404);
+    // 404 for a model nobody serves: the client's text never becomes a label.
+    assertThat(chat("sk-alice-it", "allowed-nobody-serves", false).statusCode()).isEqualTo(404);
+    // 400: a body that is no JSON; 413: a body announced larger than the limit.
+    assertThat(post("/v1/chat/completions", "sk-alice-it", "{not json").statusCode())
+        .isEqualTo(400);
+    assertThat(post("/api/chat", "sk-alice-it", "{not json").statusCode()).isEqualTo(400);
+    assertThat(announceHugeBody("/v1/chat/completions", "sk-alice-it")).startsWith("HTTP/1.1 413");
+    assertThat(announceHugeBody("/api/chat", "sk-alice-it")).startsWith("HTTP/1.1 413");
+    // 429: one request a minute.
+    assertThat(chat("sk-refusals-it", "allowed-a", false).statusCode()).isEqualTo(200);
+    assertThat(chat("sk-refusals-it", "allowed-a", false).statusCode()).isEqualTo(429);
+
+    String after = metrics();
+    Map<String, Integer> expected =
+        Map.of(
+            series("openai", "other", "4xx", "-"), 1,
+            series("anthropic", "other", "4xx", "-"), 1,
+            series("ollama", "other", "4xx", "-"), 1,
+            series("responses", "other", "4xx", "-"), 1,
+            series("openai", "hidden", "4xx", "alice"), 1,
+            series("anthropic", "hidden", "4xx", "alice"), 1,
+            series("ollama", "hidden", "4xx", "alice"), 1,
+            series("openai", "other", "4xx", "alice"), 3, // unserved model, 400, 413
+            series("ollama", "other", "4xx", "alice"), 2, // 400, 413
+            series("openai", "allowed-a", "4xx", "refusals"), 1);
+    expected.forEach(
+        (name, count) ->
+            assertThat(value(after, name) - value(before, name))
+                .as(name)
+                .isEqualTo(count.doubleValue()));
+    assertThat(value(after, series("openai", "allowed-a", "2xx", "refusals"))).isEqualTo(1);
+    assertThat(after).doesNotContain("allowed-nobody-serves").doesNotContain("sk-");
+    Promtool.check(after);
+  }
+
+  private static String series(String api, String model, String status, String user) {
+    return "remotellm_requests_total{api=\""
+        + api
+        + "\",model=\""
+        + model
+        + "\",status=\""
+        + status
+        + "\",user=\""
+        + user
+        + "\"}";
+  }
+
+  private HttpResponse<String> post(String path, String key, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri(path))
+            .timeout(WAIT)
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        ofString());
+  }
+
+  /**
+   * The status line answered to a POST whose Content-Length is over the body limit, sent without
+   * the body (the JDK's client sets Content-Length itself, so a raw socket).
+   */
+  private String announceHugeBody(String path, String key) throws Exception {
+    URI target = uri(path);
+    try (java.net.Socket socket = new java.net.Socket(target.getHost(), target.getPort())) {
+      socket.setSoTimeout((int) WAIT.toMillis());
+      String head =
+          "POST "
+              + path
+              + " HTTP/1.1\r\nHost: "
+              + target.getHost()
+              + "\r\nAuthorization: Bearer "
+              + key
+              + "\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n"
+              + "Connection: close\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+      return String.valueOf(in.readLine());
+    }
   }
 
   private String metrics() throws Exception {

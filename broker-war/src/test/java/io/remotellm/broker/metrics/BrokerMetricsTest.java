@@ -64,10 +64,38 @@ class BrokerMetricsTest {
   }
 
   @Test
+  void refusedRequestsCountWithTheirStatusClassAndNeverMakeAModelLabelOfClientText()
+      throws Exception {
+    BrokerMetrics metrics = metrics(true, 200);
+    metrics.refused(null, "anthropic", null, false, 401);
+    metrics.refused("alice", "ollama", "served-m", true, 404);
+    metrics.refused("alice", "openai", "<script>nobody-serves-this", false, 404);
+    metrics.refused("alice", "openai", null, false, 413);
+    metrics.refused("bob", "responses", "served-m", true, 429);
+    metrics.refused("bob", "openai", "served-m", true, 503);
+    String text = text(metrics);
+    assertThat(text)
+        .contains(
+            "remotellm_requests_total{api=\"anthropic\",model=\"other\",status=\"4xx\",user=\"-\"} 1.0")
+        .contains(
+            "remotellm_requests_total{api=\"ollama\",model=\"served-m\",status=\"4xx\",user=\"alice\"} 1.0")
+        .contains(
+            "remotellm_requests_total{api=\"openai\",model=\"other\",status=\"4xx\",user=\"alice\"} 2.0")
+        .contains(
+            "remotellm_requests_total{api=\"responses\",model=\"served-m\",status=\"4xx\",user=\"bob\"} 1.0")
+        .contains(
+            "remotellm_requests_total{api=\"openai\",model=\"served-m\",status=\"5xx\",user=\"bob\"} 1.0")
+        .doesNotContain("nobody-serves-this")
+        // Latency stays that of relayed requests: a refusal takes microseconds.
+        .doesNotContain("gen_ai_server_request_duration_seconds_count");
+  }
+
+  @Test
   void switchedOffNothingIsRecorded() throws Exception {
     BrokerMetrics metrics = metrics(false, true, 200);
     metrics.recorded(usage("m", "alice", 200));
     metrics.rateLimited("tokens_per_day");
+    metrics.refused("alice", "openai", "m", true, 401);
     metrics.connectorAttached();
     metrics.roundTrip(1_000_000);
     assertThat(metrics.enabled()).isFalse();

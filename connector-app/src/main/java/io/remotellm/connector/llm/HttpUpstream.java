@@ -94,6 +94,15 @@ public final class HttpUpstream implements Upstream {
     return URI.create(b + p);
   }
 
+  /**
+   * As {@link #target(URI, String)}, with the client's {@code query} (already checked by {@link
+   * Request#isValidQuery}) after a {@code ?}; none when null.
+   */
+  static URI target(URI base, String path, String query) {
+    URI target = target(base, path);
+    return query == null ? target : URI.create(target + "?" + query);
+  }
+
   /** The token of {@code Bearer <token>}; any other value as it is. */
   static String bearerToken(String value) {
     String v = value.strip();
@@ -103,8 +112,13 @@ public final class HttpUpstream implements Upstream {
   @Override
   public void forward(Request request, AnswerFrames sink) {
     HttpRequest.Builder builder;
+    if (!Request.isValidQuery(request.query())) {
+      sink.fail(400, "invalid_request_error", "invalid query string");
+      return;
+    }
     try {
-      builder = HttpRequest.newBuilder(target(base, request.path())).timeout(timeout);
+      builder =
+          HttpRequest.newBuilder(target(base, request.path(), request.query())).timeout(timeout);
     } catch (IllegalArgumentException e) {
       sink.fail(400, "invalid_request_error", "invalid request path");
       return;

@@ -108,6 +108,12 @@ class AdminPageIT {
         WAIT,
         () ->
             text(browser, "connectors").contains(fpA) && text(browser, "connectors").contains(fpB));
+    // Each with the address its link came from (both dialled from this machine). Polled: the
+    // page redraws the table every 2 s, which makes a cell read mid-redraw stale.
+    Wait.until(
+        "the connectors' address on the page",
+        WAIT,
+        () -> cells(browser, "connectors").contains("127.0.0.1"));
     Chromium.screenshot(browser, SHOTS, "02-connectors-appeared");
 
     // 3. The model named like HTML is text: shown verbatim, no image made, no alert raised.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.Gson;
 import io.kubernetes.client.openapi.models.V1Deployment;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
 import io.kubernetes.client.openapi.models.V1Secret;
 import io.kubernetes.client.openapi.models.V1Service;
 import java.io.IOException;
@@ -70,6 +71,7 @@ final class Manifests {
         case "Deployment" -> V1Deployment.fromJson(json);
         case "Service" -> V1Service.fromJson(json);
         case "Secret" -> V1Secret.fromJson(json);
+        case "PersistentVolumeClaim" -> V1PersistentVolumeClaim.fromJson(json);
         default -> throw new AssertionError(file + ": no check for kind " + kind + " here yet");
       }
     } catch (IOException | RuntimeException e) {

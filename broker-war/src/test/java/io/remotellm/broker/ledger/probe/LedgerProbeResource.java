@@ -34,6 +34,7 @@ public class LedgerProbeResource {
         .add("open", ledger.store() != null)
         .add("queued", ledger.queued())
         .add("dropped", ledger.dropped())
+        .add("h2", UsageLedger.h2Version())
         .build()
         .toString();
   }
