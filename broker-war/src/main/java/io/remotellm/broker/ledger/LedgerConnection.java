@@ -3,6 +3,8 @@ package io.remotellm.broker.ledger;
 import io.remotellm.broker.usage.UsageRecorded;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -21,6 +23,7 @@ final class LedgerConnection implements LedgerWriter.Batches {
   private volatile LedgerStore store;
   private long lastOpenNanos;
   private boolean triedOpen;
+  private final CountDownLatch firstTry = new CountDownLatch(1);
 
   /**
    * @param opener connects, migrates and opens a store, or throws
@@ -71,6 +74,15 @@ final class LedgerConnection implements LedgerWriter.Batches {
     }
   }
 
+  /**
+   * Waits until the first try to open the database has ended, opened or failed.
+   *
+   * @return false when {@code timeout} passed first
+   */
+  boolean awaitFirstTry(Duration timeout) throws InterruptedException {
+    return firstTry.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
   /** Closes the store for good (the broker is stopping). */
   void close() {
     discard();
@@ -81,8 +93,12 @@ final class LedgerConnection implements LedgerWriter.Batches {
     if (open == null) {
       triedOpen = true;
       lastOpenNanos = System.nanoTime();
-      open = opener.get();
-      store = open;
+      try {
+        open = opener.get();
+        store = open;
+      } finally {
+        firstTry.countDown();
+      }
     }
     return open;
   }
