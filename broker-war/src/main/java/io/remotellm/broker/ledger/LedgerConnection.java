@@ -3,8 +3,6 @@ package io.remotellm.broker.ledger;
 import io.remotellm.broker.usage.UsageRecorded;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -12,8 +10,8 @@ import java.util.function.Supplier;
  * The writer's hold on the database: opens the {@link LedgerStore} when first needed, and after any
  * failure closes it and opens a new one on the next try. A JPA provider may keep a unit whose first
  * connection failed as failed for good (EclipseLink does), and a pooled connection to a restarted
- * database is dead; starting afresh is the one recovery that works for every cause. Used by the
- * writer's thread only.
+ * database is dead; starting afresh is the one recovery that works for every cause. Used by one
+ * thread at a time: the application's starting thread for the first open, then the writer's.
  */
 final class LedgerConnection implements LedgerWriter.Batches {
 
@@ -23,7 +21,6 @@ final class LedgerConnection implements LedgerWriter.Batches {
   private volatile LedgerStore store;
   private long lastOpenNanos;
   private boolean triedOpen;
-  private final CountDownLatch firstTry = new CountDownLatch(1);
 
   /**
    * @param opener connects, migrates and opens a store, or throws
@@ -74,15 +71,6 @@ final class LedgerConnection implements LedgerWriter.Batches {
     }
   }
 
-  /**
-   * Waits until the first try to open the database has ended, opened or failed.
-   *
-   * @return false when {@code timeout} passed first
-   */
-  boolean awaitFirstTry(Duration timeout) throws InterruptedException {
-    return firstTry.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
   /** Closes the store for good (the broker is stopping). */
   void close() {
     discard();
@@ -93,12 +81,8 @@ final class LedgerConnection implements LedgerWriter.Batches {
     if (open == null) {
       triedOpen = true;
       lastOpenNanos = System.nanoTime();
-      try {
-        open = opener.get();
-        store = open;
-      } finally {
-        firstTry.countDown();
-      }
+      open = opener.get();
+      store = open;
     }
     return open;
   }

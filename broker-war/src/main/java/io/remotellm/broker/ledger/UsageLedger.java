@@ -37,13 +37,13 @@ public class UsageLedger implements UsageListener, LedgerGauge {
   private static final Duration PURGE_EVERY = Duration.ofHours(1);
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final Duration REOPEN_EVERY = Duration.ofSeconds(5);
-  private static final Duration START_WAIT = Duration.ofSeconds(60);
 
   @Inject LedgerSettings settings;
   @Resource ManagedThreadFactory threads;
   @Inject Event<LedgerOpened> opened;
 
   private LedgerWriter writer;
+  private volatile Thread writerThread;
   private LedgerConnection connection;
   private long lastPurgeNanos;
   private boolean purged;
@@ -62,34 +62,34 @@ public class UsageLedger implements UsageListener, LedgerGauge {
             BATCH,
             Duration.ofMillis(500),
             Duration.ofSeconds(30));
-    Thread thread = threads.newThread(writer::run);
-    thread.setName("remotellm-ledger");
-    thread.start();
+    // The thread starts in onStart, once the embedded database is open.
   }
 
   /**
-   * Opens the database with the application, not with the first request, and holds the start until
-   * that first try has ended (bounded): what the admin API stored (issued keys, revoked connector
-   * tokens) must be in force before the first request, or a key issued before a restart would get
-   * 401 and a revoked token would be let in until the database is open. On a loaded machine that
-   * took 15 s on WildFly. A database that is down at start fails the try quickly and the broker
-   * serves without it, as before.
+   * Opens the database with the application, not with the first request. The embedded database is
+   * opened here, on the thread that starts the application, before its writer's thread starts: what
+   * the admin API stored (issued keys, revoked connector tokens) is then in force before the first
+   * request, where otherwise a key issued before a restart got 401, and a revoked token was let in,
+   * until the writer's thread had opened it (15 s after a redeploy on a loaded WildFly; Liberty
+   * runs a managed thread only once the application has started). A database server (PostgreSQL) is
+   * opened by the writer's thread alone, so one that is away does not hold the start; until it is
+   * open, admin-issued keys get 401 (README).
    */
   void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
-    if (connection == null) {
+    if (writer == null || writerThread != null) {
       return;
     }
-    try {
-      if (!connection.awaitFirstTry(START_WAIT)) {
-        LOG.log(
-            Level.WARNING,
-            "Usage ledger: the database did not open within {0} s of the start; serving meanwhile,"
-                + " keys issued on the admin page work once it is open",
-            START_WAIT.toSeconds());
+    if (settings.embedded()) {
+      try {
+        connection.idle();
+      } catch (RuntimeException | LinkageError e) {
+        // The writer's thread tries again and logs the failure once.
+        LOG.log(Level.FINE, "Usage ledger: first open failed", e);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
+    writerThread = threads.newThread(writer::run);
+    writerThread.setName("remotellm-ledger");
+    writerThread.start();
   }
 
   @Override
@@ -122,6 +122,10 @@ public class UsageLedger implements UsageListener, LedgerGauge {
   @PreDestroy
   void stop() {
     if (writer == null) {
+      return;
+    }
+    if (writerThread == null) {
+      connection.close();
       return;
     }
     try {
