@@ -10,8 +10,8 @@ import java.util.function.Supplier;
  * The writer's hold on the database: opens the {@link LedgerStore} when first needed, and after any
  * failure closes it and opens a new one on the next try. A JPA provider may keep a unit whose first
  * connection failed as failed for good (EclipseLink does), and a pooled connection to a restarted
- * database is dead; starting afresh is the one recovery that works for every cause. Used by the
- * writer's thread only.
+ * database is dead; starting afresh is the one recovery that works for every cause. Used by one
+ * thread at a time: the application's starting thread for the first open, then the writer's.
  */
 final class LedgerConnection implements LedgerWriter.Batches {
 

@@ -25,6 +25,12 @@ final class PayaraServerServer implements BrokerServer {
   /** What {@code create-domain --portbase} adds to the base for each port the domain opens. */
   private static final int[] PORTS = {80, 81, 48, 37, 38, 39, 86, 76, 66, 9, 49, 59};
 
+  /** The application name configure-broker.sh deploys under. */
+  private static final String APPLICATION = "remotellm-broker";
+
+  /** Above env variables (300) and system properties (400); Payara's default for it is 110. */
+  private static final int DOMAIN_ORDINAL = 450;
+
   private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(3);
 
   private final ServerProcess process;
@@ -72,7 +78,7 @@ final class PayaraServerServer implements BrokerServer {
                 domains.toString(),
                 DOMAIN),
             base,
-            Map.of("REMOTELLM_BROKER_USER_API_KEYS", deployment.userApiKey()));
+            deployment.env());
     PayaraServerServer server = new PayaraServerServer(process, asadmin, domains, portBase);
     try {
       Wait.until(
@@ -121,6 +127,47 @@ final class PayaraServerServer implements BrokerServer {
         command,
         domains.getParent(),
         Map.of("ASADMIN", asadmin.toString()),
+        TOOL_TIMEOUT);
+  }
+
+  /**
+   * What server-config/payara-server/README.md shows: {@code asadmin set-config-property
+   * --source=domain} per setting. The keys of this deployment are env variables of the domain's
+   * process, so the domain source is first put above them with {@code set-config-ordinal}, as that
+   * README tells an operator who moves a setting from the env into the domain.
+   */
+  @Override
+  public boolean changeSettings(Map<String, String> settings) {
+    List<List<String>> commands = new ArrayList<>();
+    commands.add(List.of("set-config-ordinal", "--source=domain", "--ordinal=" + DOMAIN_ORDINAL));
+    settings.forEach(
+        (name, value) ->
+            commands.add(
+                List.of(
+                    "set-config-property",
+                    "--source=domain",
+                    "--propertyName=" + name,
+                    "--propertyValue=" + value)));
+    commands.forEach(this::asadmin);
+    return false;
+  }
+
+  /** The application disabled and enabled again (the console's Reload): it reads its settings. */
+  @Override
+  public void reloadApplication() {
+    asadmin(List.of("disable", APPLICATION));
+    asadmin(List.of("enable", APPLICATION));
+  }
+
+  private void asadmin(List<String> command) {
+    List<String> line =
+        new ArrayList<>(List.of(asadmin.toString(), "--port", String.valueOf(adminPort())));
+    line.addAll(command);
+    ServerProcess.run(
+        "portability-payara-server-" + command.get(0),
+        line,
+        domains.getParent(),
+        Map.of(),
         TOOL_TIMEOUT);
   }
 

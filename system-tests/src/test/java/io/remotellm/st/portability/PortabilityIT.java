@@ -22,6 +22,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -48,8 +49,11 @@ import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The black-box checks every server must pass with the unchanged WAR. A subclass starts its server
@@ -58,6 +62,7 @@ import org.junit.jupiter.api.TestInstance;
  * status is checked.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class PortabilityIT {
 
   private static final String MODEL = "portable-model";
@@ -66,6 +71,7 @@ abstract class PortabilityIT {
   private final String userKey = secret("sk-port-user-");
   private final String token = secret("ct-port-");
   private final String llmKey = secret("sk-port-llm-");
+  private final String adminKey = secret("adm-port-");
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -74,6 +80,7 @@ abstract class PortabilityIT {
   private ProductProcess connector;
   private int connectorHealth;
   private OpenAIClient openai;
+  private AdminApi admin;
 
   /** Starts the server with the WAR deployed; it may still be booting when this returns. */
   abstract BrokerServer startServer(BrokerServer.Deployment deployment);
@@ -93,7 +100,10 @@ abstract class PortabilityIT {
                       .toString()));
       assertThat(war).as("the broker WAR (mvn -pl broker-war -am package)").isRegularFile();
       long started = System.nanoTime();
-      server = startServer(new BrokerServer.Deployment(war, connectorConfig, userKey));
+      Path dataDir = RunFiles.runDir("data-" + getClass().getSimpleName());
+      server =
+          startServer(
+              new BrokerServer.Deployment(war, connectorConfig, userKey, adminKey, dataDir));
       awaitApi();
       System.out.printf(
           "%s served the broker's API %d s after start%n",
@@ -116,6 +126,7 @@ abstract class PortabilityIT {
             e.getMessage() + "; what " + server.name() + " logged meanwhile:\n" + serverTrouble(),
             e);
       }
+      admin = new AdminApi(http, apiBase(), adminKey);
       openai =
           OpenAIOkHttpClient.builder()
               .apiKey(userKey)
@@ -460,7 +471,154 @@ abstract class PortabilityIT {
             () -> jsonLineMentioning(requestId).orElse(null));
     assertThat(line.toString()).contains(MODEL, "status=200");
     // The log is the operator's: no key or token in it, only fingerprints.
-    assertThat(read(server.log())).doesNotContain(userKey, token, llmKey);
+    assertThat(read(server.log())).doesNotContain(userKey, token, llmKey, adminKey);
+  }
+
+  /**
+   * Issues 13 and 14 on this server's own JPA provider (the unit is made in code): the usage ledger
+   * writes its rows, and the admin's actions (a key issued, then revoked) are stored and audited.
+   */
+  @Test
+  void usageLedgerAndAdminActionsAreStoredInTheDatabase() throws Exception {
+    String name = "ledger-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
+    String key = admin.createUser(name).getString("api_key");
+    llm.script(FakeLlm.Script.defaults().withChunks(4));
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r =
+          http.send(
+              chatRequest("port-ledger-" + i, key, false), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+    // The fake LLM reports 7 prompt and 4 completion tokens per call; the daily total the admin
+    // API shows comes from the ledger's table, written off the request path.
+    long ledgered =
+        Wait.forValue(
+            "the ledger's daily total for " + name + " on " + server.name(),
+            Duration.ofSeconds(60),
+            () ->
+                admin
+                    .user(name)
+                    .map(u -> u.getJsonNumber("tokens_today").longValue())
+                    .filter(t -> t >= 2 * (7 + 4))
+                    .orElse(null));
+    assertThat(ledgered).isEqualTo(2 * (7 + 4));
+    JsonObject byDay = admin.read("usage_by_day").asJsonObject();
+    assertThat(byDay.getBoolean("available")).as(byDay.toString()).isTrue();
+    assertThat(byDay.getJsonObject("tokens_by_user")).containsKey(name);
+
+    admin.revokeUser(name);
+    HttpResponse<String> revoked =
+        http.send(chatRequest("port-revoked", key, false), HttpResponse.BodyHandlers.ofString());
+    assertThat(revoked.statusCode()).isEqualTo(401);
+    assertThat(auditedActions(name)).contains("user.create", "user.revoke");
+    assertThat(admin.read("audit").toString()).doesNotContain(key, adminKey);
+  }
+
+  /**
+   * Issue 14: a user key and the body limit set with this server's own management tool (and the
+   * application reload its README names) are honoured, and what the admin stored in the database
+   * before the reload is still there after it. Last: the test's first key stops working.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void settingsChangedWithTheServersManagementToolAreHonoured() throws Exception {
+    String kept = "kept-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
+    String keptKey = admin.createUser(kept).getString("api_key");
+    llm.script(FakeLlm.Script.defaults().withChunks(4));
+    assertThat(status(chatRequest("port-kept", keptKey, false))).isEqualTo(200);
+    int limit = 2048;
+    assertThat(status(paddedChat(userKey, limit + 512))).as("over 2 KiB before").isEqualTo(200);
+
+    String newKey = secret("sk-port-new-");
+    long started = System.nanoTime();
+    boolean restarts =
+        server.changeSettings(
+            Map.of(
+                "remotellm.broker.user-api-keys",
+                newKey,
+                "remotellm.broker.max-body-bytes",
+                String.valueOf(limit)));
+    if (!restarts) {
+      // Not live: the WAR read its settings when it started, until the reload below.
+      Thread.sleep(3000);
+      assertThat(status(modelsRequest(userKey))).as("the old key before the reload").isEqualTo(200);
+      assertThat(status(modelsRequest(newKey))).as("the new key before the reload").isEqualTo(401);
+      server.reloadApplication();
+    }
+    Wait.until(
+        server.name() + " to serve the new key after the change",
+        BOOT,
+        () -> status(modelsRequest(newKey)) == 200);
+    System.out.printf(
+        "%s took the changed settings %d s after its management tool was started%n",
+        server.name(), Duration.ofNanos(System.nanoTime() - started).toSeconds());
+    assertThat(status(modelsRequest(userKey))).as("the replaced key").isEqualTo(401);
+    // The connector reattaches to the reloaded WAR by itself.
+    Wait.until(
+        "the connector back on " + server.name(),
+        Duration.ofSeconds(90),
+        () -> status(chatRequest("port-back", newKey, false)) == 200);
+
+    HttpResponse<String> under =
+        http.send(paddedChat(newKey, limit - 48), HttpResponse.BodyHandlers.ofString());
+    assertThat(under.statusCode()).as(under.body()).isEqualTo(200);
+    HttpResponse<String> over =
+        http.send(paddedChat(newKey, limit + 48), HttpResponse.BodyHandlers.ofString());
+    assertThat(over.statusCode()).as(over.body()).isEqualTo(413);
+    assertThat(over.body())
+        .startsWith("{\"error\":{")
+        .contains("\"code\":\"request_too_large\"", String.valueOf(limit));
+
+    // Issued keys, the audit and the ledger were read back from the database by the new WAR.
+    assertThat(status(chatRequest("port-kept-after", keptKey, false))).isEqualTo(200);
+    assertThat(auditedActions(kept)).contains("user.create");
+    assertThat(admin.user(kept).orElseThrow().getJsonNumber("tokens_7_days").longValue())
+        .as("tokens of %s in the ledger", kept)
+        .isGreaterThanOrEqualTo(7 + 4);
+  }
+
+  private List<String> auditedActions(String target) {
+    return admin.read("audit").asJsonArray().stream()
+        .map(JsonValue::asJsonObject)
+        .filter(e -> e.getString("target").equals(target))
+        .map(e -> e.getString("action"))
+        .toList();
+  }
+
+  /** A chat call whose body is exactly {@code bytes} long, padded in the message. */
+  private HttpRequest paddedChat(String key, int bytes) {
+    String head = "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"";
+    String tail = "\"}]}";
+    String body = head + "x".repeat(bytes - head.length() - tail.length()) + tail;
+    return HttpRequest.newBuilder(URI.create(apiBase() + "/v1/chat/completions"))
+        .header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json")
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private HttpRequest modelsRequest(String key) {
+    return HttpRequest.newBuilder(URI.create(apiBase() + "/v1/models"))
+        .header("Authorization", "Bearer " + key)
+        .timeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  /**
+   * The status of a call over HTTP/1.1, or -1 when it failed (a server reloading the WAR may reset
+   * the connection). Not {@link ProductRun#status}: its client asks for an h2c upgrade, and Liberty
+   * answered a chat call sent that way with 400.
+   */
+  private int status(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   /** The server's warnings and errors, for a failure message that says why without digging. */

@@ -5,6 +5,7 @@ import io.remotellm.st.support.ProductProcess;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,10 +20,14 @@ final class WildFlyServer implements BrokerServer {
   private static final int[] PORTS = {8080, 8443, 9990, 9993, 4712, 4713};
 
   private final ServerProcess process;
+  private final Path home;
+  private final Path base;
   private final int offset;
 
-  private WildFlyServer(ServerProcess process, int offset) {
+  private WildFlyServer(ServerProcess process, Path home, Path base, int offset) {
     this.process = process;
+    this.home = home;
+    this.base = base;
     this.offset = offset;
   }
 
@@ -68,13 +73,61 @@ final class WildFlyServer implements BrokerServer {
                 "127.0.0.1"),
             base,
             // The launcher forwards SIGTERM to the JVM only when it runs it in the background.
-            // Keys reach the server as an env variable, as the CLI script recommends.
-            Map.of(
-                "LAUNCH_JBOSS_IN_BACKGROUND",
-                "1",
-                "REMOTELLM_BROKER_USER_API_KEYS",
-                deployment.userApiKey()));
-    return new WildFlyServer(process, offset);
+            // Keys reach the server as env variables, as the CLI script recommends.
+            env(deployment));
+    return new WildFlyServer(process, home, base, offset);
+  }
+
+  private static Map<String, String> env(Deployment deployment) {
+    Map<String, String> env = new HashMap<>(deployment.env());
+    env.put("LAUNCH_JBOSS_IN_BACKGROUND", "1");
+    return env;
+  }
+
+  /**
+   * What server-config/wildfly/README.md shows: each setting as a system property (added, or its
+   * value rewritten when it exists) through jboss-cli.sh connected to the running server.
+   */
+  @Override
+  public boolean changeSettings(Map<String, String> settings) {
+    StringBuilder script = new StringBuilder();
+    settings.forEach(
+        (name, value) ->
+            script
+                .append("if (outcome == success) of /system-property=")
+                .append(name)
+                .append(":read-resource\n  /system-property=")
+                .append(name)
+                .append(":write-attribute(name=value, value=\"")
+                .append(value)
+                .append("\")\nelse\n  /system-property=")
+                .append(name)
+                .append(":add(value=\"")
+                .append(value)
+                .append("\")\nend-if\n"));
+    cli("change-settings", script.toString());
+    return false;
+  }
+
+  /** The deployment redeployed: the broker reads its settings when it starts. */
+  @Override
+  public void reloadApplication() {
+    cli("redeploy", "/deployment=remotellm-broker.war:redeploy\n");
+  }
+
+  private void cli(String what, String script) {
+    Path file = base.resolve(what + "-" + System.nanoTime() + ".cli");
+    RunFiles.write(file, script);
+    ServerProcess.run(
+        "portability-wildfly-" + what,
+        List.of(
+            home.resolve("bin/jboss-cli.sh").toString(),
+            "--connect",
+            "--controller=127.0.0.1:" + (9990 + offset),
+            "--file=" + file),
+        base,
+        Map.of(),
+        Duration.ofMinutes(3));
   }
 
   @Override
