@@ -20,6 +20,15 @@ public final class BrokerProperties {
   public static final String DATABASE_USER = "remotellm.broker.database-user";
   public static final String DATABASE_PASSWORD_FILE = "remotellm.broker.database-password-file";
 
+  /** Set only when brokers form a cluster (issue 15); without it a broker runs alone. */
+  public static final String CLUSTER_NAME = "remotellm.broker.cluster-name";
+
+  /** How other brokers of the cluster reach this one (a base URL, e.g. http://10.0.0.5:8080). */
+  public static final String PUBLIC_URL = "remotellm.broker.public-url";
+
+  /** The file holding the secret brokers of one cluster sign forwarded requests with. */
+  public static final String CLUSTER_SECRET_FILE = "remotellm.broker.cluster-secret-file";
+
   public static final String LOG_LEVEL = "remotellm.broker.log-level";
   public static final String LOG_LEVEL_DEFAULT = "INFO";
 
