@@ -22,20 +22,22 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The shared counters on three real grid members, as three brokers would use them. */
+@Tag("grid")
 class GridLimitStateTest {
 
   private static final Logger LOG = Logger.getLogger(GridLimitStateTest.class.getName());
   private static final long T0 = 1_780_000_000_000L;
 
-  private static GridMembers grid;
+  private static EmbeddedGrid grid;
   private static GridLimitState[] brokers;
 
   @BeforeAll
   static void cluster() {
-    grid = new GridMembers(3);
+    grid = new EmbeddedGrid(3);
     brokers = new GridLimitState[3];
     for (int i = 0; i < 3; i++) {
       brokers[i] = new GridLimitState(grid.get(i));

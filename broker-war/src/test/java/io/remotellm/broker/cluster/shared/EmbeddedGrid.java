@@ -13,13 +13,13 @@ import java.util.List;
 import java.util.UUID;
 
 /** Real Hazelcast members in this JVM, joined over loopback TCP on free ports, like brokers. */
-final class GridMembers implements AutoCloseable {
+final class EmbeddedGrid implements AutoCloseable {
 
   private final String cluster = "remotellm-test-" + UUID.randomUUID();
   private final List<Integer> ports = new ArrayList<>();
   private final List<HazelcastInstance> members = new ArrayList<>();
 
-  GridMembers(int count) {
+  EmbeddedGrid(int count) {
     for (int i = 0; i < count + 2; i++) {
       ports.add(freePort()); // two spare for members that join later
     }
