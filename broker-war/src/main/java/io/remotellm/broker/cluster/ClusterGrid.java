@@ -46,6 +46,11 @@ public class ClusterGrid {
     return (Optional<HazelcastInstance>) (Optional<?>) Optional.ofNullable(hazelcast);
   }
 
+  /** The instance as an Object, for the classes that cast it only when {@link #clustered()}. */
+  Object instance() {
+    return hazelcast;
+  }
+
   /** Whether this broker is one of a cluster (a grid was configured and found). */
   public boolean clustered() {
     return hazelcast != null;

@@ -1,6 +1,7 @@
 package io.remotellm.broker.health;
 
 import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.cluster.ClusterView;
 import io.remotellm.broker.relay.ConnectorConfigReloader;
 import io.remotellm.broker.relay.ConnectorRegistry;
 import io.remotellm.broker.relay.Dispatcher;
@@ -24,21 +25,28 @@ public class BrokerStatus {
   @Inject ConnectorConfigReloader connectorConfig;
   @Inject UserDirectory users;
   @Inject UserConfigReloader userConfig;
+  @Inject ClusterView cluster;
 
   HealthCheckResponseBuilder builder(String name) {
     Set<String> models = registry.models();
-    return HealthCheckResponse.named(name)
-        .withData("connectors_connected", registry.attached())
-        .withData("models", String.join(",", models))
-        .withData("model_count", models.size())
-        .withData("uptime_seconds", Duration.between(registry.started(), Instant.now()).toSeconds())
-        .withData("user_api_keys_configured", users.configured())
-        .withData("anonymous_access", credentials.anonymousAllowed())
-        .withData("draining", dispatcher.draining())
-        // Still UP when it is not reloaded: the tokens in force keep serving; this says why the
-        // file on disk is not among them.
-        .withData("connector_config", connectorConfig.state())
-        .withData("user_config", userConfig.state());
+    HealthCheckResponseBuilder builder =
+        HealthCheckResponse.named(name)
+            .withData("connectors_connected", registry.attached())
+            .withData("models", String.join(",", models))
+            .withData("model_count", models.size())
+            .withData(
+                "uptime_seconds", Duration.between(registry.started(), Instant.now()).toSeconds())
+            .withData("user_api_keys_configured", users.configured())
+            .withData("anonymous_access", credentials.anonymousAllowed())
+            .withData("draining", dispatcher.draining())
+            // Still UP when it is not reloaded: the tokens in force keep serving; this says why the
+            // file on disk is not among them.
+            .withData("connector_config", connectorConfig.state())
+            .withData("user_config", userConfig.state());
+    if (cluster.clustered()) {
+      builder.withData("cluster_members", cluster.size()).withData("cluster", cluster.describe());
+    }
+    return builder;
   }
 
   /** Why the broker cannot serve, or null when it can. */
@@ -49,7 +57,8 @@ public class BrokerStatus {
     if (!users.configured() && !credentials.anonymousAllowed()) {
       return "no user API keys configured (set REMOTELLM_BROKER_USER_API_KEYS or allow anonymous access)";
     }
-    if (registry.attached() == 0) {
+    // In a cluster, other brokers' connectors serve this one's clients too.
+    if (registry.attached() == 0 && registry.models().isEmpty()) {
       return "no connector attached";
     }
     return null;

@@ -48,6 +48,7 @@ public class ConnectorRegistry {
   @Inject Credentials credentials;
   @Inject Dispatcher dispatcher;
   @Inject BrokerMetrics metrics;
+  @Inject RemoteBrokers remote = RemoteBrokers.NONE;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -76,8 +77,19 @@ public class ConnectorRegistry {
     return started;
   }
 
-  /** The models the live connectors serve, sorted. */
+  /** The models the live connectors serve, sorted: this broker's and, in a cluster, the others'. */
   public Set<String> models() {
+    Set<String> elsewhere = remote.models();
+    if (elsewhere.isEmpty()) {
+      return router.models();
+    }
+    Set<String> all = new java.util.TreeSet<>(router.models());
+    all.addAll(elsewhere);
+    return all;
+  }
+
+  /** The models this broker's own connectors serve, sorted. */
+  public Set<String> localModels() {
     return router.models();
   }
 

@@ -56,6 +56,7 @@ public class Dispatcher {
   @Inject ConnectorLinkRouter router;
   @Inject UsageListeners usageListeners;
   @Inject RequestRoutes routes;
+  @Inject RemoteBrokers remote = RemoteBrokers.NONE;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -104,6 +105,20 @@ public class Dispatcher {
    * access} when it is over.
    */
   public void start(RelayRequest request, ResponseSink sink, AccessLog access) {
+    start(request, sink, access, true);
+  }
+
+  /**
+   * A request another broker of the cluster forwarded here: served by a connector of this broker or
+   * refused, never forwarded again (a cluster whose views disagree for a moment must not send a
+   * request round in circles).
+   */
+  public void startForwarded(RelayRequest request, ResponseSink sink, AccessLog access) {
+    start(request, sink, access, false);
+  }
+
+  private void start(
+      RelayRequest request, ResponseSink sink, AccessLog access, boolean mayForward) {
     if (draining) {
       throw new ApiException(ApiError.unavailable("The broker is shutting down"));
     }
@@ -111,6 +126,9 @@ public class Dispatcher {
         new Exchange(idPrefix + Long.toString(nextId.incrementAndGet(), 36), request, sink, access);
     Optional<Lease<ConnectorLink>> lease = routes.acquire(request, Set.of());
     if (lease.isEmpty()) {
+      if (mayForward && request.responseId() == null && remote.forward(request, sink, access)) {
+        return;
+      }
       throw new ApiException(routes.notRoutable(request));
     }
     exchanges.put(exchange.relayId(), exchange);
@@ -228,7 +246,11 @@ public class Dispatcher {
       }
     }
     ExchangeLog.finished(exchange, finish.status(), finish.errorCode());
-    usageListeners.recorded(usage(exchange, finish));
+    UsageRecorded usage = usage(exchange, finish);
+    // A forwarded request's usage is counted by the broker that admitted it, once.
+    if (!exchange.sink().takesUsage(usage)) {
+      usageListeners.recorded(usage);
+    }
   }
 
   /** What the finished exchange used, for the limiter, the metrics and the ledger. */

@@ -116,6 +116,10 @@ final class Exchange {
   }
 
   /** Where the request's one access-log line is written when it is over. */
+  ResponseSink sink() {
+    return sink;
+  }
+
   AccessLog access() {
     return access;
   }

@@ -1,6 +1,7 @@
 package io.remotellm.broker.relay;
 
 import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.usage.UsageRecorded;
 import java.util.Map;
 
 /**
@@ -39,4 +40,13 @@ public interface ResponseSink {
 
   /** Called at most once, from any thread, when the sink learns the client has gone. */
   void onClientGone(Runnable callback);
+
+  /**
+   * The request's usage as it ends, after {@link #end} or {@link #fail}: true when the sink takes
+   * it to where the request was admitted (another broker of the cluster), so this broker's usage
+   * listeners must not count it too.
+   */
+  default boolean takesUsage(UsageRecorded usage) {
+    return false;
+  }
 }

@@ -89,6 +89,21 @@ public final class BrokerLauncher {
   @Option(names = "--database-password-file")
   String databasePasswordFile;
 
+  @Option(names = "--cluster-name")
+  String clusterName;
+
+  @Option(names = "--cluster-member")
+  List<String> clusterMembers;
+
+  @Option(names = "--cluster-port")
+  String clusterPort;
+
+  @Option(names = "--public-url")
+  String publicUrl;
+
+  @Option(names = "--cluster-secret-file")
+  String clusterSecretFile;
+
   @Option(names = {"-h", "--help"})
   boolean help;
 
@@ -210,6 +225,11 @@ public final class BrokerLauncher {
     }
     line.append(", health on ").append(s.host()).append(':').append(s.healthPort());
     line.append(" (/health), log level ").append(s.logLevel()).append("; ");
+    if (s.cluster().clustered()) {
+      line.append("cluster '").append(s.cluster().name()).append("' as ");
+      line.append(s.cluster().publicUrl()).append(" (grid port ").append(s.cluster().port());
+      line.append("); ");
+    }
     line.append(s.userApiKeys().isEmpty() ? "NO user API keys" : "user API keys set");
     line.append(", ");
     line.append(

@@ -38,6 +38,7 @@ record BrokerSettings(
     boolean allowAnonymous,
     Tls tls,
     DatabaseSettings database,
+    ClusterSettings cluster,
     Sources sources) {
 
   static final String DEFAULT_HOST = "0.0.0.0";
@@ -158,6 +159,7 @@ record BrokerSettings(
         anonymous,
         tls,
         DatabaseSettings.resolve(flags, env, from, files),
+        ClusterSettings.resolve(flags, env, from, host, port, files),
         from);
   }
 

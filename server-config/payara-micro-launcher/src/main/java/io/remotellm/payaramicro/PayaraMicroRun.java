@@ -118,6 +118,8 @@ record PayaraMicroRun(Path root, Path runDir) {
     secrets.setProperty(BrokerProperties.ADMIN_KEYS, String.join(",", settings.adminKeys()));
     // The URL too: PostgreSQL's may carry a password parameter. Never the password file's text.
     settings.database().properties().forEach(secrets::setProperty);
+    // Only the secret file's path: the broker reads the cluster secret itself.
+    settings.cluster().properties().forEach(secrets::setProperty);
     BrokerSettings.Tls tls = settings.tls();
     if (tls != null) {
       // Payara Micro's HTTPS listener takes its key from the JVM's keystore properties.
@@ -157,6 +159,9 @@ record PayaraMicroRun(Path root, Path runDir) {
     if (javaOpts.stream().noneMatch(PayaraMicroRun::sizesHeap)) {
       cmd.addAll(DEFAULT_HEAP_OPTIONS);
     }
+    if (settings.cluster().clustered()) {
+      cmd.addAll(ClusterSettings.HEARTBEAT_OPTIONS);
+    }
     cmd.addAll(javaOpts);
     // The log manager keeps the console handler open through SIGTERM, so what the broker logs
     // while it drains is not lost. Without its jar (a copy of the artifacts that lacks it) the
@@ -174,7 +179,9 @@ record PayaraMicroRun(Path root, Path runDir) {
     cmd.add("-D" + BrokerProperties.ALLOW_ANONYMOUS + "=" + settings.allowAnonymous());
     cmd.add("-D" + BrokerProperties.CONNECTOR_CONFIG + "=" + settings.connectorConfig());
     cmd.add("-D" + BrokerProperties.USER_CONFIG + "=" + settings.userConfig());
-    cmd.addAll(List.of("-jar", payaraJar().toString(), "--nohazelcast", "--disablephonehome"));
+    cmd.addAll(List.of("-jar", payaraJar().toString()));
+    cmd.addAll(settings.cluster().payaraOptions());
+    cmd.add("--disablephonehome");
     cmd.addAll(List.of("--port", Integer.toString(settings.port())));
     if (settings.tls() != null) {
       cmd.addAll(

@@ -175,7 +175,7 @@ class BrokerSettingsTest {
                 .filter(o -> !o.hidden())
                 .flatMap(o -> List.of(o.names()).stream())
                 .toList();
-    assertThat(flags).hasSize(21);
+    assertThat(flags).hasSize(26);
     for (String flag : flags) {
       assertThat(help).containsAnyOf(flag + " ", flag + ",");
     }

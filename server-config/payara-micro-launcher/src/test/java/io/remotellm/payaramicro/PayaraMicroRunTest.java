@@ -268,7 +268,7 @@ class PayaraMicroRunTest {
     assertThat(out.toString(StandardCharsets.UTF_8).lines())
         .contains("--port=", "--connector-token=", "--allow-anonymous", "--data-dir=")
         .doesNotContain("--help", "--check", "--print-env", "--print-options")
-        .hasSize(19);
+        .hasSize(24);
     assertThat(runDir).doesNotExist();
     assertThat(tmp.resolve("command")).doesNotExist();
   }

@@ -1,0 +1,107 @@
+package io.remotellm.broker.cluster;
+
+import io.remotellm.broker.config.BrokerSettings;
+import io.remotellm.broker.logging.AccessLog;
+import io.remotellm.broker.relay.RelayRequest;
+import io.remotellm.broker.relay.RemoteBrokers;
+import io.remotellm.broker.relay.ResponseSink;
+import io.remotellm.broker.usage.UsageListeners;
+import io.remotellm.protocol.SharedJsonProvider;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonObjectBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Sends a request this broker has no connector for to a broker of the cluster that has one (the
+ * least loaded such connector), signed with the cluster secret, and streams the answer back as it
+ * comes ({@link ForwardedCall}). Asynchronous throughout: no thread waits for the other broker.
+ */
+@ApplicationScoped
+public class ClusterForwarding implements RemoteBrokers {
+
+  /** How long reaching another broker may take; the answer itself has the relay's timeout. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  @Inject ClusterView view;
+  @Inject ForwardSignature signature;
+  @Inject UsageListeners usageListeners;
+  @Inject BrokerSettings settings;
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(CONNECT_TIMEOUT)
+          .build();
+
+  @Override
+  public Set<String> models() {
+    return view.remoteModels();
+  }
+
+  @Override
+  public boolean forward(RelayRequest request, ResponseSink sink, AccessLog access) {
+    if (!view.clustered() || !signature.configured() || request.model() == null) {
+      return false;
+    }
+    Optional<ClusterView.Target> target = view.pick(request.model(), request.api());
+    if (target.isEmpty()) {
+      return false;
+    }
+    byte[] body = body(request).getBytes(StandardCharsets.UTF_8);
+    long now = System.currentTimeMillis();
+    // Unique per forward, so two equal requests in one millisecond are not taken for a replay.
+    String signedId =
+        request.requestId()
+            + "."
+            + java.util.HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    HttpRequest call =
+        HttpRequest.newBuilder(URI.create(target.get().url() + ClusterRelayServlet.PATH))
+            .timeout(settings.upstreamTimeout())
+            .header("content-type", "application/json")
+            .header(ForwardSignature.TIME, Long.toString(now))
+            .header(ForwardSignature.REQUEST, signedId)
+            .header(
+                ForwardSignature.SIGNATURE,
+                signature.sign("POST", ClusterRelayServlet.PATH, now, signedId, body))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    ForwardedCall forwarded =
+        new ForwardedCall(request, sink, access, target.get(), usageListeners);
+    sink.onClientGone(forwarded::clientGone);
+    forwarded.started(
+        http.sendAsync(
+            call,
+            info ->
+                info.statusCode() == 200
+                    ? HttpResponse.BodySubscribers.fromLineSubscriber(forwarded)
+                    : forwarded.refusedWith(info.statusCode())));
+    return true;
+  }
+
+  private static String body(RelayRequest r) {
+    JsonObjectBuilder headers = SharedJsonProvider.INSTANCE.createObjectBuilder();
+    r.headers().forEach(headers::add);
+    return SharedJsonProvider.INSTANCE
+        .createObjectBuilder()
+        .add("request_id", r.requestId())
+        .add("path", r.path())
+        .add("model", r.model())
+        .add("stream", r.stream())
+        .add("body", r.body())
+        .add("method", r.method())
+        .add("api", r.api().wireName())
+        .add("headers", headers)
+        .add("user", r.user())
+        .build()
+        .toString();
+  }
+}

@@ -1,0 +1,189 @@
+package io.remotellm.broker.cluster;
+
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.relay.ResponseSink;
+import io.remotellm.broker.usage.UsageRecorded;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The response sink of a request another broker forwarded here: every call becomes a {@link
+ * SinkEvents} line on the forwarding broker's HTTP call, and the usage goes back to it as the last
+ * line. The relay calls the sink under its exchange's lock, so lines are queued and written in
+ * order by a writer thread ({@code writers}); a forwarding broker that stops reading blocks that
+ * thread, never the relay. A failed write means the forwarding broker (or its client) went away.
+ */
+final class ForwardedSink implements ResponseSink {
+  private static final Logger LOG = Logger.getLogger(ForwardedSink.class.getName());
+
+  private final AsyncContext async;
+  private final boolean streaming;
+  private final Executor writers;
+  private final Queue<String> lines = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean writing = new AtomicBoolean();
+  private final AtomicBoolean gone = new AtomicBoolean();
+  private final AtomicBoolean last = new AtomicBoolean();
+  private volatile Runnable onGone;
+  private volatile boolean completed;
+
+  ForwardedSink(AsyncContext async, boolean streaming, Executor writers) {
+    this.async = async;
+    this.streaming = streaming;
+    this.writers = writers;
+    async.addListener(
+        new AsyncListener() {
+          @Override
+          public void onComplete(AsyncEvent event) {}
+
+          @Override
+          public void onTimeout(AsyncEvent event) {
+            lost();
+          }
+
+          @Override
+          public void onError(AsyncEvent event) {
+            lost();
+          }
+
+          @Override
+          public void onStartAsync(AsyncEvent event) {}
+        });
+  }
+
+  @Override
+  public boolean streaming() {
+    return streaming;
+  }
+
+  @Override
+  public void head(int status, Map<String, String> headers) {
+    write(SinkEvents.head(status, headers));
+  }
+
+  @Override
+  public void data(String payload) {
+    write(SinkEvents.data(null, payload));
+  }
+
+  @Override
+  public void data(String event, String payload) {
+    write(SinkEvents.data(event, payload));
+  }
+
+  @Override
+  public void end() {
+    write(SinkEvents.end());
+  }
+
+  @Override
+  public void fail(ApiError error, boolean afterHead) {
+    write(SinkEvents.fail(error, afterHead));
+  }
+
+  /** A request the relay refused before taking it: the error is the whole answer. */
+  void refuse(ApiError error) {
+    write(SinkEvents.fail(error, false));
+    finish();
+  }
+
+  @Override
+  public void keepAlive() {
+    write(SinkEvents.keepAlive());
+  }
+
+  @Override
+  public boolean takesUsage(UsageRecorded usage) {
+    write(
+        SinkEvents.usage(
+            usage.connectorId(),
+            usage.status(),
+            usage.cancelled(),
+            usage.usage(),
+            usage.timeToFirstToken()));
+    finish();
+    return true;
+  }
+
+  @Override
+  public void onClientGone(Runnable callback) {
+    onGone = callback;
+    if (gone.get()) {
+      callback.run();
+    }
+  }
+
+  private void finish() {
+    last.set(true);
+    drainLater();
+  }
+
+  private void write(String line) {
+    if (!gone.get()) {
+      lines.add(line);
+      drainLater();
+    }
+  }
+
+  private void drainLater() {
+    if (writing.compareAndSet(false, true)) {
+      writers.execute(this::drain);
+    }
+  }
+
+  /** Writes what is queued, one writer at a time, then completes the response after the last. */
+  private void drain() {
+    try {
+      do {
+        ServletOutputStream out = async.getResponse().getOutputStream();
+        String line;
+        boolean wrote = false;
+        while ((line = lines.poll()) != null) {
+          out.write(line.getBytes(StandardCharsets.UTF_8));
+          wrote = true;
+        }
+        if (wrote) {
+          out.flush();
+        }
+        if (last.get() && lines.isEmpty() && !completed) {
+          completed = true;
+          async.complete();
+        }
+        writing.set(false);
+      } while (!lines.isEmpty() && writing.compareAndSet(false, true));
+    } catch (IOException | RuntimeException e) {
+      writing.set(false);
+      LOG.log(Level.FINE, "cluster: the forwarding broker went away: {0}", e.toString());
+      lost();
+    }
+  }
+
+  private void lost() {
+    if (gone.compareAndSet(false, true)) {
+      lines.clear();
+      Runnable callback = onGone;
+      if (callback != null) {
+        callback.run();
+      }
+      if (!completed) {
+        completed = true;
+        try {
+          async.complete();
+        } catch (RuntimeException e) {
+          // Already completed by the container after its error: nothing left to close.
+          LOG.log(Level.FINE, "cluster: completing a lost forward", e);
+        }
+      }
+    }
+  }
+}

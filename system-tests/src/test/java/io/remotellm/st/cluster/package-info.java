@@ -1,0 +1,2 @@
+/** Several brokers as one on Payara's data grid (issue 15), as real processes on loopback. */
+package io.remotellm.st.cluster;
