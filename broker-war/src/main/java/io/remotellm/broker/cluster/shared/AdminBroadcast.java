@@ -4,6 +4,8 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.topic.ITopic;
 import io.remotellm.broker.admin.AdminChange;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -21,6 +23,13 @@ final class AdminBroadcast implements AutoCloseable {
 
   private final ITopic<String> topic;
   private final UUID listener;
+  private final ExecutorService applier =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "remotellm-admin-changes");
+            t.setDaemon(true);
+            return t;
+          });
 
   AdminBroadcast(HazelcastInstance grid, Consumer<AdminChange> receiver) {
     this.topic = grid.getTopic(TOPIC);
@@ -39,7 +48,8 @@ final class AdminBroadcast implements AutoCloseable {
                 LOG.log(Level.WARNING, "Admin change from another broker not understood: {0}", e);
                 return;
               }
-              receiver.accept(change);
+              // In order, and off Hazelcast's event thread (closing links may touch the grid).
+              applier.execute(() -> receiver.accept(change));
             });
   }
 
@@ -59,6 +69,7 @@ final class AdminBroadcast implements AutoCloseable {
   public void close() {
     try {
       topic.removeMessageListener(listener);
+      applier.shutdown();
     } catch (RuntimeException e) {
       // The grid is shutting down too; nothing left to stop.
       LOG.log(Level.FINE, "admin change listener not removed: {0}", e.toString());

@@ -9,6 +9,7 @@ import io.remotellm.broker.limits.LimitState;
 import io.remotellm.broker.limits.Limits;
 import io.remotellm.broker.limits.LocalLimitState;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -60,7 +61,9 @@ public final class GridLimitState implements LimitState {
 
                   @Override
                   public void memberRemoved(MembershipEvent event) {
-                    dropSlotsOf(event.getMember().getUuid());
+                    // Not on Hazelcast's event thread: a blocking grid call there stalls events.
+                    UUID left = event.getMember().getUuid();
+                    CompletableFuture.runAsync(() -> dropSlotsOf(left));
                   }
                 });
   }
