@@ -15,6 +15,9 @@ interface ClusterDirectory {
   /** Every live member's routes, this broker's included; members that left are never listed. */
   List<MemberRoutes> members();
 
+  /** Deletes the routes of a member that left (members() no longer lists them anyway). */
+  void forget(String memberId);
+
   /** Takes this broker's routes off the grid (it is stopping). */
   void withdraw();
 }

@@ -61,7 +61,10 @@ public class ClusterView {
       return;
     }
     directory =
-        new GridDirectory(grid.instance(), grid.memberId(), () -> scheduler.execute(this::read));
+        new GridDirectory(
+            grid.instance(),
+            grid.memberId(),
+            left -> scheduler.execute(() -> membersChanged(left)));
     ticker = scheduler.scheduleWithFixedDelay(this::tick, 0, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
   }
 
@@ -125,6 +128,18 @@ public class ClusterView {
   /** How many brokers the cluster has now (1 for one broker). */
   public int size() {
     return clustered() ? Math.max(1, members.size()) : 1;
+  }
+
+  /** Re-reads at once when a member joined or left, so a dead broker leaves routing now. */
+  private void membersChanged(String left) {
+    try {
+      read();
+      if (left != null) {
+        directory.forget(left);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "cluster: re-reading routes after a membership change failed", e);
+    }
   }
 
   private void tick() {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -29,7 +30,11 @@ final class GridDirectory implements ClusterDirectory {
   private final String me;
   private final UUID listener;
 
-  GridDirectory(Object hazelcast, String memberId, Runnable membersChanged) {
+  /**
+   * {@code membersChanged} is called on Hazelcast's event thread with the id of a member that left,
+   * or null when one joined; it must hand the work (a grid call) to another thread.
+   */
+  GridDirectory(Object hazelcast, String memberId, Consumer<String> membersChanged) {
     this.hazelcast = (HazelcastInstance) hazelcast;
     this.routes = this.hazelcast.getMap(MAP);
     this.me = memberId;
@@ -41,7 +46,7 @@ final class GridDirectory implements ClusterDirectory {
                   @Override
                   public void memberAdded(MembershipEvent event) {
                     LOG.log(Level.INFO, "cluster: broker {0} joined", event.getMember().getUuid());
-                    membersChanged.run();
+                    membersChanged.accept(null);
                   }
 
                   @Override
@@ -49,14 +54,7 @@ final class GridDirectory implements ClusterDirectory {
                     String gone = event.getMember().getUuid().toString();
                     LOG.log(
                         Level.WARNING, "cluster: broker {0} left; its routes are dropped", gone);
-                    try {
-                      routes.delete(gone);
-                    } catch (RuntimeException e) {
-                      // Another member deleted it, or the grid is shutting down: members() skips
-                      // the entries of members that left anyway.
-                      LOG.log(Level.FINE, "cluster: could not delete routes of " + gone, e);
-                    }
-                    membersChanged.run();
+                    membersChanged.accept(gone);
                   }
                 });
   }
@@ -81,6 +79,16 @@ final class GridDirectory implements ClusterDirectory {
       }
     }
     return all;
+  }
+
+  @Override
+  public void forget(String memberId) {
+    try {
+      routes.delete(memberId);
+    } catch (RuntimeException e) {
+      // The grid is shutting down, or busy: members() skips the entries of members that left.
+      LOG.log(Level.FINE, "cluster: could not delete routes of " + memberId, e);
+    }
   }
 
   @Override

@@ -73,10 +73,15 @@ record PayaraMicroRun(Path root, Path runDir) {
           continue;
         }
         String pid = name.substring(RUN_DIR_PREFIX.length());
-        if (pid.matches("[0-9]{1,18}")
-            && ProcessHandle.of(Long.parseLong(pid)).isEmpty()
-            && ownedByMe(old)) {
-          deleteTree(old);
+        try {
+          if (pid.matches("[0-9]{1,18}")
+              && ProcessHandle.of(Long.parseLong(pid)).isEmpty()
+              && ownedByMe(old)) {
+            deleteTree(old);
+          }
+        } catch (IOException e) {
+          // Another launcher started at the same moment (several brokers of a cluster on one
+          // machine) is removing it too; what is left is removed by the next start.
         }
       }
     }
