@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,6 +43,9 @@ public class AdminState {
   @Inject IssuedKeys issued;
   @Inject Credentials credentials;
   @Inject AuditLog audit;
+
+  /** Where each action is told once it took effect: the other brokers of a cluster, or nowhere. */
+  private volatile Consumer<AdminChange> announce = change -> {};
 
   /** The database that must hold an action is not reachable now. */
   public static final class Unavailable extends RuntimeException {
@@ -86,6 +90,7 @@ public class AdminState {
     write(s -> s.issue(stored(created.issued()), stored(entry)));
     issued.put(created.issued());
     audit.record(entry);
+    announce.accept(new AdminChange.UserPut(created.issued(), entry));
     return Optional.of(created);
   }
 
@@ -106,6 +111,7 @@ public class AdminState {
     write(s -> s.change(stored(now), stored(entry)));
     issued.put(now);
     audit.record(entry);
+    announce.accept(new AdminChange.UserPut(now, entry));
     return Optional.of(now);
   }
 
@@ -119,6 +125,7 @@ public class AdminState {
     write(s -> s.revokeKey(hex(was.get().keyDigest()), stored(entry)));
     issued.revoke(name);
     audit.record(entry);
+    announce.accept(new AdminChange.UserRevoked(name, entry));
     return true;
   }
 
@@ -134,7 +141,37 @@ public class AdminState {
     write(s -> s.revokeTokens(tokens, stored(entry)));
     List<String> revoked = credentials.revoke(fingerprint);
     audit.record(entry);
+    announce.accept(
+        new AdminChange.TokensRevoked(
+            found.stream().map(ConnectorCredential::tokenId).toList(), entry));
     return revoked;
+  }
+
+  /**
+   * Tells {@code to} of every action from now on, after it took effect here (the cluster's
+   * broadcast). Called in order, under this object's lock.
+   */
+  public void announceChangesTo(Consumer<AdminChange> to) {
+    announce = to;
+  }
+
+  /**
+   * Puts in force an action another broker took. Not written: that broker wrote it to the database
+   * the brokers share. A revoked connector token's links are the caller's to close.
+   */
+  public synchronized void apply(AdminChange change) {
+    if (change instanceof AdminChange.UserPut put) {
+      issued.put(put.issued());
+    } else if (change instanceof AdminChange.UserRevoked revoked) {
+      issued.revoke(revoked.name());
+    } else if (change instanceof AdminChange.TokensRevoked tokens) {
+      credentials.restoreRevoked(tokens.tokenIds());
+    }
+    audit.keep(change.audit());
+    LOG.log(
+        Level.INFO,
+        "Admin change from another broker in force: {0} {1}",
+        new Object[] {change.audit().action(), change.audit().target()});
   }
 
   private interface Write {

@@ -41,16 +41,21 @@ public class AuditLog {
     String action = entry.action();
     String target = entry.target();
     String detail = entry.detail();
+    keep(entry);
+    LOG.log(
+        Level.INFO,
+        "admin audit: admin key {0} {1} {2} {3}",
+        new Object[] {admin, action, target, detail});
+  }
+
+  /** Keeps an entry for the admin page without logging it (another broker logged it). */
+  public void keep(Entry entry) {
     synchronized (entries) {
       entries.addFirst(entry);
       if (entries.size() > KEPT) {
         entries.removeLast();
       }
     }
-    LOG.log(
-        Level.INFO,
-        "admin audit: admin key {0} {1} {2} {3}",
-        new Object[] {admin, action, target, detail});
   }
 
   /** Replaces what is kept with these, newest first (as read from the database at start). */

@@ -19,7 +19,7 @@ public class RateLimiter implements UsageListener {
 
   @Inject BrokerMetrics metrics;
 
-  private LimitState state = new LocalLimitState();
+  private volatile LimitState state = new LocalLimitState();
   private Clock clock = Clock.systemUTC();
 
   /** For tests: other counters and a clock they move. */
@@ -29,6 +29,14 @@ public class RateLimiter implements UsageListener {
     limiter.clock = clock;
     limiter.metrics = metrics;
     return limiter;
+  }
+
+  /**
+   * Counts from now on in {@code shared}, the counters every broker of a cluster uses; set once at
+   * start, before requests arrive.
+   */
+  public void shareState(LimitState shared) {
+    state = shared;
   }
 
   public Admission admit(User user) {

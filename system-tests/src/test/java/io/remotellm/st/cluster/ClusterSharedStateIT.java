@@ -1,0 +1,276 @@
+package io.remotellm.st.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.remotellm.st.support.FreePort;
+import io.remotellm.st.support.ProductProcess;
+import io.remotellm.st.support.ProductRun;
+import io.remotellm.st.support.Wait;
+import io.remotellm.testsupport.FakeLlm;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Two brokers started by their launcher, clustered on loopback: a user's limit holds across both
+ * under concurrency, and what an admin does on one (a key created or revoked, a connector token
+ * revoked) holds on the other within a second.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterSharedStateIT {
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static final String PLAIN_KEY = "sk-shared-plain-" + UUID.randomUUID();
+  private static final String ADMIN_KEY = "adm-shared-" + UUID.randomUUID();
+  private static final String MODEL = "shared-m";
+
+  private static FakeLlm llm;
+  private static final List<ProductProcess> brokers = new ArrayList<>();
+  private static ProductProcess connector;
+  private static final int[] ports = new int[2];
+
+  @BeforeAll
+  static void startCluster() throws IOException {
+    llm = FakeLlm.start();
+    String token = "ct-shared-" + UUID.randomUUID();
+    Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, ""));
+    Path secret = Files.createTempFile(ProductProcess.logDir(), "cluster", ".secret");
+    Files.writeString(secret, "cluster-secret-" + UUID.randomUUID() + "\n");
+    String clusterName = "st-shared-" + UUID.randomUUID().toString().substring(0, 8);
+    int[] gridPorts = new int[2];
+    int[] healthPorts = new int[2];
+    for (int i = 0; i < 2; i++) {
+      ports[i] = FreePort.next();
+      healthPorts[i] = FreePort.next();
+      gridPorts[i] = FreePort.next();
+    }
+    for (int i = 0; i < 2; i++) {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--host", "127.0.0.1",
+                  "--port", String.valueOf(ports[i]),
+                  "--health-port", String.valueOf(healthPorts[i]),
+                  "--connector-config", connectorConfig.toString(),
+                  "--cluster-name", clusterName,
+                  "--cluster-port", String.valueOf(gridPorts[i]),
+                  "--cluster-secret-file", secret.toString()));
+      for (int port : gridPorts) {
+        args.addAll(List.of("--cluster-member", "127.0.0.1:" + port));
+      }
+      brokers.add(
+          ProductProcess.start(
+              "shared-broker-" + i,
+              "remotellm-broker",
+              args,
+              Map.of(
+                  "REMOTELLM_BROKER_USER_API_KEYS", PLAIN_KEY,
+                  "REMOTELLM_BROKER_ADMIN_KEYS", ADMIN_KEY)));
+      // One after the other: gentler on a loaded machine, and two launchers unpacking Payara Micro
+      // at the same moment once collided (fixed in the launcher since).
+      awaitBroker(i);
+    }
+    int health = FreePort.next();
+    connector =
+        ProductRun.startConnector(
+            "shared-connector",
+            llm.baseUrl().toString(),
+            ports[1],
+            token,
+            health,
+            List.of(MODEL),
+            List.of());
+    ProductRun.awaitReady(connector, health, Duration.ofSeconds(90));
+  }
+
+  /**
+   * Two servers booting at once on a shared machine: up to ten minutes each, the join included (at
+   * load average 30-37 on 2 cores one was still deploying the WAR after five).
+   */
+  private static void awaitBroker(int i) {
+    ProductProcess broker = brokers.get(i);
+    Wait.until(
+        "broker " + i + " to serve /v1/models",
+        Duration.ofSeconds(600),
+        () -> {
+          if (!broker.isAlive()) {
+            throw new AssertionError(broker.name() + " exited; see " + broker.log());
+          }
+          return get(ports[i], "/v1/models", PLAIN_KEY).statusCode() == 200;
+        });
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    Stream.concat(Stream.ofNullable(connector), brokers.stream()).forEach(ProductProcess::close);
+    if (llm != null) {
+      llm.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aHundredPerMinuteLetsExactlyAHundredThroughAcrossBothBrokers() throws Exception {
+    String key = createUser("carol", 100);
+    // 250 requests, 50 at once, alternating between the brokers, for a model nobody serves: each
+    // is admitted (then 404) or refused (429) before any relaying, so only the limit decides.
+    ExecutorService clients = Executors.newFixedThreadPool(50);
+    List<Future<Integer>> sent = new ArrayList<>();
+    try {
+      for (int i = 0; i < 250; i++) {
+        int port = ports[i % 2];
+        sent.add(clients.submit(() -> chat(port, key, "no-such-model").statusCode()));
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (Future<Integer> f : sent) {
+        statuses.add(f.get(120, TimeUnit.SECONDS));
+      }
+      Map<Integer, Long> byStatus =
+          statuses.stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+      assertThat(byStatus).containsOnly(Map.entry(404, 100L), Map.entry(429, 150L));
+    } finally {
+      clients.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aKeyRevokedOnOneBrokerIsRefusedOnTheOtherWithinASecond() {
+    String key = createUser("dave", 0);
+    HttpResponse<String> revoked = send(admin(0, "/admin/api/users/dave").DELETE().build());
+    assertThat(revoked.statusCode()).isEqualTo(204);
+    long t0 = System.nanoTime();
+    Wait.until(
+        "broker 1 to refuse the revoked key",
+        Duration.ofSeconds(5),
+        () -> get(ports[1], "/v1/models", key).statusCode() == 401);
+    long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+    System.out.println(
+        "ClusterSharedStateIT: key revoked on broker 0, 401 on broker 1 after " + millis + " ms");
+    assertThat(millis).as("revoked key refused on the other broker after (ms)").isLessThan(1000);
+  }
+
+  @Test
+  @Order(3)
+  void aConnectorTokenRevokedOnOneBrokerClosesItsLinkOnTheOther() {
+    String connectors = send(admin(1, "/admin/api/connectors").GET().build()).body();
+    Matcher m = Pattern.compile("\"token_fingerprint\":\"([^\"]+)\"").matcher(connectors);
+    assertThat(m.find()).as("the connector attached to broker 1: " + connectors).isTrue();
+    String fingerprint = m.group(1);
+    assertThat(chat(ports[1], PLAIN_KEY, MODEL).statusCode()).isEqualTo(200);
+
+    HttpResponse<String> revoked =
+        send(admin(0, "/admin/api/connectors/" + fingerprint).DELETE().build());
+    assertThat(revoked.statusCode()).isEqualTo(204);
+    long t0 = System.nanoTime();
+    Wait.until(
+        "broker 1 to close the revoked connector's link",
+        Duration.ofSeconds(5),
+        () -> !get(ports[1], "/v1/models", PLAIN_KEY).body().contains("\"" + MODEL + "\""));
+    long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+    System.out.println(
+        "ClusterSharedStateIT: token revoked on broker 0, link closed on broker 1 after "
+            + millis
+            + " ms");
+    assertThat(millis)
+        .as("revoked connector's link closed on the other broker (ms)")
+        .isLessThan(1000);
+    // It redials and is refused: the model stays gone.
+    assertThat(chat(ports[1], PLAIN_KEY, MODEL).statusCode()).isEqualTo(404);
+  }
+
+  /** Creates a user on broker 0 (once its database is open) and waits until broker 1 knows it. */
+  private static String createUser(String name, int requestsPerMinute) {
+    String body =
+        "{\"name\":\""
+            + name
+            + "\",\"limits\":{\"requests_per_minute\":"
+            + requestsPerMinute
+            + "}}";
+    HttpResponse<String> created =
+        Wait.forValue(
+            "broker 0 to create " + name + " (503 while its database opens)",
+            Duration.ofSeconds(120),
+            () -> {
+              HttpResponse<String> r =
+                  send(
+                      admin(0, "/admin/api/users")
+                          .header("content-type", "application/json")
+                          .POST(HttpRequest.BodyPublishers.ofString(body))
+                          .build());
+              return r.statusCode() == 503 ? null : r;
+            });
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    Matcher m = Pattern.compile("\"api_key\":\"([^\"]+)\"").matcher(created.body());
+    assertThat(m.find()).isTrue();
+    String key = m.group(1);
+    Wait.until(
+        "broker 1 to know " + name + "'s key",
+        Duration.ofSeconds(5),
+        () -> get(ports[1], "/v1/models", key).statusCode() == 200);
+    return key;
+  }
+
+  private static HttpRequest.Builder admin(int broker, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[broker] + path))
+        .header("x-admin-key", ADMIN_KEY)
+        .timeout(Duration.ofSeconds(30));
+  }
+
+  private static HttpResponse<String> chat(int port, String key, String model) {
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+            .header("Authorization", "Bearer " + key)
+            .header("content-type", "application/json")
+            .timeout(Duration.ofSeconds(60))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\""
+                        + model
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+            .build());
+  }
+
+  private static HttpResponse<String> get(int port, String path, String key) {
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Authorization", "Bearer " + key)
+            .timeout(Duration.ofSeconds(30))
+            .build());
+  }
+
+  private static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new AssertionError(request.uri() + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
