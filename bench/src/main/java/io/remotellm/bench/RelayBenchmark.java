@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * broker + connector, in one run, back to back or interleaved.
  *
  * <pre>
- * bench/remotellm-bench [--quick] [--jfr] [--docs] [--out DIR]
- *     [--broker-java-opts "..."] [--connector-java-opts "..."]
+ * bench/remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs] [--out DIR]
+ *     [--server payara|wildfly|liberty] [--broker-java-opts "..."] [--connector-java-opts "..."]
  * </pre>
  *
  * Writes results.json, results.csv, results.md and benchmarks.png to the output directory (default
@@ -65,7 +65,23 @@ public final class RelayBenchmark {
       boolean docs,
       boolean cpuOnly,
       String brokerJavaOpts,
-      String connectorJavaOpts) {
+      String connectorJavaOpts,
+      String server,
+      boolean throughput) {
+
+    /** On Payara Micro, the phases of {@code cpuOnly} alone. */
+    public Options(
+        boolean quick,
+        Path root,
+        Path out,
+        boolean jfr,
+        boolean docs,
+        boolean cpuOnly,
+        String brokerJavaOpts,
+        String connectorJavaOpts) {
+      this(
+          quick, root, out, jfr, docs, cpuOnly, brokerJavaOpts, connectorJavaOpts, "payara", false);
+    }
 
     static Options parse(String[] args) {
       boolean quick = false;
@@ -75,6 +91,8 @@ public final class RelayBenchmark {
       Path out = null;
       String brokerOpts = null;
       String connectorOpts = null;
+      String server = "payara";
+      boolean throughput = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> quick = true;
@@ -84,9 +102,12 @@ public final class RelayBenchmark {
           case "--out" -> out = Path.of(args[++i]);
           case "--broker-java-opts" -> brokerOpts = args[++i];
           case "--connector-java-opts" -> connectorOpts = args[++i];
+          case "--server" -> server = args[++i];
+          case "--throughput" -> throughput = true;
           case "-h", "--help" -> {
             System.out.println(
-                "usage: remotellm-bench [--quick] [--cpu-only] [--jfr] [--docs] [--out DIR]"
+                "usage: remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs]"
+                    + " [--out DIR] [--server payara|wildfly|liberty]"
                     + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]");
             System.exit(0);
           }
@@ -94,13 +115,29 @@ public final class RelayBenchmark {
               throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
         }
       }
+      if (!List.of("payara", "wildfly", "liberty").contains(server)) {
+        throw new IllegalArgumentException(
+            "--server must be payara, wildfly or liberty, not " + server);
+      }
+      if (throughput && !cpuOnly) {
+        throw new IllegalArgumentException("--throughput adds to --cpu-only (a full run has it)");
+      }
       Path root = repositoryRoot();
       if (out == null) {
         String name = cpuOnly ? "bench-cpu" : "bench";
         out = root.resolve("bench/target/" + name + (quick ? "-quick" : ""));
       }
       return new Options(
-          quick, root, out.toAbsolutePath(), jfr, docs, cpuOnly, brokerOpts, connectorOpts);
+          quick,
+          root,
+          out.toAbsolutePath(),
+          jfr,
+          docs,
+          cpuOnly,
+          brokerOpts,
+          connectorOpts,
+          server,
+          throughput);
     }
 
     /** The repository root: -Dremotellm.root, else the nearest directory above with bin/. */
@@ -174,7 +211,12 @@ public final class RelayBenchmark {
 
   private final Results results = new Results();
   private Process fake;
+  private BrokerServer server;
   private Process broker;
+
+  /** The broker's JVM (under the server's launch script on WildFly): CPU and memory are its. */
+  private long brokerPid;
+
   private Process connector;
   private URI direct;
   private URI relay;
@@ -211,6 +253,8 @@ public final class RelayBenchmark {
     Files.createDirectories(tmp);
     info();
     product = stage(options.root(), options.out().resolve("product"));
+    server = BrokerServer.of(options.server(), options.root());
+    results.info.put("broker server", server.label());
     try (Fleet fleet = new Fleet(options.out().resolve("logs"));
         LoadClient client = new LoadClient(4)) {
       int fakePort = Fleet.freePort();
@@ -219,14 +263,12 @@ public final class RelayBenchmark {
 
       fakeAlone(client);
 
-      int brokerPort = Fleet.freePort();
-      startBroker(fleet, brokerPort, Fleet.freePort(), tmp);
+      int brokerPort = startBroker(fleet, tmp);
       brokerBase = URI.create("http://127.0.0.1:" + brokerPort + "/");
       relay = brokerBase.resolve("v1/chat/completions");
       startConnector(fleet, fakePort, brokerPort, Fleet.freePort());
       awaitRelay(client);
-      int plainPort = Fleet.freePort();
-      startPlainBroker(fleet, plainPort, Fleet.freePort(), tmp);
+      int plainPort = startPlainBroker(fleet, tmp);
       relayWithoutLedger = URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions");
       startPlainConnector(fleet, fakePort, plainPort, Fleet.freePort());
       awaitRelay(client, relayWithoutLedger);
@@ -244,6 +286,9 @@ public final class RelayBenchmark {
         chunkRate(client);
         paced(client);
         ramp(client);
+      } else if (options.throughput()) {
+        throughput(client);
+        chunkRate(client);
       }
       loadMemory();
       idleMemory("after load");
@@ -282,11 +327,11 @@ public final class RelayBenchmark {
     awaitOk("the fake LLM", URI.create("http://127.0.0.1:" + port + "/v1/models"), null, 60);
   }
 
-  private void startBroker(Fleet fleet, int port, int healthPort, Path tmp) throws Exception {
+  /** Starts the measured broker on the chosen server; returns its API port. */
+  private int startBroker(Fleet fleet, Path tmp) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
     env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
-    env.put("TMPDIR", tmp.toString());
     // The usage ledger's embedded database goes with this run, not into the home directory.
     env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("broker-data").toString());
     List<String> opts = new ArrayList<>();
@@ -296,27 +341,37 @@ public final class RelayBenchmark {
     if (options.jfr()) {
       opts.add(jfr("broker"));
     }
-    if (!opts.isEmpty()) {
-      env.put("JAVA_OPTS", String.join(" ", opts));
-    }
     long t0 = System.nanoTime();
-    broker =
-        fleet.start(
+    BrokerServer.Started started =
+        server.start(
+            fleet,
             "broker",
-            List.of(
-                product.resolve("bin/remotellm-broker").toString(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--health-port",
-                Integer.toString(healthPort)),
-            env,
-            options.out());
+            new BrokerServer.Launch(
+                product,
+                war(),
+                env,
+                opts.isEmpty() ? null : String.join(" ", opts),
+                runDir(tmp, "broker")));
+    broker = started.process();
     // 600 s: with load averages of 20-30 from other builds Payara Micro took 215 s to boot.
-    awaitOk("the broker", URI.create("http://127.0.0.1:" + port + "/v1/models"), broker, 600);
+    awaitOk(
+        "the broker",
+        URI.create("http://127.0.0.1:" + started.apiPort() + "/v1/models"),
+        broker,
+        600);
+    brokerPid = BrokerServer.jvm(broker);
     results.info.put(
         "broker boot to first 200", String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
+    return started.apiPort();
+  }
+
+  /** The run's copy of the broker WAR, with the bench floor ({@link #stage}). */
+  private Path war() {
+    return product.resolve("broker-war/target/remotellm-broker.war");
+  }
+
+  private static Path runDir(Path tmp, String name) throws IOException {
+    return Files.createDirectories(tmp.resolve(name + "-run"));
   }
 
   private void startConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort)
@@ -334,9 +389,9 @@ public final class RelayBenchmark {
         "connector JVM options",
         opts == null ? "launcher default: " + CONNECTOR_DEFAULT_OPTS : opts);
     results.info.put(
-        "broker JVM options (JAVA_OPTS)",
+        "broker JVM options",
         options.brokerJavaOpts() == null && !options.jfr()
-            ? "launcher default (none)"
+            ? "the server's defaults (" + server.label() + ")"
             : "see logs/broker.log");
     connector =
         fleet.start(
@@ -371,38 +426,28 @@ public final class RelayBenchmark {
   /** The relay answers a chat request once the connector has registered its model. */
   /**
    * The broker without its usage ledger and metrics ({@code REMOTELLM_BROKER_LEDGER_ENABLED=false},
-   * {@code REMOTELLM_BROKER_METRICS_ENABLED=false}), on the launcher's defaults like the measured
-   * one; only {@link #ledgerCost} uses it.
+   * {@code REMOTELLM_BROKER_METRICS_ENABLED=false}), on the same server with the same JVM options
+   * as the measured one; only {@link #ledgerCost} uses it.
    */
-  private void startPlainBroker(Fleet fleet, int port, int healthPort, Path tmp) throws Exception {
+  private int startPlainBroker(Fleet fleet, Path tmp) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
     env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
     env.put("REMOTELLM_BROKER_LEDGER_ENABLED", "false");
     env.put("REMOTELLM_BROKER_METRICS_ENABLED", "false");
     env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("plain-broker-data").toString());
-    env.put("TMPDIR", tmp.toString());
-    if (options.brokerJavaOpts() != null) {
-      env.put("JAVA_OPTS", options.brokerJavaOpts());
-    }
-    Process plain =
-        fleet.start(
+    BrokerServer.Started started =
+        server.start(
+            fleet,
             "broker-without-ledger",
-            List.of(
-                product.resolve("bin/remotellm-broker").toString(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--health-port",
-                Integer.toString(healthPort)),
-            env,
-            options.out());
+            new BrokerServer.Launch(
+                product, war(), env, options.brokerJavaOpts(), runDir(tmp, "plain-broker")));
     awaitOk(
         "the broker without ledger",
-        URI.create("http://127.0.0.1:" + port + "/v1/models"),
-        plain,
-        300);
+        URI.create("http://127.0.0.1:" + started.apiPort() + "/v1/models"),
+        started.process(),
+        600);
+    return started.apiPort();
   }
 
   private void startPlainConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort)
@@ -588,7 +633,12 @@ public final class RelayBenchmark {
                 "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
                 "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar",
                 "connector-app/target/remotellm-connector.jar"));
-    for (String dir : List.of("server-config/payara-micro", "test-support/target/lib")) {
+    for (String dir :
+        List.of(
+            "server-config/payara-micro",
+            "server-config/wildfly",
+            "server-config/liberty",
+            "test-support/target/lib")) {
       try (var walk = Files.list(root.resolve(dir))) {
         walk.filter(Files::isRegularFile).forEach(f -> files.add(root.relativize(f).toString()));
       }
@@ -788,9 +838,9 @@ public final class RelayBenchmark {
               floorChat(),
               floorStream(100),
               direct,
-              broker,
-              connector,
-              fake,
+              brokerPid,
+              connector.pid(),
+              fake.pid(),
               (uri, stream, chunks) -> req(uri, stream, chunks, 0));
     } finally {
       sampling.set(false);
@@ -1000,9 +1050,9 @@ public final class RelayBenchmark {
     phase("memory per open stream");
     int n = plan.heldStreams();
     // Heap after a full GC, then RSS: both measured the same way with and without the streams.
-    long bHeap0 = Memory.heapUsedKb(broker.pid(), true);
+    long bHeap0 = Memory.heapUsedKb(brokerPid, true);
     long cHeap0 = Memory.heapUsedKb(connector.pid(), true);
-    long bRss0 = Memory.rssKb(broker.pid());
+    long bRss0 = Memory.rssKb(brokerPid);
     long cRss0 = Memory.rssKb(connector.pid());
     Gauge open = new Gauge();
     List<CompletableFuture<StreamResult>> streams = new ArrayList<>();
@@ -1015,9 +1065,9 @@ public final class RelayBenchmark {
       Thread.sleep(20);
     }
     int held = open.now();
-    long bHeap1 = Memory.heapUsedKb(broker.pid(), true);
+    long bHeap1 = Memory.heapUsedKb(brokerPid, true);
     long cHeap1 = Memory.heapUsedKb(connector.pid(), true);
-    long bRss1 = Memory.rssKb(broker.pid());
+    long bRss1 = Memory.rssKb(brokerPid);
     long cRss1 = Memory.rssKb(connector.pid());
     int errors = 0;
     String firstError = null;
@@ -1109,7 +1159,7 @@ public final class RelayBenchmark {
           }
         }
         if (i == 1 && n == plan.ramp()[plan.ramp().length - 1]) {
-          brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
+          brokerHeapLoad.add(Memory.heapUsedKb(brokerPid, false));
           connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
         }
         int errors = 0;
@@ -1185,9 +1235,9 @@ public final class RelayBenchmark {
 
   private void idleMemory(String when) throws InterruptedException {
     Thread.sleep(1000);
-    long bRss = Memory.rssKb(broker.pid());
+    long bRss = Memory.rssKb(brokerPid);
     long cRss = Memory.rssKb(connector.pid());
-    long bHeap = Memory.heapUsedKb(broker.pid(), false);
+    long bHeap = Memory.heapUsedKb(brokerPid, false);
     long cHeap = Memory.heapUsedKb(connector.pid(), false);
     String suffix = when.equals("idle") ? "" : "_after";
     String note =
@@ -1294,7 +1344,7 @@ public final class RelayBenchmark {
         new Thread(
             () -> {
               while (on.get()) {
-                brokerRssPeak.accumulateAndGet(Memory.rssKb(broker.pid()), Math::max);
+                brokerRssPeak.accumulateAndGet(Memory.rssKb(brokerPid), Math::max);
                 connectorRssPeak.accumulateAndGet(Memory.rssKb(connector.pid()), Math::max);
                 try {
                   Thread.sleep(100);
@@ -1318,7 +1368,7 @@ public final class RelayBenchmark {
               } catch (InterruptedException e) {
                 return;
               }
-              brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
+              brokerHeapLoad.add(Memory.heapUsedKb(brokerPid, false));
               connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
             },
             "bench-heap");
