@@ -44,12 +44,12 @@ final class CpuPhase {
       URI floorChat,
       URI floorStream,
       URI direct,
-      Process broker,
-      Process connector,
-      Process fake,
+      long broker,
+      long connector,
+      long fake,
       RequestFactory request)
       throws Exception {
-    long[] pids = {broker.pid(), connector.pid(), fake.pid()};
+    long[] pids = {broker, connector, fake};
     long[][] plain = new long[3][3];
     long[] plainOps = new long[3];
     long[][] sse = new long[3][3];

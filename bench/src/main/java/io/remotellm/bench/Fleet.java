@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The processes a benchmark run starts (fake LLM, broker, connector), each logging to its own file.
@@ -64,17 +66,31 @@ final class Fleet implements AutoCloseable {
     return logDir.resolve(name + ".log");
   }
 
-  /** SIGTERM and wait, so the JVM runs its shutdown hooks (a JFR recording is written then). */
+  /**
+   * SIGTERM and wait, so the JVM runs its shutdown hooks (a JFR recording is written then). A
+   * server's launch script (WildFly's standalone.sh) may have the JVM as its child: it gets the
+   * SIGTERM too.
+   */
   static void stop(Process process, long timeoutSeconds) {
     if (!process.isAlive()) {
       return;
     }
+    List<ProcessHandle> tree = process.descendants().toList();
+    tree.forEach(ProcessHandle::destroy);
     process.destroy();
     try {
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor(20, TimeUnit.SECONDS);
+      }
+      // The JVM under a script may outlive it by a moment; the run's files go right after this.
+      for (ProcessHandle p : tree) {
+        try {
+          p.onExit().get(20, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          p.destroyForcibly();
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * broker + connector, in one run, back to back or interleaved.
  *
  * <pre>
- * bench/remotellm-bench [--quick] [--jfr] [--docs] [--out DIR]
- *     [--broker-java-opts "..."] [--connector-java-opts "..."]
+ * bench/remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs] [--out DIR]
+ *     [--server payara|wildfly|liberty] [--broker-java-opts "..."] [--connector-java-opts "..."]
  * </pre>
  *
  * Writes results.json, results.csv, results.md and benchmarks.png to the output directory (default
@@ -68,9 +68,13 @@ public final class RelayBenchmark {
       boolean cpuOnly,
       String brokerJavaOpts,
       String connectorJavaOpts,
-      Set<String> switchedOff) {
+      Set<String> switchedOff,
+      String server,
+      boolean throughput) {
 
-    /** Options whose second broker switches both ledger and metrics off. */
+    /**
+     * On Payara Micro, the phases of {@code cpuOnly} alone; the second broker switches both off.
+     */
     public Options(
         boolean quick,
         Path root,
@@ -89,7 +93,9 @@ public final class RelayBenchmark {
           cpuOnly,
           brokerJavaOpts,
           connectorJavaOpts,
-          Set.of("ledger", "metrics"));
+          Set.of("ledger", "metrics"),
+          "payara",
+          false);
     }
 
     static Options parse(String[] args) {
@@ -101,6 +107,8 @@ public final class RelayBenchmark {
       String brokerOpts = null;
       String connectorOpts = null;
       Set<String> off = Set.of("ledger", "metrics");
+      String server = "payara";
+      boolean throughput = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> quick = true;
@@ -111,9 +119,12 @@ public final class RelayBenchmark {
           case "--broker-java-opts" -> brokerOpts = args[++i];
           case "--connector-java-opts" -> connectorOpts = args[++i];
           case "--compare-off" -> off = switches(args[++i]);
+          case "--server" -> server = args[++i];
+          case "--throughput" -> throughput = true;
           case "-h", "--help" -> {
             System.out.println(
-                "usage: remotellm-bench [--quick] [--cpu-only] [--jfr] [--docs] [--out DIR]"
+                "usage: remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs]"
+                    + " [--out DIR] [--server payara|wildfly|liberty]"
                     + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]"
                     + " [--compare-off ledger,metrics]");
             System.exit(0);
@@ -122,13 +133,30 @@ public final class RelayBenchmark {
               throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
         }
       }
+      if (!List.of("payara", "wildfly", "liberty").contains(server)) {
+        throw new IllegalArgumentException(
+            "--server must be payara, wildfly or liberty, not " + server);
+      }
+      if (throughput && !cpuOnly) {
+        throw new IllegalArgumentException("--throughput adds to --cpu-only (a full run has it)");
+      }
       Path root = repositoryRoot();
       if (out == null) {
         String name = cpuOnly ? "bench-cpu" : "bench";
         out = root.resolve("bench/target/" + name + (quick ? "-quick" : ""));
       }
       return new Options(
-          quick, root, out.toAbsolutePath(), jfr, docs, cpuOnly, brokerOpts, connectorOpts, off);
+          quick,
+          root,
+          out.toAbsolutePath(),
+          jfr,
+          docs,
+          cpuOnly,
+          brokerOpts,
+          connectorOpts,
+          off,
+          server,
+          throughput);
     }
 
     /**
@@ -219,7 +247,12 @@ public final class RelayBenchmark {
 
   private final Results results = new Results();
   private Process fake;
+  private BrokerServer server;
   private Process broker;
+
+  /** The broker's JVM (under the server's launch script on WildFly): CPU and memory are its. */
+  private long brokerPid;
+
   private Process connector;
   private URI direct;
   private URI relay;
@@ -258,6 +291,8 @@ public final class RelayBenchmark {
     Files.createDirectories(tmp);
     info();
     product = stage(options.root(), options.out().resolve("product"));
+    server = BrokerServer.of(options.server(), options.root());
+    results.info.put("broker server", server.label());
     try (Fleet fleet = new Fleet(options.out().resolve("logs"));
         LoadClient client = new LoadClient(4)) {
       int fakePort = Fleet.freePort();
@@ -266,17 +301,19 @@ public final class RelayBenchmark {
 
       fakeAlone(client);
 
-      int brokerPort = Fleet.freePort();
-      startBroker(fleet, brokerPort, Fleet.freePort(), tmp);
+      int brokerPort = startBroker(fleet, tmp);
       brokerBase = URI.create("http://127.0.0.1:" + brokerPort + "/");
       relay = brokerBase.resolve("v1/chat/completions");
       startConnector(fleet, fakePort, brokerPort, Fleet.freePort());
       awaitRelay(client);
-      int plainPort = Fleet.freePort();
-      startPlainBroker(fleet, plainPort, Fleet.freePort(), tmp);
-      relayWithoutLedger = URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions");
-      startPlainConnector(fleet, fakePort, plainPort, Fleet.freePort());
-      awaitRelay(client, relayWithoutLedger);
+      // The ledger's cost is the WAR's, measured on Payara Micro; on the other servers a second
+      // broker would only add minutes of boot. The measured broker gets the same load either way.
+      if (server.id().equals("payara")) {
+        int plainPort = startPlainBroker(fleet, tmp);
+        relayWithoutLedger = URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions");
+        startPlainConnector(fleet, fakePort, plainPort, Fleet.freePort());
+        awaitRelay(client, relayWithoutLedger);
+      }
 
       idleMemory("idle");
       warmUp(client);
@@ -291,6 +328,9 @@ public final class RelayBenchmark {
         chunkRate(client);
         paced(client);
         ramp(client);
+      } else if (options.throughput()) {
+        throughput(client);
+        chunkRate(client);
       }
       loadMemory();
       idleMemory("after load");
@@ -329,11 +369,11 @@ public final class RelayBenchmark {
     awaitOk("the fake LLM", URI.create("http://127.0.0.1:" + port + "/v1/models"), null, 60);
   }
 
-  private void startBroker(Fleet fleet, int port, int healthPort, Path tmp) throws Exception {
+  /** Starts the measured broker on the chosen server; returns its API port. */
+  private int startBroker(Fleet fleet, Path tmp) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
     env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
-    env.put("TMPDIR", tmp.toString());
     // The usage ledger's embedded database goes with this run, not into the home directory.
     env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("broker-data").toString());
     List<String> opts = new ArrayList<>();
@@ -343,27 +383,37 @@ public final class RelayBenchmark {
     if (options.jfr()) {
       opts.add(jfr("broker"));
     }
-    if (!opts.isEmpty()) {
-      env.put("JAVA_OPTS", String.join(" ", opts));
-    }
     long t0 = System.nanoTime();
-    broker =
-        fleet.start(
+    BrokerServer.Started started =
+        server.start(
+            fleet,
             "broker",
-            List.of(
-                product.resolve("bin/remotellm-broker").toString(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--health-port",
-                Integer.toString(healthPort)),
-            env,
-            options.out());
+            new BrokerServer.Launch(
+                product,
+                war(),
+                env,
+                opts.isEmpty() ? null : String.join(" ", opts),
+                runDir(tmp, "broker")));
+    broker = started.process();
     // 600 s: with load averages of 20-30 from other builds Payara Micro took 215 s to boot.
-    awaitOk("the broker", URI.create("http://127.0.0.1:" + port + "/v1/models"), broker, 600);
+    awaitOk(
+        "the broker",
+        URI.create("http://127.0.0.1:" + started.apiPort() + "/v1/models"),
+        broker,
+        600);
+    brokerPid = BrokerServer.jvm(broker);
     results.info.put(
         "broker boot to first 200", String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
+    return started.apiPort();
+  }
+
+  /** The run's copy of the broker WAR, with the bench floor ({@link #stage}). */
+  private Path war() {
+    return product.resolve("broker-war/target/remotellm-broker.war");
+  }
+
+  private static Path runDir(Path tmp, String name) throws IOException {
+    return Files.createDirectories(tmp.resolve(name + "-run"));
   }
 
   private void startConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort)
@@ -381,9 +431,9 @@ public final class RelayBenchmark {
         "connector JVM options",
         opts == null ? "launcher default: " + CONNECTOR_DEFAULT_OPTS : opts);
     results.info.put(
-        "broker JVM options (JAVA_OPTS)",
+        "broker JVM options",
         options.brokerJavaOpts() == null && !options.jfr()
-            ? "launcher default (none)"
+            ? "the server's defaults (" + server.label() + ")"
             : "see logs/broker.log");
     connector =
         fleet.start(
@@ -418,10 +468,10 @@ public final class RelayBenchmark {
   /** The relay answers a chat request once the connector has registered its model. */
   /**
    * The broker without its usage ledger and metrics ({@code REMOTELLM_BROKER_LEDGER_ENABLED=false},
-   * {@code REMOTELLM_BROKER_METRICS_ENABLED=false}), on the launcher's defaults like the measured
-   * one; only {@link #ledgerCost} uses it.
+   * {@code REMOTELLM_BROKER_METRICS_ENABLED=false}), on the same server with the same JVM options
+   * as the measured one; only {@link #ledgerCost} uses it.
    */
-  private void startPlainBroker(Fleet fleet, int port, int healthPort, Path tmp) throws Exception {
+  private int startPlainBroker(Fleet fleet, Path tmp) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY);
     env.put("REMOTELLM_BROKER_CONNECTOR_TOKENS", CONNECTOR_TOKEN);
@@ -432,28 +482,19 @@ public final class RelayBenchmark {
       env.put("REMOTELLM_BROKER_METRICS_ENABLED", "false");
     }
     env.put("REMOTELLM_BROKER_DATA_DIR", tmp.resolve("plain-broker-data").toString());
-    env.put("TMPDIR", tmp.toString());
-    if (options.brokerJavaOpts() != null) {
-      env.put("JAVA_OPTS", options.brokerJavaOpts());
-    }
-    plainBroker =
-        fleet.start(
+    BrokerServer.Started started =
+        server.start(
+            fleet,
             "broker-without-ledger",
-            List.of(
-                product.resolve("bin/remotellm-broker").toString(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--health-port",
-                Integer.toString(healthPort)),
-            env,
-            options.out());
+            new BrokerServer.Launch(
+                product, war(), env, options.brokerJavaOpts(), runDir(tmp, "plain-broker")));
     awaitOk(
         "the broker without ledger",
-        URI.create("http://127.0.0.1:" + port + "/v1/models"),
-        plainBroker,
-        300);
+        URI.create("http://127.0.0.1:" + started.apiPort() + "/v1/models"),
+        started.process(),
+        600);
+    plainBroker = started.process();
+    return started.apiPort();
   }
 
   private void startPlainConnector(Fleet fleet, int fakePort, int brokerPort, int healthPort)
@@ -493,13 +534,14 @@ public final class RelayBenchmark {
    * load through the broker with both and through an identical broker without either, in the same
    * run, alternating off, on, off, on, so a change in the machine's load hits both alike.
    * Non-streamed requests (the per-request cost) and streams of 20 chunks with the usage chunk
-   * asked for and hidden (the per-event scan).
+   * asked for and hidden (the per-event scan). On WildFly and Open Liberty there is no second
+   * broker: the measured one gets the same load as on Payara Micro (its half), and no figure.
    */
   private void ledgerCost(LoadClient client) throws Exception {
     phase("usage ledger and metrics on vs off");
     Duration half = plan.throughputWindow().dividedBy(2);
     // Both brokers once more through the two kinds of load, alike, before anything counts.
-    for (URI target : new URI[] {relayWithoutLedger, relay}) {
+    for (URI target : brokers(relayWithoutLedger, relay)) {
       client.closedLoop(16, half, d -> client.request(req(target, false, 5, 0), d));
       client.closedLoop(
           16,
@@ -520,9 +562,9 @@ public final class RelayBenchmark {
     long[] streamOps = new long[2];
     int rounds = 3;
     for (int round = 0; round < rounds; round++) {
-      for (int on = 0; on < 2; on++) {
+      for (int on = relayWithoutLedger == null ? 1 : 0; on < 2; on++) {
         URI target = on == 1 ? relay : relayWithoutLedger;
-        long pid = on == 1 ? broker.pid() : plainBroker.pid();
+        long pid = on == 1 ? brokerPid : BrokerServer.jvm(plainBroker);
         String what = switched + (on == 1 ? " on" : " off");
         long before = CpuCost.cpuNanos(pid);
         Rate r = client.closedLoop(16, half, d -> client.request(req(target, false, 5, 0), d));
@@ -544,6 +586,9 @@ public final class RelayBenchmark {
         check(what + " streams c=16", s);
         streamed[on] += s.perSecond() / rounds;
       }
+    }
+    if (relayWithoutLedger == null) {
+      return;
     }
     String note =
         "\"direct\" is the broker with "
@@ -595,6 +640,11 @@ public final class RelayBenchmark {
             null,
             null,
             note));
+  }
+
+  /** The relays given, without the broker that was not started (null). */
+  private static List<URI> brokers(URI... relays) {
+    return Arrays.stream(relays).filter(java.util.Objects::nonNull).toList();
   }
 
   private void awaitRelay(LoadClient client) throws Exception {
@@ -681,7 +731,12 @@ public final class RelayBenchmark {
                 "server-config/payara-micro-launcher/target/remotellm-broker-launcher.jar",
                 "server-config/payara-micro-launcher/target/remotellm-payara-micro-logging.jar",
                 "connector-app/target/remotellm-connector.jar"));
-    for (String dir : List.of("server-config/payara-micro", "test-support/target/lib")) {
+    for (String dir :
+        List.of(
+            "server-config/payara-micro",
+            "server-config/wildfly",
+            "server-config/liberty",
+            "test-support/target/lib")) {
       try (var walk = Files.list(root.resolve(dir))) {
         walk.filter(Files::isRegularFile).forEach(f -> files.add(root.relativize(f).toString()));
       }
@@ -836,17 +891,21 @@ public final class RelayBenchmark {
     for (int i = 0; i < plan.warmup(); i++) {
       client.once(req(direct, false, 5, 0));
       client.once(req(relay, false, 5, 0));
-      client.once(req(relayWithoutLedger, false, 5, 0));
+      if (relayWithoutLedger != null) {
+        client.once(req(relayWithoutLedger, false, 5, 0));
+      }
     }
     for (int i = 0; i < plan.warmup() / 10; i++) {
       orThrow(client.stream(req(direct, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
       orThrow(client.stream(req(relay, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
-      orThrow(
-          client.stream(req(relayWithoutLedger, true, 20, 0), 20, Long.MAX_VALUE, null, null)
-              .get());
+      if (relayWithoutLedger != null) {
+        orThrow(
+            client.stream(req(relayWithoutLedger, true, 20, 0), 20, Long.MAX_VALUE, null, null)
+                .get());
+      }
     }
     // The broker without the ledger is warmed exactly like the measured one.
-    for (URI target : new URI[] {relay, relayWithoutLedger}) {
+    for (URI target : brokers(relay, relayWithoutLedger)) {
       client.closedLoop(
           16,
           Duration.ofSeconds(plan.warmup() > 500 ? 3 : 1),
@@ -881,9 +940,9 @@ public final class RelayBenchmark {
               floorChat(),
               floorStream(100),
               direct,
-              broker,
-              connector,
-              fake,
+              brokerPid,
+              connector.pid(),
+              fake.pid(),
               (uri, stream, chunks) -> req(uri, stream, chunks, 0));
     } finally {
       sampling.set(false);
@@ -1093,9 +1152,9 @@ public final class RelayBenchmark {
     phase("memory per open stream");
     int n = plan.heldStreams();
     // Heap after a full GC, then RSS: both measured the same way with and without the streams.
-    long bHeap0 = Memory.heapUsedKb(broker.pid(), true);
+    long bHeap0 = Memory.heapUsedKb(brokerPid, true);
     long cHeap0 = Memory.heapUsedKb(connector.pid(), true);
-    long bRss0 = Memory.rssKb(broker.pid());
+    long bRss0 = Memory.rssKb(brokerPid);
     long cRss0 = Memory.rssKb(connector.pid());
     Gauge open = new Gauge();
     List<CompletableFuture<StreamResult>> streams = new ArrayList<>();
@@ -1108,9 +1167,9 @@ public final class RelayBenchmark {
       Thread.sleep(20);
     }
     int held = open.now();
-    long bHeap1 = Memory.heapUsedKb(broker.pid(), true);
+    long bHeap1 = Memory.heapUsedKb(brokerPid, true);
     long cHeap1 = Memory.heapUsedKb(connector.pid(), true);
-    long bRss1 = Memory.rssKb(broker.pid());
+    long bRss1 = Memory.rssKb(brokerPid);
     long cRss1 = Memory.rssKb(connector.pid());
     int errors = 0;
     String firstError = null;
@@ -1202,7 +1261,7 @@ public final class RelayBenchmark {
           }
         }
         if (i == 1 && n == plan.ramp()[plan.ramp().length - 1]) {
-          brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
+          brokerHeapLoad.add(Memory.heapUsedKb(brokerPid, false));
           connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
         }
         int errors = 0;
@@ -1278,9 +1337,9 @@ public final class RelayBenchmark {
 
   private void idleMemory(String when) throws InterruptedException {
     Thread.sleep(1000);
-    long bRss = Memory.rssKb(broker.pid());
+    long bRss = Memory.rssKb(brokerPid);
     long cRss = Memory.rssKb(connector.pid());
-    long bHeap = Memory.heapUsedKb(broker.pid(), false);
+    long bHeap = Memory.heapUsedKb(brokerPid, false);
     long cHeap = Memory.heapUsedKb(connector.pid(), false);
     String suffix = when.equals("idle") ? "" : "_after";
     String note =
@@ -1387,7 +1446,7 @@ public final class RelayBenchmark {
         new Thread(
             () -> {
               while (on.get()) {
-                brokerRssPeak.accumulateAndGet(Memory.rssKb(broker.pid()), Math::max);
+                brokerRssPeak.accumulateAndGet(Memory.rssKb(brokerPid), Math::max);
                 connectorRssPeak.accumulateAndGet(Memory.rssKb(connector.pid()), Math::max);
                 try {
                   Thread.sleep(100);
@@ -1411,7 +1470,7 @@ public final class RelayBenchmark {
               } catch (InterruptedException e) {
                 return;
               }
-              brokerHeapLoad.add(Memory.heapUsedKb(broker.pid(), false));
+              brokerHeapLoad.add(Memory.heapUsedKb(brokerPid, false));
               connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
             },
             "bench-heap");

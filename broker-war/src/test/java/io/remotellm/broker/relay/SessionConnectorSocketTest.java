@@ -51,6 +51,16 @@ class SessionConnectorSocketTest {
                       }
                       return null;
                     }
+                    if (method.getName().equals("sendPing")) {
+                      // Open Liberty's rule: no write while another is in progress.
+                      if (inFlight.get() > 0) {
+                        throw new IllegalStateException("write not allowed");
+                      }
+                      synchronized (this) {
+                        sent.add("PING");
+                      }
+                      return null;
+                    }
                     throw new UnsupportedOperationException(method.getName());
                   });
       return (Session)
@@ -95,6 +105,22 @@ class SessionConnectorSocketTest {
       assertThat(results.get(i)).isCompleted();
     }
     assertThat(socket.sent).containsExactly("f0", "f1", "f2", "f3", "f4");
+    assertThat(socket.maxInFlight).isEqualTo(1);
+  }
+
+  @Test
+  void aPingWaitsForTheSendInFlightAndGoesBeforeTheNext() {
+    FakeSocket socket = new FakeSocket();
+    SessionConnectorSocket sender = new SessionConnectorSocket(socket.session());
+    CompletableFuture<Void> first = sender.send("f0").toCompletableFuture();
+    sender.ping();
+    CompletableFuture<Void> second = sender.send("f1").toCompletableFuture();
+    assertThat(socket.sent).containsExactly("f0");
+    socket.completeOne();
+    assertThat(socket.sent).containsExactly("f0", "PING", "f1");
+    socket.completeOne();
+    assertThat(first).isCompleted();
+    assertThat(second).isCompleted();
     assertThat(socket.maxInFlight).isEqualTo(1);
   }
 
