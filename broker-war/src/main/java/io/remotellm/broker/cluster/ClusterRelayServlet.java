@@ -92,7 +92,9 @@ public class ClusterRelayServlet extends HttpServlet {
     // The status now, so the forwarding broker is not left waiting for headers while the LLM
     // thinks: its HTTP client's timeout covers only those.
     resp.flushBuffer();
-    ForwardedSink sink = new ForwardedSink(async, request.stream(), writers.executor());
+    ForwardedSink sink =
+        new ForwardedSink(
+            async, request.stream(), writers.executor(), settings.maxBufferedBytesPerStream());
     AccessLog access = new AccessLog(request.requestId(), "POST", System.nanoTime());
     access.handToRelay();
     try {

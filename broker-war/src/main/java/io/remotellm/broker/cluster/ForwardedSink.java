@@ -14,6 +14,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -23,6 +24,9 @@ import java.util.logging.Logger;
  * line. The relay calls the sink under its exchange's lock, so lines are queued and written in
  * order by a writer thread ({@code writers}); a forwarding broker that stops reading blocks that
  * thread, never the relay. A failed write means the forwarding broker (or its client) went away.
+ * What waits unwritten is bounded like a client's stream ({@code max-buffered-bytes-per-stream}):
+ * past it the forwarding broker is treated as gone and the request is cancelled, so a stalled peer
+ * cannot make this broker hold an LLM's whole answer in memory.
  */
 final class ForwardedSink implements ResponseSink {
   private static final Logger LOG = Logger.getLogger(ForwardedSink.class.getName());
@@ -30,17 +34,20 @@ final class ForwardedSink implements ResponseSink {
   private final AsyncContext async;
   private final boolean streaming;
   private final Executor writers;
+  private final long maxBufferedBytes;
   private final Queue<String> lines = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean writing = new AtomicBoolean();
   private final AtomicBoolean gone = new AtomicBoolean();
   private final AtomicBoolean last = new AtomicBoolean();
   private volatile Runnable onGone;
   private volatile boolean completed;
 
-  ForwardedSink(AsyncContext async, boolean streaming, Executor writers) {
+  ForwardedSink(AsyncContext async, boolean streaming, Executor writers, long maxBufferedBytes) {
     this.async = async;
     this.streaming = streaming;
     this.writers = writers;
+    this.maxBufferedBytes = maxBufferedBytes;
     async.addListener(
         new AsyncListener() {
           @Override
@@ -129,10 +136,23 @@ final class ForwardedSink implements ResponseSink {
   }
 
   private void write(String line) {
-    if (!gone.get()) {
-      lines.add(line);
-      drainLater();
+    if (gone.get()) {
+      return;
     }
+    // One line of any size may wait alone (the connector caps events); the bound is on a backlog
+    // behind the line being written, as in the client-facing sinks.
+    long bytes = line.length();
+    long before = queuedBytes.getAndAdd(bytes);
+    if (before > 0 && before + bytes > maxBufferedBytes) {
+      LOG.log(
+          Level.WARNING,
+          "cluster: the forwarding broker reads too slowly: over {0} bytes waiting; cancelling",
+          String.valueOf(maxBufferedBytes));
+      lost();
+      return;
+    }
+    lines.add(line);
+    drainLater();
   }
 
   private void drainLater() {
@@ -149,6 +169,8 @@ final class ForwardedSink implements ResponseSink {
         String line;
         boolean wrote = false;
         while ((line = lines.poll()) != null) {
+          // Counted off as it is taken: the bound is on what waits behind the write in progress.
+          queuedBytes.addAndGet(-line.length());
           out.write(line.getBytes(StandardCharsets.UTF_8));
           wrote = true;
         }
