@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,8 +43,8 @@ class ClusterIT {
   private static FakeLlm llm;
   private static final List<ProductProcess> brokers = new ArrayList<>();
   private static final List<ProductProcess> connectors = new ArrayList<>();
-  private static final int[] ports = new int[3];
-  private static final int[] healthPorts = new int[3];
+  private static int[] ports;
+  private static int[] healthPorts;
 
   @BeforeAll
   static void startCluster() throws IOException {
@@ -54,29 +53,11 @@ class ClusterIT {
         List.of("ct-cluster-0-" + UUID.randomUUID(), "ct-cluster-1-" + UUID.randomUUID());
     Path connectorConfig =
         ProductRun.writeConnectorConfig(Map.of(tokens.get(0), "", tokens.get(1), ""));
-    Path secret = Files.createTempFile(ProductProcess.logDir(), "cluster", ".secret");
-    Files.writeString(secret, "cluster-secret-" + UUID.randomUUID() + "\n");
-    String clusterName = "st-" + UUID.randomUUID().toString().substring(0, 8);
-    int[] gridPorts = new int[3];
+    ClusterLayout layout = ClusterLayout.of(3, "st-");
+    ports = layout.ports;
+    healthPorts = layout.healthPorts;
     for (int i = 0; i < 3; i++) {
-      ports[i] = FreePort.next();
-      healthPorts[i] = FreePort.next();
-      gridPorts[i] = FreePort.next();
-    }
-    for (int i = 0; i < 3; i++) {
-      List<String> args =
-          new ArrayList<>(
-              List.of(
-                  "--host", "127.0.0.1",
-                  "--port", String.valueOf(ports[i]),
-                  "--health-port", String.valueOf(healthPorts[i]),
-                  "--connector-config", connectorConfig.toString(),
-                  "--cluster-name", clusterName,
-                  "--cluster-port", String.valueOf(gridPorts[i]),
-                  "--cluster-secret-file", secret.toString()));
-      for (int port : gridPorts) {
-        args.addAll(List.of("--cluster-member", "127.0.0.1:" + port));
-      }
+      List<String> args = layout.brokerArgs(i, connectorConfig);
       brokers.add(
           ProductProcess.start(
               "cluster-broker-" + i,

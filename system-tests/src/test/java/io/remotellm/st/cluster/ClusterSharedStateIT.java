@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,37 +50,17 @@ class ClusterSharedStateIT {
   private static FakeLlm llm;
   private static final List<ProductProcess> brokers = new ArrayList<>();
   private static ProductProcess connector;
-  private static final int[] ports = new int[2];
+  private static int[] ports;
 
   @BeforeAll
   static void startCluster() throws IOException {
     llm = FakeLlm.start();
     String token = "ct-shared-" + UUID.randomUUID();
     Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, ""));
-    Path secret = Files.createTempFile(ProductProcess.logDir(), "cluster", ".secret");
-    Files.writeString(secret, "cluster-secret-" + UUID.randomUUID() + "\n");
-    String clusterName = "st-shared-" + UUID.randomUUID().toString().substring(0, 8);
-    int[] gridPorts = new int[2];
-    int[] healthPorts = new int[2];
+    ClusterLayout layout = ClusterLayout.of(2, "st-shared-");
+    ports = layout.ports;
     for (int i = 0; i < 2; i++) {
-      ports[i] = FreePort.next();
-      healthPorts[i] = FreePort.next();
-      gridPorts[i] = FreePort.next();
-    }
-    for (int i = 0; i < 2; i++) {
-      List<String> args =
-          new ArrayList<>(
-              List.of(
-                  "--host", "127.0.0.1",
-                  "--port", String.valueOf(ports[i]),
-                  "--health-port", String.valueOf(healthPorts[i]),
-                  "--connector-config", connectorConfig.toString(),
-                  "--cluster-name", clusterName,
-                  "--cluster-port", String.valueOf(gridPorts[i]),
-                  "--cluster-secret-file", secret.toString()));
-      for (int port : gridPorts) {
-        args.addAll(List.of("--cluster-member", "127.0.0.1:" + port));
-      }
+      List<String> args = layout.brokerArgs(i, connectorConfig);
       brokers.add(
           ProductProcess.start(
               "shared-broker-" + i,

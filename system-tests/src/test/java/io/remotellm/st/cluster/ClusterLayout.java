@@ -1,0 +1,61 @@
+package io.remotellm.st.cluster;
+
+import io.remotellm.st.support.FreePort;
+import io.remotellm.st.support.ProductProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Free ports, a cluster name and a cluster secret for {@code size} brokers clustered on loopback,
+ * and the launcher arguments that put broker {@code i} in that cluster: what every cluster test
+ * sets up the same way.
+ */
+final class ClusterLayout {
+  final int[] ports;
+  final int[] healthPorts;
+  final int[] gridPorts;
+  final String name;
+  final Path secret;
+
+  private ClusterLayout(int size, String prefix) throws IOException {
+    ports = new int[size];
+    healthPorts = new int[size];
+    gridPorts = new int[size];
+    for (int i = 0; i < size; i++) {
+      ports[i] = FreePort.next();
+      healthPorts[i] = FreePort.next();
+      gridPorts[i] = FreePort.next();
+    }
+    name = prefix + UUID.randomUUID().toString().substring(0, 8);
+    secret = Files.createTempFile(ProductProcess.logDir(), "cluster", ".secret");
+    Files.writeString(secret, "cluster-secret-" + UUID.randomUUID() + "\n");
+  }
+
+  static ClusterLayout of(int size, String prefix) throws IOException {
+    return new ClusterLayout(size, prefix);
+  }
+
+  /**
+   * {@code remotellm-broker} arguments of broker {@code i}: its ports, the cluster, every member.
+   */
+  List<String> brokerArgs(int i, Path connectorConfig) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--host", "127.0.0.1",
+                "--port", String.valueOf(ports[i]),
+                "--health-port", String.valueOf(healthPorts[i]),
+                "--connector-config", connectorConfig.toString(),
+                "--cluster-name", name,
+                "--cluster-port", String.valueOf(gridPorts[i]),
+                "--cluster-secret-file", secret.toString()));
+    for (int port : gridPorts) {
+      args.addAll(List.of("--cluster-member", "127.0.0.1:" + port));
+    }
+    return args;
+  }
+}
