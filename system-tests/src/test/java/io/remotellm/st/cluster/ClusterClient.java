@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 /** A client's and an admin's calls to a broker (or to nginx in front) on loopback. */
 final class ClusterClient {
@@ -69,6 +70,25 @@ final class ClusterClient {
     try (var reader = Json.createReader(new StringReader(text))) {
       return reader.readObject();
     }
+  }
+
+  /**
+   * The member ids of the brokers whose connectors serve {@code model}, from the admin API's
+   * cluster.
+   */
+  static List<String> brokersServing(JsonObject cluster, String model) {
+    return cluster.getJsonArray("connectors").getValuesAs(JsonObject.class).stream()
+        .filter(c -> c.getJsonArray("models").toString().contains("\"" + model + "\""))
+        .map(c -> c.getString("member_id"))
+        .toList();
+  }
+
+  static String publicUrlOf(JsonObject cluster, String memberId) {
+    return cluster.getJsonArray("members").getValuesAs(JsonObject.class).stream()
+        .filter(m -> m.getString("member_id").equals(memberId))
+        .map(m -> m.getString("public_url"))
+        .findFirst()
+        .orElseThrow();
   }
 
   static HttpResponse<String> send(HttpRequest request) {
