@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
@@ -48,7 +47,7 @@ class ClusterBehindNginxIT {
   private static final String VIA_NGINX = TwoBrokersBehindNginx.VIA_NGINX;
   private static final String DIRECT = TwoBrokersBehindNginx.DIRECT;
 
-  private static TwoBrokersBehindNginx cluster;
+  private static TwoBrokersBehindNginx fixture;
   private static FakeLlm llm;
   private static NginxInFront nginx;
   private static int[] ports;
@@ -57,22 +56,22 @@ class ClusterBehindNginxIT {
 
   @BeforeAll
   static void start() throws IOException {
-    cluster = TwoBrokersBehindNginx.start(CLIENT, USER_KEY, ADMIN_KEY);
-    llm = cluster.llm;
-    nginx = cluster.nginx;
-    ports = cluster.ports;
-    healthPorts = cluster.healthPorts;
-    holder = cluster.holder;
+    fixture = TwoBrokersBehindNginx.start(CLIENT, USER_KEY, ADMIN_KEY);
+    llm = fixture.llm;
+    nginx = fixture.nginx;
+    ports = fixture.ports;
+    healthPorts = fixture.healthPorts;
+    holder = fixture.holder;
   }
 
   @AfterAll
   static void stop() {
     // Payara answers an empty 500 while it deploys the WAR (before any of its code runs): printed
     // for the record, not asserted (docs/cluster.md).
-    if (cluster != null) {
+    if (fixture != null) {
       System.out.println(
-          "ClusterBehindNginxIT: statuses while the brokers started: " + cluster.bootStatuses);
-      cluster.close();
+          "ClusterBehindNginxIT: statuses while the brokers started: " + fixture.bootStatuses);
+      fixture.close();
     }
   }
 
@@ -197,11 +196,10 @@ class ClusterBehindNginxIT {
       browser.get("http://127.0.0.1:" + ports[0] + "/admin/");
       browser.findElement(By.id("admin-key")).sendKeys(ADMIN_KEY);
       browser.findElement(By.cssSelector("#login-form button")).click();
-      By rows = By.cssSelector("#cluster-connectors tbody tr");
       Wait.until(
           "the page to list both connectors of the cluster",
           Duration.ofSeconds(60),
-          () -> browser.findElements(rows).size() == 2);
+          () -> browser.findElements(By.cssSelector("#cluster-connectors tbody tr")).size() == 2);
       assertThat(browser.findElement(By.id("cluster")).isDisplayed()).isTrue();
       Chromium.screenshot(browser, ProductProcess.logDir(), "cluster-admin-page");
       JsonObject cluster = CLIENT.admin(ports[0], "cluster").getJsonObject("cluster");
@@ -209,13 +207,15 @@ class ClusterBehindNginxIT {
       for (JsonObject m : cluster.getJsonArray("members").getValuesAs(JsonObject.class)) {
         assertThat(members).contains(m.getString("member_id"), m.getString("public_url"));
       }
+      // The page redraws its tables every 2 s: read the table's text in one call, a line a row.
+      List<String> lines =
+          browser
+              .findElement(By.cssSelector("#cluster-connectors tbody"))
+              .getText()
+              .lines()
+              .toList();
       for (String model : List.of(VIA_NGINX, DIRECT)) {
-        String row =
-            browser.findElements(rows).stream()
-                .map(WebElement::getText)
-                .filter(text -> text.contains(model))
-                .findFirst()
-                .orElseThrow();
+        String row = lines.stream().filter(line -> line.contains(model)).findFirst().orElseThrow();
         assertThat(row)
             .contains(
                 ClusterClient.publicUrlOf(
@@ -231,7 +231,7 @@ class ClusterBehindNginxIT {
   void aFrozenBrokerIsDroppedWithinTheHeartbeatBoundAndTheOtherKeepsServing() throws Exception {
     int frozen = 1 - holder;
     int survivor = holder;
-    ProductProcess broker = cluster.brokers.get(frozen);
+    ProductProcess broker = fixture.brokers.get(frozen);
     signal("STOP", broker.pid());
     long stopped = System.nanoTime();
     try {
