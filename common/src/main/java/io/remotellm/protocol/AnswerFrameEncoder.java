@@ -1,7 +1,5 @@
 package io.remotellm.protocol;
 
-import java.util.Map;
-
 /**
  * Writes the connector's answer frames ({@code head}, {@code data}, {@code end}, {@code error}) by
  * hand, for {@link FrameCodec#encode}: every request's answer is made of them, and JSON-B's
@@ -25,18 +23,9 @@ final class AnswerFrameEncoder {
 
   private static String head(Head frame) {
     StringBuilder out = start("head", frame.id(), 64);
-    out.append(",\"status\":").append(frame.status()).append(",\"headers\":{");
-    boolean first = true;
-    for (Map.Entry<String, String> header : frame.headers().entrySet()) {
-      if (!first) {
-        out.append(',');
-      }
-      first = false;
-      JsonText.quote(out, header.getKey());
-      out.append(':');
-      JsonText.quote(out, header.getValue());
-    }
-    return out.append("}}").toString();
+    out.append(",\"status\":").append(frame.status()).append(",\"headers\":");
+    JsonText.quote(out, frame.headers());
+    return out.append('}').toString();
   }
 
   private static String end(End frame) {

@@ -1,14 +1,11 @@
 package io.remotellm.protocol;
 
-import jakarta.json.bind.annotation.JsonbCreator;
-
 /**
  * Connector → broker: streaming, one SSE event's payload verbatim (the text after {@code data: })
  * and, for APIs that name their events (Responses, Anthropic Messages), its name in {@code event};
  * non-streaming, a piece of the body. {@code event} is null for unnamed events and body pieces.
  */
 public record Data(String id, String data, String event) implements Frame.Answer {
-  @JsonbCreator
   public Data {
     Fields.required(id, "id");
     if (data == null) {

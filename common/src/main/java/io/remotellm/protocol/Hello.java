@@ -1,6 +1,5 @@
 package io.remotellm.protocol;
 
-import jakarta.json.bind.annotation.JsonbCreator;
 import java.util.List;
 import java.util.Set;
 
@@ -17,7 +16,6 @@ import java.util.Set;
 public record Hello(
     int protocol, String connector, List<String> models, int capacity, List<String> apis)
     implements Frame {
-  @JsonbCreator
   public Hello {
     if (protocol < 1) {
       throw new IllegalArgumentException("field 'protocol' must be at least 1");

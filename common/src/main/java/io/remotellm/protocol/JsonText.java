@@ -1,9 +1,11 @@
 package io.remotellm.protocol;
 
+import java.util.Map;
+
 /**
  * Writes a Java string as a JSON string literal: the one hand-written JSON escaper, shared by the
- * {@code data} frames' fast path ({@link DataFrameEncoder}) and the connector's log lines. Every
- * control character is escaped, so what it writes never holds a raw line break.
+ * frame encoders ({@link FrameWriter}) and the connector's log lines. Every control character is
+ * escaped, so what it writes never holds a raw line break.
  */
 public final class JsonText {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -33,5 +35,21 @@ public final class JsonText {
       start = i + 1;
     }
     out.append(s, start, s.length()).append('"');
+  }
+
+  /** Appends {@code map} to {@code out} as a JSON object of strings. */
+  public static void quote(StringBuilder out, Map<String, String> map) {
+    out.append('{');
+    boolean first = true;
+    for (Map.Entry<String, String> e : map.entrySet()) {
+      if (!first) {
+        out.append(',');
+      }
+      first = false;
+      quote(out, e.getKey());
+      out.append(':');
+      quote(out, e.getValue());
+    }
+    out.append('}');
   }
 }

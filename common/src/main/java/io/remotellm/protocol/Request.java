@@ -1,6 +1,5 @@
 package io.remotellm.protocol;
 
-import jakarta.json.bind.annotation.JsonbCreator;
 import java.util.Map;
 
 /**
@@ -35,7 +34,6 @@ public record Request(
    */
   private static final String QUERY_MARKS = "-._~!$&'()*+,;=:@/?";
 
-  @JsonbCreator
   public Request {
     Fields.required(id, "id");
     Fields.required(method, "method");

@@ -104,16 +104,24 @@ class FrameCodecPropertyTest {
             .ofMaxLength(30)
             .list()
             .ofMaxSize(5);
+    Arbitrary<List<String>> apis =
+        Arbitraries.of("openai", "responses", "anthropic", "ollama", "x-future")
+            .list()
+            .ofMaxSize(4)
+            .injectNull(0.3);
+    Arbitrary<String> api = Arbitraries.of("openai", "responses", "anthropic").injectNull(0.3);
     return Arbitraries.oneOf(
         Combinators.combine(
                 Arbitraries.integers().between(1, 5),
                 text,
                 models,
-                Arbitraries.integers().between(1, 100_000))
+                Arbitraries.integers().between(1, 100_000),
+                apis)
             .as(Hello::new),
         models.map(ModelsChanged::new),
         Combinators.combine(id, status, headers).as(Head::new),
         Combinators.combine(id, text).as(Data::new),
+        Combinators.combine(id, text, text).as(Data::new),
         id.map(End::of),
         Combinators.combine(id, Arbitraries.integers().between(0, 10_000))
             .as((i, n) -> new End(i, Json.createObjectBuilder().add("total_tokens", n).build())),
@@ -126,7 +134,14 @@ class FrameCodecPropertyTest {
                 Arbitraries.integers().between(1, 5).injectNull(0.3))
             .as(Welcome::new),
         Combinators.combine(
-                id, Arbitraries.of("POST", "GET"), id, headers, text, Arbitraries.of(true, false))
+                id,
+                Arbitraries.of("POST", "GET"),
+                id,
+                headers,
+                text,
+                Arbitraries.of(true, false),
+                api,
+                text.injectNull(0.5))
             .as(Request::new),
         Combinators.combine(id, text).as(Cancel::new));
   }

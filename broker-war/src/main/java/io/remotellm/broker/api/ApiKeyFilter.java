@@ -10,12 +10,10 @@ import io.remotellm.broker.users.User;
 import io.remotellm.broker.users.UserDirectory;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.ext.Provider;
 import java.util.Optional;
 
@@ -36,7 +34,6 @@ public class ApiKeyFilter implements ContainerRequestFilter {
   @Inject Credentials credentials;
   @Inject UserDirectory users;
   @Inject Dispatcher relay;
-  @Context HttpServletRequest http;
 
   @Override
   public void filter(ContainerRequestContext request) {
@@ -45,7 +42,7 @@ public class ApiKeyFilter implements ContainerRequestFilter {
     }
     if (users.configured()) {
       // Where the key is depends on the family: Anthropic's clients send x-api-key.
-      ApiEdge edge = ApiEdges.of(http);
+      ApiEdge edge = ApiEdges.of(request.getUriInfo());
       String header = edge.presentedKey(request::getHeaderString);
       Optional<User> user = users.find(header);
       if (user.isPresent()) {

@@ -3,7 +3,6 @@ package io.remotellm.broker.api;
 import io.remotellm.broker.error.ApiError;
 import io.remotellm.broker.error.ApiException;
 import io.remotellm.protocol.Bounds;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
@@ -17,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -49,7 +49,7 @@ public final class BodyInspector {
     if (text.isBlank()) {
       throw bad("The request body is empty; expected a JSON object", null);
     }
-    JsonObject object = parseObject(text);
+    Map<String, JsonValue> object = topLevel(text, modelField, alsoModelField);
     JsonValue model = object.get(modelField);
     if ((model == null || model.getValueType() == JsonValue.ValueType.NULL)
         && alsoModelField != null) {
@@ -98,24 +98,61 @@ public final class BodyInspector {
     }
   }
 
-  private JsonObject parseObject(String text) {
+  /**
+   * Checks that {@code text} is one well-formed JSON object and returns the values of its top-level
+   * fields {@code stream}, {@code modelField} and {@code alsoModelField} (an object or array value
+   * stands as an empty one: only its type matters). It walks the parser's events without building
+   * the rest (the prompt's messages): a {@code JsonObject} of the whole body made the inspector a
+   * percent of the broker's CPU per request (docs/benchmarks.md). The last of duplicate fields
+   * counts, as in a {@code JsonObject}.
+   */
+  private Map<String, JsonValue> topLevel(String text, String modelField, String alsoModelField) {
+    Map<String, JsonValue> fields = new HashMap<>(8);
     try (JsonParser parser = parsers.createParser(new StringReader(text))) {
       if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
         throw bad("The request body must be a JSON object", null);
       }
-      JsonObject object = parser.getObject();
+      int depth = 1;
+      String key = null;
+      while (depth > 0) {
+        JsonParser.Event event = parser.next();
+        switch (event) {
+          case KEY_NAME -> key = depth == 1 ? parser.getString() : key;
+          case START_OBJECT, START_ARRAY -> {
+            if (depth++ == 1 && wanted(key, modelField, alsoModelField)) {
+              fields.put(
+                  key,
+                  event == JsonParser.Event.START_OBJECT
+                      ? JsonValue.EMPTY_JSON_OBJECT
+                      : JsonValue.EMPTY_JSON_ARRAY);
+            }
+          }
+          case END_OBJECT, END_ARRAY -> depth--;
+          default -> {
+            if (depth == 1 && wanted(key, modelField, alsoModelField)) {
+              fields.put(key, parser.getValue());
+            }
+          }
+        }
+      }
       if (parser.hasNext()) {
         throw bad("The request body has text after the JSON object", null);
       }
-      return object;
+      return fields;
     } catch (ApiException e) {
       throw e;
     } catch (RuntimeException e) {
-      // JsonException and the like, but Parsson also throws a plain RuntimeException for input
-      // nested deeper than 1,000 levels. The parser's message may quote the body (the prompt):
-      // say only what kind of error it is.
+      // JsonException, NoSuchElementException at a cut-off end and the like, but Parsson also
+      // throws a plain RuntimeException for input nested deeper than 1,000 levels. The parser's
+      // message may quote the body (the prompt): say only what kind of error it is.
       throw bad("The request body is not valid JSON", null);
     }
+  }
+
+  private static boolean wanted(String key, String modelField, String alsoModelField) {
+    return "stream".equals(key)
+        || modelField.equals(key)
+        || key != null && key.equals(alsoModelField);
   }
 
   private static ApiException bad(String message, String param) {

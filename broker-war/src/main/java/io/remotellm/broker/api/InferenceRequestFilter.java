@@ -48,8 +48,9 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
 
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
+    String endpoint = path(request.getUriInfo().getPath());
     RelayedEndpoints.Endpoint relayed =
-        endpoint(request.getMethod(), request.getUriInfo().getPath());
+        RelayedEndpoints.find(request.getMethod(), endpoint).orElse(null);
     if (relayed == null) {
       // Everything else under /v1 (the model list, errors) is JSON, whatever the client accepts.
       request.getHeaders().putSingle(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON);
@@ -70,7 +71,6 @@ public class InferenceRequestFilter implements ContainerRequestFilter {
         request.hasEntity()
             ? BodyInspector.readAtMost(request.getEntityStream(), max)
             : new byte[0];
-    String endpoint = path(request.getUriInfo().getPath());
     ChatBody chat;
     if (relayed.routing() == RelayedEndpoints.Routing.BY_MODEL) {
       chat = inspector.inspect(body);

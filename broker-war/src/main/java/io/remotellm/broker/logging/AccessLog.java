@@ -64,7 +64,9 @@ public final class AccessLog {
         .and("status", status)
         .and("duration_ms", millis)
         .and("streamed", streamed)
-        .log(
+        .logFrom(
+            AccessLog.class,
+            "answeredHere",
             ACCESS,
             Level.INFO,
             "request {0} {1} {2} model={3} connector=- status={4} durationMs={5} streamed={6}",
@@ -100,7 +102,9 @@ public final class AccessLog {
         .and("streamed", streamed)
         .and("attempts", attempts)
         .and("error_code", errorCode)
-        .log(
+        .logFrom(
+            AccessLog.class,
+            "relayed",
             ACCESS,
             Level.INFO,
             "request {0} model={1} connector={2} fingerprint={3} status={4} durationMs={5}"

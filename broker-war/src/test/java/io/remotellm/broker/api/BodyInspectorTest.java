@@ -56,13 +56,36 @@ class BodyInspectorTest {
         "{\"model\":\"m\"} trailing",
         "{\"model\":\"m\"}{}",
         "{\"model\":\"m\"",
-        "{\"model\":\"m\",}"
+        "{\"model\":\"m\",}",
+        "{\"model\":\"m\",\"messages\":[1 2]}",
+        "{\"model\":\"m\",\"messages\":[{\"a\":}]}",
+        "{\"model\":\"m\",\"messages\":[{\"a\":1]}",
+        "{\"model\":\"m\",\"messages\":[{\"a\":1}"
       })
   void badBodiesAre400(String body) {
     ApiException e = catchThrowableOfType(ApiException.class, () -> inspect(body));
     assertThat(e).as(body).isNotNull();
     assertThat(e.error().status()).isEqualTo(400);
     assertThat(e.error().code()).isEqualTo("invalid_request_error");
+  }
+
+  @Test
+  void onlyTopLevelFieldsCountAndTheLastOfTwinsWins() {
+    ChatBody chat =
+        inspect(
+            "{\"messages\":[{\"model\":\"inner\",\"stream\":true}],\"model\":\"m\","
+                + "\"options\":{\"stream\":true,\"model\":{}}}");
+    assertThat(chat.model()).isEqualTo("m");
+    assertThat(chat.stream()).isFalse();
+    assertThat(inspect("{\"model\":\"a\",\"model\":\"b\",\"stream\":true}").model()).isEqualTo("b");
+    ChatBody ollama =
+        inspector.inspect(
+            "{\"name\":\"n\",\"x\":[{\"name\":\"inner\"}]}".getBytes(StandardCharsets.UTF_8),
+            true,
+            "model",
+            "name");
+    assertThat(ollama.model()).isEqualTo("n");
+    assertThat(ollama.stream()).isTrue();
   }
 
   @Test

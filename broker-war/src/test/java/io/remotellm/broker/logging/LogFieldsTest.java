@@ -39,10 +39,16 @@ class LogFieldsTest {
           .and("connector_id", null)
           .and("status", 200)
           .log(logger, Level.INFO, "request {0} status={1}", "r-1", "200");
+      LogFields.of("request_id", "r-2")
+          .logFrom(AccessLog.class, "relayed", logger, Level.INFO, "request {0}", "r-2");
     } finally {
       logger.removeHandler(handler);
     }
-    assertThat(records).hasSize(1);
+    assertThat(records).hasSize(2);
+    // A caller that names itself is the source, as the stack walk would have found it.
+    assertThat(records.get(1).getSourceClassName()).isEqualTo(AccessLog.class.getName());
+    assertThat(records.get(1).getSourceMethodName()).isEqualTo("relayed");
+    assertThat(records.get(1).getParameters()[1]).isEqualTo(Map.of("request_id", "r-2"));
     Object[] parameters = records.get(0).getParameters();
     assertThat(parameters).hasSize(3);
     assertThat(parameters[2]).isEqualTo(Map.of("request_id", "r-1", "status", 200));
