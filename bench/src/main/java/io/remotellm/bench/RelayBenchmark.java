@@ -334,8 +334,8 @@ public final class RelayBenchmark {
       }
       loadMemory();
       idleMemory("after load");
-      if (!options.cpuOnly()) {
-        idlingBack(60);
+      if (!options.cpuOnly() && !options.quick()) {
+        idlingBack(60); // a minute: not in CI's quick run
       }
 
       // SIGTERM now, so that JFR recordings are written before the results are.
