@@ -334,6 +334,9 @@ public final class RelayBenchmark {
       }
       loadMemory();
       idleMemory("after load");
+      if (!options.cpuOnly() && !options.quick()) {
+        idlingBack(60); // a minute: not in CI's quick run
+      }
 
       // SIGTERM now, so that JFR recordings are written before the results are.
       Fleet.stop(connector, 40);
@@ -1437,6 +1440,41 @@ public final class RelayBenchmark {
             null,
             null,
             null));
+  }
+
+  /**
+   * Whether memory idles back after the load (issue 17): RSS every 5 s for {@code seconds}, nothing
+   * forced; the broker's periodic G1 collection (10 s by its launcher's default) is due meanwhile.
+   */
+  private void idlingBack(int seconds) throws InterruptedException {
+    long[] last = new long[2];
+    long[] least = {Long.MAX_VALUE, Long.MAX_VALUE};
+    for (int s = 5; s <= seconds; s += 5) {
+      Thread.sleep(5000);
+      last[0] = Memory.rssKb(brokerPid);
+      last[1] = Memory.rssKb(connector.pid());
+      System.out.printf(
+          "after the load +%d s: broker RSS %.1f MB, connector RSS %.1f MB%n",
+          s, last[0] / 1024.0, last[1] / 1024.0);
+      least[0] = Math.min(least[0], last[0]);
+      least[1] = Math.min(least[1], last[1]);
+    }
+    String note = "RSS sampled every 5 s after the load, nothing forced; the lowest sample in ()";
+    for (int i = 0; i < 2; i++) {
+      String who = i == 0 ? "broker" : "connector";
+      results.add(
+          new Figure(
+              who + "_rss_idle_back",
+              String.format(
+                  "%s RSS %d s after the load (lowest %.0f MB)", who, seconds, mb(least[i])),
+              "MB",
+              null,
+              mb(last[i]),
+              Compare.NONE,
+              null,
+              null,
+              note));
+    }
   }
 
   /** Samples broker and connector RSS every 100 ms until the returned flag is cleared. */

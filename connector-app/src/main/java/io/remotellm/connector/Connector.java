@@ -73,7 +73,7 @@ public final class Connector implements AutoCloseable {
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             IDLE_THREAD_KEEP_ALIVE,
             threads("llm-http"));
-    http = LlmClient.build(config, httpThreads);
+    http = LlmClient.build(config);
     Upstream upstream;
     if (config.demo()) {
       probe = null;

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Several connectors (jar and JVM options each) can be measured side by side, batch after batch
  * in turn, so load on a shared machine falls on all alike: {@code java -cp <test classpath>
  * io.remotellm.connector.ConnectorCpuDriver <requests> <streams> <rounds> <held streams>
- * name=<jar>::<JVM options> ...}
+ * name=<jar>::<JVM options, and NAME=value for environment variables> ...}
  */
 public final class ConnectorCpuDriver {
   private static final int CONCURRENCY = 4;
@@ -54,7 +54,7 @@ public final class ConnectorCpuDriver {
     int held = Integer.parseInt(args[3]);
     List<Variant> variants = new ArrayList<>();
     for (String spec : Arrays.asList(args).subList(4, args.length)) {
-      // name=jar::jvm options (space-separated)
+      // name=jar::jvm options (space-separated; NAME=value among them sets an environment variable)
       String[] nameRest = spec.split("=", 2);
       String[] jarOpts = nameRest[1].split("::", 2);
       List<String> jvm =
@@ -181,7 +181,10 @@ public final class ConnectorCpuDriver {
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(v.jvm());
+    // NAME=value among the options is an environment variable (MALLOC_ARENA_MAX=2), not a JVM
+    // option.
+    List<String> env = v.jvm().stream().filter(o -> o.matches("[A-Z_][A-Z0-9_]*=.*")).toList();
+    command.addAll(v.jvm().stream().filter(o -> !env.contains(o)).toList());
     command.addAll(
         List.of(
             "-jar",
@@ -198,6 +201,9 @@ public final class ConnectorCpuDriver {
             Integer.toString(freePort())));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("REMOTELLM_BROKER_TOKEN", "t0ken-for-cpu-driver");
+    for (String e : env) {
+      pb.environment().put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
+    }
     Path log = Files.createTempFile("connector-cpu-driver-" + v.name(), ".log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     System.out.println(v.name() + ": " + command + " log " + log);

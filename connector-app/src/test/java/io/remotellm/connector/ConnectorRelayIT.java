@@ -315,15 +315,19 @@ class ConnectorRelayIT {
 
   @Test
   void carriesALargeRequestBodyAndCutsALargeAnswerIntoBoundedFrames() throws Exception {
-    // Pongs queue behind a multi-megabyte frame; a 1 s heartbeat would call a busy link silent.
+    // Pongs queue behind a multi-megabyte frame, and Tyrus's client gathers a frame by copying
+    // what it has into a new buffer for every read (Utils.appendBuffers): receiving 5 MiB took
+    // over 30 s at a load average of 30-40, so a 10 s heartbeat (3 missed: 30 s) called the link
+    // silent mid-frame and the request was lost, with or without the HttpClient change of issue 17
+    // (docs/benchmarks.md). 30 s here: the test is about bodies and frames, not the watchdog.
     broker.close();
-    broker = new ScriptedBroker(TOKEN, 10).start();
+    broker = new ScriptedBroker(TOKEN, 30).start();
     connect();
     registered();
     String big = "x".repeat(5 * 1024 * 1024); // more than Tyrus's default 4 MB frame limit
     llm.script(llm.script().withChunks(200_000)); // a non-streaming answer of about 1.7 MB
     broker.send(chat("big", false, body(false, ",\"padding\":\"" + big + "\""), Map.of()));
-    List<Frame> frames = broker.awaitAnswer("big", Duration.ofSeconds(60));
+    List<Frame> frames = broker.awaitAnswer("big", Duration.ofSeconds(120));
     assertThat(llm.chatRequests().get(0).body())
         .hasSize(body(false, ",\"padding\":\"" + big + "\"").length());
     StringBuilder text = new StringBuilder();
