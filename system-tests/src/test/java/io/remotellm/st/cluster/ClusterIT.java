@@ -1,5 +1,7 @@
 package io.remotellm.st.cluster;
 
+import static io.remotellm.st.cluster.ClusterCalls.anthropic;
+import static io.remotellm.st.cluster.ClusterCalls.openAi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.remotellm.st.support.FreePort;
@@ -9,7 +11,6 @@ import io.remotellm.st.support.Wait;
 import io.remotellm.testsupport.FakeLlm;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -35,8 +36,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final String USER_KEY = "sk-cluster-user-" + UUID.randomUUID();
   private static final List<String> MODELS = List.of("model-0", "model-1");
 
@@ -57,19 +56,12 @@ class ClusterIT {
     ports = layout.ports;
     healthPorts = layout.healthPorts;
     for (int i = 0; i < 3; i++) {
-      List<String> args = layout.brokerArgs(i, connectorConfig);
       brokers.add(
-          ProductProcess.start(
+          layout.startBroker(
+              i,
               "cluster-broker-" + i,
-              "remotellm-broker",
-              args,
-              Map.of(
-                  "REMOTELLM_BROKER_USER_API_KEYS",
-                  USER_KEY,
-                  // Three servers boot at once on a machine the build shares: the quick JIT and
-                  // one GC thread halve their boot's CPU; what is tested does not depend on them.
-                  "JAVA_OPTS",
-                  "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")));
+              connectorConfig,
+              Map.of("REMOTELLM_BROKER_USER_API_KEYS", USER_KEY)));
     }
     for (int i = 0; i < 3; i++) {
       awaitBroker(i);
@@ -90,19 +82,8 @@ class ClusterIT {
     }
   }
 
-  /**
-   * Three servers booting at once on a shared machine take longer than one: on a loaded two-core
-   * machine (load average 30) over five minutes, the grid's join included.
-   */
   private static void awaitBroker(int i) {
-    ProductProcess broker = brokers.get(i);
-    // A broker that exits ends the wait at once (an exception inside the wait would only count
-    // as "not yet").
-    Wait.until(
-        "cluster broker " + i + " to serve /v1/models",
-        Duration.ofSeconds(720),
-        () -> !broker.isAlive() || get(ports[i], "/v1/models").statusCode() == 200);
-    assertThat(broker.isAlive()).as(broker.name() + " exited; see " + broker.log()).isTrue();
+    ClusterCalls.awaitBroker(brokers.get(i), ports[i], USER_KEY);
   }
 
   @AfterAll
@@ -169,7 +150,7 @@ class ClusterIT {
   @Order(3)
   void aForgedForwardIsRefused() {
     HttpResponse<String> forged =
-        send(
+        ClusterCalls.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[0] + "/cluster/relay"))
                 .header("x-remotellm-cluster-time", String.valueOf(System.currentTimeMillis()))
                 .header("x-remotellm-cluster-request", "forged")
@@ -206,49 +187,11 @@ class ClusterIT {
     }
   }
 
-  private static String openAi(String model, boolean stream) {
-    return "{\"model\":\""
-        + model
-        + "\",\"stream\":"
-        + stream
-        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-  }
-
-  private static String anthropic(String model, boolean stream) {
-    return "{\"model\":\""
-        + model
-        + "\",\"max_tokens\":16,\"stream\":"
-        + stream
-        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-  }
-
   private static HttpResponse<String> get(int port, String path) {
-    return send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .header("Authorization", "Bearer " + USER_KEY)
-            .timeout(Duration.ofSeconds(10))
-            .build());
+    return ClusterCalls.get(port, path, USER_KEY);
   }
 
   private static HttpResponse<String> post(int port, String path, String body) {
-    return send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .header("Authorization", "Bearer " + USER_KEY)
-            .header("content-type", "application/json")
-            .header("anthropic-version", "2023-06-01")
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build());
-  }
-
-  private static HttpResponse<String> send(HttpRequest request) {
-    try {
-      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new AssertionError(request.uri() + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return ClusterCalls.post(port, path, USER_KEY, body);
   }
 }
