@@ -7,10 +7,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Clients calling OpenAI's chat API through every broker of a cluster, streamed and not, each
@@ -141,6 +145,33 @@ final class ClusterLoad implements AutoCloseable {
     synchronized (outcomes) {
       return List.copyOf(outcomes);
     }
+  }
+
+  /**
+   * Prints how the requests came out, by broker, model and verdict, and the slowest of those that
+   * needed neither the killed broker nor its connectors ({@code elsewhere}).
+   */
+  static void print(String who, List<Outcome> outcomes, long killed, Predicate<Outcome> elsewhere) {
+    Map<String, Long> counts =
+        outcomes.stream()
+            .collect(
+                Collectors.groupingBy(
+                    o ->
+                        "broker "
+                            + o.broker()
+                            + " "
+                            + o.model()
+                            + (o.inFlightAt(killed) ? " in flight at kill " : " ")
+                            + o.v()
+                            + (o.status() == 0 ? "" : " " + o.status()),
+                    TreeMap::new,
+                    Collectors.counting()));
+    counts.forEach((k, n) -> System.out.println(who + ": " + k + ": " + n));
+    outcomes.stream()
+        .filter(elsewhere)
+        .mapToLong(Outcome::millis)
+        .max()
+        .ifPresent(ms -> System.out.println(who + ": slowest request elsewhere " + ms + " ms"));
   }
 
   @Override
