@@ -148,9 +148,10 @@ public final class RelayClient implements AutoCloseable {
     }
     state = RelayState.CONNECTING;
     URI brokerUrl = brokers.current();
+    int offered = offeredProtocol;
     BrokerLink attempt =
         new BrokerLink(
-            offeredProtocol,
+            offered,
             () -> registration,
             codec,
             handler,
@@ -177,7 +178,8 @@ public final class RelayClient implements AutoCloseable {
                       of("reason", why),
                       of("broker_url", brokerUrl));
                 }
-                if (brokers.several()) {
+                // A broker that refused our protocol version is asked again in the older one.
+                if (brokers.several() && nextProtocol >= offered) {
                   brokers.advance();
                 }
                 scheduleReconnect();
