@@ -90,6 +90,24 @@ function render(o) {
     button(row, "Revoke token", () => act("DELETE", "connectors/" + encodeURIComponent(c.token_fingerprint),
       undefined, "Revoke connector token " + c.token_fingerprint + "? Its link closes now."));
   });
+  const cluster = o.cluster;
+  $("cluster").hidden = !cluster.clustered;
+  const brokerName = (m) => (m.public_url || m.member_id) + (m.this_broker ? " (this broker)" : "");
+  fill("cluster-members", cluster.members, (row, m) => {
+    row.dataset.member = m.member_id;
+    cell(row, m.member_id);
+    cell(row, m.public_url);
+    cell(row, m.alive ? "alive" : "left " + m.left_at);
+    cell(row, m.connectors);
+  });
+  fill("cluster-connectors", cluster.connectors, (row, c) => {
+    row.dataset.member = c.member_id;
+    cell(row, c.id);
+    cell(row, brokerName(c));
+    cell(row, c.models.join(", "));
+    cell(row, c.apis.join(", "));
+    cell(row, c.in_flight);
+  });
   fill("models", Object.entries(o.models), (row, [model, ids]) => {
     cell(row, model);
     cell(row, ids.join(", "));

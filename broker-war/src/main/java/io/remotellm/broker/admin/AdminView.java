@@ -1,6 +1,8 @@
 package io.remotellm.broker.admin;
 
 import io.remotellm.broker.auth.Credentials;
+import io.remotellm.broker.cluster.ClusterMember;
+import io.remotellm.broker.cluster.ClusterView;
 import io.remotellm.broker.limits.Limits;
 import io.remotellm.broker.relay.ConnectorLink;
 import io.remotellm.broker.relay.ConnectorLinkRouter;
@@ -33,6 +35,7 @@ public class AdminView {
   @Inject RecentTraffic traffic;
   @Inject AuditLog audit;
   @Inject LedgerHistory ledger;
+  @Inject ClusterView cluster;
 
   public JsonObject overview() {
     LedgerHistory.Days days = ledger.days();
@@ -41,6 +44,7 @@ public class AdminView {
         .add("connectors", connectors())
         .add("connector_tokens", connectorTokens())
         .add("models", models())
+        .add("cluster", cluster())
         .add("users", users(days))
         .add("usage_by_day", usageByDay(days))
         .add("traffic", traffic())
@@ -68,6 +72,40 @@ public class AdminView {
               .add("reconnects", registry.reconnects(link.fingerprint())));
     }
     return all;
+  }
+
+  /**
+   * The cluster's brokers (alive or seen leaving) and, for each connector anywhere in it, the
+   * broker it is attached to; {@code clustered: false} and empty lists for one broker.
+   */
+  JsonObjectBuilder cluster() {
+    JsonArrayBuilder members = Json.createArrayBuilder();
+    JsonArrayBuilder connectors = Json.createArrayBuilder();
+    for (ClusterMember m : cluster.brokers()) {
+      JsonObjectBuilder member =
+          Json.createObjectBuilder()
+              .add("member_id", m.memberId())
+              .add("public_url", m.publicUrl())
+              .add("alive", m.alive())
+              .add("this_broker", m.thisBroker())
+              .add("connectors", m.connectors().size());
+      members.add(m.leftAt() == null ? member : member.add("left_at", m.leftAt().toString()));
+      for (ClusterMember.Attached c : m.connectors()) {
+        connectors.add(
+            Json.createObjectBuilder()
+                .add("id", c.id())
+                .add("member_id", m.memberId())
+                .add("public_url", m.publicUrl())
+                .add("this_broker", m.thisBroker())
+                .add("models", Json.createArrayBuilder(c.models()))
+                .add("apis", Json.createArrayBuilder(c.apis()))
+                .add("in_flight", c.inFlight()));
+      }
+    }
+    return Json.createObjectBuilder()
+        .add("clustered", cluster.clustered())
+        .add("members", members)
+        .add("connectors", connectors);
   }
 
   private static TreeSet<String> apis(ConnectorLink link) {

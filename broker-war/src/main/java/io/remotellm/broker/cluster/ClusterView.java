@@ -11,8 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -46,6 +48,7 @@ public class ClusterView {
 
   @Resource ManagedScheduledExecutorService scheduler;
 
+  private final DepartedBrokers departed = new DepartedBrokers(Clock.systemUTC());
   private volatile ClusterDirectory directory;
   private volatile List<MemberRoutes> members = List.of();
   private volatile Set<String> remoteModels = Set.of();
@@ -125,6 +128,21 @@ public class ClusterView {
     return text.toString();
   }
 
+  /**
+   * The cluster for operators: each live broker with the connectors attached to it (this one
+   * included), then the last brokers seen leaving; empty for one broker.
+   */
+  public List<ClusterMember> brokers() {
+    List<ClusterMember> out = new ArrayList<>();
+    Set<String> liveUrls = new HashSet<>();
+    for (MemberRoutes member : members) {
+      out.add(ClusterMember.of(member, member.memberId().equals(grid.memberId())));
+      liveUrls.add(member.publicUrl());
+    }
+    out.addAll(departed.list(liveUrls));
+    return out;
+  }
+
   /** How many brokers the cluster has now (1 for one broker). */
   public int size() {
     return clustered() ? Math.max(1, members.size()) : 1;
@@ -132,6 +150,10 @@ public class ClusterView {
 
   /** Re-reads at once when a member joined or left, so a dead broker leaves routing now. */
   private void membersChanged(String left) {
+    if (left != null) {
+      departed.left(
+          left, members.stream().filter(m -> m.memberId().equals(left)).findFirst().orElse(null));
+    }
     try {
       read();
       if (left != null) {

@@ -18,14 +18,14 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * download, no network of its own (background networking, sync and component updates off). Where it
  * is missing the test is skipped naming the packages, unless CI=true, whose .ci/run installs them.
  */
-final class Chromium {
+public final class Chromium {
 
   static final Path BROWSER = Path.of("/usr/bin/chromium");
   static final Path DRIVER = Path.of("/usr/bin/chromedriver");
 
   private Chromium() {}
 
-  static ChromeDriver start(Path profile) {
+  public static ChromeDriver start(Path profile) {
     if (!Files.isExecutable(BROWSER) || !Files.isExecutable(DRIVER)) {
       String message =
           "Debian packages chromium and chromium-driver are not installed (.ci/run installs them)";
@@ -51,7 +51,7 @@ final class Chromium {
     return new ChromeDriver(service, options);
   }
 
-  static void screenshot(ChromeDriver browser, Path dir, String name) {
+  public static void screenshot(ChromeDriver browser, Path dir, String name) {
     try {
       Files.createDirectories(dir);
       Files.write(
