@@ -5,6 +5,7 @@ import static io.remotellm.connector.logging.JsonField.of;
 
 import io.remotellm.connector.config.ConnectorCommandLine;
 import io.remotellm.connector.config.ConnectorConfig;
+import io.remotellm.connector.connection.BrokerRotation;
 import io.remotellm.connector.connection.ReconnectBackoff;
 import io.remotellm.connector.connection.RelayClient;
 import io.remotellm.connector.demo.DemoEchoUpstream;
@@ -103,7 +104,7 @@ public final class Connector implements AutoCloseable {
         "remotellm-connector/" + ConnectorCommandLine.version() + (config.demo() ? " (demo)" : "");
     relay =
         new RelayClient(
-            config.brokerUrl(),
+            new BrokerRotation(config.brokerUrls()),
             config.brokerToken(),
             new RelayClient.Registration(name, models, config.capacity(), LlmApi.wireNames(apis)),
             codec,
@@ -146,6 +147,7 @@ public final class Connector implements AutoCloseable {
         "connector starting",
         of("llm_url", config.demo() ? "demo" : config.llmUrl()),
         of("broker_url", config.brokerUrl()),
+        of("broker_urls", config.brokerUrls()),
         of("models", connector.models),
         of("apis", LlmApi.wireNames(connector.apis)),
         of("capacity", config.capacity()),

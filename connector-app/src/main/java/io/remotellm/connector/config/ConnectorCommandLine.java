@@ -56,9 +56,12 @@ public final class ConnectorCommandLine {
   @Option(
       names = "--broker-url",
       paramLabel = "URL",
+      split = ",",
       description =
-          "Broker WebSocket URL, ws:// or wss://, with or without /ws (REMOTELLM_BROKER_URL; required)")
-  String brokerUrl;
+          "Broker WebSocket URL, ws:// or wss://, with or without /ws (REMOTELLM_BROKER_URL; required);"
+              + " repeat for several brokers of one cluster (the variable comma-separated): the"
+              + " connector attaches to one at a time and, when it loses it, dials the next")
+  List<String> brokerUrls = new ArrayList<>();
 
   @Option(
       names = "--broker-token",

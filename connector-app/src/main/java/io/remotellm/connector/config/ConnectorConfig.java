@@ -12,7 +12,8 @@ import java.util.logging.Level;
  *
  * @param llmUrl the LLM's base URL without a trailing slash; null when {@code demo}
  * @param demo serve the built-in demo model instead of forwarding to an LLM
- * @param brokerUrl the broker's relay socket, always ending in {@code /ws}
+ * @param brokerUrls the brokers' relay sockets, each ending in {@code /ws}, in the order they are
+ *     dialled: one at a time, the next one when the current one is lost (at least one)
  * @param brokerToken the connector's secret token, shown at the upgrade
  * @param models the models served; empty means "ask the LLM"
  * @param llmApiKey a key for a local LLM that wants one, or null; a key the broker injects wins
@@ -31,7 +32,7 @@ import java.util.logging.Level;
 public record ConnectorConfig(
     URI llmUrl,
     boolean demo,
-    URI brokerUrl,
+    List<URI> brokerUrls,
     String brokerToken,
     List<String> models,
     int healthPort,
@@ -51,6 +52,10 @@ public record ConnectorConfig(
 
   public ConnectorConfig {
     models = List.copyOf(models);
+    brokerUrls = List.copyOf(brokerUrls);
+    if (brokerUrls.isEmpty()) {
+      throw new IllegalArgumentException("at least one broker URL is required");
+    }
     apis = apis == null ? Set.of() : Set.copyOf(apis);
     if (!demo && llmUrl == null) {
       throw new IllegalArgumentException("llmUrl is required unless demo");
@@ -60,13 +65,18 @@ public record ConnectorConfig(
     }
   }
 
+  /** The broker dialled first. */
+  public URI brokerUrl() {
+    return brokerUrls.get(0);
+  }
+
   /** Never shows the token or the key, only whether they are set. */
   @Override
   public String toString() {
     return "ConnectorConfig[llmUrl="
         + (demo ? "demo" : llmUrl)
-        + ", brokerUrl="
-        + brokerUrl
+        + ", brokerUrls="
+        + brokerUrls
         + ", models="
         + models
         + ", healthPort="
@@ -88,7 +98,7 @@ public record ConnectorConfig(
     return new ConnectorConfig(
         llmUrl,
         demo,
-        brokerUrl,
+        brokerUrls,
         brokerToken,
         models,
         port,
@@ -111,7 +121,7 @@ public record ConnectorConfig(
     return new ConnectorConfig(
         llmUrl,
         demo,
-        brokerUrl,
+        brokerUrls,
         brokerToken,
         served,
         healthPort,

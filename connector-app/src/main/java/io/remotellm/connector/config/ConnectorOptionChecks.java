@@ -28,7 +28,9 @@ final class ConnectorOptionChecks {
    */
   static ConnectorConfig toConfig(ConnectorCommandLine o, CommandLine cli, boolean files) {
     List<String> missing = new ArrayList<>();
-    if (o.brokerUrl == null || o.brokerUrl.isBlank()) {
+    List<String> brokers =
+        o.brokerUrls.stream().map(String::trim).filter(u -> !u.isEmpty()).toList();
+    if (brokers.isEmpty()) {
       missing.add("--broker-url (or REMOTELLM_BROKER_URL)");
     }
     if (o.brokerToken == null || o.brokerToken.isBlank()) {
@@ -62,7 +64,7 @@ final class ConnectorOptionChecks {
     return new ConnectorConfig(
         llm,
         demo,
-        brokerUrl(cli, o.brokerUrl.trim()),
+        brokers.stream().map(u -> brokerUrl(cli, u)).distinct().toList(),
         o.brokerToken.trim(),
         served,
         o.healthPort,

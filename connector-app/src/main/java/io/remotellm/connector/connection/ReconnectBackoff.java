@@ -91,6 +91,15 @@ public final class ReconnectBackoff {
     connectedAt = -1;
   }
 
+  /**
+   * Starts the sequence afresh now, whatever the connection's age: for a connector with several
+   * brokers, which has just attached to one after losing another (that loss said nothing about the
+   * broker it will go to next).
+   */
+  public synchronized void restart() {
+    attempt = 0;
+  }
+
   public synchronized int attempts() {
     return attempt;
   }

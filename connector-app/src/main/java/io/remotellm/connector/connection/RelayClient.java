@@ -27,6 +27,11 @@ import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
  * dial again after {@link ReconnectBackoff}'s delay. Each attempt is a {@link BrokerLink}, which
  * runs the session and tells this class when it is welcomed or over. Attempts and heartbeats run on
  * one scheduler thread; frames arrive on Tyrus's threads and go to the {@link RequestHandler}.
+ *
+ * <p>Given several brokers ({@link BrokerRotation}), it attaches to one at a time; each loss or
+ * failed dial moves to the next, after the same backoff, and an attach there starts the backoff
+ * afresh, so a connector whose broker died is back on another within the first delay (at most
+ * {@code --reconnect-initial}).
  */
 public final class RelayClient implements AutoCloseable {
 
@@ -47,7 +52,7 @@ public final class RelayClient implements AutoCloseable {
   public record Registration(
       String connector, List<String> models, int capacity, List<String> apis) {}
 
-  private final URI brokerUrl;
+  private final BrokerRotation brokers;
   private final String token;
   private final FrameCodec codec;
   private final RequestHandler handler;
@@ -68,11 +73,12 @@ public final class RelayClient implements AutoCloseable {
   private volatile boolean stopped;
 
   /**
+   * @param brokers the brokers to attach to, one at a time
    * @param tls the TLS context for a {@code wss://} broker (its trust managers decide which
    *     certificates are accepted); null for the JDK's default
    */
   public RelayClient(
-      URI brokerUrl,
+      BrokerRotation brokers,
       String token,
       Registration registration,
       FrameCodec codec,
@@ -80,7 +86,7 @@ public final class RelayClient implements AutoCloseable {
       ReconnectBackoff backoff,
       ScheduledExecutorService timer,
       SSLContext tls) {
-    this.brokerUrl = brokerUrl;
+    this.brokers = brokers;
     this.token = token;
     this.registration = registration;
     this.codec = codec;
@@ -141,9 +147,11 @@ public final class RelayClient implements AutoCloseable {
       return;
     }
     state = RelayState.CONNECTING;
+    URI brokerUrl = brokers.current();
+    int offered = offeredProtocol;
     BrokerLink attempt =
         new BrokerLink(
-            offeredProtocol,
+            offered,
             () -> registration,
             codec,
             handler,
@@ -154,6 +162,9 @@ public final class RelayClient implements AutoCloseable {
               @Override
               public void welcomed() {
                 state = RelayState.CONNECTED;
+                if (brokers.several()) {
+                  backoff.restart();
+                }
               }
 
               @Override
@@ -166,6 +177,10 @@ public final class RelayClient implements AutoCloseable {
                       "lost the broker: {0}",
                       of("reason", why),
                       of("broker_url", brokerUrl));
+                }
+                // A broker that refused our protocol version is asked again in the older one.
+                if (brokers.several() && nextProtocol >= offered) {
+                  brokers.advance();
                 }
                 scheduleReconnect();
               }
@@ -202,7 +217,8 @@ public final class RelayClient implements AutoCloseable {
         Level.INFO,
         "reconnecting to the broker in {0} ms",
         of("delay_ms", delay.toMillis()),
-        of("attempt", backoff.attempts()));
+        of("attempt", backoff.attempts()),
+        of("broker_url", brokers.current()));
     timer.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 }

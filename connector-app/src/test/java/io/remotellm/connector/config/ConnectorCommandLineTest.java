@@ -61,6 +61,80 @@ class ConnectorCommandLineTest {
   }
 
   @Test
+  void oneBrokerUrlIsTheOnlyBroker() {
+    ConnectorConfig c =
+        parse(Map.of(), "--broker-url", "ws://broker:8444", "--broker-token", "t").config();
+    assertThat(c.brokerUrls()).containsExactly(URI.create("ws://broker:8444/ws"));
+  }
+
+  @Test
+  void brokerUrlRepeatsInTheOrderGivenWithoutDuplicates() {
+    ConnectorConfig c =
+        parse(
+                Map.of("REMOTELLM_BROKER_URL", "ws://from-env"),
+                "--broker-url",
+                "ws://a:8443",
+                "--broker-url",
+                "wss://b:8443/ws",
+                "--broker-url",
+                "ws://a:8443/ws/",
+                "--broker-token",
+                "t")
+            .config();
+    assertThat(c.brokerUrls())
+        .containsExactly(URI.create("ws://a:8443/ws"), URI.create("wss://b:8443/ws"));
+    assertThat(c.brokerUrl()).isEqualTo(URI.create("ws://a:8443/ws"));
+  }
+
+  @Test
+  void brokerUrlVariableTakesACommaSeparatedList() {
+    ConnectorConfig c =
+        parse(
+                Map.of(
+                    "REMOTELLM_BROKER_URL", "ws://a:1, ws://b:2 ,,ws://c:3",
+                    "REMOTELLM_BROKER_TOKEN", "t"))
+            .config();
+    assertThat(c.brokerUrls())
+        .containsExactly(
+            URI.create("ws://a:1/ws"), URI.create("ws://b:2/ws"), URI.create("ws://c:3/ws"));
+  }
+
+  @Test
+  void aBadBrokerUrlAmongSeveralIsNamed() {
+    assertThat(
+            parse(
+                    Map.of(),
+                    "--broker-url",
+                    "ws://a",
+                    "--broker-url",
+                    "http://b",
+                    "--broker-token",
+                    "t")
+                .exitCode())
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--broker-url must start with ws:// or wss://, got 'http://b'")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void printEnvWritesSeveralBrokerUrlsAsOneCommaList() {
+    assertThat(
+            parse(
+                    Map.of(),
+                    "--print-env",
+                    "--broker-url",
+                    "ws://a",
+                    "--broker-url",
+                    "ws://b",
+                    "--broker-token",
+                    "t")
+                .exitCode())
+        .isZero();
+    assertThat(out.toString()).contains("\nREMOTELLM_BROKER_URL='ws://a,ws://b'\n");
+  }
+
+  @Test
   void flagsWinOverTheEnvironmentAndModelRepeats() {
     ConnectorConfig c =
         parse(

@@ -78,6 +78,19 @@ class ReconnectBackoffTest {
   }
 
   @Test
+  void aRestartStartsTheSequenceAfreshHoweverShortTheConnection() {
+    ReconnectBackoff backoff = seeded(7);
+    for (int i = 0; i < 6; i++) {
+      backoff.nextDelay();
+    }
+    backoff.connected(100 * SECOND);
+    backoff.restart();
+    backoff.disconnected(101 * SECOND);
+    assertThat(backoff.ceiling()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(backoff.nextDelay(101 * SECOND)).isLessThanOrEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
   void aRestartLengthOutageNeverWaitsLongerThanEightSeconds() {
     ReconnectBackoff backoff = seeded(11);
     backoff.connected(0);

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -57,5 +59,17 @@ final class ClusterLayout {
       args.addAll(List.of("--cluster-member", "127.0.0.1:" + port));
     }
     return args;
+  }
+
+  /**
+   * Starts broker {@code i} of this cluster through its launcher as {@code name}, with {@code env};
+   * the same call starts it again after a kill, with the same flags.
+   */
+  ProductProcess startBroker(int i, String name, Path connectorConfig, Map<String, String> env) {
+    Map<String, String> all = new HashMap<>(env);
+    // Three servers boot at once on a machine the build shares: the quick JIT and one GC thread
+    // halve their boot's CPU; what is tested does not depend on them.
+    all.putIfAbsent("JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+    return ProductProcess.start(name, "remotellm-broker", brokerArgs(i, connectorConfig), all);
   }
 }

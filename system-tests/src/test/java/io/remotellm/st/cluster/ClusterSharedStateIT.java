@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Two brokers started by their launcher, clustered on loopback: a user's limit holds across both
- * under concurrency, and what an admin does on one (a key created or revoked, a connector token
- * revoked) holds on the other within a second.
+ * Three brokers started by their launcher, clustered on loopback: a user's limit holds across all
+ * three under concurrency, and what an admin does on one (a key created or revoked, a connector
+ * token revoked) holds on the others within a second.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterSharedStateIT {
@@ -46,6 +46,7 @@ class ClusterSharedStateIT {
   private static final String PLAIN_KEY = "sk-shared-plain-" + UUID.randomUUID();
   private static final String ADMIN_KEY = "adm-shared-" + UUID.randomUUID();
   private static final String MODEL = "shared-m";
+  private static final int BROKERS = 3;
 
   private static FakeLlm llm;
   private static final List<ProductProcess> brokers = new ArrayList<>();
@@ -57,21 +58,20 @@ class ClusterSharedStateIT {
     llm = FakeLlm.start();
     String token = "ct-shared-" + UUID.randomUUID();
     Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, ""));
-    ClusterLayout layout = ClusterLayout.of(2, "st-shared-");
+    ClusterLayout layout = ClusterLayout.of(BROKERS, "st-shared-");
     ports = layout.ports;
-    for (int i = 0; i < 2; i++) {
-      List<String> args = layout.brokerArgs(i, connectorConfig);
+    for (int i = 0; i < BROKERS; i++) {
       brokers.add(
-          ProductProcess.start(
+          layout.startBroker(
+              i,
               "shared-broker-" + i,
-              "remotellm-broker",
-              args,
+              connectorConfig,
               Map.of(
                   "REMOTELLM_BROKER_USER_API_KEYS", PLAIN_KEY,
                   "REMOTELLM_BROKER_ADMIN_KEYS", ADMIN_KEY)));
-      // One after the other: gentler on a loaded machine, and two launchers unpacking Payara Micro
-      // at the same moment once collided (fixed in the launcher since).
-      awaitBroker(i);
+    }
+    for (int i = 0; i < BROKERS; i++) {
+      ClusterCalls.awaitBroker(brokers.get(i), ports[i], PLAIN_KEY);
     }
     int health = FreePort.next();
     connector =
@@ -86,23 +86,6 @@ class ClusterSharedStateIT {
     ProductRun.awaitReady(connector, health, Duration.ofSeconds(90));
   }
 
-  /**
-   * Two servers booting at once on a shared machine: up to ten minutes each, the join included (at
-   * load average 30-37 on 2 cores one was still deploying the WAR after five).
-   */
-  private static void awaitBroker(int i) {
-    ProductProcess broker = brokers.get(i);
-    Wait.until(
-        "broker " + i + " to serve /v1/models",
-        Duration.ofSeconds(600),
-        () -> {
-          if (!broker.isAlive()) {
-            throw new AssertionError(broker.name() + " exited; see " + broker.log());
-          }
-          return get(ports[i], "/v1/models", PLAIN_KEY).statusCode() == 200;
-        });
-  }
-
   @AfterAll
   static void stopCluster() {
     Stream.concat(Stream.ofNullable(connector), brokers.stream()).forEach(ProductProcess::close);
@@ -113,15 +96,15 @@ class ClusterSharedStateIT {
 
   @Test
   @Order(1)
-  void aHundredPerMinuteLetsExactlyAHundredThroughAcrossBothBrokers() throws Exception {
+  void aHundredPerMinuteLetsExactlyAHundredThroughAcrossAllBrokers() throws Exception {
     String key = createUser("carol", 100);
-    // 250 requests, 50 at once, alternating between the brokers, for a model nobody serves: each
+    // 250 requests, 50 at once, taking the brokers in turn, for a model nobody serves: each
     // is admitted (then 404) or refused (429) before any relaying, so only the limit decides.
     ExecutorService clients = Executors.newFixedThreadPool(50);
     List<Future<Integer>> sent = new ArrayList<>();
     try {
       for (int i = 0; i < 250; i++) {
-        int port = ports[i % 2];
+        int port = ports[i % BROKERS];
         sent.add(clients.submit(() -> chat(port, key, "no-such-model").statusCode()));
       }
       List<Integer> statuses = new ArrayList<>();
@@ -138,23 +121,50 @@ class ClusterSharedStateIT {
 
   @Test
   @Order(2)
-  void aKeyRevokedOnOneBrokerIsRefusedOnTheOtherWithinASecond() {
-    String key = createUser("dave", 0);
-    HttpResponse<String> revoked = send(admin(0, "/admin/api/users/dave").DELETE().build());
-    assertThat(revoked.statusCode()).isEqualTo(204);
-    long t0 = System.nanoTime();
-    Wait.until(
-        "broker 1 to refuse the revoked key",
-        Duration.ofSeconds(5),
-        () -> get(ports[1], "/v1/models", key).statusCode() == 401);
-    long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
-    System.out.println(
-        "ClusterSharedStateIT: key revoked on broker 0, 401 on broker 1 after " + millis + " ms");
-    assertThat(millis).as("revoked key refused on the other broker after (ms)").isLessThan(1000);
+  void aConcurrencySlotTakenOnOneBrokerIsGivenBackWhicheverBrokerHoldsTheCounter() {
+    String key = createUser("erin", "{\"max_concurrent\":1}");
+    // One at a time, through each broker in turn. The slot is given back on the grid just after
+    // the answer (wherever the user's counter lives), so the next request may briefly find it
+    // still taken; one never given back (seen: the release lost on the counter's owner) refuses
+    // every later request with 429.
+    for (int i = 0; i < 4 * BROKERS; i++) {
+      int port = ports[i % BROKERS];
+      HttpResponse<String> r =
+          Wait.forValue(
+              "request " + i + " via broker " + i % BROKERS + " to find the slot free",
+              Duration.ofSeconds(10),
+              () -> {
+                HttpResponse<String> answer = chat(port, key, MODEL);
+                return answer.statusCode() == 429 ? null : answer;
+              });
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
   }
 
   @Test
   @Order(3)
+  void aKeyRevokedOnOneBrokerIsRefusedOnTheOthersWithinASecond() {
+    String key = createUser("dave", 0);
+    HttpResponse<String> revoked = send(admin(0, "/admin/api/users/dave").DELETE().build());
+    assertThat(revoked.statusCode()).isEqualTo(204);
+    long t0 = System.nanoTime();
+    for (int i = 1; i < BROKERS; i++) {
+      int port = ports[i];
+      Wait.until(
+          "broker " + i + " to refuse the revoked key",
+          Duration.ofSeconds(5),
+          () -> get(port, "/v1/models", key).statusCode() == 401);
+    }
+    long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+    System.out.println(
+        "ClusterSharedStateIT: key revoked on broker 0, 401 on every other broker after "
+            + millis
+            + " ms");
+    assertThat(millis).as("revoked key refused on the other brokers after (ms)").isLessThan(1000);
+  }
+
+  @Test
+  @Order(4)
   void aConnectorTokenRevokedOnOneBrokerClosesItsLinkOnTheOther() {
     String connectors = send(admin(1, "/admin/api/connectors").GET().build()).body();
     Matcher m = Pattern.compile("\"token_fingerprint\":\"([^\"]+)\"").matcher(connectors);
@@ -166,13 +176,17 @@ class ClusterSharedStateIT {
         send(admin(0, "/admin/api/connectors/" + fingerprint).DELETE().build());
     assertThat(revoked.statusCode()).isEqualTo(204);
     long t0 = System.nanoTime();
-    Wait.until(
-        "broker 1 to close the revoked connector's link",
-        Duration.ofSeconds(5),
-        () -> !get(ports[1], "/v1/models", PLAIN_KEY).body().contains("\"" + MODEL + "\""));
+    for (int i = 1; i < BROKERS; i++) {
+      int port = ports[i];
+      Wait.until(
+          "broker " + i + " to drop the revoked connector's model",
+          Duration.ofSeconds(5),
+          () -> !get(port, "/v1/models", PLAIN_KEY).body().contains("\"" + MODEL + "\""));
+    }
     long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
     System.out.println(
-        "ClusterSharedStateIT: token revoked on broker 0, link closed on broker 1 after "
+        "ClusterSharedStateIT: token revoked on broker 0, link closed on broker 1 (model gone from"
+            + " brokers 1 and 2) after "
             + millis
             + " ms");
     assertThat(millis)
@@ -182,14 +196,13 @@ class ClusterSharedStateIT {
     assertThat(chat(ports[1], PLAIN_KEY, MODEL).statusCode()).isEqualTo(404);
   }
 
-  /** Creates a user on broker 0 (once its database is open) and waits until broker 1 knows it. */
+  /** Creates a user on broker 0 (once its database is open) and waits until the others know it. */
   private static String createUser(String name, int requestsPerMinute) {
-    String body =
-        "{\"name\":\""
-            + name
-            + "\",\"limits\":{\"requests_per_minute\":"
-            + requestsPerMinute
-            + "}}";
+    return createUser(name, "{\"requests_per_minute\":" + requestsPerMinute + "}");
+  }
+
+  private static String createUser(String name, String limits) {
+    String body = "{\"name\":\"" + name + "\",\"limits\":" + limits + "}";
     HttpResponse<String> created =
         Wait.forValue(
             "broker 0 to create " + name + " (503 while its database opens)",
@@ -207,10 +220,13 @@ class ClusterSharedStateIT {
     Matcher m = Pattern.compile("\"api_key\":\"([^\"]+)\"").matcher(created.body());
     assertThat(m.find()).isTrue();
     String key = m.group(1);
-    Wait.until(
-        "broker 1 to know " + name + "'s key",
-        Duration.ofSeconds(5),
-        () -> get(ports[1], "/v1/models", key).statusCode() == 200);
+    for (int i = 1; i < BROKERS; i++) {
+      int port = ports[i];
+      Wait.until(
+          "broker " + i + " to know " + name + "'s key",
+          Duration.ofSeconds(5),
+          () -> get(port, "/v1/models", key).statusCode() == 200);
+    }
     return key;
   }
 

@@ -10,6 +10,8 @@ import io.remotellm.broker.limits.Limits;
 import io.remotellm.broker.limits.LocalLimitState;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -45,9 +47,21 @@ public final class GridLimitState implements LimitState {
   private final UUID listener;
   private final LocalLimitState fallback = new LocalLimitState();
   private final AtomicLong fallbacks = new AtomicLong();
+  private final Executor sender;
 
+  /** For tests on plain Hazelcast members, which need no application context. */
   public GridLimitState(HazelcastInstance grid) {
+    this(grid, ForkJoinPool.commonPool());
+  }
+
+  /**
+   * @param sender runs the calls made off a request thread (releases, charges, freeing a departed
+   *     broker's slots); on Payara it must carry the application's context, else the entry's owner
+   *     cannot read {@link CounterUpdate}
+   */
+  public GridLimitState(HazelcastInstance grid, Executor sender) {
     this.grid = grid;
+    this.sender = sender;
     this.counters = grid.getMap(MAP);
     this.self = grid.getCluster().getLocalMember().getUuid();
     this.listener =
@@ -63,7 +77,7 @@ public final class GridLimitState implements LimitState {
                   public void memberRemoved(MembershipEvent event) {
                     // Not on Hazelcast's event thread: a blocking grid call there stalls events.
                     UUID left = event.getMember().getUuid();
-                    CompletableFuture.runAsync(() -> dropSlotsOf(left));
+                    CompletableFuture.runAsync(() -> dropSlotsOf(left), sender);
                   }
                 });
   }
@@ -122,6 +136,14 @@ public final class GridLimitState implements LimitState {
   }
 
   private void send(String user, CounterUpdate update) {
+    try {
+      sender.execute(() -> submit(user, update));
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "Limit counter not updated: {0}", e.toString());
+    }
+  }
+
+  private void submit(String user, CounterUpdate update) {
     try {
       counters
           .submitToKey(user, update)

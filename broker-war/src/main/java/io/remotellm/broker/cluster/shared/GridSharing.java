@@ -5,6 +5,7 @@ import io.remotellm.broker.admin.AdminChange;
 import io.remotellm.broker.admin.AdminState;
 import io.remotellm.broker.cluster.ClusterGrid;
 import io.remotellm.broker.limits.RateLimiter;
+import java.util.concurrent.Executor;
 
 /**
  * Puts this broker's limits and admin actions on the grid: the only place that names Hazelcast's
@@ -23,15 +24,24 @@ final class GridSharing implements AutoCloseable {
 
   /**
    * Shares {@code limiter}'s counters and {@code admin}'s actions over {@code grid}; runs {@code
-   * linksToRecheck} after another broker revoked connector tokens (to close links using them).
+   * linksToRecheck} after another broker revoked connector tokens (to close links using them);
+   * {@code sender} runs the limit counters' calls made off a request thread.
    */
   static GridSharing start(
-      ClusterGrid grid, RateLimiter limiter, AdminState admin, Runnable linksToRecheck) {
-    return start(grid.hazelcast().orElseThrow(), limiter, admin, linksToRecheck);
+      ClusterGrid grid,
+      RateLimiter limiter,
+      AdminState admin,
+      Runnable linksToRecheck,
+      Executor sender) {
+    return start(grid.hazelcast().orElseThrow(), limiter, admin, linksToRecheck, sender);
   }
 
   static GridSharing start(
-      HazelcastInstance hazelcast, RateLimiter limiter, AdminState admin, Runnable linksToRecheck) {
+      HazelcastInstance hazelcast,
+      RateLimiter limiter,
+      AdminState admin,
+      Runnable linksToRecheck,
+      Executor sender) {
     // Listen before anything else, so no change made meanwhile is missed.
     AdminBroadcast broadcast =
         new AdminBroadcast(
@@ -43,7 +53,7 @@ final class GridSharing implements AutoCloseable {
               }
             });
     admin.announceChangesTo(broadcast::publish);
-    GridLimitState limits = new GridLimitState(hazelcast);
+    GridLimitState limits = new GridLimitState(hazelcast, sender);
     limiter.shareState(limits);
     return new GridSharing(limits, broadcast);
   }

@@ -5,6 +5,8 @@ import io.remotellm.broker.cluster.ClusterGrid;
 import io.remotellm.broker.limits.RateLimiter;
 import io.remotellm.broker.relay.ConnectorRegistry;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -27,13 +29,21 @@ public class SharedState {
   @Inject AdminState admin;
   @Inject ConnectorRegistry registry;
 
+  /**
+   * Runs the grid calls made off a request thread (a slot given back, tokens charged), so they
+   * carry this application's context: Payara's grid reads an entry processor sent without it with
+   * its own class loader, which cannot see ours (ClassNotFoundException on the entry's owner, the
+   * slot never given back).
+   */
+  @Resource ManagedExecutorService executor;
+
   private AutoCloseable sharing;
 
   void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
     if (!grid.clustered()) {
       return;
     }
-    sharing = GridSharing.start(grid, limiter, admin, registry::recheckCredentials);
+    sharing = GridSharing.start(grid, limiter, admin, registry::recheckCredentials, executor);
     LOG.info("Limits and admin changes are shared with the cluster's other brokers");
   }
 

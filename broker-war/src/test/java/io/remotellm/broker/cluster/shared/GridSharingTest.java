@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +74,8 @@ class GridSharingTest {
     RateLimiter limiter = RateLimiter.of(new LocalLimitState(), Clock.systemUTC(), null);
     AtomicInteger rechecks = new AtomicInteger();
     GridSharing sharing =
-        GridSharing.start(grid.get(member), limiter, state, rechecks::incrementAndGet);
+        GridSharing.start(
+            grid.get(member), limiter, state, rechecks::incrementAndGet, ForkJoinPool.commonPool());
     return new Broker(state, issued, credentials, audit, limiter, rechecks, sharing);
   }
 
