@@ -11,12 +11,16 @@ import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
-/** One relayed request in the ledger (table {@code usage_record}). */
+/** One relayed request in the ledger (table {@code usage_record}), as read back. */
 @Entity
 @Table(name = "usage_record")
 public class LedgerEntry {
 
-  /** Ids come a hundred at a time, so a batch of rows is inserted without a round trip each. */
+  /**
+   * Ids come a hundred at a time, so a batch of rows is inserted without a round trip each. The
+   * broker writes rows through {@link LedgerBatchJdbc}, which takes them from the sequence the same
+   * way; the mapping is kept as the record of that scheme, and for reads.
+   */
   @Id
   @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "usage_record_seq")
   @SequenceGenerator(

@@ -4,26 +4,26 @@ import io.remotellm.broker.usage.UsageRecorded;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
+import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The ledger's tables through Jakarta Persistence: a batch of requests written in one transaction
- * (their rows, and their days' totals added to), old rows removed, and the reads the tests and the
- * admin page need. Opening it migrates the schema first.
+ * The ledger's tables: a batch of requests written in one transaction (their rows, and their days'
+ * totals added to) through plain JDBC, and through Jakarta Persistence old rows removed and the
+ * reads the tests and the admin page need. Opening it migrates the schema first.
  */
 public final class LedgerStore implements AutoCloseable {
 
   private final EntityManagerFactory factory;
   private final ReusingDataSource dataSource;
+  private final LedgerBatchJdbc batches;
 
-  private LedgerStore(EntityManagerFactory factory, ReusingDataSource dataSource) {
+  private LedgerStore(EntityManagerFactory factory, ReusingDataSource dataSource, String kind) {
     this.factory = factory;
     this.dataSource = dataSource;
+    this.batches = new LedgerBatchJdbc(dataSource, kind);
   }
 
   /**
@@ -48,62 +48,18 @@ public final class LedgerStore implements AutoCloseable {
       dataSource.close();
       throw e;
     }
-    return new LedgerStore(factory, dataSource);
-  }
-
-  /** Writes {@code batch} whole or not at all. */
-  public void write(List<UsageRecorded> batch) {
-    Map<DailyUsageKey, DailyUsage> days = new LinkedHashMap<>();
-    EntityManager em = factory.createEntityManager();
-    EntityTransaction tx = em.getTransaction();
-    try {
-      tx.begin();
-      for (UsageRecorded usage : batch) {
-        LedgerEntry entry = LedgerEntry.of(usage);
-        em.persist(entry);
-        DailyUsageKey key =
-            new DailyUsageKey(
-                entry.startedAt.withOffsetSameInstant(ZoneOffset.UTC).toLocalDate(),
-                entry.userName,
-                entry.model);
-        days.computeIfAbsent(key, DailyUsage::new).add(entry);
-      }
-      for (DailyUsage day : days.values()) {
-        addToDay(em, day);
-      }
-      tx.commit();
-    } finally {
-      if (tx.isActive()) {
-        tx.rollback();
-      }
-      em.close();
-    }
+    return new LedgerStore(factory, dataSource, DriverDataSource.kind(url));
   }
 
   /**
-   * Adds to the day's row, or makes it. Two brokers making the same row at once: one commit fails
-   * on the key, and its batch is written again, which then finds the row.
+   * Writes {@code batch} whole or not at all, through plain JDBC batching ({@link
+   * LedgerBatchJdbc}); throws when the database is away.
    */
-  private static void addToDay(EntityManager em, DailyUsage day) {
-    int updated =
-        em.createQuery(
-                "UPDATE DailyUsage d SET d.requests = d.requests + :requests,"
-                    + " d.failedRequests = d.failedRequests + :failed,"
-                    + " d.estimatedRequests = d.estimatedRequests + :estimated,"
-                    + " d.inputTokens = d.inputTokens + :input,"
-                    + " d.outputTokens = d.outputTokens + :output"
-                    + " WHERE d.key.day = :day AND d.key.userName = :user AND d.key.model = :model")
-            .setParameter("requests", day.requests)
-            .setParameter("failed", day.failedRequests)
-            .setParameter("estimated", day.estimatedRequests)
-            .setParameter("input", day.inputTokens)
-            .setParameter("output", day.outputTokens)
-            .setParameter("day", day.key.day)
-            .setParameter("user", day.key.userName)
-            .setParameter("model", day.key.model)
-            .executeUpdate();
-    if (updated == 0) {
-      em.persist(day);
+  public void write(List<UsageRecorded> batch) {
+    try {
+      batches.write(batch);
+    } catch (SQLException e) {
+      throw new IllegalStateException("ledger batch not written", e);
     }
   }
 

@@ -18,6 +18,7 @@ class LedgerStoreH2Test extends LedgerStoreContract {
 
   @TempDir Path dataDir;
   private LedgerStore store;
+  private LedgerStore second;
 
   private String url() {
     return "jdbc:h2:file:" + dataDir.resolve("ledger") + ";DB_CLOSE_ON_EXIT=FALSE";
@@ -29,10 +30,19 @@ class LedgerStoreH2Test extends LedgerStoreContract {
     return store;
   }
 
+  @Override
+  LedgerStore secondStore() {
+    second = LedgerStore.open(url(), "sa", null);
+    return second;
+  }
+
   @AfterEach
   void close() {
     if (store != null) {
       store.close();
+    }
+    if (second != null) {
+      second.close();
     }
   }
 

@@ -21,6 +21,7 @@ class LedgerStorePostgresTest extends LedgerStoreContract {
 
   private static PostgresCluster postgres;
   private LedgerStore store;
+  private LedgerStore second;
 
   @BeforeAll
   static void startPostgres() throws Exception {
@@ -40,11 +41,21 @@ class LedgerStorePostgresTest extends LedgerStoreContract {
     return store;
   }
 
+  @Override
+  LedgerStore secondStore() {
+    second = LedgerStore.open(postgres.url(), PostgresCluster.USER, PostgresCluster.PASSWORD);
+    return second;
+  }
+
   /** Each test starts from empty tables (the schema stays, as Flyway made it). */
   @AfterEach
   void empty() throws Exception {
     if (store != null) {
       store.close();
+    }
+    if (second != null) {
+      second.close();
+      second = null;
     }
     try (Connection c =
             new DriverDataSource(postgres.url(), PostgresCluster.USER, PostgresCluster.PASSWORD)
