@@ -121,10 +121,7 @@ class ForwardedSinkTest {
     for (int i = 0; i < 50; i++) {
       sink.data(chunk);
       // A reading peer keeps the backlog small: wait for the writer between lines.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (written.size() < (i + 1) * 1_000 && System.nanoTime() < deadline) {
-        Thread.sleep(1);
-      }
+      awaitWritten((i + 1) * 1_000);
     }
     sink.end();
     writers.shutdown();
@@ -156,10 +153,7 @@ class ForwardedSinkTest {
     for (int i = 0; i < 200; i++) {
       sink.data(chunk);
       // A reading peer: never more than 40 KB behind (the sink starts writing at 32 KiB held).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while ((i + 1) * 1_000 - written.size() > 40_000 && System.nanoTime() < deadline) {
-        Thread.sleep(1);
-      }
+      awaitWritten((i + 1) * 1_000 - 40_000);
     }
     sink.end();
     writers.shutdown();
@@ -167,5 +161,13 @@ class ForwardedSinkTest {
     assertThat(cancelled).isFalse();
     assertThat(written.size()).isGreaterThan(200_000);
     assertThat(flushes.get()).isGreaterThan(1);
+  }
+
+  /** Waits (5 s at most) until the peer has read {@code bytes}. */
+  private void awaitWritten(long bytes) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (written.size() < bytes && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
   }
 }
