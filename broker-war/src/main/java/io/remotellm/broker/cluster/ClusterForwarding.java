@@ -65,7 +65,9 @@ public class ClusterForwarding implements RemoteBrokers {
             + java.util.HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     HttpRequest call =
         HttpRequest.newBuilder(URI.create(target.get().url() + ClusterRelayServlet.PATH))
-            .timeout(settings.upstreamTimeout())
+            // The serving broker's relay times out first (same setting) and says so in a line;
+            // a request that is not streamed has its head sent only with its answer.
+            .timeout(settings.upstreamTimeout().plus(CONNECT_TIMEOUT))
             .header("content-type", "application/json")
             .header(ForwardSignature.TIME, Long.toString(now))
             .header(ForwardSignature.REQUEST, signedId)

@@ -89,9 +89,12 @@ public class ClusterRelayServlet extends HttpServlet {
     resp.setContentType("application/x-ndjson");
     AsyncContext async = req.startAsync();
     async.setTimeout(0); // the relay's own upstream timeout ends the request
-    // The status now, so the forwarding broker is not left waiting for headers while the LLM
-    // thinks: its HTTP client's timeout covers only those.
-    resp.flushBuffer();
+    if (request.stream()) {
+      // The status now, so the forwarding broker is not left waiting for headers while the LLM
+      // thinks. Not for a request that is not streamed: its head goes with its answer, in one
+      // write (the forwarding broker's wait for it is bounded by ClusterForwarding's timeout).
+      resp.flushBuffer();
+    }
     ForwardedSink sink =
         new ForwardedSink(
             async, request.stream(), writers.executor(), settings.maxBufferedBytesPerStream());

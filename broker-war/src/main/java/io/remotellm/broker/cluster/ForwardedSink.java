@@ -26,10 +26,15 @@ import java.util.logging.Logger;
  * thread, never the relay. A failed write means the forwarding broker (or its client) went away.
  * What waits unwritten is bounded like a client's stream ({@code max-buffered-bytes-per-stream}):
  * past it the forwarding broker is treated as gone and the request is cancelled, so a stalled peer
- * cannot make this broker hold an LLM's whole answer in memory.
+ * cannot make this broker hold an LLM's whole answer in memory. A request that is not streamed has
+ * its lines written together at its end: one write and one wake-up of the forwarding broker instead
+ * of one per line.
  */
 final class ForwardedSink implements ResponseSink {
   private static final Logger LOG = Logger.getLogger(ForwardedSink.class.getName());
+
+  /** What an answer that is not streamed may hold back (under the smallest buffer bound). */
+  static final long HOLD_BYTES = 32 * 1024;
 
   private final AsyncContext async;
   private final boolean streaming;
@@ -91,11 +96,13 @@ final class ForwardedSink implements ResponseSink {
   @Override
   public void end() {
     write(SinkEvents.end());
+    drainLater();
   }
 
   @Override
   public void fail(ApiError error, boolean afterHead) {
     write(SinkEvents.fail(error, afterHead));
+    drainLater();
   }
 
   /** A request the relay refused before taking it: the error is the whole answer. */
@@ -152,7 +159,11 @@ final class ForwardedSink implements ResponseSink {
       return;
     }
     lines.add(line);
-    drainLater();
+    // Not streamed: the head and body wait for the end (or failure), then go in one write, so
+    // the forwarding broker wakes once, not once per line; a large answer goes as it comes.
+    if (streaming || before + bytes >= HOLD_BYTES) {
+      drainLater();
+    }
   }
 
   private void drainLater() {

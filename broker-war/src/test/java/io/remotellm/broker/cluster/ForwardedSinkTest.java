@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,7 @@ class ForwardedSinkTest {
   private final CountDownLatch writing = new CountDownLatch(1);
   private final ByteArrayOutputStream written = new ByteArrayOutputStream();
   private final AtomicBoolean completed = new AtomicBoolean();
+  private final AtomicInteger flushes = new AtomicInteger();
 
   @AfterEach
   void stop() {
@@ -51,6 +53,11 @@ class ForwardedSinkTest {
             Thread.currentThread().interrupt();
           }
           written.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+          flushes.incrementAndGet();
         }
 
         @Override
@@ -114,15 +121,53 @@ class ForwardedSinkTest {
     for (int i = 0; i < 50; i++) {
       sink.data(chunk);
       // A reading peer keeps the backlog small: wait for the writer between lines.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (written.size() < (i + 1) * 1_000 && System.nanoTime() < deadline) {
-        Thread.sleep(1);
-      }
+      awaitWritten((i + 1) * 1_000);
     }
     sink.end();
     writers.shutdown();
     assertThat(writers.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
     assertThat(cancelled).isFalse();
     assertThat(written.toString()).contains(chunk).hasSizeGreaterThan(50_000);
+  }
+
+  @Test
+  void anAnswerThatIsNotStreamedGoesBackInOneWriteAtItsEnd() throws Exception {
+    // Written on the caller's thread, so each line would be flushed as it comes if not held.
+    ForwardedSink sink = new ForwardedSink(async(), false, Runnable::run, 64 * 1024);
+    release.countDown();
+    sink.head(200, java.util.Map.of("content-type", "application/json"));
+    sink.data("{\"answer\":1}");
+    assertThat(written.size()).isZero();
+    sink.end();
+    assertThat(written.toString()).contains("\"head\"", "answer", "\"end\"");
+    assertThat(flushes).as("head, body and end in one flush").hasValue(1);
+  }
+
+  @Test
+  void aLargeAnswerThatIsNotStreamedGoesAsItComesWithinTheBound() throws Exception {
+    ForwardedSink sink = new ForwardedSink(async(), false, writers, 64 * 1024);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    sink.onClientGone(() -> cancelled.set(true));
+    release.countDown();
+    String chunk = "z".repeat(1_000);
+    for (int i = 0; i < 200; i++) {
+      sink.data(chunk);
+      // A reading peer: never more than 40 KB behind (the sink starts writing at 32 KiB held).
+      awaitWritten((i + 1) * 1_000 - 40_000);
+    }
+    sink.end();
+    writers.shutdown();
+    assertThat(writers.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(cancelled).isFalse();
+    assertThat(written.size()).isGreaterThan(200_000);
+    assertThat(flushes.get()).isGreaterThan(1);
+  }
+
+  /** Waits (5 s at most) until the peer has read {@code bytes}. */
+  private void awaitWritten(long bytes) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (written.size() < bytes && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
   }
 }

@@ -35,7 +35,7 @@ final class CounterUpdate implements EntryProcessor<String, long[], long[]> {
   private final long memberMsb;
   private final long memberLsb;
   private final long now;
-  private final long amount; // tokens charged
+  private final long amount; // tokens charged, or slots adopted by an admission
   private final long[] limits; // requests/min, tokens/min, tokens/day, max concurrent
 
   private CounterUpdate(Kind kind, UUID member, long now, long amount, long[] limits) {
@@ -48,10 +48,18 @@ final class CounterUpdate implements EntryProcessor<String, long[], long[]> {
   }
 
   static CounterUpdate admit(UUID member, Limits l, long now) {
+    return admit(member, l, now, 0);
+  }
+
+  /**
+   * An admission that first adds {@code adopted} slots to this member's: requests it admitted while
+   * the user had no limit, counted until now in its memory only.
+   */
+  static CounterUpdate admit(UUID member, Limits l, long now, long adopted) {
     long[] limits = {
       l.requestsPerMinute(), l.tokensPerMinute(), l.tokensPerDay(), l.maxConcurrent()
     };
-    return new CounterUpdate(Kind.ADMIT, member, now, 0, limits);
+    return new CounterUpdate(Kind.ADMIT, member, now, adopted, limits);
   }
 
   static CounterUpdate release(UUID member) {
@@ -79,6 +87,10 @@ final class CounterUpdate implements EntryProcessor<String, long[], long[]> {
     long[] answer = null;
     switch (kind) {
       case ADMIT -> {
+        if (amount > 0) {
+          slots = add(slots, mine, amount);
+          mine = find(slots);
+        }
         counters.inFlight(total(slots));
         Limits l = new Limits(limits[0], limits[1], limits[2], limits[3]);
         Admission a = counters.admit(l, now);

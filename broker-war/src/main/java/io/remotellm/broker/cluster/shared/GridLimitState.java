@@ -8,8 +8,11 @@ import io.remotellm.broker.limits.Admission;
 import io.remotellm.broker.limits.LimitState;
 import io.remotellm.broker.limits.Limits;
 import io.remotellm.broker.limits.LocalLimitState;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +36,14 @@ import java.util.logging.Logger;
  * the slot is not held then. The wait is that long because a short one breaks exactness: on a
  * loaded machine (load average 35 on 2 cores) admissions of one user queued for more than 2 s and a
  * 2 s limit let 101 to 139 of 100 through. Releases and charges are sent without waiting.
+ *
+ * <p>A user with no limit at all costs no grid call: its requests in flight are counted here, in
+ * memory, and its tokens are not charged to the grid (each grid call costs both brokers CPU and a
+ * round trip, which doubled a locally served request's latency and CPU). When such a user gets a
+ * limit, this broker's next admission of that user hands the requests it counted in memory to the
+ * grid entry, so a concurrency limit sees them; until then (and for another broker's requests of
+ * that user still counted in its memory) they are not counted, and neither are the tokens used
+ * before the limit existed.
  */
 public final class GridLimitState implements LimitState {
 
@@ -48,6 +59,12 @@ public final class GridLimitState implements LimitState {
   private final LocalLimitState fallback = new LocalLimitState();
   private final AtomicLong fallbacks = new AtomicLong();
   private final Executor sender;
+
+  /** Requests in flight per user, admitted while the user had no limit: not on the grid. */
+  private final ConcurrentMap<String, AtomicLong> unshared = new ConcurrentHashMap<>();
+
+  /** Users whose last admission here had no limit: their tokens are not charged to the grid. */
+  private final Set<String> unlimited = ConcurrentHashMap.newKeySet();
 
   /** For tests on plain Hazelcast members, which need no application context. */
   public GridLimitState(HazelcastInstance grid) {
@@ -84,10 +101,21 @@ public final class GridLimitState implements LimitState {
 
   @Override
   public Admission admit(String user, Limits limits, long now) {
+    if (limits.none()) {
+      unlimited.add(user);
+      unshared.computeIfAbsent(user, u -> new AtomicLong()).incrementAndGet();
+      return Admission.UNLIMITED;
+    }
+    unlimited.remove(user);
+    // The requests counted in memory go to the grid with this admission, so a limit added while
+    // they run sees them. Not given back if the grid fails: their releases then go to the grid,
+    // whose counts never fall below 0.
+    AtomicLong local = unshared.get(user);
+    long adopted = local == null ? 0 : local.getAndSet(0);
     try {
       long[] answer =
           counters
-              .submitToKey(user, CounterUpdate.admit(self, limits, now))
+              .submitToKey(user, CounterUpdate.admit(self, limits, now, adopted))
               .toCompletableFuture()
               .get(ADMIT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
       return CounterUpdate.decode(answer);
@@ -101,12 +129,16 @@ public final class GridLimitState implements LimitState {
 
   @Override
   public void release(String user) {
+    AtomicLong local = unshared.get(user);
+    if (local != null && local.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+      return; // admitted without a grid slot
+    }
     send(user, CounterUpdate.release(self));
   }
 
   @Override
   public void charge(String user, long tokens, long now) {
-    if (tokens > 0) {
+    if (tokens > 0 && !unlimited.contains(user)) {
       send(user, CounterUpdate.charge(self, tokens, now));
     }
   }

@@ -146,6 +146,31 @@ class GridLimitStateTest {
   }
 
   @Test
+  void aUserWithoutLimitsCostsNoGridCall() {
+    String user = someone();
+    for (int i = 0; i < 3; i++) {
+      assertThat(brokers[i].admit(user, Limits.NONE, T0)).isEqualTo(Admission.UNLIMITED);
+      brokers[i].release(user);
+      brokers[i].charge(user, 50, T0);
+    }
+    assertThat(grid.get(0).getMap(GridLimitState.MAP).containsKey(user)).isFalse();
+  }
+
+  @Test
+  void requestsAdmittedWithoutALimitCountOnceTheUserGetsOne() {
+    String user = someone();
+    assertThat(brokers[0].admit(user, Limits.NONE, T0).admitted()).isTrue();
+    assertThat(brokers[0].admit(user, Limits.NONE, T0).admitted()).isTrue();
+    Limits two = new Limits(0, 0, 0, 2);
+    // The two still running were counted in memory; this admission hands them to the grid.
+    assertThat(brokers[0].admit(user, two, T0).refusedBy()).isEqualTo("max_concurrent");
+    assertThat(brokers[1].admit(user, two, T0).refusedBy()).isEqualTo("max_concurrent");
+    brokers[0].release(user);
+    await().atMost(Duration.ofSeconds(5)).until(() -> brokers[1].admit(user, two, T0).admitted());
+    assertThat(brokers[2].admit(user, two, T0).refusedBy()).isEqualTo("max_concurrent");
+  }
+
+  @Test
   void theSlotsOfABrokerThatDiesAreFreedByTheOthers() {
     String user = someone();
     Limits limits = new Limits(0, 0, 0, 2);
