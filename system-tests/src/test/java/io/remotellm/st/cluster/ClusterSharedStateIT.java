@@ -9,7 +9,6 @@ import io.remotellm.st.support.Wait;
 import io.remotellm.testsupport.FakeLlm;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -41,8 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterSharedStateIT {
 
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final String PLAIN_KEY = "sk-shared-plain-" + UUID.randomUUID();
   private static final String ADMIN_KEY = "adm-shared-" + UUID.randomUUID();
   private static final String MODEL = "shared-m";
@@ -259,13 +256,6 @@ class ClusterSharedStateIT {
   }
 
   private static HttpResponse<String> send(HttpRequest request) {
-    try {
-      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new AssertionError(request.uri() + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return ClusterClient.send(request);
   }
 }
