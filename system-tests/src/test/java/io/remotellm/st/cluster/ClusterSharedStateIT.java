@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -44,6 +45,11 @@ class ClusterSharedStateIT {
   private static final String ADMIN_KEY = "adm-shared-" + UUID.randomUUID();
   private static final String MODEL = "shared-m";
   private static final int BROKERS = 3;
+
+  /** The broker {@code aKilledBrokersConcurrencySlotIsFreedByTheOthers} kills; no connector. */
+  private static final int KILLED = 2;
+
+  private static final boolean[] dead = new boolean[BROKERS];
 
   private static FakeLlm llm;
   private static final List<ProductProcess> brokers = new ArrayList<>();
@@ -140,12 +146,56 @@ class ClusterSharedStateIT {
 
   @Test
   @Order(3)
+  void aKilledBrokersConcurrencySlotIsFreedByTheOthers() throws Exception {
+    String key = createUser("frank", "{\"max_concurrent\":1}");
+    int before = llm.chatCount();
+    llm.script(FakeLlm.Script.defaults().withHang(true));
+    try {
+      // Admitted on the broker about to die (it forwards to broker 1's connector), and held there
+      // by an LLM that never answers: that broker holds frank's only slot on the grid.
+      CompletableFuture<HttpResponse<String>> held =
+          CompletableFuture.supplyAsync(() -> chat(ports[KILLED], key, MODEL));
+      assertThat(llm.awaitChatRequests(before + 1, Duration.ofSeconds(60)))
+          .as("the held request reached the LLM")
+          .isTrue();
+      assertThat(chat(ports[0], key, MODEL).statusCode()).isEqualTo(429);
+
+      brokers.get(KILLED).kill();
+      dead[KILLED] = true;
+      long t0 = System.nanoTime();
+      llm.script(FakeLlm.Script.defaults());
+      HttpResponse<String> next =
+          Wait.forValue(
+              "broker 0 to admit frank once the killed broker's slot is freed",
+              Duration.ofSeconds(30),
+              () -> {
+                HttpResponse<String> r = chat(ports[0], key, MODEL);
+                return r.statusCode() == 429 ? null : r;
+              });
+      long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+      System.out.println(
+          "ClusterSharedStateIT: kill -9 of the broker holding a max_concurrent=1 slot; another"
+              + " broker admitted the user again after "
+              + millis
+              + " ms");
+      assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+      assertThat(held).failsWithin(Duration.ofSeconds(30)); // its broker died under it
+    } finally {
+      llm.script(FakeLlm.Script.defaults());
+    }
+  }
+
+  @Test
+  @Order(4)
   void aKeyRevokedOnOneBrokerIsRefusedOnTheOthersWithinASecond() {
     String key = createUser("dave", 0);
     HttpResponse<String> revoked = send(admin(0, "/admin/api/users/dave").DELETE().build());
     assertThat(revoked.statusCode()).isEqualTo(204);
     long t0 = System.nanoTime();
     for (int i = 1; i < BROKERS; i++) {
+      if (dead[i]) {
+        continue;
+      }
       int port = ports[i];
       Wait.until(
           "broker " + i + " to refuse the revoked key",
@@ -161,7 +211,7 @@ class ClusterSharedStateIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aConnectorTokenRevokedOnOneBrokerClosesItsLinkOnTheOther() {
     String connectors = send(admin(1, "/admin/api/connectors").GET().build()).body();
     Matcher m = Pattern.compile("\"token_fingerprint\":\"([^\"]+)\"").matcher(connectors);
@@ -174,6 +224,9 @@ class ClusterSharedStateIT {
     assertThat(revoked.statusCode()).isEqualTo(204);
     long t0 = System.nanoTime();
     for (int i = 1; i < BROKERS; i++) {
+      if (dead[i]) {
+        continue;
+      }
       int port = ports[i];
       Wait.until(
           "broker " + i + " to drop the revoked connector's model",
@@ -218,6 +271,9 @@ class ClusterSharedStateIT {
     assertThat(m.find()).isTrue();
     String key = m.group(1);
     for (int i = 1; i < BROKERS; i++) {
+      if (dead[i]) {
+        continue;
+      }
       int port = ports[i];
       Wait.until(
           "broker " + i + " to know " + name + "'s key",

@@ -158,10 +158,26 @@ public final class GridLimitState implements LimitState {
     }
   }
 
+  /**
+   * Frees a departed broker's slots with one call per user entry, sent like a release (on {@link
+   * #sender}, so from the application's context). Not one partition-wide call ({@code
+   * executeOnEntries}): on Payara, the members that did not send it run it without the
+   * application's context and cannot read {@link CounterUpdate} there (a ClassNotFoundException
+   * logged by every broker's call), so each partition was freed only by its own member's call.
+   * Every remaining broker does this; freeing twice changes nothing.
+   */
   void dropSlotsOf(UUID member) {
+    int users = 0;
     try {
-      counters.executeOnEntries(CounterUpdate.dropMember(member));
-      LOG.log(Level.INFO, "Freed the concurrency slots of broker {0}, which left", member);
+      CounterUpdate drop = CounterUpdate.dropMember(member);
+      for (String user : counters.keySet()) {
+        submit(user, drop);
+        users++;
+      }
+      LOG.log(
+          Level.INFO,
+          "Freeing the concurrency slots of broker {0}, which left ({1} users)",
+          new Object[] {member, users});
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "Slots of broker {0} not freed: {1}", new Object[] {member, e});
     }
