@@ -74,7 +74,7 @@ public final class Connector implements AutoCloseable {
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             IDLE_THREAD_KEEP_ALIVE,
             threads("llm-http"));
-    http = LlmClient.build(config);
+    http = LlmClient.build(config, httpThreads);
     Upstream upstream;
     if (config.demo()) {
       probe = null;
