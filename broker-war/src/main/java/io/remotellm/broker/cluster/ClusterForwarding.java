@@ -18,7 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
 
 /**
  * Sends a request this broker has no connector for to a broker of the cluster that has one (the
@@ -31,10 +34,14 @@ public class ClusterForwarding implements RemoteBrokers {
   /** How long reaching another broker may take; the answer itself has the relay's timeout. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
+  private static final Logger LOG = Logger.getLogger(ClusterForwarding.class.getName());
+
   @Inject ClusterView view;
   @Inject ForwardSignature signature;
   @Inject UsageListeners usageListeners;
   @Inject BrokerSettings settings;
+
+  private final AtomicBoolean poolChecked = new AtomicBoolean();
 
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -55,6 +62,9 @@ public class ClusterForwarding implements RemoteBrokers {
     Optional<ClusterView.Target> target = view.pick(request.model(), request.api());
     if (target.isEmpty()) {
       return false;
+    }
+    if (poolChecked.compareAndSet(false, true)) {
+      checkAsyncPool();
     }
     byte[] body = body(request).getBytes(StandardCharsets.UTF_8);
     long now = System.currentTimeMillis();
@@ -87,6 +97,22 @@ public class ClusterForwarding implements RemoteBrokers {
                     ? HttpResponse.BodySubscribers.fromLineSubscriber(forwarded)
                     : forwarded.refusedWith(info.statusCode())));
     return true;
+  }
+
+  /**
+   * {@code sendAsync} completes each call through the JVM's default async executor, which with a
+   * common-pool parallelism under 2 (the default on one or two CPUs) starts a thread per call: per
+   * forwarded request. The launcher sets the parallelism (docs/cluster.md); say so if it is not.
+   */
+  private static void checkAsyncPool() {
+    int parallelism = ForkJoinPool.getCommonPoolParallelism();
+    if (parallelism < 2) {
+      LOG.warning(
+          "cluster: the common fork-join pool has a parallelism of "
+              + parallelism
+              + ", so every forwarded request starts a thread; start the JVM with"
+              + " -Djava.util.concurrent.ForkJoinPool.common.parallelism=2");
+    }
   }
 
   private static String body(RelayRequest r) {

@@ -144,6 +144,25 @@ record PayaraMicroRun(Path root, Path runDir) {
     }
   }
 
+  static final String COMMON_POOL_PARALLELISM =
+      "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * On one or two CPUs the JVM gives the common fork-join pool a parallelism of 1, and then every
+   * {@code CompletableFuture} step that runs "async" without an executor starts a new thread. The
+   * JDK's {@code HttpClient.sendAsync} completes each call through such a step, so a broker of a
+   * cluster started one thread per forwarded request (1,000 thread starts per 1,000 forwards in
+   * JFR; docs/benchmarks.md, issue 15). A parallelism of 2 makes those steps run on two pooled
+   * threads instead. Unchanged with more CPUs (their default is higher) or when JAVA_OPTS sets it.
+   */
+  static List<String> commonPoolOptions(int cpus, List<String> javaOpts) {
+    if (cpus > 2
+        || javaOpts.stream().anyMatch(o -> o.startsWith("-D" + COMMON_POOL_PARALLELISM + "="))) {
+      return List.of();
+    }
+    return List.of("-D" + COMMON_POOL_PARALLELISM + "=2");
+  }
+
   private static boolean sizesHeap(String option) {
     return option.startsWith("-Xmx")
         || option.startsWith("-XX:MaxHeapSize")
@@ -180,6 +199,7 @@ record PayaraMicroRun(Path root, Path runDir) {
     // loader that scans every jar of the server (a seventh of the broker's CPU per request;
     // docs/benchmarks.md). Naming the provider makes JSON-P load it directly instead.
     cmd.add("-Djakarta.json.provider=org.eclipse.parsson.JsonProviderImpl");
+    cmd.addAll(commonPoolOptions(Runtime.getRuntime().availableProcessors(), javaOpts));
     cmd.add("-D" + BrokerProperties.LOG_LEVEL + "=" + settings.logLevel());
     cmd.add("-D" + BrokerProperties.ALLOW_ANONYMOUS + "=" + settings.allowAnonymous());
     cmd.add("-D" + BrokerProperties.CONNECTOR_CONFIG + "=" + settings.connectorConfig());

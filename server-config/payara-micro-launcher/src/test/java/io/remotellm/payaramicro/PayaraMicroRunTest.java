@@ -210,6 +210,20 @@ class PayaraMicroRunTest {
   }
 
   @Test
+  void onTwoCpusOrFewerTheCommonPoolGetsTwoThreadsUnlessJavaOptsSetsIt() throws Exception {
+    String two = "-D" + PayaraMicroRun.COMMON_POOL_PARALLELISM + "=2";
+    assertThat(PayaraMicroRun.commonPoolOptions(1, List.of())).containsExactly(two);
+    assertThat(PayaraMicroRun.commonPoolOptions(2, List.of("-Xmx1g"))).containsExactly(two);
+    assertThat(PayaraMicroRun.commonPoolOptions(3, List.of())).isEmpty();
+    String own = "-D" + PayaraMicroRun.COMMON_POOL_PARALLELISM + "=1";
+    assertThat(PayaraMicroRun.commonPoolOptions(2, List.of(own))).isEmpty();
+    // And on the command line the launcher writes, once at most, after JAVA_OPTS.
+    env.put("JAVA_OPTS", own);
+    assertThat(launch()).isEqualTo(0);
+    assertThat(command()).contains(own).doesNotContain(two);
+  }
+
+  @Test
   void withoutTheLoggingJarTheBrokerStillStarts() throws Exception {
     assertThat(launch()).isEqualTo(0);
     assertThat(command()).noneMatch(arg -> arg.startsWith("-Xbootclasspath"));
