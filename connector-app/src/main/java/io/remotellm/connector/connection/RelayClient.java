@@ -3,6 +3,7 @@ package io.remotellm.connector.connection;
 import static io.remotellm.connector.logging.JsonField.log;
 import static io.remotellm.connector.logging.JsonField.of;
 
+import io.remotellm.connector.config.NoTls;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Keeps one registered WebSocket to the broker, forever: dial with the token, {@code hello}, wait
@@ -102,6 +104,9 @@ public final class RelayClient implements AutoCloseable {
         HttpClient.newBuilder().connectTimeout(HANDSHAKE_TIMEOUT).executor(Runnable::run);
     if (tls != null) {
       builder.sslContext(tls);
+    } else if (!brokers.anySecure()) {
+      // Only ws:// brokers: spare the JDK's default TLS context (about 7 MB), as the LLM's client.
+      builder.sslContext(NoTls.CONTEXT).sslParameters(new SSLParameters());
     }
     this.client = builder.build();
   }
