@@ -12,15 +12,13 @@ import io.remotellm.protocol.ProtocolException;
 import io.remotellm.protocol.Request;
 import io.remotellm.protocol.UnknownFrameTypeException;
 import io.remotellm.protocol.Welcome;
-import jakarta.websocket.CloseReason;
-import jakarta.websocket.Endpoint;
-import jakarta.websocket.EndpointConfig;
-import jakarta.websocket.MessageHandler;
-import jakarta.websocket.PongMessage;
-import jakarta.websocket.Session;
 import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,14 +32,27 @@ import java.util.logging.Logger;
  * {@code welcome}, the broker's frames handed to the {@link RequestHandler}, the heartbeat, and its
  * end, once, whatever noticed it first. It tells the {@link RelayClient} that made it what happened
  * through {@link Events}; it never dials again itself.
+ *
+ * <p>The JDK's {@link WebSocket} calls it one event at a time and delivers a message in the pieces
+ * it arrives in; they are gathered here (linearly, each piece appended once) and every piece asked
+ * for after the last was handled, so the broker's frames are handled in order, one at a time. Any
+ * piece, ping or pong counts as hearing the broker: a large frame still arriving is not silence.
  */
-final class BrokerLink extends Endpoint {
+final class BrokerLink implements WebSocket.Listener {
 
   // The relay client's logger: these lines are its story, and operators filter on it.
   private static final Logger LOG = Logger.getLogger(RelayClient.class.getName());
 
   /** Heartbeats missed before the link counts as dead. */
   private static final int MISSED_HEARTBEATS = 3;
+
+  static final int GOING_AWAY = 1001;
+  private static final int PROTOCOL_ERROR = 1002;
+  private static final int VIOLATED_POLICY = 1008;
+  private static final int TOO_BIG = 1009;
+
+  /** How long a close may wait for the broker's answer before the socket is dropped. */
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
   /** What a link tells the client that made it. */
   interface Events {
@@ -64,8 +75,12 @@ final class BrokerLink extends Endpoint {
   private final URI brokerUrl;
   private final Events events;
   private final AtomicBoolean over = new AtomicBoolean();
-  private volatile Session session;
+  private volatile WebSocket socket;
   private volatile FrameSender sender;
+
+  /** The pieces so far of a message that came in several; null between messages. */
+  private StringBuilder partial;
+
   private volatile boolean welcomed;
 
   /** Set when the broker refused {@link #protocol} with 1002: the next hello offers 1. */
@@ -123,27 +138,66 @@ final class BrokerLink extends Endpoint {
   }
 
   @Override
-  public void onOpen(Session s, EndpointConfig config) {
-    session = s;
-    if (!TcpNoDelay.enable(s)) {
-      log(
-          LOG,
-          Level.FINE,
-          "could not turn Nagle off on the relay socket; small frames may be delayed");
+  public void onOpen(WebSocket ws) {
+    socket = ws;
+    if (over.get()) {
+      // Closed (the connector stopping) while it dialled: leave at once.
+      ws.sendClose(GOING_AWAY, "connector shutting down");
+      dropLater(ws);
+      return;
     }
-    sender = new FrameSender(s, codec);
+    sender = new FrameSender(ws, codec);
     lastHeard = System.nanoTime();
-    s.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::onText);
-    s.addMessageHandler(
-        PongMessage.class,
-        (MessageHandler.Whole<PongMessage>) pong -> lastHeard = System.nanoTime());
     RelayClient.Registration r = registration.get();
     sender.send(new Hello(protocol, r.connector(), r.models(), r.capacity(), r.apis()));
     log(LOG, Level.FINE, "socket open, hello sent", of("models", r.models()));
+    ws.request(1);
   }
 
-  private void onText(String text) {
+  @Override
+  public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
     lastHeard = System.nanoTime();
+    if (last && partial == null) {
+      onMessage(data.toString());
+    } else {
+      if (partial == null) {
+        partial = new StringBuilder(Math.max(data.length() * 2, 1024));
+      }
+      // Chars never outnumber the bytes they came in, so this bounds the frame's size too.
+      if (partial.length() + data.length() > RelayClient.MAX_INCOMING_FRAME) {
+        partial = null;
+        end(
+            "a frame from the broker over " + RelayClient.MAX_INCOMING_FRAME + " bytes",
+            TOO_BIG,
+            "frame too big");
+        return null;
+      }
+      partial.append(data);
+      if (last) {
+        String text = partial.toString();
+        partial = null;
+        onMessage(text);
+      }
+    }
+    ws.request(1);
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+    lastHeard = System.nanoTime();
+    ws.request(1);
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onPing(WebSocket ws, ByteBuffer message) {
+    lastHeard = System.nanoTime(); // the JDK answers with a pong itself
+    ws.request(1);
+    return null;
+  }
+
+  private void onMessage(String text) {
     try {
       codec.decodeEach(text, this::onFrame);
     } catch (UnknownFrameTypeException e) {
@@ -215,15 +269,13 @@ final class BrokerLink extends Endpoint {
   }
 
   @Override
-  public void onClose(Session s, CloseReason reason) {
-    int code = reason.getCloseCode().getCode();
-    String phrase = reason.getReasonPhrase();
+  public CompletionStage<?> onClose(WebSocket ws, int code, String phrase) {
     String why =
         "socket closed: " + code + (phrase == null || phrase.isEmpty() ? "" : " " + phrase);
-    if (code == CloseReason.CloseCodes.VIOLATED_POLICY.getCode() && !welcomed) {
+    if (code == VIOLATED_POLICY && !welcomed) {
       why = "the broker refused this connector (1008); check --broker-token";
     }
-    if (code == CloseReason.CloseCodes.PROTOCOL_ERROR.getCode() && !welcomed && protocol > 1) {
+    if (code == PROTOCOL_ERROR && !welcomed && protocol > 1) {
       // A broker of protocol version 1 refuses any other version with 1002: speak 1 next time.
       versionRefused = true;
       why =
@@ -232,16 +284,21 @@ final class BrokerLink extends Endpoint {
               + " (1002); retrying with protocol 1";
     }
     lost(why);
+    return null; // the JDK then answers the broker's close with the same code
   }
 
   @Override
-  public void onError(Session s, Throwable error) {
+  public void onError(WebSocket ws, Throwable error) {
     String tls = ConnectFailures.tlsProblem(error);
     lost(tls != null ? tls : "socket error: " + ConnectFailures.describe(error));
   }
 
   /** Ends this link once, whatever noticed first; the client then dials again unless stopping. */
   void lost(String why) {
+    end(why, GOING_AWAY, "reconnecting");
+  }
+
+  private void end(String why, int code, String reason) {
     if (!over.compareAndSet(false, true)) {
       return;
     }
@@ -251,41 +308,45 @@ final class BrokerLink extends Endpoint {
     if (sender != null) {
       sender.close();
     }
-    Session s = session;
-    if (s != null && s.isOpen()) {
-      try {
-        s.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "reconnecting"));
-      } catch (Exception e) {
-        // The socket is being abandoned either way; a failed close changes nothing.
+    WebSocket s = socket;
+    if (s != null) {
+      if (!s.isInputClosed()) {
+        // After the broker's own close the JDK answers it; otherwise say goodbye first.
+        s.sendClose(code, reason);
       }
+      dropLater(s);
     }
     if (welcomed) {
       handler.onDisconnected();
     }
     // A link that never opened offers its version again; one that opened, ours (or 1 if refused).
-    int next = session == null ? protocol : versionRefused ? 1 : Frame.PROTOCOL_VERSION;
+    int next = s == null ? protocol : versionRefused ? 1 : Frame.PROTOCOL_VERSION;
     events.ended(why, next);
   }
 
   /** Closes the link on purpose, after the frames already queued, and tells no one. */
-  void close(CloseReason reason) {
+  void close(int code, String reason) {
     if (!over.compareAndSet(false, true)) {
       return;
     }
     cancel(heartbeat);
     cancel(welcomeTimeout);
-    Session s = session;
+    WebSocket s = socket;
     if (sender != null) {
-      sender.closeAfterQueued(reason, Duration.ofSeconds(5));
-    }
-    if (s != null && s.isOpen()) {
-      try {
-        s.close(reason);
-      } catch (Exception e) {
-        // Shutting down: the process ends whether or not the close frame went out.
-      }
+      sender.closeAfterQueued(code, reason, CLOSE_GRACE);
+    } else if (s != null && !s.isOutputClosed()) {
+      s.sendClose(code, reason);
     }
     handler.onDisconnected();
+  }
+
+  /** Drops the socket if the broker has not answered our close (or it is stuck mid-frame) soon. */
+  private void dropLater(WebSocket s) {
+    try {
+      timer.schedule(s::abort, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      s.abort();
+    }
   }
 
   private static void cancel(ScheduledFuture<?> future) {

@@ -33,6 +33,11 @@ public final class BrokerRotation {
     return brokers.get(current);
   }
 
+  /** Whether any broker is dialled over TLS ({@code wss://}). */
+  public boolean anySecure() {
+    return brokers.stream().anyMatch(url -> "wss".equalsIgnoreCase(url.getScheme()));
+  }
+
   /** Whether there is another broker to go to. */
   public boolean several() {
     return brokers.size() > 1;

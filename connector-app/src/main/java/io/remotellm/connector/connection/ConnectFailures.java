@@ -4,7 +4,10 @@ import static io.remotellm.connector.logging.JsonField.log;
 import static io.remotellm.connector.logging.JsonField.of;
 
 import io.remotellm.protocol.Fingerprint;
+import java.net.ConnectException;
 import java.net.URI;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.UnresolvedAddressException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
@@ -21,7 +24,7 @@ final class ConnectFailures {
   private ConnectFailures() {}
 
   /** Logs why dialling {@code brokerUrl} failed with {@code e}: refused token, TLS, down... */
-  static void explain(Exception e, URI brokerUrl, String token) {
+  static void explain(Throwable e, URI brokerUrl, String token) {
     int status = UpgradeRefusal.status(e);
     String tls = tlsProblem(e);
     if (tls != null) {
@@ -93,12 +96,31 @@ final class ConnectFailures {
     return null;
   }
 
+  /**
+   * The innermost cause, named with its message; the JDK client throws a failed connect as
+   * message-less exceptions (a {@code ConnectException} over a {@code ClosedChannelException} or an
+   * {@code UnresolvedAddressException}), so those say what they mean.
+   */
   static String describe(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
     String message = root.getMessage();
+    if (message == null && root instanceof UnresolvedAddressException) {
+      message = "unknown host";
+    } else if (message == null && root instanceof ClosedChannelException && refusedConnect(e)) {
+      message = "connection refused or unreachable";
+    }
     return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  private static boolean refusedConnect(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
   }
 }

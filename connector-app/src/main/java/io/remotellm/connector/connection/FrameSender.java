@@ -3,15 +3,15 @@ package io.remotellm.connector.connection;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.FrameQueue;
-import jakarta.websocket.CloseReason;
-import jakarta.websocket.SendResult;
-import jakarta.websocket.Session;
+import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -19,6 +19,9 @@ import java.util.function.Consumer;
  * time, in order, and packed into batches once the broker speaks protocol 2. Each frame may carry a
  * callback, told null once the frame is written or the failure otherwise; the forwarder uses it to
  * read the next piece from the LLM only then, which bounds what is buffered.
+ *
+ * <p>The JDK's {@link WebSocket} refuses a second text send while one is outstanding; the queue
+ * starts the next send only from the previous one's completion, so that never happens.
  */
 public final class FrameSender {
 
@@ -28,22 +31,19 @@ public final class FrameSender {
    */
   static final int MAX_BATCH_CHARS = 32 * 1024;
 
-  private final Session session;
+  private final WebSocket socket;
   private final FrameCodec codec;
   private final FrameQueue queue;
   private volatile boolean closed;
 
-  public FrameSender(Session session, FrameCodec codec) {
-    this.session = session;
+  public FrameSender(WebSocket socket, FrameCodec codec) {
+    this.socket = socket;
     this.codec = codec;
     this.queue = new FrameQueue(this::sendText, Integer.MAX_VALUE, MAX_BATCH_CHARS);
   }
 
   private void sendText(String text, Consumer<Throwable> done) {
-    session
-        .getAsyncRemote()
-        .sendText(
-            text, (SendResult result) -> done.accept(result.isOK() ? null : result.getException()));
+    socket.sendText(text, true).whenComplete((ws, error) -> done.accept(error));
   }
 
   /** Packs waiting frames into batches from now on: the broker said it reads them. */
@@ -79,45 +79,48 @@ public final class FrameSender {
   void ping() {
     queue.then(
         () -> {
-          try {
-            session.getAsyncRemote().sendPing(ByteBuffer.allocate(0));
-          } catch (Exception e) {
-            // A failed ping means a dead socket; the heartbeat notices the silence and reconnects.
-          }
+          // A failed ping (a dead socket, or the last ping still unsent) changes nothing: the
+          // heartbeat notices the silence and reconnects.
+          socket.sendPing(ByteBuffer.allocate(0));
         },
         null);
   }
 
   /**
-   * Closes the socket with {@code reason} once every frame queued before has been written, so a
-   * graceful shutdown does not cut off the last {@code end} frames; waits up to {@code timeout}.
+   * Closes the socket with {@code code} once every frame queued before has been written and waits,
+   * up to {@code timeout}, until the close frame is written too, so a graceful shutdown does not
+   * cut off the last {@code end} frames.
    */
-  void closeAfterQueued(CloseReason reason, Duration timeout) {
-    CountDownLatch done = new CountDownLatch(1);
-    queue.then(() -> closeSession(reason), error -> done.countDown());
+  void closeAfterQueued(int code, String reason, Duration timeout) {
+    CompletableFuture<Object> written = new CompletableFuture<>();
+    queue.then(
+        () -> closeSocket(code, reason).whenComplete((ws, error) -> written.complete(null)),
+        error -> {
+          if (error != null) {
+            written.complete(null);
+          }
+        });
     try {
-      if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        closeSession(reason);
-      }
+      written.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      closeSession(reason);
+      closeSocket(code, reason);
+    } catch (TimeoutException | ExecutionException e) {
+      closeSocket(code, reason);
     }
     close();
   }
 
-  private void closeSession(CloseReason reason) {
-    try {
-      if (session.isOpen()) {
-        session.close(reason);
-      }
-    } catch (Exception e) {
-      // Shutting down: the process ends whether or not the close frame went out.
+  /** Sends a close frame unless one was sent already; never throws. */
+  CompletableFuture<WebSocket> closeSocket(int code, String reason) {
+    if (socket.isOutputClosed()) {
+      return CompletableFuture.completedFuture(socket);
     }
+    return socket.sendClose(code, reason);
   }
 
   public boolean isOpen() {
-    return !closed && session.isOpen();
+    return !closed && !socket.isOutputClosed() && !socket.isInputClosed();
   }
 
   /** Fails what is still queued; later sends fail at once. */

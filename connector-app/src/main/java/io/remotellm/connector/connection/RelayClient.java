@@ -3,30 +3,34 @@ package io.remotellm.connector.connection;
 import static io.remotellm.connector.logging.JsonField.log;
 import static io.remotellm.connector.logging.JsonField.of;
 
+import io.remotellm.connector.config.NoTls;
 import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
-import jakarta.websocket.ClientEndpointConfig;
-import jakarta.websocket.CloseReason;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
-import org.glassfish.tyrus.client.ClientManager;
-import org.glassfish.tyrus.client.ClientProperties;
-import org.glassfish.tyrus.client.SslEngineConfigurator;
-import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Keeps one registered WebSocket to the broker, forever: dial with the token, {@code hello}, wait
  * for {@code welcome}, ping at the broker's interval, and on any loss (refused, closed, silent)
  * dial again after {@link ReconnectBackoff}'s delay. Each attempt is a {@link BrokerLink}, which
  * runs the session and tells this class when it is welcomed or over. Attempts and heartbeats run on
- * one scheduler thread; frames arrive on Tyrus's threads and go to the {@link RequestHandler}.
+ * one scheduler thread; frames arrive on the socket's selector thread and go to the {@link
+ * RequestHandler}.
+ *
+ * <p>The socket is the JDK's {@link java.net.http.WebSocket}, on an {@link HttpClient} of its own
+ * whose work runs where it arises (its selector thread, which serves this one socket): nothing the
+ * link does there blocks (the handler forwards with {@code sendAsync}, sends are queued), and each
+ * read no longer wakes another thread. The JDK client sets TCP_NODELAY on its sockets itself
+ * ({@code PlainHttpConnection}), which the relay's small frames need (with Nagle on, the first
+ * token of a stream came 40 ms late), and checks the broker's host name against its certificate.
  *
  * <p>Given several brokers ({@link BrokerRotation}), it attaches to one at a time; each loss or
  * failed dial moves to the next, after the same backoff, and an attach there starts the backoff
@@ -36,6 +40,9 @@ import org.glassfish.tyrus.container.jdk.client.JdkClientContainer;
 public final class RelayClient implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(RelayClient.class.getName());
+
+  /** How long the TCP connect, TLS handshake and upgrade may take together. */
+  private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   /** How long the broker may take to say {@code welcome} after the upgrade. */
   private static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(10);
@@ -58,7 +65,7 @@ public final class RelayClient implements AutoCloseable {
   private final RequestHandler handler;
   private final ReconnectBackoff backoff;
   private final ScheduledExecutorService timer;
-  private final ClientManager client;
+  private final HttpClient client;
   private volatile Registration registration;
 
   /**
@@ -93,17 +100,15 @@ public final class RelayClient implements AutoCloseable {
     this.handler = handler;
     this.backoff = backoff;
     this.timer = timer;
-    this.client = ClientManager.createClient(JdkClientContainer.class.getName());
-    client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, 10_000);
-    // Tyrus's default (4 MB) closes the whole link with 1011 on one large request; the broker
-    // bounds request bodies itself, so the connector accepts any frame up to this size.
-    client.getProperties().put(ClientProperties.INCOMING_BUFFER_SIZE, MAX_INCOMING_FRAME);
+    HttpClient.Builder builder =
+        HttpClient.newBuilder().connectTimeout(HANDSHAKE_TIMEOUT).executor(Runnable::run);
     if (tls != null) {
-      SslEngineConfigurator ssl = new SslEngineConfigurator(tls, true, false, false);
-      // Tyrus checks the broker's host name against its certificate by default; it must stay so.
-      ssl.setHostVerificationEnabled(true);
-      client.getProperties().put(ClientProperties.SSL_ENGINE_CONFIGURATOR, ssl);
+      builder.sslContext(tls);
+    } else if (!brokers.anySecure()) {
+      // Only ws:// brokers: spare the JDK's default TLS context (about 7 MB), as the LLM's client.
+      builder.sslContext(NoTls.CONTEXT).sslParameters(new SSLParameters());
     }
+    this.client = builder.build();
   }
 
   public void start() {
@@ -135,9 +140,8 @@ public final class RelayClient implements AutoCloseable {
     state = RelayState.STOPPED;
     BrokerLink current = link;
     if (current != null) {
-      current.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "connector shutting down"));
+      current.close(BrokerLink.GOING_AWAY, "connector shutting down");
     }
-    client.shutdown();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -186,21 +190,24 @@ public final class RelayClient implements AutoCloseable {
               }
             });
     link = attempt;
-    ClientEndpointConfig config =
-        ClientEndpointConfig.Builder.create()
-            .configurator(
-                new ClientEndpointConfig.Configurator() {
-                  @Override
-                  public void beforeRequest(Map<String, List<String>> headers) {
-                    headers.put("Authorization", List.of("Bearer " + token));
-                  }
-                })
-            .build();
     log(LOG, Level.FINE, "dialling the broker", of("broker_url", brokerUrl));
     try {
-      client.connectToServer(attempt, config, brokerUrl);
-      attempt.expectWelcomeWithin(WELCOME_TIMEOUT);
-    } catch (Exception e) {
+      client
+          .newWebSocketBuilder()
+          .header("Authorization", "Bearer " + token)
+          .connectTimeout(HANDSHAKE_TIMEOUT)
+          .buildAsync(brokerUrl, attempt)
+          .whenComplete(
+              (socket, error) -> {
+                if (error != null) {
+                  ConnectFailures.explain(error, brokerUrl, token);
+                  attempt.lost(null);
+                } else {
+                  attempt.expectWelcomeWithin(WELCOME_TIMEOUT);
+                }
+              });
+    } catch (RuntimeException e) {
+      // A URL the JDK client will not dial (checked at start-up, so not expected here).
       ConnectFailures.explain(e, brokerUrl, token);
       attempt.lost(null);
     }

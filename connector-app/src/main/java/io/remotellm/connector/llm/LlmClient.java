@@ -1,6 +1,7 @@
 package io.remotellm.connector.llm;
 
 import io.remotellm.connector.config.ConnectorConfig;
+import io.remotellm.connector.config.NoTls;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.Executor;

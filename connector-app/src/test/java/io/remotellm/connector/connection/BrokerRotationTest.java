@@ -43,4 +43,10 @@ class BrokerRotationTest {
     assertThatThrownBy(() -> new BrokerRotation(List.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void knowsWhetherAnyBrokerIsDialledOverTls() {
+    assertThat(new BrokerRotation(List.of(A, B)).anySecure()).isFalse();
+    assertThat(new BrokerRotation(List.of(A, URI.create("WSS://b/ws"))).anySecure()).isTrue();
+  }
 }

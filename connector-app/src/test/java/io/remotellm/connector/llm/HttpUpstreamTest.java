@@ -10,10 +10,6 @@ import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Head;
 import io.remotellm.protocol.Request;
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
-import jakarta.websocket.Session;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,12 +20,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -187,27 +185,18 @@ class HttpUpstreamTest {
   }
 
   /** A relay socket that takes every message at once and keeps the frames. */
-  private Session recordingSession() {
-    RemoteEndpoint.Async remote =
-        (RemoteEndpoint.Async)
-            Proxy.newProxyInstance(
-                getClass().getClassLoader(),
-                new Class<?>[] {RemoteEndpoint.Async.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("sendText") && args.length == 2) {
-                    frames.add(codec.decode((String) args[0]));
-                    ((SendHandler) args[1]).onResult(new SendResult());
-                  }
-                  return null;
-                });
-    return (Session)
+  private WebSocket recordingSession() {
+    return (WebSocket)
         Proxy.newProxyInstance(
             getClass().getClassLoader(),
-            new Class<?>[] {Session.class},
+            new Class<?>[] {WebSocket.class},
             (proxy, method, args) ->
                 switch (method.getName()) {
-                  case "getAsyncRemote" -> remote;
-                  case "isOpen" -> true;
+                  case "sendText" -> {
+                    frames.add(codec.decode(args[0].toString()));
+                    yield CompletableFuture.completedFuture(proxy);
+                  }
+                  case "isOutputClosed", "isInputClosed" -> false;
                   default -> null;
                 });
   }

@@ -1,4 +1,4 @@
-package io.remotellm.connector.llm;
+package io.remotellm.connector.config;
 
 import java.security.Provider;
 import java.security.SecureRandom;
@@ -12,19 +12,26 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 
 /**
- * A TLS context for a client that only ever speaks plain HTTP: every use fails, so a TLS connection
- * through it (which the client never opens to an {@code http://} URL, and it follows no redirects)
- * cannot happen unverified.
+ * A TLS context for a client that only ever speaks plain HTTP (the LLM at an {@code http://} URL,
+ * brokers at {@code ws://} URLs): every use fails, so a TLS connection through it (which the client
+ * never opens to such a URL, and it follows no redirects) cannot happen unverified. Built plainly,
+ * an {@link java.net.http.HttpClient} sets up the JDK's default TLS context at once, whatever the
+ * URL: the TLS stack and every CA certificate of the JDK, about 7 MB of the connector's idle
+ * footprint of 60 MB.
  */
-final class NoTls extends SSLContextSpi {
-  static final SSLContext CONTEXT =
+public final class NoTls extends SSLContextSpi {
+  public static final SSLContext CONTEXT =
       new SSLContext(
           new NoTls(),
-          new Provider("remotellm-no-tls", "1", "no TLS: the LLM URL is http://") {},
+          new Provider(
+              "remotellm-no-tls",
+              "1",
+              "no TLS: this client speaks plain http:// and ws:// only") {},
           "none") {};
 
   private static UnsupportedOperationException refused() {
-    return new UnsupportedOperationException("no TLS: the LLM URL is http://");
+    return new UnsupportedOperationException(
+        "no TLS: this client speaks plain http:// and ws:// only");
   }
 
   @Override
