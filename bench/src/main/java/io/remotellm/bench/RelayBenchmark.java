@@ -70,7 +70,8 @@ public final class RelayBenchmark {
       String connectorJavaOpts,
       Set<String> switchedOff,
       String server,
-      boolean throughput) {
+      boolean throughput,
+      boolean latency) {
 
     /**
      * On Payara Micro, the phases of {@code cpuOnly} alone; the second broker switches both off.
@@ -95,6 +96,7 @@ public final class RelayBenchmark {
           connectorJavaOpts,
           Set.of("ledger", "metrics"),
           "payara",
+          false,
           false);
     }
 
@@ -109,6 +111,7 @@ public final class RelayBenchmark {
       Set<String> off = Set.of("ledger", "metrics");
       String server = "payara";
       boolean throughput = false;
+      boolean latency = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> quick = true;
@@ -121,9 +124,11 @@ public final class RelayBenchmark {
           case "--compare-off" -> off = switches(args[++i]);
           case "--server" -> server = args[++i];
           case "--throughput" -> throughput = true;
+          case "--latency" -> latency = true;
           case "-h", "--help" -> {
             System.out.println(
-                "usage: remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs]"
+                "usage: remotellm-bench [--quick] [--cpu-only [--throughput] [--latency]] [--jfr]"
+                    + " [--docs]"
                     + " [--out DIR] [--server payara|wildfly|liberty]"
                     + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]"
                     + " [--compare-off ledger,metrics]");
@@ -139,6 +144,9 @@ public final class RelayBenchmark {
       }
       if (throughput && !cpuOnly) {
         throw new IllegalArgumentException("--throughput adds to --cpu-only (a full run has it)");
+      }
+      if (latency && !cpuOnly) {
+        throw new IllegalArgumentException("--latency adds to --cpu-only (a full run has it)");
       }
       Path root = repositoryRoot();
       if (out == null) {
@@ -156,7 +164,8 @@ public final class RelayBenchmark {
           connectorOpts,
           off,
           server,
-          throughput);
+          throughput,
+          latency);
     }
 
     /**
@@ -320,6 +329,9 @@ public final class RelayBenchmark {
       // First, while both brokers have had the same warm-up and nothing else.
       ledgerCost(client);
       cpu(client);
+      if (options.cpuOnly() && options.latency()) {
+        latency(client); // right after the CPU phase, with the JIT as warm as it gets there
+      }
       if (!options.cpuOnly()) {
         heldStreams(client);
         latency(client);

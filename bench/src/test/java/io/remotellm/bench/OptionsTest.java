@@ -35,6 +35,16 @@ class OptionsTest {
   }
 
   @Test
+  void latencyAddsToACpuOnlyRunAndNothingElse() {
+    assertThat(RelayBenchmark.Options.parse(new String[] {"--cpu-only"}).latency()).isFalse();
+    assertThat(RelayBenchmark.Options.parse(new String[] {"--cpu-only", "--latency"}).latency())
+        .isTrue();
+    assertThatThrownBy(() -> RelayBenchmark.Options.parse(new String[] {"--latency"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--cpu-only");
+  }
+
+  @Test
   void throughputOnlyAddsToACpuOnlyRun() {
     assertThatThrownBy(() -> RelayBenchmark.Options.parse(new String[] {"--throughput"}))
         .isInstanceOf(IllegalArgumentException.class)

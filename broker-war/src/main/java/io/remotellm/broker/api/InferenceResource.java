@@ -11,7 +11,7 @@ import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.users.User;
 import io.remotellm.protocol.RelayedEndpoints;
 import io.remotellm.protocol.Request;
-import jakarta.enterprise.context.RequestScoped;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
@@ -33,9 +33,13 @@ import java.util.Map;
  * completions, completions and embeddings, the Responses API and Anthropic's Messages. {@link
  * InferenceRequestFilter} has read the body and sent the request to one of the two methods here;
  * both return at once and let the relay answer later, so no container thread waits for the LLM.
+ *
+ * <p>One instance serves every request: the request comes in as a method parameter, never as a
+ * field. A request-scoped resource made CDI (Weld) and Jersey (HK2) build and inject a new bean for
+ * every call, 7 % of the broker's CPU in a profile of the relay (docs/benchmarks.md).
  */
 @Path("~relayed")
-@RequestScoped
+@ApplicationScoped
 public class InferenceResource {
 
   // Internal paths no client can ask for ('~' is not in our API): InferenceRequestFilter reads
@@ -51,14 +55,13 @@ public class InferenceResource {
   /** Writes answers, so a client that stops reading blocks a pool thread, not the relay. */
   @Inject SseWriters writers;
 
-  @Context HttpServletRequest http;
-
   @POST
   @Path("streamed")
   @Produces(MediaType.SERVER_SENT_EVENTS)
-  public void streamed(@Context SseEventSink sink, @Context Sse sse) {
-    RelayRequest request = relayRequest();
-    AccessLog access = accessLog();
+  public void streamed(
+      @Context HttpServletRequest http, @Context SseEventSink sink, @Context Sse sse) {
+    RelayRequest request = relayRequest(http);
+    AccessLog access = accessLog(http);
     access.handToRelay();
     try {
       relay.start(
@@ -79,9 +82,9 @@ public class InferenceResource {
   @POST
   @Path("buffered")
   @Produces(MediaType.APPLICATION_JSON)
-  public void buffered(@Suspended AsyncResponse response) {
-    RelayRequest request = relayRequest();
-    AccessLog access = accessLog();
+  public void buffered(@Context HttpServletRequest http, @Suspended AsyncResponse response) {
+    RelayRequest request = relayRequest(http);
+    AccessLog access = accessLog(http);
     access.handToRelay();
     try {
       relay.start(
@@ -98,7 +101,7 @@ public class InferenceResource {
    * The request's access-log line, which RequestIdFilter made (servlet attributes are JAX-RS
    * request properties).
    */
-  private AccessLog accessLog() {
+  private static AccessLog accessLog(HttpServletRequest http) {
     if (http.getAttribute(AccessLog.PROPERTY) instanceof AccessLog access) {
       return access;
     }
@@ -106,7 +109,7 @@ public class InferenceResource {
     throw new IllegalStateException("RequestIdFilter did not run");
   }
 
-  private RelayRequest relayRequest() {
+  private static RelayRequest relayRequest(HttpServletRequest http) {
     // Servlet request attributes are the JAX-RS request properties the filters set.
     if (!(http.getAttribute(InferenceRequestFilter.CHAT_BODY) instanceof ChatBody chat)
         || !(http.getAttribute(InferenceRequestFilter.ENDPOINT) instanceof String endpoint)) {
@@ -137,7 +140,7 @@ public class InferenceResource {
         headers,
         relayed.id(endpoint),
         user,
-        query());
+        query(http));
   }
 
   /**
@@ -145,7 +148,7 @@ public class InferenceResource {
    * /v1/responses/{id}}, {@code beta=true} from Anthropic's SDK), or null. Raw brackets, which many
    * clients send unescaped, are escaped; anything else that is no URI query is a 400.
    */
-  private String query() {
+  private static String query(HttpServletRequest http) {
     String query = http.getQueryString();
     if (query == null || query.isEmpty()) {
       return null;
@@ -169,15 +172,15 @@ public class InferenceResource {
   @GET
   @Path("buffered")
   @Produces(MediaType.APPLICATION_JSON)
-  public void bufferedGet(@Suspended AsyncResponse response) {
-    buffered(response);
+  public void bufferedGet(@Context HttpServletRequest http, @Suspended AsyncResponse response) {
+    buffered(http, response);
   }
 
   /** {@code DELETE /v1/responses/{id}}. */
   @DELETE
   @Path("buffered")
   @Produces(MediaType.APPLICATION_JSON)
-  public void bufferedDelete(@Suspended AsyncResponse response) {
-    buffered(response);
+  public void bufferedDelete(@Context HttpServletRequest http, @Suspended AsyncResponse response) {
+    buffered(http, response);
   }
 }
