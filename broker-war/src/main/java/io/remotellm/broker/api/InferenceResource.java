@@ -71,7 +71,8 @@ public class InferenceResource {
               sse,
               writers.executor(),
               settings.maxBufferedBytesPerStream(),
-              ApiEdges.of(request.api())),
+              ApiEdges.of(request.api()),
+              closeGate(http)),
           access);
     } catch (RuntimeException e) {
       access.takeBack();
@@ -107,6 +108,13 @@ public class InferenceResource {
     }
     // Only a misconfigured application runs this resource without its filters.
     throw new IllegalStateException("RequestIdFilter did not run");
+  }
+
+  /** The gate {@link SseDispatchFilter} left for this request, or one that never waits. */
+  private static SseCloseGate closeGate(HttpServletRequest http) {
+    return http.getAttribute(SseCloseGate.ATTRIBUTE) instanceof SseCloseGate gate
+        ? gate
+        : SseCloseGate.open();
   }
 
   private static RelayRequest relayRequest(HttpServletRequest http) {

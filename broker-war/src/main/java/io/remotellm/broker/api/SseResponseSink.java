@@ -53,6 +53,7 @@ final class SseResponseSink implements ResponseSink {
   private final ApiEdge edge;
   private final Executor writer;
   private final long maxBufferedBytes;
+  private final SseCloseGate closeGate;
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean writing = new AtomicBoolean();
@@ -69,8 +70,20 @@ final class SseResponseSink implements ResponseSink {
     this(sink, sse, Runnable::run, DEFAULT_MAX_BUFFERED_BYTES, ApiEdges.OPENAI);
   }
 
+  /** Closes the sink as soon as the stream ends: for tests. */
   SseResponseSink(
       SseEventSink sink, Sse sse, Executor writer, long maxBufferedBytes, ApiEdge edge) {
+    this(sink, sse, writer, maxBufferedBytes, edge, SseCloseGate.open());
+  }
+
+  SseResponseSink(
+      SseEventSink sink,
+      Sse sse,
+      Executor writer,
+      long maxBufferedBytes,
+      ApiEdge edge,
+      SseCloseGate closeGate) {
+    this.closeGate = closeGate;
     this.sink = sink;
     this.sse = sse;
     this.edge = edge;
@@ -256,6 +269,10 @@ final class SseResponseSink implements ResponseSink {
 
   private void closeSink() {
     gone.set(true);
+    closeGate.close(this::closeQuietly);
+  }
+
+  private void closeQuietly() {
     try {
       sink.close();
     } catch (RuntimeException e) {

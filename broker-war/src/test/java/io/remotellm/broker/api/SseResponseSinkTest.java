@@ -123,6 +123,33 @@ class SseResponseSinkTest {
   }
 
   @Test
+  void aStreamThatEndsBeforeTheRequestThreadLeftJerseyIsClosedOnlyAfterIt() {
+    // The LLM's whole answer arrives while the container still dispatches the request: every
+    // event goes out at once, the close waits for the dispatch to end (Jersey issue 5439).
+    SseCloseGate gate = SseCloseGate.dispatching();
+    SseResponseSink fast =
+        new SseResponseSink(sink, new FakeSse(), Runnable::run, 1000, ApiEdges.OPENAI, gate);
+    fast.head(200, Map.of());
+    fast.data("{\"n\":1}");
+    fast.end();
+    assertThat(wire).containsExactly("data: {\"n\":1}", "data: [DONE]");
+    assertThat(closed).isFalse();
+    gate.dispatchEnded();
+    assertThat(closed).isTrue();
+  }
+
+  @Test
+  void aStreamThatEndsAfterTheDispatchEndedClosesAtOnce() {
+    SseCloseGate gate = SseCloseGate.dispatching();
+    gate.dispatchEnded();
+    SseResponseSink slow =
+        new SseResponseSink(sink, new FakeSse(), Runnable::run, 1000, ApiEdges.OPENAI, gate);
+    slow.data("{\"n\":1}");
+    slow.end();
+    assertThat(closed).isTrue();
+  }
+
+  @Test
   void keepAliveIsAComment() {
     relay.keepAlive();
     assertThat(wire).containsExactly(": keep-alive");
