@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * broker + connector, in one run, back to back or interleaved.
  *
  * <pre>
- * bench/remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs] [--out DIR]
+ * bench/remotellm-bench [--quick] [--cpu-only [--throughput] | --memory] [--jfr] [--docs] [--out DIR]
  *     [--server payara|wildfly|liberty] [--broker-java-opts "..."] [--connector-java-opts "..."]
  * </pre>
  *
@@ -70,7 +70,8 @@ public final class RelayBenchmark {
       String connectorJavaOpts,
       Set<String> switchedOff,
       String server,
-      boolean throughput) {
+      boolean throughput,
+      boolean memory) {
 
     /**
      * On Payara Micro, the phases of {@code cpuOnly} alone; the second broker switches both off.
@@ -95,6 +96,7 @@ public final class RelayBenchmark {
           connectorJavaOpts,
           Set.of("ledger", "metrics"),
           "payara",
+          false,
           false);
     }
 
@@ -109,6 +111,7 @@ public final class RelayBenchmark {
       Set<String> off = Set.of("ledger", "metrics");
       String server = "payara";
       boolean throughput = false;
+      boolean memory = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> quick = true;
@@ -121,9 +124,11 @@ public final class RelayBenchmark {
           case "--compare-off" -> off = switches(args[++i]);
           case "--server" -> server = args[++i];
           case "--throughput" -> throughput = true;
+          case "--memory" -> memory = true;
           case "-h", "--help" -> {
             System.out.println(
-                "usage: remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs]"
+                "usage: remotellm-bench [--quick] [--cpu-only [--throughput] | --memory] [--jfr]"
+                    + " [--docs]"
                     + " [--out DIR] [--server payara|wildfly|liberty]"
                     + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]"
                     + " [--compare-off ledger,metrics]");
@@ -140,9 +145,13 @@ public final class RelayBenchmark {
       if (throughput && !cpuOnly) {
         throw new IllegalArgumentException("--throughput adds to --cpu-only (a full run has it)");
       }
+      if (memory && (cpuOnly || quick)) {
+        throw new IllegalArgumentException(
+            "--memory is a run of its own: not with --cpu-only or --quick");
+      }
       Path root = repositoryRoot();
       if (out == null) {
-        String name = cpuOnly ? "bench-cpu" : "bench";
+        String name = cpuOnly ? "bench-cpu" : memory ? "bench-memory" : "bench";
         out = root.resolve("bench/target/" + name + (quick ? "-quick" : ""));
       }
       return new Options(
@@ -156,7 +165,8 @@ public final class RelayBenchmark {
           connectorOpts,
           off,
           server,
-          throughput);
+          throughput,
+          memory);
     }
 
     /**
@@ -308,7 +318,8 @@ public final class RelayBenchmark {
       awaitRelay(client);
       // The ledger's cost is the WAR's, measured on Payara Micro; on the other servers a second
       // broker would only add minutes of boot. The measured broker gets the same load either way.
-      if (server.id().equals("payara")) {
+      // --memory measures the one broker: a second one would only add its boot and its memory.
+      if (server.id().equals("payara") && !options.memory()) {
         int plainPort = startPlainBroker(fleet, tmp);
         relayWithoutLedger = URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions");
         startPlainConnector(fleet, fakePort, plainPort, Fleet.freePort());
@@ -318,9 +329,15 @@ public final class RelayBenchmark {
       idleMemory("idle");
       warmUp(client);
       // First, while both brokers have had the same warm-up and nothing else.
-      ledgerCost(client);
+      if (!options.memory()) {
+        ledgerCost(client);
+      }
       cpu(client);
-      if (!options.cpuOnly()) {
+      if (options.memory()) {
+        // The phases that drive memory up in a full run: the SSE flood and the ramp.
+        chunkRate(client);
+        ramp(client);
+      } else if (!options.cpuOnly()) {
         heldStreams(client);
         latency(client);
         throughput(client);
@@ -336,6 +353,7 @@ public final class RelayBenchmark {
       idleMemory("after load");
       if (!options.cpuOnly() && !options.quick()) {
         idlingBack(60); // a minute: not in CI's quick run
+        nativeMemory("after");
       }
 
       // SIGTERM now, so that JFR recordings are written before the results are.
@@ -1266,6 +1284,7 @@ public final class RelayBenchmark {
         if (i == 1 && n == plan.ramp()[plan.ramp().length - 1]) {
           brokerHeapLoad.add(Memory.heapUsedKb(brokerPid, false));
           connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
+          nativeMemory("peak");
         }
         int errors = 0;
         String firstError = null;
@@ -1477,6 +1496,27 @@ public final class RelayBenchmark {
     }
   }
 
+  /**
+   * With {@code -XX:NativeMemoryTracking} among a JVM's options, writes its {@code jcmd
+   * VM.native_memory summary}, RSS and thread count to nmt-(broker|connector)-WHEN.txt: what the
+   * JVM accounts for, to set against RSS (the gap is malloc arenas and what NMT does not see).
+   */
+  private void nativeMemory(String when) {
+    String[] who = {"broker", "connector"};
+    String[] opts = {options.brokerJavaOpts(), options.connectorJavaOpts()};
+    long[] pids = {brokerPid, connector.pid()};
+    for (int i = 0; i < 2; i++) {
+      if (opts[i] != null && opts[i].contains("-XX:NativeMemoryTracking")) {
+        Path file = options.out().resolve("nmt-" + who[i] + "-" + when + ".txt");
+        try {
+          Files.writeString(file, Memory.nativeMemory(pids[i]));
+        } catch (IOException e) {
+          LOG.log(System.Logger.Level.WARNING, "could not write " + file + ": " + e);
+        }
+      }
+    }
+  }
+
   /** Samples broker and connector RSS every 100 ms until the returned flag is cleared. */
   private AtomicBoolean sampleRss() {
     AtomicBoolean on = new AtomicBoolean(true);
@@ -1570,7 +1610,8 @@ public final class RelayBenchmark {
   }
 
   private void info() {
-    results.info.put("mode", options.quick() ? "quick" : "full");
+    results.info.put(
+        "mode", options.quick() ? "quick" : options.memory() ? "memory phases" : "full");
     results.info.put("started", Instant.now().toString());
     results.info.put("nproc", Integer.toString(Runtime.getRuntime().availableProcessors()));
     results.info.put("memory", memTotal());
