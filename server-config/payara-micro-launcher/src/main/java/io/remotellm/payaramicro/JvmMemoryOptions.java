@@ -1,0 +1,78 @@
+package io.remotellm.payaramicro;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The broker JVM's memory defaults, put on Payara Micro's command line before {@code JAVA_OPTS}
+ * (the JVM takes the last of a repeated option, so {@code JAVA_OPTS} overrides each of them).
+ * Chosen by measurement (docs/benchmarks.md, "Issue 17: memory"):
+ *
+ * <ul>
+ *   <li>{@code -Xmx384m}, only when {@code JAVA_OPTS} does not size the heap itself ({@code -Xmx},
+ *       {@code -XX:MaxHeapSize} or an {@code -XX:} option about RAM, as the Kubernetes manifest's
+ *       {@code MaxRAMPercentage}): a heap size there must mean what it says, and {@code -Xmx} would
+ *       silently beat a percentage. Without a bound G1 sizes the heap from the machine's memory (a
+ *       quarter of it) and, under the benchmark, grew the broker to 0.6-1 GB of heap and 853-955 MB
+ *       of RSS. The broker's live data is about 65-150 MB plus about 40 KB per open stream.
+ *   <li>A periodic G1 collection after 10 s without one, and heap free ratios of 10-30 %: the
+ *       periodic collection's remark returns committed heap above 30 % free to the OS. With G1's
+ *       default of 70 % it returned nothing (125 MB live of 384 MB committed is 67 % free).
+ *   <li>{@code -XX:TrimNativeHeapInterval=5000}: glibc keeps memory the JVM freed (compiler arenas,
+ *       G1's remembered sets) in its arenas; trimming every 5 s gives it back. Only where the JVM
+ *       knows the option (17.0.15 does; older updates of 17 may not, and would refuse to start).
+ * </ul>
+ */
+final class JvmMemoryOptions {
+
+  static final String HEAP_BOUND = "-Xmx384m";
+
+  static final List<String> IDLE_BACK =
+      List.of(
+          "-XX:G1PeriodicGCInterval=10000", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+
+  static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
+
+  private JvmMemoryOptions() {}
+
+  /**
+   * The defaults to put before {@code javaOpts}.
+   *
+   * @param jvmKnows whether the JVM that will run Payara Micro knows a {@code -XX:} option by name
+   */
+  static List<String> before(List<String> javaOpts, Predicate<String> jvmKnows) {
+    List<String> options = new ArrayList<>();
+    if (javaOpts.stream().noneMatch(JvmMemoryOptions::sizesHeap)) {
+      options.add(HEAP_BOUND);
+    }
+    options.addAll(IDLE_BACK);
+    if (jvmKnows.test("TrimNativeHeapInterval")) {
+      options.add(TRIM_NATIVE_HEAP);
+    }
+    return options;
+  }
+
+  /**
+   * Whether this JVM knows a {@code -XX:} option: the launcher runs on the same {@code java} as
+   * Payara Micro (bin/remotellm-broker and the command both take JAVA_HOME's, else the PATH's).
+   */
+  static boolean thisJvmKnows(String option) {
+    try {
+      HotSpotDiagnosticMXBean vm =
+          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+      return vm != null && vm.getVMOption(option) != null;
+    } catch (IllegalArgumentException | LinkageError e) {
+      // An update that does not have the option, or a JVM without HotSpot's management module.
+      return false;
+    }
+  }
+
+  private static boolean sizesHeap(String option) {
+    return option.startsWith("-Xmx")
+        || option.startsWith("-XX:MaxHeapSize")
+        || (option.startsWith("-XX:") && option.contains("RAM"));
+  }
+}

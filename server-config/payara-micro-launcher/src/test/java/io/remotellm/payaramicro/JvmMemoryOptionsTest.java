@@ -1,0 +1,43 @@
+package io.remotellm.payaramicro;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The broker JVM's memory defaults, and the probe that keeps unknown options off its command. */
+class JvmMemoryOptionsTest {
+
+  @Test
+  void boundsTheHeapAndLetsItIdleBack() {
+    assertThat(JvmMemoryOptions.before(List.of("-Dx=1"), option -> true))
+        .containsExactly(
+            "-Xmx384m",
+            "-XX:G1PeriodicGCInterval=10000",
+            "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=30",
+            "-XX:TrimNativeHeapInterval=5000");
+  }
+
+  @Test
+  void aHeapSizeInJavaOptsKeepsTheIdlingBackButNotTheBound() {
+    for (String sizing : List.of("-Xmx2g", "-XX:MaxHeapSize=1g", "-XX:MaxRAMPercentage=60")) {
+      assertThat(JvmMemoryOptions.before(List.of(sizing), option -> true))
+          .doesNotContain("-Xmx384m")
+          .contains("-XX:G1PeriodicGCInterval=10000", "-XX:MaxHeapFreeRatio=30");
+    }
+  }
+
+  @Test
+  void leavesOutTheNativeTrimWhereTheJvmDoesNotKnowIt() {
+    assertThat(
+            JvmMemoryOptions.before(List.of(), option -> !option.equals("TrimNativeHeapInterval")))
+        .noneMatch(option -> option.startsWith("-XX:TrimNativeHeapInterval"));
+  }
+
+  @Test
+  void asksThisJvmForAnOptionByName() {
+    assertThat(JvmMemoryOptions.thisJvmKnows("MaxHeapFreeRatio")).isTrue();
+    assertThat(JvmMemoryOptions.thisJvmKnows("NoSuchOptionForTheBrokerLauncher")).isFalse();
+  }
+}
