@@ -29,6 +29,14 @@ class JvmMemoryOptionsTest {
   }
 
   @Test
+  void anotherCollectorInJavaOptsKeepsItsOwnSizing() {
+    assertThat(JvmMemoryOptions.before(List.of("-XX:+UseSerialGC"), option -> true))
+        .containsExactly("-Xmx384m", "-XX:TrimNativeHeapInterval=5000");
+    assertThat(JvmMemoryOptions.before(List.of("-XX:+UseG1GC"), option -> true))
+        .contains("-XX:MaxHeapFreeRatio=30");
+  }
+
+  @Test
   void leavesOutTheNativeTrimWhereTheJvmDoesNotKnowIt() {
     assertThat(
             JvmMemoryOptions.before(List.of(), option -> !option.equals("TrimNativeHeapInterval")))
