@@ -4,7 +4,6 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * The broker JVM's memory defaults, put on Payara Micro's command line before {@code JAVA_OPTS}
@@ -24,8 +23,8 @@ import java.util.function.Predicate;
  *       when {@code JAVA_OPTS} picks another collector ({@code -XX:+UseSerialGC}, as the system
  *       tests do): there the ratios resize the old generation at every full collection.
  *   <li>{@code -XX:TrimNativeHeapInterval=5000}: glibc keeps memory the JVM freed (compiler arenas,
- *       G1's remembered sets) in its arenas; trimming every 5 s gives it back. Only where the JVM
- *       knows the option (17.0.15 does; older updates of 17 may not, and would refuse to start).
+ *       G1's remembered sets) in its arenas; trimming every 5 s gives it back. Only on Linux and
+ *       where the JVM knows the option (17.0.15 does; an update without it would refuse to start).
  * </ul>
  */
 final class JvmMemoryOptions {
@@ -43,9 +42,9 @@ final class JvmMemoryOptions {
   /**
    * The defaults to put before {@code javaOpts}.
    *
-   * @param jvmKnows whether the JVM that will run Payara Micro knows a {@code -XX:} option by name
+   * @param canTrimNativeHeap whether the JVM that will run Payara Micro can trim glibc's heap
    */
-  static List<String> before(List<String> javaOpts, Predicate<String> jvmKnows) {
+  static List<String> before(List<String> javaOpts, boolean canTrimNativeHeap) {
     List<String> options = new ArrayList<>();
     if (javaOpts.stream().noneMatch(JvmMemoryOptions::sizesHeap)) {
       options.add(HEAP_BOUND);
@@ -56,16 +55,23 @@ final class JvmMemoryOptions {
     if (javaOpts.stream().noneMatch(JvmMemoryOptions::picksAnotherCollector)) {
       options.addAll(IDLE_BACK);
     }
-    if (jvmKnows.test("TrimNativeHeapInterval")) {
+    if (canTrimNativeHeap) {
       options.add(TRIM_NATIVE_HEAP);
     }
     return options;
   }
 
   /**
-   * Whether this JVM knows a {@code -XX:} option: the launcher runs on the same {@code java} as
+   * Whether this JVM can trim the native heap: on Linux (glibc's {@code malloc_trim}; elsewhere the
+   * JVM only warns) and if it knows the option. The launcher runs on the same {@code java} as
    * Payara Micro (bin/remotellm-broker and the command both take JAVA_HOME's, else the PATH's).
    */
+  static boolean canTrimNativeHeap() {
+    return System.getProperty("os.name", "").startsWith("Linux")
+        && thisJvmKnows("TrimNativeHeapInterval");
+  }
+
+  /** Whether this JVM knows a {@code -XX:} option by name. */
   static boolean thisJvmKnows(String option) {
     try {
       HotSpotDiagnosticMXBean vm =

@@ -142,7 +142,7 @@ record PayaraMicroRun(Path root, Path runDir) {
         javaOpts.add(option);
       }
     }
-    cmd.addAll(JvmMemoryOptions.before(javaOpts, JvmMemoryOptions::thisJvmKnows));
+    cmd.addAll(JvmMemoryOptions.before(javaOpts, JvmMemoryOptions.canTrimNativeHeap()));
     if (settings.cluster().clustered()) {
       cmd.addAll(ClusterSettings.HEARTBEAT_OPTIONS);
     }

@@ -169,7 +169,7 @@ class PayaraMicroRunTest {
         .isEqualTo(0);
     List<String> cmd = command();
     List<String> defaults =
-        JvmMemoryOptions.before(List.of("-Xmx1g"), JvmMemoryOptions::thisJvmKnows);
+        JvmMemoryOptions.before(List.of("-Xmx1g"), JvmMemoryOptions.canTrimNativeHeap());
     assertThat(cmd.subList(0, defaults.size() + 3))
         .containsExactlyElementsOf(
             concat(concat(List.of("/opt/jdk 17/bin/java"), defaults), List.of("-Xmx1g", "-Dx=y")));
@@ -198,7 +198,8 @@ class PayaraMicroRunTest {
   void theHeapIsBoundedUnlessJavaOptsSizesIt() throws Exception {
     env.put("JAVA_OPTS", "-Dremotellm.broker.max-body-bytes=1024 -XX:MaxHeapFreeRatio=50");
     assertThat(launch()).isEqualTo(0);
-    List<String> defaults = JvmMemoryOptions.before(List.of(), JvmMemoryOptions::thisJvmKnows);
+    List<String> defaults =
+        JvmMemoryOptions.before(List.of(), JvmMemoryOptions.canTrimNativeHeap());
     // The memory defaults first, then JAVA_OPTS: the JVM takes the last of a repeated option.
     assertThat(command().subList(1, defaults.size() + 3))
         .startsWith("-Xmx384m", "-XX:G1PeriodicGCInterval=10000")
