@@ -52,7 +52,7 @@ public final class RelayBenchmark {
   /** The connector launcher's own default JVM options, repeated when options are added to them. */
   static final String CONNECTOR_DEFAULT_OPTS =
       "-XX:+UseSerialGC -Xms8m -Xmx512m -XX:TieredStopAtLevel=1 -Xss256k"
-          + " -XX:ReservedCodeCacheSize=16m -XX:-UsePerfData";
+          + " -XX:ReservedCodeCacheSize=16m -XX:-UsePerfData -Djdk.httpclient.bufsize=4096";
 
   private static final String MODEL = "fake-model";
   private static final String USER_KEY = "sk-bench-user";
