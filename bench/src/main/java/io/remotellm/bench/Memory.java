@@ -51,6 +51,21 @@ final class Memory {
     return found ? used : -1;
   }
 
+  /** RSS, thread count and {@code jcmd <pid> VM.native_memory summary}, as one text. */
+  static String nativeMemory(long pid) {
+    StringBuilder out = new StringBuilder();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmRSS:") || line.startsWith("Threads:")) {
+          out.append(line).append('\n');
+        }
+      }
+    } catch (IOException e) {
+      out.append("process ").append(pid).append(" gone\n");
+    }
+    return out.append(jcmd(pid, "VM.native_memory summary")).toString();
+  }
+
   private static String jcmd(long pid, String command) {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     try {

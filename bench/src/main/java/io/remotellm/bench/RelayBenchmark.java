@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * broker + connector, in one run, back to back or interleaved.
  *
  * <pre>
- * bench/remotellm-bench [--quick] [--cpu-only [--throughput]] [--jfr] [--docs] [--out DIR]
+ * bench/remotellm-bench [--quick] [--cpu-only [--throughput] [--latency] | --memory] [--jfr] [--docs] [--out DIR]
  *     [--server payara|wildfly|liberty] [--broker-java-opts "..."] [--connector-java-opts "..."]
  * </pre>
  *
@@ -52,7 +52,7 @@ public final class RelayBenchmark {
   /** The connector launcher's own default JVM options, repeated when options are added to them. */
   static final String CONNECTOR_DEFAULT_OPTS =
       "-XX:+UseSerialGC -Xms8m -Xmx512m -XX:TieredStopAtLevel=1 -Xss256k"
-          + " -XX:ReservedCodeCacheSize=16m -XX:-UsePerfData";
+          + " -XX:ReservedCodeCacheSize=16m -XX:-UsePerfData -Djdk.httpclient.bufsize=4096";
 
   private static final String MODEL = "fake-model";
   private static final String USER_KEY = "sk-bench-user";
@@ -71,7 +71,8 @@ public final class RelayBenchmark {
       Set<String> switchedOff,
       String server,
       boolean throughput,
-      boolean latency) {
+      boolean latency,
+      boolean memory) {
 
     /**
      * On Payara Micro, the phases of {@code cpuOnly} alone; the second broker switches both off.
@@ -112,6 +113,7 @@ public final class RelayBenchmark {
       String server = "payara";
       boolean throughput = false;
       boolean latency = false;
+      boolean memory = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> quick = true;
@@ -125,9 +127,10 @@ public final class RelayBenchmark {
           case "--server" -> server = args[++i];
           case "--throughput" -> throughput = true;
           case "--latency" -> latency = true;
+          case "--memory" -> memory = true;
           case "-h", "--help" -> {
             System.out.println(
-                "usage: remotellm-bench [--quick] [--cpu-only [--throughput] [--latency]] [--jfr]"
+                "usage: remotellm-bench [--quick] [--cpu-only [--throughput] [--latency] | --memory] [--jfr]"
                     + " [--docs]"
                     + " [--out DIR] [--server payara|wildfly|liberty]"
                     + " [--broker-java-opts OPTS] [--connector-java-opts OPTS]"
@@ -148,9 +151,13 @@ public final class RelayBenchmark {
       if (latency && !cpuOnly) {
         throw new IllegalArgumentException("--latency adds to --cpu-only (a full run has it)");
       }
+      if (memory && (cpuOnly || quick)) {
+        throw new IllegalArgumentException(
+            "--memory is a run of its own: not with --cpu-only or --quick");
+      }
       Path root = repositoryRoot();
       if (out == null) {
-        String name = cpuOnly ? "bench-cpu" : "bench";
+        String name = cpuOnly ? "bench-cpu" : memory ? "bench-memory" : "bench";
         out = root.resolve("bench/target/" + name + (quick ? "-quick" : ""));
       }
       return new Options(
@@ -165,7 +172,8 @@ public final class RelayBenchmark {
           off,
           server,
           throughput,
-          latency);
+          latency,
+          memory);
     }
 
     /**
@@ -317,7 +325,8 @@ public final class RelayBenchmark {
       awaitRelay(client);
       // The ledger's cost is the WAR's, measured on Payara Micro; on the other servers a second
       // broker would only add minutes of boot. The measured broker gets the same load either way.
-      if (server.id().equals("payara")) {
+      // --memory measures the one broker: a second one would only add its boot and its memory.
+      if (server.id().equals("payara") && !options.memory()) {
         int plainPort = startPlainBroker(fleet, tmp);
         relayWithoutLedger = URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions");
         startPlainConnector(fleet, fakePort, plainPort, Fleet.freePort());
@@ -327,12 +336,18 @@ public final class RelayBenchmark {
       idleMemory("idle");
       warmUp(client);
       // First, while both brokers have had the same warm-up and nothing else.
-      ledgerCost(client);
+      if (!options.memory()) {
+        ledgerCost(client);
+      }
       cpu(client);
       if (options.cpuOnly() && options.latency()) {
         latency(client); // right after the CPU phase, with the JIT as warm as it gets there
       }
-      if (!options.cpuOnly()) {
+      if (options.memory()) {
+        // The phases that drive memory up in a full run: the SSE flood and the ramp.
+        chunkRate(client);
+        ramp(client);
+      } else if (!options.cpuOnly()) {
         heldStreams(client);
         latency(client);
         throughput(client);
@@ -348,6 +363,7 @@ public final class RelayBenchmark {
       idleMemory("after load");
       if (!options.cpuOnly() && !options.quick()) {
         idlingBack(60); // a minute: not in CI's quick run
+        nativeMemory("after");
       }
 
       // SIGTERM now, so that JFR recordings are written before the results are.
@@ -1278,6 +1294,7 @@ public final class RelayBenchmark {
         if (i == 1 && n == plan.ramp()[plan.ramp().length - 1]) {
           brokerHeapLoad.add(Memory.heapUsedKb(brokerPid, false));
           connectorHeapLoad.add(Memory.heapUsedKb(connector.pid(), false));
+          nativeMemory("peak");
         }
         int errors = 0;
         String firstError = null;
@@ -1489,6 +1506,27 @@ public final class RelayBenchmark {
     }
   }
 
+  /**
+   * With {@code -XX:NativeMemoryTracking} among a JVM's options, writes its {@code jcmd
+   * VM.native_memory summary}, RSS and thread count to nmt-(broker|connector)-WHEN.txt: what the
+   * JVM accounts for, to set against RSS (the gap is malloc arenas and what NMT does not see).
+   */
+  private void nativeMemory(String when) {
+    String[] who = {"broker", "connector"};
+    String[] opts = {options.brokerJavaOpts(), options.connectorJavaOpts()};
+    long[] pids = {brokerPid, connector.pid()};
+    for (int i = 0; i < 2; i++) {
+      if (opts[i] != null && opts[i].contains("-XX:NativeMemoryTracking")) {
+        Path file = options.out().resolve("nmt-" + who[i] + "-" + when + ".txt");
+        try {
+          Files.writeString(file, Memory.nativeMemory(pids[i]));
+        } catch (IOException e) {
+          LOG.log(System.Logger.Level.WARNING, "could not write " + file + ": " + e);
+        }
+      }
+    }
+  }
+
   /** Samples broker and connector RSS every 100 ms until the returned flag is cleared. */
   private AtomicBoolean sampleRss() {
     AtomicBoolean on = new AtomicBoolean(true);
@@ -1582,7 +1620,8 @@ public final class RelayBenchmark {
   }
 
   private void info() {
-    results.info.put("mode", options.quick() ? "quick" : "full");
+    results.info.put(
+        "mode", options.quick() ? "quick" : options.memory() ? "memory phases" : "full");
     results.info.put("started", Instant.now().toString());
     results.info.put("nproc", Integer.toString(Runtime.getRuntime().availableProcessors()));
     results.info.put("memory", memTotal());

@@ -52,6 +52,14 @@ class OptionsTest {
   }
 
   @Test
+  void memoryIsARunOfItsOwn() {
+    assertThat(RelayBenchmark.Options.parse(new String[] {"--memory"}).memory()).isTrue();
+    assertThatThrownBy(() -> RelayBenchmark.Options.parse(new String[] {"--memory", "--cpu-only"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--memory");
+  }
+
+  @Test
   void theEightArgumentConstructorKeepsPayara() {
     RelayBenchmark.Options o =
         new RelayBenchmark.Options(

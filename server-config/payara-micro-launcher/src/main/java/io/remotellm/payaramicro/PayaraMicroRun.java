@@ -30,19 +30,6 @@ record PayaraMicroRun(Path root, Path runDir) {
   static final String RUN_DIR_PREFIX = "remotellm-broker.";
   static final String LOG_MANAGER = "io.remotellm.payaramicro.logging.PayaraMicroLogManager";
 
-  /**
-   * Heap defaults, used unless JAVA_OPTS sizes the heap itself (-Xmx, -XX:MaxHeapSize or the
-   * -XX:*RAM* options, as the Kubernetes manifest's MaxRAMPercentage does): a heap size there must
-   * mean what it says, and -Xmx would silently beat a percentage. Without a bound, G1 sizes the
-   * heap from the machine's memory (a quarter of it) and, under the benchmark, grew the broker to
-   * 0.6-1 GB of heap and 853-955 MB of RSS without giving it back. The broker's live data is about
-   * 65-110 MB plus about 40 KB per open stream, so 384 MB holds thousands of streams; a periodic
-   * collection after 10 s without one returns unused heap to the OS after a burst. Measured in
-   * docs/benchmarks.md.
-   */
-  static final List<String> DEFAULT_HEAP_OPTIONS =
-      List.of("-Xmx384m", "-XX:G1PeriodicGCInterval=10000");
-
   Path war() {
     return root.resolve("broker-war/target/remotellm-broker.war");
   }
@@ -163,12 +150,6 @@ record PayaraMicroRun(Path root, Path runDir) {
     return List.of("-D" + COMMON_POOL_PARALLELISM + "=2");
   }
 
-  private static boolean sizesHeap(String option) {
-    return option.startsWith("-Xmx")
-        || option.startsWith("-XX:MaxHeapSize")
-        || (option.startsWith("-XX:") && option.contains("RAM"));
-  }
-
   private List<String> command(BrokerSettings settings, Map<String, String> env) {
     List<String> cmd = new ArrayList<>();
     String javaHome = env.getOrDefault("JAVA_HOME", "");
@@ -180,9 +161,7 @@ record PayaraMicroRun(Path root, Path runDir) {
         javaOpts.add(option);
       }
     }
-    if (javaOpts.stream().noneMatch(PayaraMicroRun::sizesHeap)) {
-      cmd.addAll(DEFAULT_HEAP_OPTIONS);
-    }
+    cmd.addAll(JvmMemoryOptions.before(javaOpts, JvmMemoryOptions.canTrimNativeHeap()));
     if (settings.cluster().clustered()) {
       cmd.addAll(ClusterSettings.HEARTBEAT_OPTIONS);
     }

@@ -168,7 +168,11 @@ class PayaraMicroRunTest {
                 "9443"))
         .isEqualTo(0);
     List<String> cmd = command();
-    assertThat(cmd.subList(0, 3)).containsExactly("/opt/jdk 17/bin/java", "-Xmx1g", "-Dx=y");
+    List<String> defaults =
+        JvmMemoryOptions.before(List.of("-Xmx1g"), JvmMemoryOptions.canTrimNativeHeap());
+    assertThat(cmd.subList(0, defaults.size() + 3))
+        .containsExactlyElementsOf(
+            concat(concat(List.of("/opt/jdk 17/bin/java"), defaults), List.of("-Xmx1g", "-Dx=y")));
     assertThat(cmd)
         .contains(
             "-Xbootclasspath/a:" + logging,
@@ -192,11 +196,17 @@ class PayaraMicroRunTest {
 
   @Test
   void theHeapIsBoundedUnlessJavaOptsSizesIt() throws Exception {
-    env.put("JAVA_OPTS", "-Dremotellm.broker.max-body-bytes=1024");
+    env.put("JAVA_OPTS", "-Dremotellm.broker.max-body-bytes=1024 -XX:MaxHeapFreeRatio=50");
     assertThat(launch()).isEqualTo(0);
-    assertThat(command().subList(1, 4))
-        .containsExactly(
-            "-Xmx384m", "-XX:G1PeriodicGCInterval=10000", "-Dremotellm.broker.max-body-bytes=1024");
+    List<String> defaults =
+        JvmMemoryOptions.before(List.of(), JvmMemoryOptions.canTrimNativeHeap());
+    // The memory defaults first, then JAVA_OPTS: the JVM takes the last of a repeated option.
+    assertThat(command().subList(1, defaults.size() + 3))
+        .startsWith("-Xmx384m", "-XX:G1PeriodicGCInterval=10000")
+        .containsExactlyElementsOf(
+            concat(
+                defaults,
+                List.of("-Dremotellm.broker.max-body-bytes=1024", "-XX:MaxHeapFreeRatio=50")));
     for (String sizing : List.of("-XX:MaxRAMPercentage=60", "-Xmx2g", "-XX:MaxHeapSize=1g")) {
       // Each launch needs a fresh run directory.
       env.put(
@@ -205,8 +215,16 @@ class PayaraMicroRunTest {
       runDir = Path.of(env.get("REMOTELLM_LAUNCHER_RUN_DIR"));
       env.put("JAVA_OPTS", sizing);
       assertThat(launch()).isEqualTo(0);
-      assertThat(command()).contains(sizing).doesNotContain("-Xmx384m");
+      assertThat(command())
+          .contains(sizing, "-XX:G1PeriodicGCInterval=10000")
+          .doesNotContain("-Xmx384m");
     }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new java.util.ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   @Test
