@@ -2,6 +2,7 @@ package io.remotellm.broker.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.remotellm.broker.relay.ResponseIds;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -19,9 +20,6 @@ import java.util.logging.Logger;
  */
 final class GridResponseHomes implements ResponseHomes {
   static final String MAP = "remotellm-response-ids";
-
-  /** As long as a broker remembers a response it relayed. */
-  static final Duration TTL = Duration.ofHours(24);
 
   /**
    * How long a lookup may wait for the grid: one round trip takes about a millisecond, but a member
@@ -43,7 +41,7 @@ final class GridResponseHomes implements ResponseHomes {
   public void remember(String responseId, String user) {
     // Asynchronous: it is called on the thread that relays the answer, which must not wait.
     homes
-        .setAsync(responseId, me + " " + user, TTL.toSeconds(), TimeUnit.SECONDS)
+        .setAsync(responseId, me + " " + user, ResponseIds.TTL.toSeconds(), TimeUnit.SECONDS)
         .whenComplete(
             (ok, e) -> {
               if (e != null) {
