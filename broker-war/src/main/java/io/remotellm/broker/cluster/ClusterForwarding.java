@@ -40,6 +40,7 @@ public class ClusterForwarding implements RemoteBrokers {
   @Inject ForwardSignature signature;
   @Inject UsageListeners usageListeners;
   @Inject BrokerSettings settings;
+  @Inject ClusterResponses responses;
 
   private final AtomicBoolean poolChecked = new AtomicBoolean();
 
@@ -55,11 +56,21 @@ public class ClusterForwarding implements RemoteBrokers {
   }
 
   @Override
+  public void responseCreated(String responseId, String user) {
+    responses.remember(responseId, user);
+  }
+
+  @Override
   public boolean forward(RelayRequest request, ResponseSink sink, AccessLog access) {
-    if (!view.clustered() || !signature.configured() || request.model() == null) {
+    if (!view.clustered() || !signature.configured()) {
       return false;
     }
-    Optional<ClusterView.Target> target = view.pick(request.model(), request.api());
+    Optional<ClusterView.Target> target =
+        request.responseId() != null
+            ? responses.home(request.responseId(), request.user())
+            : request.model() == null
+                ? Optional.empty()
+                : view.pick(request.model(), request.api());
     if (target.isEmpty()) {
       return false;
     }
@@ -118,18 +129,27 @@ public class ClusterForwarding implements RemoteBrokers {
   private static String body(RelayRequest r) {
     JsonObjectBuilder headers = SharedJsonProvider.INSTANCE.createObjectBuilder();
     r.headers().forEach(headers::add);
-    return SharedJsonProvider.INSTANCE
-        .createObjectBuilder()
-        .add("request_id", r.requestId())
-        .add("path", r.path())
-        .add("model", r.model())
-        .add("stream", r.stream())
-        .add("body", r.body())
-        .add("method", r.method())
-        .add("api", r.api().wireName())
-        .add("headers", headers)
-        .add("user", r.user())
-        .build()
-        .toString();
+    JsonObjectBuilder o =
+        SharedJsonProvider.INSTANCE
+            .createObjectBuilder()
+            .add("request_id", r.requestId())
+            .add("path", r.path())
+            .add("stream", r.stream())
+            .add("body", r.body())
+            .add("method", r.method())
+            .add("api", r.api().wireName())
+            .add("headers", headers)
+            .add("user", r.user());
+    // A call naming a stored response has no model, and may carry a query (?include=...).
+    addIfSet(o, "model", r.model());
+    addIfSet(o, "response_id", r.responseId());
+    addIfSet(o, "query", r.query());
+    return o.build().toString();
+  }
+
+  private static void addIfSet(JsonObjectBuilder o, String name, String value) {
+    if (value != null) {
+      o.add(name, value);
+    }
   }
 }

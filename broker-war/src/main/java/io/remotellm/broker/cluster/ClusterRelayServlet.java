@@ -119,13 +119,14 @@ public class ClusterRelayServlet extends HttpServlet {
     return new RelayRequest(
         o.getString("request_id"),
         o.getString("path"),
-        o.getString("model"),
+        o.getString("model", null),
         o.getBoolean("stream"),
         o.getString("body"),
         o.getString("method"),
         LlmApi.of(o.getString("api")).orElseThrow(),
         headers,
-        null,
-        o.getString("user"));
+        o.getString("response_id", null),
+        o.getString("user"),
+        o.getString("query", null));
   }
 }

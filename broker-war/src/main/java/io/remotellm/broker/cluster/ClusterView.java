@@ -56,7 +56,10 @@ public class ClusterView {
   private String lastPublished = "";
   private int unchanged;
 
-  /** A connector of another broker that serves a model. */
+  /**
+   * A connector of another broker that serves a model; {@code connectorId} null when that broker
+   * picks it (a call naming a stored response).
+   */
   record Target(String memberId, String url, String connectorId) {}
 
   void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
@@ -101,6 +104,17 @@ public class ClusterView {
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  /** Another live broker, by its member id, to send a request to whichever connector it picks. */
+  Optional<Target> member(String memberId) {
+    if (memberId.equals(grid.memberId())) {
+      return Optional.empty();
+    }
+    return members.stream()
+        .filter(m -> m.memberId().equals(memberId))
+        .findFirst()
+        .map(m -> new Target(m.memberId(), m.publicUrl(), null));
   }
 
   /**

@@ -24,12 +24,19 @@ public interface RemoteBrokers {
         }
       };
 
+  /**
+   * A stored response this broker's connector created for {@code user}, so a call naming it that
+   * reaches another broker is sent here; nothing for one broker.
+   */
+  default void responseCreated(String responseId, String user) {}
+
   /** The models other brokers' connectors serve now; empty for one broker. */
   Set<String> models();
 
   /**
-   * Sends {@code request} to a broker whose connector serves it, its answer to {@code sink} and how
-   * it ended to {@code access} and the usage listeners; false, having done nothing, when no other
+   * Sends {@code request} to a broker whose connector serves it (by model, or, for a call naming a
+   * stored response, the broker whose connector created it), its answer to {@code sink} and how it
+   * ended to {@code access} and the usage listeners; false, having done nothing, when no other
    * broker serves it.
    */
   boolean forward(RelayRequest request, ResponseSink sink, AccessLog access);

@@ -19,6 +19,7 @@ public class RequestRoutes {
 
   @Inject ConnectorLinkRouter router;
   @Inject ResponseIds responseIds;
+  @Inject RemoteBrokers remote = RemoteBrokers.NONE;
 
   /**
    * A connector for {@code request}: by the response id it names (the connector that created that
@@ -49,7 +50,7 @@ public class RequestRoutes {
       return ApiError.responseNotFound(
           request.responseId(),
           responseIds.owner(request.responseId(), request.user()).isEmpty()
-              ? "this broker relayed no response with that id, or forgot it"
+              ? "no broker relayed a response with that id, or it was forgotten"
               : "the connector that created it is not connected");
     }
     Set<LlmApi> offered = router.apisFor(request.model());
@@ -64,7 +65,11 @@ public class RequestRoutes {
   void answered(Exchange exchange, ConnectorLink link, Data data) {
     if (exchange.request().createsResponse() && exchange.firstSuccessfulData(link)) {
       ResponseIds.idIn(data.data())
-          .ifPresent(id -> responseIds.remember(id, link, exchange.request().user()));
+          .ifPresent(
+              id -> {
+                responseIds.remember(id, link, exchange.request().user());
+                remote.responseCreated(id, exchange.request().user());
+              });
     }
   }
 }

@@ -22,7 +22,7 @@ public class ResponseIds {
   static final int MAX_ENTRIES = 100_000;
 
   /** How long an id is remembered; LLM servers keep responses in memory, rarely as long. */
-  static final Duration TTL = Duration.ofHours(24);
+  public static final Duration TTL = Duration.ofHours(24);
 
   /**
    * The first {@code "id":"..."} of an answer: the top-level id of a Responses body, or the id of

@@ -83,16 +83,17 @@ record PayaraMicroRun(Path root, Path runDir) {
         Map.of(
             "@HOST@", settings.host(),
             "@HEALTH_PORT@", Integer.toString(settings.healthPort()),
+            "@HTTPS_PORT@",
+                settings.tls() == null ? "" : Integer.toString(settings.tls().httpsPort()),
             "@WAR@", war().toString());
     String pre = fill("pre-boot-commands.txt.template", values);
+    String post = fill("post-boot-commands.txt.template", values);
     if (settings.tls() != null) {
       pre += fill("pre-boot-commands-tls.txt.template", values);
+      post += fill("post-boot-commands-tls.txt.template", values);
     }
     Files.writeString(runDir.resolve("pre-boot-commands.txt"), pre, StandardCharsets.UTF_8);
-    Files.writeString(
-        runDir.resolve("post-boot-commands.txt"),
-        fill("post-boot-commands.txt.template", values),
-        StandardCharsets.UTF_8);
+    Files.writeString(runDir.resolve("post-boot-commands.txt"), post, StandardCharsets.UTF_8);
     writeSecrets(settings);
     return command(settings, env);
   }
@@ -188,12 +189,9 @@ record PayaraMicroRun(Path root, Path runDir) {
     cmd.add("--disablephonehome");
     cmd.addAll(List.of("--port", Integer.toString(settings.port())));
     if (settings.tls() != null) {
-      cmd.addAll(
-          List.of(
-              "--sslport",
-              Integer.toString(settings.tls().httpsPort()),
-              "--sslcert",
-              settings.tls().alias()));
+      // No --sslport: it would open the HTTPS listener before the broker is deployed; the boot
+      // command files set its port and open it once deployed.
+      cmd.addAll(List.of("--sslcert", settings.tls().alias()));
     }
     cmd.addAll(List.of("--rootdir", runDir.resolve("payara").toString()));
     cmd.addAll(List.of("--systemproperties", runDir.resolve("secrets.properties").toString()));

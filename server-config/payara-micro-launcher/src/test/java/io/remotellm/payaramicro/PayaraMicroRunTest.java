@@ -107,6 +107,22 @@ class PayaraMicroRunTest {
   }
 
   @Test
+  void theApiPortStaysClosedUntilTheBrokerIsDeployed() throws Exception {
+    assertThat(launch("--port", "9080")).isEqualTo(0);
+    String enabled = "network-listener.http-listener.enabled=";
+    assertThat(Files.readString(runDir.resolve("pre-boot-commands.txt")))
+        .contains(enabled + "false")
+        .doesNotContain(enabled + "true");
+    List<String> post =
+        Files.readString(runDir.resolve("post-boot-commands.txt"))
+            .lines()
+            .filter(line -> !line.startsWith("#") && !line.isBlank())
+            .toList();
+    assertThat(post.get(post.size() - 1)).endsWith(enabled + "true");
+    assertThat(post.get(post.size() - 2)).startsWith("deploy ");
+  }
+
+  @Test
   void secretsGoToAnOwnerOnlyFileAndKeepEveryCharacter() throws Exception {
     String key = "sk-a#b&c d'e\"f\\g=h:i";
     String token = "tok#&\\n";

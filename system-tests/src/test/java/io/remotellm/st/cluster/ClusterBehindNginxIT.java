@@ -66,11 +66,7 @@ class ClusterBehindNginxIT {
 
   @AfterAll
   static void stop() {
-    // Payara answers an empty 500 while it deploys the WAR (before any of its code runs): printed
-    // for the record, not asserted (docs/cluster.md).
     if (fixture != null) {
-      System.out.println(
-          "ClusterBehindNginxIT: statuses while the brokers started: " + fixture.bootStatuses);
       fixture.close();
     }
   }

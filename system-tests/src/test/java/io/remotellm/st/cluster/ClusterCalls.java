@@ -1,9 +1,7 @@
 package io.remotellm.st.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.remotellm.st.support.ProductProcess;
-import io.remotellm.st.support.Wait;
+import io.remotellm.st.support.ProductRun;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,15 +46,11 @@ final class ClusterCalls {
 
   /**
    * Three servers booting at once on a shared machine take longer than one: on a loaded two-core
-   * machine (load average 30) over five minutes, the grid's join included. A broker that exits ends
-   * the wait at once (an exception inside the wait would only count as "not yet").
+   * machine (load average 30) over five minutes, the grid's join included. Fails if the broker
+   * answered anything but 200 while it started ({@link ProductRun#awaitBroker}).
    */
   static void awaitBroker(ProductProcess broker, int port, String key) {
-    Wait.until(
-        broker.name() + " to serve /v1/models",
-        Duration.ofSeconds(720),
-        () -> !broker.isAlive() || get(port, "/v1/models", key).statusCode() == 200);
-    assertThat(broker.isAlive()).as(broker.name() + " exited; see " + broker.log()).isTrue();
+    ProductRun.awaitBroker(broker, port, key, Duration.ofSeconds(720));
   }
 
   static HttpResponse<String> get(int port, String path, String key) {

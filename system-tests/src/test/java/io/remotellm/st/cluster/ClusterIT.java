@@ -207,6 +207,57 @@ class ClusterIT {
 
   @Test
   @Order(4)
+  void aStoredResponseIsReadCancelledAndDeletedThroughAnyBroker() {
+    // model-0's connector is on broker 0: created there, and created through broker 1, which
+    // forwards the creation to broker 2 for model-2 (the client's broker does not hold it).
+    String local = createdId(0, "model-0");
+    String forwarded = createdId(1, "model-2");
+    for (int i = 0; i < 3; i++) {
+      for (String id : List.of(local, forwarded)) {
+        String where = "broker " + i + ", " + id;
+        HttpResponse<String> read = call(layout.ports[i], "GET", "/v1/responses/" + id);
+        assertThat(read.statusCode()).as(where + ": " + read.body()).isEqualTo(200);
+        assertThat(ClusterClient.json(read.body()).getString("id")).as(where).isEqualTo(id);
+      }
+    }
+    HttpResponse<String> cancelled =
+        call(layout.ports[2], "POST", "/v1/responses/" + local + "/cancel");
+    assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+    assertThat(cancelled.body()).contains("\"cancelled\"");
+    HttpResponse<String> deleted = call(layout.ports[0], "DELETE", "/v1/responses/" + forwarded);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(deleted.body()).contains("\"deleted\":true");
+    // Deleted at the LLM: the broker that holds it still routes the id, the LLM says 404.
+    assertThat(call(layout.ports[1], "GET", "/v1/responses/" + forwarded).statusCode())
+        .isEqualTo(404);
+    String unknown = "resp_" + UUID.randomUUID().toString().replace("-", "");
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> none = call(layout.ports[i], "GET", "/v1/responses/" + unknown);
+      assertThat(none.statusCode()).as("broker " + i).isEqualTo(404);
+      assertThat(none.body())
+          .as("broker " + i)
+          .contains("No response with id '" + unknown + "' found");
+    }
+  }
+
+  private static String createdId(int broker, String model) {
+    HttpResponse<String> created =
+        post(layout.ports[broker], "/v1/responses", responses(model, false));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    return ClusterClient.json(created.body()).getString("id");
+  }
+
+  private static HttpResponse<String> call(int port, String method, String path) {
+    return ClusterCalls.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Authorization", "Bearer " + KEY)
+            .timeout(Duration.ofSeconds(30))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .build());
+  }
+
+  @Test
+  @Order(5)
   void aForgedForwardIsRefused() {
     HttpResponse<String> forged =
         ClusterCalls.send(
@@ -221,7 +272,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aBrokerKilledUnderLoadFailsOnlyItsOwnRequestsAndItsConnectorComesBackElsewhere()
       throws Exception {
     List<Outcome> outcomes;
@@ -287,7 +338,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void theKilledBrokerStartedAgainRejoinsAndEveryBrokerRoutesToEveryConnector() {
     long started = System.nanoTime();
     brokers[KILLED] = startBroker(KILLED);

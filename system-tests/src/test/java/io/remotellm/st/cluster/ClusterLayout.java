@@ -23,6 +23,13 @@ final class ClusterLayout {
   final String name;
   final Path secret;
 
+  /**
+   * This layout's own directory for the brokers' databases, fresh on every run: a rerun without
+   * {@code mvn clean} must not find the users an earlier run created. Broker {@code i} keeps its
+   * subdirectory across a restart.
+   */
+  final Path dataDir;
+
   private ClusterLayout(int size, String prefix) throws IOException {
     ports = new int[size];
     healthPorts = new int[size];
@@ -34,6 +41,7 @@ final class ClusterLayout {
     }
     name = prefix + UUID.randomUUID().toString().substring(0, 8);
     secret = Files.createTempFile(ProductProcess.logDir(), "cluster", ".secret");
+    dataDir = Files.createTempDirectory(ProductProcess.logDir(), name + "-data-");
     Files.writeString(secret, "cluster-secret-" + UUID.randomUUID() + "\n");
   }
 
@@ -70,6 +78,7 @@ final class ClusterLayout {
     // Three servers boot at once on a machine the build shares: the quick JIT and one GC thread
     // halve their boot's CPU; what is tested does not depend on them.
     all.putIfAbsent("JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+    all.putIfAbsent("REMOTELLM_BROKER_DATA_DIR", dataDir.resolve("broker-" + i).toString());
     return ProductProcess.start(name, "remotellm-broker", brokerArgs(i, connectorConfig), all);
   }
 }

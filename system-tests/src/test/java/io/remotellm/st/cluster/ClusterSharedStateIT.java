@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -191,18 +192,9 @@ class ClusterSharedStateIT {
     String key = createUser("dave", 0);
     HttpResponse<String> revoked = send(admin(0, "/admin/api/users/dave").DELETE().build());
     assertThat(revoked.statusCode()).isEqualTo(204);
-    long t0 = System.nanoTime();
-    for (int i = 1; i < BROKERS; i++) {
-      if (dead[i]) {
-        continue;
-      }
-      int port = ports[i];
-      Wait.until(
-          "broker " + i + " to refuse the revoked key",
-          Duration.ofSeconds(5),
-          () -> get(port, "/v1/models", key).statusCode() == 401);
-    }
-    long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+    long millis =
+        onEveryOtherBroker(
+            "refuse the revoked key", port -> get(port, "/v1/models", key).statusCode() == 401);
     System.out.println(
         "ClusterSharedStateIT: key revoked on broker 0, 401 on every other broker after "
             + millis
@@ -222,18 +214,10 @@ class ClusterSharedStateIT {
     HttpResponse<String> revoked =
         send(admin(0, "/admin/api/connectors/" + fingerprint).DELETE().build());
     assertThat(revoked.statusCode()).isEqualTo(204);
-    long t0 = System.nanoTime();
-    for (int i = 1; i < BROKERS; i++) {
-      if (dead[i]) {
-        continue;
-      }
-      int port = ports[i];
-      Wait.until(
-          "broker " + i + " to drop the revoked connector's model",
-          Duration.ofSeconds(5),
-          () -> !get(port, "/v1/models", PLAIN_KEY).body().contains("\"" + MODEL + "\""));
-    }
-    long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+    long millis =
+        onEveryOtherBroker(
+            "drop the revoked connector's model",
+            port -> !get(port, "/v1/models", PLAIN_KEY).body().contains("\"" + MODEL + "\""));
     System.out.println(
         "ClusterSharedStateIT: token revoked on broker 0, link closed on broker 1 (model gone from"
             + " brokers 1 and 2) after "
@@ -270,17 +254,25 @@ class ClusterSharedStateIT {
     Matcher m = Pattern.compile("\"api_key\":\"([^\"]+)\"").matcher(created.body());
     assertThat(m.find()).isTrue();
     String key = m.group(1);
+    onEveryOtherBroker(
+        "know " + name + "'s key", port -> get(port, "/v1/models", key).statusCode() == 200);
+    return key;
+  }
+
+  /**
+   * Waits (5 s at most each) until every live broker but broker 0, where the admin acted, {@code
+   * shows} the change on its port; returns how long that took in all, in milliseconds.
+   */
+  private static long onEveryOtherBroker(String what, IntPredicate shows) {
+    long t0 = System.nanoTime();
     for (int i = 1; i < BROKERS; i++) {
       if (dead[i]) {
         continue;
       }
       int port = ports[i];
-      Wait.until(
-          "broker " + i + " to know " + name + "'s key",
-          Duration.ofSeconds(5),
-          () -> get(port, "/v1/models", key).statusCode() == 200);
+      Wait.until("broker " + i + " to " + what, Duration.ofSeconds(5), () -> shows.test(port));
     }
-    return key;
+    return Duration.ofNanos(System.nanoTime() - t0).toMillis();
   }
 
   private static HttpRequest.Builder admin(int broker, String path) {

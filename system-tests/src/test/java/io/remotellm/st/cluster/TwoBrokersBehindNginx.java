@@ -12,14 +12,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
 
 /**
  * {@link ClusterBehindNginxIT}'s fixture: the fake LLM, two brokers clustered on loopback (started
- * at once, every status they answered while starting kept), nginx in front of them with the sample
- * config when nginx is installed, a connector dialing nginx (broker 0 straight without it) and one
- * dialing the other broker straight.
+ * at once, neither answering before it serves), nginx in front of them with the sample config when
+ * nginx is installed, a connector dialing nginx (broker 0 straight without it) and one dialing the
+ * other broker straight.
  */
 final class TwoBrokersBehindNginx implements AutoCloseable {
 
@@ -28,9 +27,6 @@ final class TwoBrokersBehindNginx implements AutoCloseable {
 
   /** Served by a connector dialing the other broker straight. */
   static final String DIRECT = "direct-m";
-
-  /** Statuses the brokers answered while they started, and how often. */
-  final Map<Integer, Integer> bootStatuses = new ConcurrentSkipListMap<>();
 
   final FakeLlm llm;
   final List<ProductProcess> brokers = new ArrayList<>();
@@ -78,8 +74,10 @@ final class TwoBrokersBehindNginx implements AutoCloseable {
                   "REMOTELLM_BROKER_USER_API_KEYS", userKey,
                   "REMOTELLM_BROKER_ADMIN_KEYS", adminKey)));
     }
+    // Two brokers booting at once on a shared machine: ten minutes each at most, the join
+    // included; neither may answer anything but 200 while it starts.
     for (int i = 0; i < 2; i++) {
-      awaitBroker(i);
+      ProductRun.awaitBroker(brokers.get(i), ports[i], userKey, Duration.ofSeconds(600));
     }
     nginx = startNginx();
     attach(token, "nginx-connector", nginx != null ? nginx.port : ports[0], VIA_NGINX);
@@ -124,25 +122,6 @@ final class TwoBrokersBehindNginx implements AutoCloseable {
           Duration.ofSeconds(30),
           () -> client.get(p, "/v1/models").body().contains("\"" + model + "\""));
     }
-  }
-
-  /**
-   * Two brokers booting at once on a shared machine: ten minutes each at most, the join included.
-   * Every answer before the first 200 is counted, for the record.
-   */
-  private void awaitBroker(int i) {
-    ProductProcess broker = brokers.get(i);
-    Wait.until(
-        "broker " + i + " to serve /v1/models",
-        Duration.ofSeconds(600),
-        () -> {
-          if (!broker.isAlive()) {
-            throw new AssertionError(broker.name() + " exited; see " + broker.log());
-          }
-          int status = client.get(ports[i], "/v1/models").statusCode();
-          bootStatuses.merge(status, 1, Integer::sum);
-          return status == 200;
-        });
   }
 
   @Override

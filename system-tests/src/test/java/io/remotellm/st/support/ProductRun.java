@@ -1,5 +1,7 @@
 package io.remotellm.st.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /** Starts the broker and connectors through their launchers, and waits until they serve. */
 public final class ProductRun {
@@ -39,21 +42,47 @@ public final class ProductRun {
     return broker;
   }
 
-  /** Waits until the broker's API answers an authenticated request with 200. */
+  /** As {@link #awaitBroker(ProductProcess, int, String, Duration)}, three minutes at most. */
   public static void awaitBroker(ProductProcess broker, int port, String userKey) {
+    awaitBroker(broker, port, userKey, Duration.ofSeconds(180));
+  }
+
+  /**
+   * Waits until the broker's API answers an authenticated {@code /v1/models} with 200, and fails if
+   * it answered anything else before: a starting broker keeps its API port closed until it serves
+   * (Payara Micro would otherwise answer its own 404 and then an empty 500 for tens of seconds
+   * while it deploys the WAR; docs/cluster.md). A broker that exits ends the wait at once.
+   */
+  public static void awaitBroker(
+      ProductProcess broker, int port, String userKey, Duration timeout) {
+    HttpRequest models =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models"))
+            .header("Authorization", "Bearer " + userKey)
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    Map<Integer, Integer> early = new ConcurrentSkipListMap<>();
     Wait.until(
-        "the broker to serve /v1/models on port " + port,
-        Duration.ofSeconds(180),
+        broker.name() + " to serve /v1/models on port " + port,
+        timeout,
         () -> {
           if (!broker.isAlive()) {
-            throw new AssertionError("the broker exited:\n" + tail(broker.output()));
+            return true;
           }
-          return status(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models"))
-                      .header("Authorization", "Bearer " + userKey)
-                      .build())
-              == 200;
+          int status = status(models);
+          if (status != 200 && status != -1) {
+            early.merge(status, 1, Integer::sum);
+          }
+          return status == 200;
         });
+    if (!broker.isAlive()) {
+      throw new AssertionError(broker.name() + " exited:\n" + tail(broker.output()));
+    }
+    assertThat(early)
+        .as(
+            "statuses (and how often) %s answered on port %d before it served; a starting broker"
+                + " must refuse connections instead",
+            broker.name(), port)
+        .isEmpty();
   }
 
   /** A connector process; {@code extraArgs} are appended to the seed's flags. */

@@ -12,14 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Real Hazelcast members in this JVM, joined over loopback TCP on free ports, like brokers. */
-final class EmbeddedGrid implements AutoCloseable {
+/**
+ * Real Hazelcast members in this JVM, joined over loopback TCP on free ports, like brokers. Public
+ * for the grid tests of the cluster package.
+ */
+public final class EmbeddedGrid implements AutoCloseable {
 
   private final String cluster = "remotellm-test-" + UUID.randomUUID();
   private final List<Integer> ports = new ArrayList<>();
   private final List<HazelcastInstance> members = new ArrayList<>();
 
-  EmbeddedGrid(int count) {
+  public EmbeddedGrid(int count) {
     for (int i = 0; i < count + 2; i++) {
       ports.add(freePort()); // two spare for members that join later
     }
@@ -28,7 +31,7 @@ final class EmbeddedGrid implements AutoCloseable {
     }
   }
 
-  HazelcastInstance get(int i) {
+  public HazelcastInstance get(int i) {
     return members.get(i);
   }
 
