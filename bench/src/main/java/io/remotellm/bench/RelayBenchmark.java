@@ -98,6 +98,7 @@ public final class RelayBenchmark {
           Set.of("ledger", "metrics"),
           "payara",
           false,
+          false,
           false);
     }
 
