@@ -1,6 +1,5 @@
 package io.remotellm.connector.llm;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,9 +9,9 @@ import java.util.List;
  * Cuts an SSE byte stream into events and returns each event's data, verbatim: the text after
  * {@code data:} and one optional space, several data lines joined by a newline, as the SSE spec
  * says, with the event's name ({@code event:}) when it has one. Comments and other fields are
- * dropped, events without data are skipped. Works on bytes, so a multi-byte character split between
- * two network reads stays whole (a line end is never inside one). Not thread-safe: one per
- * response.
+ * dropped, events without data are skipped. Works on bytes ({@link ByteLines}), so a multi-byte
+ * character split between two network reads stays whole; an event's data becomes one {@code
+ * String}, decoded once from the bytes. Not thread-safe: one per response.
  */
 public final class SseEventSplitter {
 
@@ -27,18 +26,22 @@ public final class SseEventSplitter {
     }
   }
 
-  private final long maxEventBytes;
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-  private StringBuilder data;
+  private final ByteLines lines;
+
+  /** The events completed by the current {@link #feedEvents} call. */
+  private List<SseEvent> completed;
+
+  /** The first data line of the event so far; {@link #more} once there is a second. */
+  private String data;
+
+  private StringBuilder more;
   private String name;
-  private long eventBytes;
-  private boolean afterCr;
 
   /**
    * @param maxEventBytes the largest event kept; a larger one makes {@link #feed} throw
    */
   public SseEventSplitter(long maxEventBytes) {
-    this.maxEventBytes = maxEventBytes;
+    this.lines = new ByteLines(true, maxEventBytes, this::line);
   }
 
   public SseEventSplitter() {
@@ -52,26 +55,9 @@ public final class SseEventSplitter {
 
   /** Feeds the next bytes; returns the events they completed. */
   public List<SseEvent> feedEvents(ByteBuffer bytes) {
-    List<SseEvent> events = new ArrayList<>(2);
-    while (bytes.hasRemaining()) {
-      byte b = bytes.get();
-      if (afterCr) {
-        afterCr = false;
-        if (b == '\n') {
-          continue; // the second half of a CRLF
-        }
-      }
-      if (b == '\r' || b == '\n') {
-        afterCr = b == '\r';
-        endOfLine(events);
-      } else {
-        line.write(b);
-        if (++eventBytes > maxEventBytes) {
-          throw new EventTooLargeException(maxEventBytes);
-        }
-      }
-    }
-    return events;
+    completed = new ArrayList<>(4);
+    lines.feed(bytes);
+    return completed;
   }
 
   /** The stream ended: an event not closed by a blank line still counts. */
@@ -81,50 +67,66 @@ public final class SseEventSplitter {
 
   /** The stream ended: an event not closed by a blank line still counts. */
   public List<SseEvent> finishEvents() {
-    List<SseEvent> events = new ArrayList<>(1);
-    if (line.size() > 0) {
-      endOfLine(events);
-    }
-    dispatch(events);
-    return events;
+    completed = new ArrayList<>(1);
+    lines.finish();
+    dispatch();
+    return completed;
   }
 
-  private void dispatch(List<SseEvent> events) {
+  private void dispatch() {
+    lines.resetCount();
     if (data != null) {
-      events.add(new SseEvent(name, data.toString()));
+      completed.add(new SseEvent(name, more == null ? data : more.toString()));
     }
     data = null;
+    more = null;
     name = null;
   }
 
-  private void endOfLine(List<SseEvent> events) {
-    if (line.size() == 0) {
-      eventBytes = 0;
-      dispatch(events);
+  private void line(byte[] bytes, int from, int length) {
+    if (length == 0) {
+      dispatch();
       return;
     }
-    String text = line.toString(StandardCharsets.UTF_8);
-    line.reset();
-    if (text.startsWith(":")) {
-      return;
+    if (bytes[from] == ':') {
+      return; // a comment
     }
-    int colon = text.indexOf(':');
-    String field = colon < 0 ? text : text.substring(0, colon);
-    String value = colon < 0 ? "" : text.substring(colon + 1);
-    if (value.startsWith(" ")) {
-      value = value.substring(1);
+    int end = from + length;
+    int colon = from;
+    while (colon < end && bytes[colon] != ':') {
+      colon++;
     }
-    if (field.equals("event")) {
-      name = value.isEmpty() ? null : value;
-      return;
+    int value = colon < end ? colon + 1 : end;
+    if (value < end && bytes[value] == ' ') {
+      value++;
     }
-    if (!field.equals("data")) {
-      return;
+    if (is(bytes, from, colon, DATA)) {
+      String text = new String(bytes, value, end - value, StandardCharsets.UTF_8);
+      if (data == null) {
+        data = text;
+      } else {
+        if (more == null) {
+          more = new StringBuilder(data);
+        }
+        more.append('\n').append(text);
+      }
+    } else if (is(bytes, from, colon, EVENT)) {
+      name = value == end ? null : new String(bytes, value, end - value, StandardCharsets.UTF_8);
     }
-    if (data == null) {
-      data = new StringBuilder(value);
-    } else {
-      data.append('\n').append(value);
+  }
+
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+
+  private static boolean is(byte[] bytes, int from, int to, byte[] field) {
+    if (to - from != field.length) {
+      return false;
     }
+    for (int i = 0; i < field.length; i++) {
+      if (bytes[from + i] != field[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 }

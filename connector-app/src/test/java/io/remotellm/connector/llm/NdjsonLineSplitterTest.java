@@ -26,6 +26,28 @@ class NdjsonLineSplitterTest {
   }
 
   @Test
+  void keepsAVeryLongLineWholeAcrossManyReadsAndEmptyLinesToo() {
+    String text = "{\"x\":\"\u00e9\u20ac\ud83d\ude00\"}".repeat(50_000);
+    byte[] bytes = (text + "\n\n{}\n").getBytes(StandardCharsets.UTF_8);
+    NdjsonLineSplitter splitter = new NdjsonLineSplitter(bytes.length);
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < bytes.length; i += 1021) {
+      int n = Math.min(1021, bytes.length - i);
+      lines.addAll(splitter.feed(ByteBuffer.wrap(bytes, i, n).asReadOnlyBuffer()));
+    }
+    assertThat(lines).containsExactly(text, "", "{}");
+    assertThat(splitter.finish()).isEmpty();
+  }
+
+  @Test
+  void theBoundIsPerLine() {
+    NdjsonLineSplitter splitter = new NdjsonLineSplitter(4);
+    for (int i = 0; i < 10; i++) {
+      assertThat(splitter.feed(ByteBuffer.wrap("1234\n".getBytes()))).containsExactly("1234");
+    }
+  }
+
+  @Test
   void refusesALineOverTheBound() {
     NdjsonLineSplitter splitter = new NdjsonLineSplitter(4);
     assertThatThrownBy(() -> splitter.feed(ByteBuffer.wrap("12345".getBytes())))

@@ -84,4 +84,49 @@ class SseEventSplitterTest {
             new SseEvent(null, "unnamed"),
             new SseEvent("response.completed", "{\"z\":2}"));
   }
+
+  @Test
+  void keepsAVeryLongEventWithMultiByteCharactersWholeAcrossReadOnlyAndDirectReads() {
+    // 300,000 chars of 1-, 2-, 3- and 4-byte UTF-8, so reads of 4,093 bytes cut characters.
+    String text = "a\u00e9\u20ac\ud83d\ude00\"".repeat(60_000);
+    byte[] bytes =
+        ("event: big\r\ndata: " + text + "\r\ndata: tail\r\n\r\ndata: next\n\n")
+            .getBytes(StandardCharsets.UTF_8);
+    for (boolean direct : new boolean[] {false, true}) {
+      SseEventSplitter splitter = new SseEventSplitter(2_000_000);
+      List<SseEvent> events = new ArrayList<>();
+      for (int i = 0; i < bytes.length; i += 4093) {
+        int n = Math.min(4093, bytes.length - i);
+        ByteBuffer piece =
+            direct
+                ? ByteBuffer.allocateDirect(n).put(bytes, i, n).flip()
+                : ByteBuffer.wrap(bytes, i, n).slice().asReadOnlyBuffer();
+        events.addAll(splitter.feedEvents(piece));
+        assertThat(piece.hasRemaining()).isFalse();
+      }
+      events.addAll(splitter.finishEvents());
+      assertThat(events)
+          .as(direct ? "direct buffers" : "read-only buffers")
+          .containsExactly(new SseEvent("big", text + "\ntail"), new SseEvent(null, "next"));
+    }
+  }
+
+  @Test
+  void readsAnEventFromTheMiddleOfALargerArray() {
+    byte[] bytes = "XXXXdata: mid\n\nYYYY".getBytes(StandardCharsets.UTF_8);
+    SseEventSplitter splitter = new SseEventSplitter();
+    assertThat(splitter.feed(ByteBuffer.wrap(bytes, 4, 15).slice())).containsExactly("mid");
+    assertThat(splitter.finish()).isEmpty();
+  }
+
+  @Test
+  void countsTheBoundAcrossReadsOfOneEvent() {
+    SseEventSplitter splitter = new SseEventSplitter(64);
+    for (int i = 0; i < 4; i++) { // 4 × 16 bytes: exactly the bound
+      splitter.feed(ByteBuffer.wrap("data: 0123456789\n".getBytes(StandardCharsets.UTF_8)));
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> splitter.feed(ByteBuffer.wrap("data: 0123".getBytes(StandardCharsets.UTF_8))))
+        .isInstanceOf(SseEventSplitter.EventTooLargeException.class);
+  }
 }
