@@ -12,44 +12,29 @@ public final class JsonText {
 
   private JsonText() {}
 
-  /** Chars copied out of a string at a time by {@link #quote(StringBuilder, String)}. */
-  private static final int BLOCK = 512;
-
-  /**
-   * Appends {@code s} to {@code out} as a quoted, escaped JSON string. It reads the string in
-   * blocks copied to a char array: every streamed token's text passes through here, and a loop of
-   * {@code charAt} calls cost several times more than array reads under the connector's C1-only JIT
-   * (docs/benchmarks.md, issue 17).
-   */
+  /** Appends {@code s} to {@code out} as a quoted, escaped JSON string. */
   public static void quote(StringBuilder out, String s) {
     out.append('"');
-    int length = s.length();
-    char[] block = new char[Math.min(BLOCK, length)];
-    for (int from = 0; from < length; from += BLOCK) {
-      int n = Math.min(BLOCK, length - from);
-      s.getChars(from, from + n, block, 0);
-      int start = 0;
-      for (int i = 0; i < n; i++) {
-        char c = block[i];
-        if (c != '"' && c != '\\' && c >= 0x20) {
-          continue;
-        }
-        out.append(block, start, i - start);
-        switch (c) {
-          case '"' -> out.append("\\\"");
-          case '\\' -> out.append("\\\\");
-          case '\n' -> out.append("\\n");
-          case '\r' -> out.append("\\r");
-          case '\t' -> out.append("\\t");
-          case '\b' -> out.append("\\b");
-          case '\f' -> out.append("\\f");
-          default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
-        }
-        start = i + 1;
+    int start = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c != '"' && c != '\\' && c >= 0x20) {
+        continue;
       }
-      out.append(block, start, n - start);
+      out.append(s, start, i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+      }
+      start = i + 1;
     }
-    out.append('"');
+    out.append(s, start, s.length()).append('"');
   }
 
   /** Appends {@code map} to {@code out} as a JSON object of strings. */
