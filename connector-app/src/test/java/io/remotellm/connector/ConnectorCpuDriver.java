@@ -110,17 +110,21 @@ public final class ConnectorCpuDriver {
         for (int i = 0; i < variants.size(); i++) {
           long pid = processes.get(i).pid();
           long before = cpuTicks(pid);
+          long sleepsBefore = sleeps(pid);
           drivers.get(i).run(requests, false);
           long mid = cpuTicks(pid);
+          long sleepsMid = sleeps(pid);
           drivers.get(i).run(streams, true);
           long after = cpuTicks(pid);
           requestTicks[i] += mid - before;
           eventTicks[i] += after - mid;
           System.out.printf(
-              "round %d %s: %.3f ms CPU per request, %.1f us per SSE event%n",
+              "round %d %s: %.3f ms CPU per request (%.1f thread sleeps per request),"
+                  + " %.1f us per SSE event%n",
               round,
               variants.get(i).name(),
               (mid - before) * 10.0 / requests,
+              (sleepsMid - sleepsBefore) / (double) requests,
               (after - mid) * 10_000.0 / (streams * 100.0));
         }
       }
@@ -298,6 +302,29 @@ public final class ConnectorCpuDriver {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  /**
+   * The voluntary context switches of the process's live threads: each is a thread going to sleep
+   * for want of work, so a hand-off that wakes another thread shows here (threads that ended
+   * meanwhile are not counted).
+   */
+  private static long sleeps(long pid) throws IOException {
+    long sum = 0;
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+              sum += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+          }
+        } catch (IOException ended) {
+          // The thread ended between the listing and the read.
+        }
+      }
+    }
+    return sum;
   }
 
   private static long rssKb(long pid) {

@@ -4,6 +4,7 @@ import io.remotellm.connector.config.ConnectorConfig;
 import io.remotellm.connector.config.NoTls;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -28,11 +29,28 @@ public final class LlmClient {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(config.llmConnectTimeout())
             .executor(executor);
+    if (noProxyConfigured(System.getProperties())) {
+      // Without a proxy of its own the client asks the JDK's default ProxySelector for every
+      // request, which reads the proxy properties and matches the host against http.nonProxyHosts
+      // each time; with none of those properties set, the answer is always "direct".
+      builder.proxy(HttpClient.Builder.NO_PROXY);
+    }
     if (config.demo() || "http".equalsIgnoreCase(config.llmUrl().getScheme())) {
       // With parameters given, the client does not ask the context for its defaults either.
       builder.sslContext(NoTls.CONTEXT).sslParameters(new SSLParameters());
     }
     return builder.build();
+  }
+
+  /**
+   * True when no JVM option asks for a proxy ({@code -Dhttp.proxyHost}, {@code -Dhttps.proxyHost},
+   * {@code -Djava.net.useSystemProxies=true}): the JDK's default selector would then always answer
+   * "no proxy", so the client may be told so once instead of asking per request.
+   */
+  static boolean noProxyConfigured(Properties properties) {
+    return properties.getProperty("http.proxyHost", "").isEmpty()
+        && properties.getProperty("https.proxyHost", "").isEmpty()
+        && !Boolean.parseBoolean(properties.getProperty("java.net.useSystemProxies"));
   }
 
   /**
