@@ -68,7 +68,18 @@ final class TestDeployments {
         .addAsWebResource(new File("src/main/webapp/admin/admin.js"), "admin/admin.js")
         .addAsWebResource(new File("src/main/webapp/admin/admin.css"), "admin/admin.css")
         .addAsResource(
-            new StringAsset(withDataDir(properties)), "META-INF/microprofile-config.properties");
+            new StringAsset(warConfig() + withDataDir(properties)),
+            "META-INF/microprofile-config.properties");
+  }
+
+  /** The WAR's own MicroProfile Config file, which each test's properties extend. */
+  private static String warConfig() {
+    try {
+      return Files.readString(Path.of("src/main/resources/META-INF/microprofile-config.properties"))
+          + "\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** {@link #broker} with the ledger probe, for the tests that read what the ledger holds. */
