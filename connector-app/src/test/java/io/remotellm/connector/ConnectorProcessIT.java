@@ -10,7 +10,6 @@ import io.remotellm.protocol.Request;
 import io.remotellm.testsupport.FakeLlm;
 import jakarta.json.Json;
 import jakarta.websocket.CloseReason;
-import java.io.File;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,21 +32,11 @@ class ConnectorProcessIT {
   @TempDir Path dir;
 
   private static String jar() {
-    String jar = System.getProperty("connector.jar", "target/remotellm-connector.jar");
-    assertThat(new File(jar)).as("the packaged connector jar").exists();
-    return jar;
+    return ConnectorJar.path();
   }
 
   private Process start(Map<String, String> env, Path log, String... args) throws Exception {
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().putAll(env);
-    return builder.start();
+    return ConnectorJar.start(List.of(), env, log, args);
   }
 
   @Test

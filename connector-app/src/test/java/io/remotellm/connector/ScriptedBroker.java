@@ -130,7 +130,12 @@ final class ScriptedBroker implements AutoCloseable {
   }
 
   void send(Frame frame) throws IOException {
-    session.getBasicRemote().sendText(codec.encode(frame));
+    sendText(codec.encode(frame));
+  }
+
+  /** Any text message, as one WebSocket message, on the link that is up now. */
+  void sendText(String text) throws IOException {
+    session.getBasicRemote().sendText(text);
   }
 
   /** The next answer frame for request {@code id}, or null after the timeout. */

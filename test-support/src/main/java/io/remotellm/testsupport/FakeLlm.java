@@ -140,6 +140,11 @@ public final class FakeLlm implements AutoCloseable {
     }
   }
 
+  static final String MAX_IDLE_PROPERTY = "sun.net.httpserver.maxIdleConnections";
+
+  /** More idle connections than any test or benchmark opens (the ramp reaches 2,000 streams). */
+  static final int MAX_IDLE_CONNECTIONS = 20_000;
+
   /** How many recorded requests are kept; a benchmark sends millions, the counters still count. */
   private static final int MAX_RECORDED = 10_000;
 
@@ -171,6 +176,15 @@ public final class FakeLlm implements AutoCloseable {
     // server reads this once per JVM, so it only takes effect if set before its first use.
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+    // The JDK server keeps at most 200 idle keep-alive connections (sun.net.httpserver.
+    // maxIdleConnections) and closes any connection that finishes an answer beyond that at once,
+    // without a "Connection: close": its client has already put it back in its pool and its next
+    // request fails with "header parser received no bytes" (issue 17: the benchmark's direct
+    // baseline, after the relay's connector had left hundreds of connections idle here). Real LLM
+    // servers keep a connection until their idle timeout, as this one then does (30 s).
+    if (System.getProperty(MAX_IDLE_PROPERTY) == null) {
+      System.setProperty(MAX_IDLE_PROPERTY, Integer.toString(MAX_IDLE_CONNECTIONS));
     }
     server = HttpServer.create(address, 1024);
     handlers = Executors.newFixedThreadPool(8, daemonThreads("fake-llm-http"));

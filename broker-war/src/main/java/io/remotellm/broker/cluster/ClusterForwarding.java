@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,18 +63,36 @@ public class ClusterForwarding implements RemoteBrokers {
 
   @Override
   public boolean forward(RelayRequest request, ResponseSink sink, AccessLog access) {
-    if (!view.clustered() || !signature.configured()) {
+    if (!view.clustered() || !signature.configured() || request.model() == null) {
       return false;
     }
-    Optional<ClusterView.Target> target =
-        request.responseId() != null
-            ? responses.home(request.responseId(), request.user())
-            : request.model() == null
-                ? Optional.empty()
-                : view.pick(request.model(), request.api());
+    Optional<ClusterView.Target> target = view.pick(request.model(), request.api());
     if (target.isEmpty()) {
       return false;
     }
+    send(request, sink, access, target.get());
+    return true;
+  }
+
+  @Override
+  public CompletionStage<Boolean> forwardStored(
+      RelayRequest request, ResponseSink sink, AccessLog access) {
+    if (!view.clustered() || !signature.configured() || request.responseId() == null) {
+      return NOT_FORWARDED;
+    }
+    // Runs where the grid answers (one of its threads): sending is asynchronous too.
+    return responses
+        .home(request.responseId(), request.user())
+        .thenApply(
+            target -> {
+              target.ifPresent(t -> send(request, sink, access, t));
+              return target.isPresent();
+            });
+  }
+
+  /** Sends {@code request} to the broker {@code target}, signed, and streams its answer back. */
+  private void send(
+      RelayRequest request, ResponseSink sink, AccessLog access, ClusterView.Target target) {
     if (poolChecked.compareAndSet(false, true)) {
       checkAsyncPool();
     }
@@ -85,7 +104,7 @@ public class ClusterForwarding implements RemoteBrokers {
             + "."
             + java.util.HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     HttpRequest call =
-        HttpRequest.newBuilder(URI.create(target.get().url() + ClusterRelayServlet.PATH))
+        HttpRequest.newBuilder(URI.create(target.url() + ClusterRelayServlet.PATH))
             // The serving broker's relay times out first (same setting) and says so in a line;
             // a request that is not streamed has its head sent only with its answer.
             .timeout(settings.upstreamTimeout().plus(CONNECT_TIMEOUT))
@@ -97,8 +116,7 @@ public class ClusterForwarding implements RemoteBrokers {
                 signature.sign("POST", ClusterRelayServlet.PATH, now, signedId, body))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
-    ForwardedCall forwarded =
-        new ForwardedCall(request, sink, access, target.get(), usageListeners);
+    ForwardedCall forwarded = new ForwardedCall(request, sink, access, target, usageListeners);
     sink.onClientGone(forwarded::clientGone);
     forwarded.started(
         http.sendAsync(
@@ -107,7 +125,6 @@ public class ClusterForwarding implements RemoteBrokers {
                 info.statusCode() == 200
                     ? HttpResponse.BodySubscribers.fromLineSubscriber(forwarded)
                     : forwarded.refusedWith(info.statusCode())));
-    return true;
   }
 
   /**

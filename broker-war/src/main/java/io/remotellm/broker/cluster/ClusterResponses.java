@@ -1,10 +1,14 @@
 package io.remotellm.broker.cluster;
 
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.error.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Stored responses across the cluster: a response this broker's connector created is announced on
@@ -37,15 +41,27 @@ public class ClusterResponses {
 
   /**
    * The live broker, other than this one, that holds {@code user}'s response {@code responseId}.
-   * Empty for one broker, when this broker holds it, and when no live broker does.
+   * Empty for one broker (at once), when this broker holds it, and when no live broker does. Never
+   * waits for the grid: when it cannot answer in time the stage fails with an {@link ApiException}
+   * (503) for the client.
    */
-  Optional<ClusterView.Target> home(String responseId, String user) {
+  CompletionStage<Optional<ClusterView.Target>> home(String responseId, String user) {
     ResponseHomes h = homes;
     if (h == null) {
-      return Optional.empty();
+      return NOWHERE;
     }
     return h.home(responseId, user)
-        .filter(member -> !member.equals(grid.memberId()))
-        .flatMap(view::member);
+        .handle(
+            (member, failure) -> {
+              if (failure != null) {
+                throw new ApiException(
+                    ApiError.unavailable(
+                        "Could not find which broker holds this response; try again"));
+              }
+              return member.filter(m -> !m.equals(grid.memberId())).flatMap(view::member);
+            });
   }
+
+  private static final CompletionStage<Optional<ClusterView.Target>> NOWHERE =
+      CompletableFuture.completedStage(Optional.empty());
 }

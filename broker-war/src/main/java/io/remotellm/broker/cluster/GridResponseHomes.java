@@ -5,9 +5,9 @@ import com.hazelcast.map.IMap;
 import io.remotellm.broker.relay.ResponseIds;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,8 +22,9 @@ final class GridResponseHomes implements ResponseHomes {
   static final String MAP = "remotellm-response-ids";
 
   /**
-   * How long a lookup may wait for the grid: one round trip takes about a millisecond, but a member
-   * that froze holds its partitions until the others drop it (10 s).
+   * How long a lookup may take before the caller is answered 503: one round trip takes about a
+   * millisecond, but a member that froze holds its partitions until the others drop it (10 s). No
+   * thread waits meanwhile.
    */
   static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(3);
 
@@ -54,24 +55,44 @@ final class GridResponseHomes implements ResponseHomes {
   }
 
   @Override
-  public Optional<String> home(String responseId, String user) {
-    String value;
-    try {
-      value =
-          homes
-              .getAsync(responseId)
-              .toCompletableFuture()
-              .get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.log(
-          Level.WARNING,
-          "cluster: could not look up response {0}: {1}",
-          new Object[] {responseId, e.toString()});
-      return Optional.empty();
-    }
+  public CompletionStage<Optional<String>> home(String responseId, String user) {
+    // A copy, so the timeout completes a future of ours and not the grid's own.
+    CompletableFuture<String> value = new CompletableFuture<>();
+    homes
+        .getAsync(responseId)
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                value.completeExceptionally(e);
+              } else {
+                value.complete(v);
+              }
+            });
+    return within(value, LOOKUP_TIMEOUT, responseId, user);
+  }
+
+  /**
+   * {@code user}'s home in the map value {@code value} will hold, or a failure when it does not
+   * come within {@code timeout}.
+   */
+  static CompletionStage<Optional<String>> within(
+      CompletableFuture<String> value, Duration timeout, String responseId, String user) {
+    return value
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                LOG.log(
+                    Level.WARNING,
+                    "cluster: could not look up response {0}: {1}",
+                    new Object[] {responseId, e.toString()});
+              }
+            })
+        .thenApply(v -> ownedBy(v, user));
+  }
+
+  /** The member id in a map value, when the response is {@code user}'s. */
+  static Optional<String> ownedBy(String value, String user) {
     if (value == null) {
       return Optional.empty();
     }

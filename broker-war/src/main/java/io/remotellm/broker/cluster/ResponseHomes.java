@@ -1,6 +1,7 @@
 package io.remotellm.broker.cluster;
 
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Which broker holds which stored response (Responses API), as the grid holds it: an interface only
@@ -14,7 +15,9 @@ interface ResponseHomes {
 
   /**
    * The member id of the broker that holds {@code user}'s response {@code responseId}; empty when
-   * no broker relayed it, it expired, or it is another user's.
+   * no broker relayed it, it expired, or it is another user's. Never waits: the stage completes
+   * when the grid answers, or exceptionally when it could not (a member that froze holds its
+   * partitions until the others drop it).
    */
-  Optional<String> home(String responseId, String user);
+  CompletionStage<Optional<String>> home(String responseId, String user);
 }

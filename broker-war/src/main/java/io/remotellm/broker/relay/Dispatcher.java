@@ -126,7 +126,10 @@ public class Dispatcher {
         new Exchange(idPrefix + Long.toString(nextId.incrementAndGet(), 36), request, sink, access);
     Optional<Lease<ConnectorLink>> lease = routes.acquire(request, Set.of());
     if (lease.isEmpty()) {
-      if (mayForward && remote.forward(request, sink, access)) {
+      if (mayForward
+          && (request.responseId() != null
+              ? StoredResponseForwarding.forward(remote, routes, request, sink, access)
+              : remote.forward(request, sink, access))) {
         return;
       }
       throw new ApiException(routes.notRoutable(request));

@@ -34,7 +34,10 @@ import org.junit.jupiter.api.Test;
 /**
  * TLS with a self-signed certificate made here (keytool): the broker serves HTTPS and WSS from a
  * PKCS12 keystore, a connector trusts it through --ca-cert, a client chats over HTTPS, and a
- * connector given another CA stays out with one clear line in its log.
+ * connector given another CA stays out with one clear line in its log. Without --ca-cert or
+ * --truststore a connector trusts what its JVM trusts: one given a truststore with the broker's
+ * certificate through {@code -Djavax.net.ssl.trustStore} (in REMOTELLM_CONNECTOR_JAVA_OPTS, as the
+ * README says) connects, one left with the JDK's own CAs stays out with the same clear line.
  */
 class TlsIT {
 
@@ -43,14 +46,22 @@ class TlsIT {
   private static final String TOKEN = "ct-tls-" + UUID.randomUUID();
   private static final String STORE_PASSWORD = "pw-" + UUID.randomUUID();
 
+  /** The line README.md promises when the broker's certificate is not trusted. */
+  private static final String UNTRUSTED =
+      "TLS: the broker's certificate is not trusted (PKIX path building failed); pass --ca-cert";
+
   private static Path dir;
   private static FakeLlm llm;
   private static int httpsPort;
   private static int goodHealth;
   private static int wrongHealth;
+  private static int jvmTrustHealth;
+  private static int jdkCasHealth;
   private static ProductProcess broker;
   private static ProductProcess connector;
   private static ProductProcess wrongCa;
+  private static ProductProcess jvmTrust;
+  private static ProductProcess jdkCas;
 
   @BeforeAll
   static void start() throws Exception {
@@ -66,6 +77,22 @@ class TlsIT {
     httpsPort = FreePort.next();
     goodHealth = FreePort.next();
     wrongHealth = FreePort.next();
+    jvmTrustHealth = FreePort.next();
+    jdkCasHealth = FreePort.next();
+    Path jvmTrustStore = dir.resolve("jvm-trust.p12");
+    keytool(
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "broker",
+        "-file",
+        dir.resolve("broker.pem").toString(),
+        "-keystore",
+        jvmTrustStore.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        STORE_PASSWORD);
     broker =
         ProductProcess.start(
             "tls-broker",
@@ -84,14 +111,33 @@ class TlsIT {
                 TOKEN));
     ProductRun.awaitBroker(broker, port, USER_KEY);
 
-    connector = connector("tls-connector", dir.resolve("broker.pem"), goodHealth);
-    wrongCa = connector("tls-connector-wrong-ca", dir.resolve("other.pem"), wrongHealth);
+    connector = connector("tls-connector", caCert(dir.resolve("broker.pem")), goodHealth, Map.of());
+    wrongCa =
+        connector(
+            "tls-connector-wrong-ca", caCert(dir.resolve("other.pem")), wrongHealth, Map.of());
+    // No trust option: the JVM's trust store decides. The variable replaces the launcher's JVM
+    // options; a small heap keeps the test's processes small.
+    jvmTrust =
+        connector(
+            "tls-connector-jvm-truststore",
+            List.of(),
+            jvmTrustHealth,
+            Map.of(
+                "REMOTELLM_CONNECTOR_JAVA_OPTS",
+                "-XX:+UseSerialGC -Xmx64m -Djavax.net.ssl.trustStore="
+                    + jvmTrustStore
+                    + " -Djavax.net.ssl.trustStoreType=PKCS12"
+                    + " -Djavax.net.ssl.trustStorePassword="
+                    + STORE_PASSWORD));
+    jdkCas = connector("tls-connector-jdk-cas", List.of(), jdkCasHealth, Map.of());
     ProductRun.awaitReady(connector, goodHealth, Duration.ofSeconds(60));
   }
 
   @AfterAll
   static void stop() {
-    Stream.of(connector, wrongCa, broker).filter(p -> p != null).forEach(ProductProcess::close);
+    Stream.of(connector, wrongCa, jvmTrust, jdkCas, broker)
+        .filter(p -> p != null)
+        .forEach(ProductProcess::close);
     if (llm != null) {
       llm.close();
     }
@@ -124,8 +170,7 @@ class TlsIT {
 
   @Test
   void aConnectorWithAnotherCaStaysOutAndSaysWhy() {
-    String expected =
-        "TLS: the broker's certificate is not trusted (PKIX path building failed); pass --ca-cert";
+    String expected = UNTRUSTED;
     Wait.until(
         "the wrong-CA connector to explain its failed TLS handshake",
         Duration.ofSeconds(60),
@@ -146,14 +191,45 @@ class TlsIT {
         .doesNotContain("registered with the broker");
   }
 
-  private static ProductProcess connector(String name, Path caCert, int healthPort) {
+  @Test
+  void withoutTrustOptionsAConnectorTrustsTheBrokerItsJvmTrusts() {
+    ProductRun.awaitReady(jvmTrust, jvmTrustHealth, Duration.ofSeconds(60));
+    assertThat(jvmTrust.output())
+        .contains("\"broker_url\":\"wss://127.0.0.1:" + httpsPort + "/ws\"")
+        .doesNotContain("TLS: ");
+  }
+
+  @Test
+  void withoutTrustOptionsAConnectorRefusesABrokerTheJdksCasDoNotVouchFor() {
+    Wait.until(
+        "the connector on the JDK's CAs to explain its failed TLS handshake",
+        Duration.ofSeconds(60),
+        () -> jdkCas.output().contains(UNTRUSTED));
+    assertThat(jdkCas.isAlive()).isTrue();
+    assertThat(
+            ProductRun.status(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + jdkCasHealth + "/ready"))
+                    .build()))
+        .isEqualTo(503);
+    assertThat(jdkCas.output())
+        .doesNotContain("\tat ")
+        .doesNotContain("registered with the broker");
+  }
+
+  private static List<String> caCert(Path pem) {
+    return List.of("--ca-cert", pem.toString());
+  }
+
+  private static ProductProcess connector(
+      String name, List<String> trust, int healthPort, Map<String, String> env) {
     List<String> args = new ArrayList<>();
     args.addAll(List.of("--llm-url", llm.baseUrl().toString()));
     args.addAll(List.of("--broker-url", "wss://127.0.0.1:" + httpsPort + "/ws"));
-    args.addAll(List.of("--ca-cert", caCert.toString()));
+    args.addAll(trust);
     args.addAll(List.of("--health-port", String.valueOf(healthPort), "--model", MODEL));
-    return ProductProcess.start(
-        name, "remotellm-connector", args, Map.of("REMOTELLM_BROKER_TOKEN", TOKEN));
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("REMOTELLM_BROKER_TOKEN", TOKEN);
+    return ProductProcess.start(name, "remotellm-connector", args, all);
   }
 
   /** A PKCS12 keystore with a self-signed EC key for 127.0.0.1 and localhost, and its PEM cert. */
