@@ -110,7 +110,7 @@ public class ClusterRelayServlet extends HttpServlet {
     }
   }
 
-  private static RelayRequest request(JsonObject o) {
+  static RelayRequest request(JsonObject o) {
     Map<String, String> headers = new HashMap<>();
     JsonObject h = o.getJsonObject("headers");
     for (Map.Entry<String, JsonValue> e : h.entrySet()) {

@@ -1,0 +1,162 @@
+package io.remotellm.broker.cluster;
+
+import io.remotellm.broker.error.ApiError;
+import io.remotellm.broker.relay.ResponseSink;
+import io.remotellm.broker.usage.UsageRecorded;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The response sink of a request that came over a peer link: every call becomes a {@link
+ * SinkEvents} line sent back on the link (a streamed answer one frame per call, one that is not
+ * streamed in one frame at its end), and the usage goes back as the last line, in the {@code Z}
+ * frame that closes the request on the forwarding broker. What this request has queued on the link
+ * and not yet written is bounded like a client's stream ({@code max-buffered-bytes-per-stream}):
+ * past it the forwarding broker is treated as gone for this request, which is cancelled, so a
+ * stalled peer cannot make this broker hold an LLM's whole answer in memory. Called by one relay
+ * thread at a time; {@link #lost} may come from the link's thread.
+ */
+final class PeerLinkSink implements ResponseSink {
+  private static final Logger LOG = Logger.getLogger(PeerLinkSink.class.getName());
+
+  private final PeerLinkEndpoint link;
+  private final long id;
+  private final boolean streaming;
+  private final long maxBufferedBytes;
+  private final StringBuilder held = new StringBuilder();
+  private final AtomicLong unwritten = new AtomicLong();
+  private final AtomicBoolean gone = new AtomicBoolean();
+  private volatile Runnable onGone;
+
+  PeerLinkSink(PeerLinkEndpoint link, long id, boolean streaming, long maxBufferedBytes) {
+    this.link = link;
+    this.id = id;
+    this.streaming = streaming;
+    this.maxBufferedBytes = maxBufferedBytes;
+  }
+
+  @Override
+  public boolean streaming() {
+    return streaming;
+  }
+
+  @Override
+  public void head(int status, Map<String, String> headers) {
+    add(SinkEvents.head(status, headers));
+  }
+
+  @Override
+  public void data(String payload) {
+    add(SinkEvents.data(null, payload));
+  }
+
+  @Override
+  public void data(String event, String payload) {
+    add(SinkEvents.data(event, payload));
+  }
+
+  @Override
+  public void keepAlive() {
+    add(SinkEvents.keepAlive());
+  }
+
+  @Override
+  public void end() {
+    add(SinkEvents.end());
+  }
+
+  @Override
+  public void fail(ApiError error, boolean afterHead) {
+    add(SinkEvents.fail(error, afterHead));
+  }
+
+  @Override
+  public boolean takesUsage(UsageRecorded usage) {
+    held.append(
+        SinkEvents.usage(
+            usage.connectorId(),
+            usage.status(),
+            usage.cancelled(),
+            usage.usage(),
+            usage.timeToFirstToken()));
+    flush(true);
+    return true;
+  }
+
+  /** A request the relay refused before taking it: the error is the whole answer. */
+  void refuse(ApiError error) {
+    held.append(SinkEvents.fail(error, false));
+    flush(true);
+  }
+
+  @Override
+  public void onClientGone(Runnable callback) {
+    onGone = callback;
+    if (gone.get()) {
+      callback.run();
+    }
+  }
+
+  private void add(String line) {
+    held.append(line);
+    // Not streamed: the head and body wait for the usage line and go in one frame, so the
+    // forwarding broker wakes once; a large answer goes as it comes.
+    if (streaming || held.length() >= ForwardedSink.HOLD_BYTES) {
+      flush(false);
+    }
+  }
+
+  private void flush(boolean last) {
+    if (gone.get()) {
+      held.setLength(0);
+      return;
+    }
+    String frame = PeerLinkFrames.answer(id, last, held.toString());
+    held.setLength(0);
+    if (last) {
+      gone.set(true);
+      link.finished(id);
+      link.send(frame, null);
+      return;
+    }
+    // One frame of any size may wait alone; the bound is on a backlog behind it.
+    long bytes = frame.length();
+    long before = unwritten.getAndAdd(bytes);
+    if (before > 0 && before + bytes > maxBufferedBytes) {
+      LOG.log(
+          Level.WARNING,
+          "cluster: the forwarding broker reads too slowly: over {0} bytes waiting; cancelling",
+          String.valueOf(maxBufferedBytes));
+      lost(true);
+      return;
+    }
+    link.send(
+        frame,
+        error -> {
+          unwritten.addAndGet(-bytes);
+          if (error != null) {
+            lost(false);
+          }
+        });
+  }
+
+  /**
+   * Nobody will read the rest of this answer: the relay cancels the request. {@code tellPeer}: the
+   * link still works, so the forwarding broker hears the request is over (and fails it, 502).
+   */
+  void lost(boolean tellPeer) {
+    if (gone.compareAndSet(false, true)) {
+      link.finished(id);
+      if (tellPeer) {
+        link.send(PeerLinkFrames.answer(id, true, ""), null);
+      }
+      Runnable callback = onGone;
+      if (callback != null) {
+        callback.run();
+      }
+    }
+  }
+}
