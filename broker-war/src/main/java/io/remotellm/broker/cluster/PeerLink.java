@@ -2,7 +2,9 @@ package io.remotellm.broker.cluster;
 
 import io.remotellm.protocol.FrameQueue;
 import java.io.IOException;
+import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocket;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,13 +33,20 @@ final class PeerLink implements WebSocket.Listener {
   private final Consumer<PeerLink> onDrop;
   private final FrameQueue queue = new FrameQueue(this::sendText, 8192, 32 * 1024);
   private final Map<Long, ForwardedCall> calls = new ConcurrentHashMap<>();
+  private final Map<Long, Long> deadlines = new ConcurrentHashMap<>();
+  private final long timeoutNanos;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicBoolean dropped = new AtomicBoolean();
   private final StringBuilder partial = new StringBuilder();
   private volatile WebSocket socket;
 
-  PeerLink(String url, Consumer<PeerLink> onDrop) {
+  /**
+   * @param timeout how long a request may wait for its last frame, as the HTTP forward's call
+   *     timeout (the serving broker's relay times out first and says so)
+   */
+  PeerLink(String url, Duration timeout, Consumer<PeerLink> onDrop) {
     this.url = url;
+    this.timeoutNanos = timeout.toNanos();
     this.onDrop = onDrop;
   }
 
@@ -53,8 +62,10 @@ final class PeerLink implements WebSocket.Listener {
   void forward(String body, ForwardedCall call) {
     long id = ids.incrementAndGet();
     calls.put(id, call);
+    deadlines.put(id, System.nanoTime() + timeoutNanos);
     call.onLink(
         () -> {
+          deadlines.remove(id);
           if (calls.remove(id) != null) {
             queue.offer(PeerLinkFrames.cancel(id), null);
           }
@@ -76,7 +87,20 @@ final class PeerLink implements WebSocket.Listener {
     }
   }
 
+  /**
+   * Fails the requests past their deadline (a serving broker that froze without closing the link);
+   * called about once a second while the link is open.
+   */
+  void expire(long nowNanos) {
+    for (Map.Entry<Long, Long> e : deadlines.entrySet()) {
+      if (nowNanos - e.getValue() > 0) {
+        failed(e.getKey(), new HttpTimeoutException("no answer on the peer link in time"));
+      }
+    }
+  }
+
   private void failed(long id, Throwable error) {
+    deadlines.remove(id);
     ForwardedCall call = calls.remove(id);
     if (call != null) {
       call.onError(error);
@@ -132,6 +156,9 @@ final class PeerLink implements WebSocket.Listener {
 
   private void answer(PeerLinkFrames.Frame frame) {
     boolean last = frame.kind() == PeerLinkFrames.LAST;
+    if (last) {
+      deadlines.remove(frame.id());
+    }
     ForwardedCall call = last ? calls.remove(frame.id()) : calls.get(frame.id());
     if (call == null) {
       return; // cancelled here meanwhile

@@ -1,5 +1,6 @@
 package io.remotellm.broker.cluster;
 
+import io.remotellm.broker.config.BrokerSettings;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -8,7 +9,10 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -28,6 +32,7 @@ public class PeerLinks {
   private static final Logger LOG = Logger.getLogger(PeerLinks.class.getName());
 
   @Inject ForwardSignature signature;
+  @Inject BrokerSettings settings;
 
   @Inject
   @ConfigProperty(name = ENABLED, defaultValue = "true")
@@ -37,6 +42,7 @@ public class PeerLinks {
       HttpClient.newBuilder().connectTimeout(ClusterForwarding.CONNECT_TIMEOUT).build();
   private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
   private final Map<String, Long> notBefore = new ConcurrentHashMap<>();
+  private final AtomicBoolean sweeping = new AtomicBoolean();
 
   /** The open link to the broker at {@code url}, or empty (and a dial started) if none is. */
   Optional<PeerLink> link(String url) {
@@ -51,7 +57,9 @@ public class PeerLinks {
     if (wait != null && System.currentTimeMillis() < wait) {
       return Optional.empty();
     }
-    PeerLink dialling = new PeerLink(url, this::dropped);
+    PeerLink dialling =
+        new PeerLink(
+            url, settings.upstreamTimeout().plus(ClusterForwarding.CONNECT_TIMEOUT), this::dropped);
     if (links.putIfAbsent(url, dialling) == null) {
       dial(dialling);
     }
@@ -76,8 +84,25 @@ public class PeerLinks {
               } else {
                 notBefore.remove(url);
                 LOG.log(Level.INFO, "cluster: peer link to {0} open", url);
+                sweepLater();
               }
             });
+  }
+
+  /** Once a second while any link is open: fail the requests whose answer is overdue. */
+  private void sweepLater() {
+    if (sweeping.compareAndSet(false, true)) {
+      CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(this::sweep);
+    }
+  }
+
+  private void sweep() {
+    sweeping.set(false);
+    long now = System.nanoTime();
+    links.values().forEach(link -> link.expire(now));
+    if (!links.isEmpty()) {
+      sweepLater();
+    }
   }
 
   /**
