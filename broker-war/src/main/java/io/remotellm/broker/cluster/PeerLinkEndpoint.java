@@ -2,11 +2,10 @@ package io.remotellm.broker.cluster;
 
 import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.error.ApiError;
-import io.remotellm.broker.error.ApiException;
-import io.remotellm.broker.logging.AccessLog;
+import io.remotellm.broker.relay.ConnectorSocket;
 import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
-import io.remotellm.protocol.FrameQueue;
+import io.remotellm.broker.relay.SessionConnectorSocket;
 import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
@@ -14,11 +13,11 @@ import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
 import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
-import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -36,18 +35,12 @@ public class PeerLinkEndpoint {
   static final String PATH = "/cluster/link";
   private static final Logger LOG = Logger.getLogger(PeerLinkEndpoint.class.getName());
 
-  /** The frames that may wait for the socket; past it the link is treated as stalled. */
-  static final int MAX_QUEUED = 8192;
-
-  /** A context class loader with nothing to scan (see SessionConnectorSocket). */
-  private static final ClassLoader NOTHING_TO_FIND = ClassLoader.getPlatformClassLoader();
-
   @Inject Dispatcher dispatcher;
   @Inject BrokerSettings settings;
 
   private final Map<Long, PeerLinkSink> sinks = new ConcurrentHashMap<>();
-  private volatile Session session;
-  private volatile FrameQueue queue;
+  private volatile ConnectorSocket socket;
+  private volatile boolean closed;
 
   @OnOpen
   public void open(Session session) throws IOException {
@@ -59,14 +52,14 @@ public class PeerLinkEndpoint {
     session.setMaxTextMessageBufferSize(
         (int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() * 2 + 65536));
     session.setMaxIdleTimeout(0);
-    this.session = session;
-    this.queue = new FrameQueue(this::sendText, MAX_QUEUED, 32 * 1024);
+    // Sent as to a connector: asynchronously, in order, through a bounded queue.
+    this.socket = new SessionConnectorSocket(session);
     LOG.log(Level.INFO, "cluster: peer link {0} opened", session.getId());
   }
 
   @OnMessage
   public void text(String text) {
-    if (queue == null) {
+    if (socket == null || closed) {
       return;
     }
     PeerLinkFrames.Frame frame;
@@ -105,47 +98,26 @@ public class PeerLinkEndpoint {
     PeerLinkSink sink =
         new PeerLinkSink(this, id, request.stream(), settings.maxBufferedBytesPerStream());
     sinks.put(id, sink);
-    AccessLog access = new AccessLog(request.requestId(), "POST", System.nanoTime());
-    access.handToRelay();
-    try {
-      dispatcher.startForwarded(request, sink, access);
-    } catch (ApiException e) {
-      sink.refuse(e.error());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "cluster: a forwarded request failed before it was relayed", e);
-      sink.refuse(ApiError.upstream("The broker serving this model failed"));
-    }
+    SinkEventLines.relay(dispatcher, request, sink);
   }
 
   /** Queues a frame; {@code done} (may be null) hears null once written, else why not. */
   void send(String text, Consumer<Throwable> done) {
-    FrameQueue q = queue;
-    if (q == null || !q.offer(text, done)) {
+    ConnectorSocket s = socket;
+    if (s == null || closed) {
       if (done != null) {
-        done.accept(new IOException("peer link closed or not keeping up"));
+        done.accept(new IOException("peer link closed"));
       }
+      return;
+    }
+    CompletionStage<Void> sent = s.send(text);
+    if (done != null) {
+      sent.whenComplete((ok, error) -> done.accept(error));
     }
   }
 
   void finished(long id) {
     sinks.remove(id);
-  }
-
-  private void sendText(String text, Consumer<Throwable> done) {
-    Thread thread = Thread.currentThread();
-    ClassLoader previous = thread.getContextClassLoader();
-    thread.setContextClassLoader(NOTHING_TO_FIND);
-    try {
-      session
-          .getAsyncRemote()
-          .sendText(
-              text,
-              (SendResult result) -> done.accept(result.isOK() ? null : result.getException()));
-    } catch (RuntimeException e) {
-      done.accept(e);
-    } finally {
-      thread.setContextClassLoader(previous);
-    }
   }
 
   @OnClose
@@ -160,11 +132,10 @@ public class PeerLinkEndpoint {
 
   /** The forwarding broker is gone: nobody reads these answers any more; cancel them. */
   private void dropped(String why) {
-    FrameQueue q = queue;
-    if (q == null) {
+    if (socket == null || closed) {
       return;
     }
-    q.close(new IOException("peer link closed"));
+    closed = true;
     if (!sinks.isEmpty()) {
       LOG.log(
           Level.INFO,

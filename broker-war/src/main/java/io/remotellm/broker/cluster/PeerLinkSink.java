@@ -1,9 +1,5 @@
 package io.remotellm.broker.cluster;
 
-import io.remotellm.broker.error.ApiError;
-import io.remotellm.broker.relay.ResponseSink;
-import io.remotellm.broker.usage.UsageRecorded;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -19,12 +15,11 @@ import java.util.logging.Logger;
  * stalled peer cannot make this broker hold an LLM's whole answer in memory. Called by one relay
  * thread at a time; {@link #lost} may come from the link's thread.
  */
-final class PeerLinkSink implements ResponseSink {
+final class PeerLinkSink extends SinkEventLines {
   private static final Logger LOG = Logger.getLogger(PeerLinkSink.class.getName());
 
   private final PeerLinkEndpoint link;
   private final long id;
-  private final boolean streaming;
   private final long maxBufferedBytes;
   private final StringBuilder held = new StringBuilder();
   private final AtomicLong unwritten = new AtomicLong();
@@ -32,63 +27,25 @@ final class PeerLinkSink implements ResponseSink {
   private volatile Runnable onGone;
 
   PeerLinkSink(PeerLinkEndpoint link, long id, boolean streaming, long maxBufferedBytes) {
+    super(streaming);
     this.link = link;
     this.id = id;
-    this.streaming = streaming;
     this.maxBufferedBytes = maxBufferedBytes;
   }
 
   @Override
-  public boolean streaming() {
-    return streaming;
+  void line(String line) {
+    held.append(line);
+    // Not streamed: the head and body wait for the usage line and go in one frame, so the
+    // forwarding broker wakes once; a large answer goes as it comes.
+    if (streaming() || held.length() >= ForwardedSink.HOLD_BYTES) {
+      flush(false);
+    }
   }
 
   @Override
-  public void head(int status, Map<String, String> headers) {
-    add(SinkEvents.head(status, headers));
-  }
-
-  @Override
-  public void data(String payload) {
-    add(SinkEvents.data(null, payload));
-  }
-
-  @Override
-  public void data(String event, String payload) {
-    add(SinkEvents.data(event, payload));
-  }
-
-  @Override
-  public void keepAlive() {
-    add(SinkEvents.keepAlive());
-  }
-
-  @Override
-  public void end() {
-    add(SinkEvents.end());
-  }
-
-  @Override
-  public void fail(ApiError error, boolean afterHead) {
-    add(SinkEvents.fail(error, afterHead));
-  }
-
-  @Override
-  public boolean takesUsage(UsageRecorded usage) {
-    held.append(
-        SinkEvents.usage(
-            usage.connectorId(),
-            usage.status(),
-            usage.cancelled(),
-            usage.usage(),
-            usage.timeToFirstToken()));
-    flush(true);
-    return true;
-  }
-
-  /** A request the relay refused before taking it: the error is the whole answer. */
-  void refuse(ApiError error) {
-    held.append(SinkEvents.fail(error, false));
+  void lastLine(String line) {
+    held.append(line);
     flush(true);
   }
 
@@ -97,15 +54,6 @@ final class PeerLinkSink implements ResponseSink {
     onGone = callback;
     if (gone.get()) {
       callback.run();
-    }
-  }
-
-  private void add(String line) {
-    held.append(line);
-    // Not streamed: the head and body wait for the usage line and go in one frame, so the
-    // forwarding broker wakes once; a large answer goes as it comes.
-    if (streaming || held.length() >= ForwardedSink.HOLD_BYTES) {
-      flush(false);
     }
   }
 
