@@ -82,7 +82,9 @@ public class ClusterForwarding implements RemoteBrokers {
     // A stored response's GET or DELETE stays on HTTP; a new request goes over the peer link
     // when one is open (the first forward to a broker dials it and takes HTTP meanwhile).
     Optional<PeerLink> link =
-        request.responseId() == null ? links.link(target.get().url()) : Optional.empty();
+        request.responseId() == null && json.length() <= PeerLinkEndpoint.maxRequestChars(settings)
+            ? links.link(target.get().url())
+            : Optional.empty();
     if (link.isPresent()) {
       ForwardedCall forwarded =
           new ForwardedCall(request, sink, access, target.get(), usageListeners);

@@ -42,15 +42,22 @@ public class PeerLinkEndpoint {
   private volatile ConnectorSocket socket;
   private volatile boolean closed;
 
+  /** The longest request a peer sends over the link (a longer one goes over HTTP). */
+  static long maxRequestChars(BrokerSettings settings) {
+    // The client's body plus the JSON around it, its escapes included, as /cluster/relay takes.
+    return settings.maxBodyBytes() * 2 + 65536;
+  }
+
   @OnOpen
   public void open(Session session) throws IOException {
     if (!Boolean.TRUE.equals(session.getUserProperties().get(PeerLinkConfigurator.ACCEPTED))) {
       session.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "peer link refused"));
       return;
     }
-    // A request frame holds the client's body plus a little JSON around it.
+    // A message over the bound closes the link and every request on it, so the bound is above
+    // anything a peer sends: it sends a request only up to maxRequestChars, 3 bytes a char at most.
     session.setMaxTextMessageBufferSize(
-        (int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() * 2 + 65536));
+        (int) Math.min(Integer.MAX_VALUE - 8, maxRequestChars(settings) * 3 + 65536));
     session.setMaxIdleTimeout(0);
     // Sent as to a connector: asynchronously, in order, through a bounded queue.
     this.socket = new SessionConnectorSocket(session);
