@@ -104,19 +104,14 @@ final class ForwardedSink extends SinkEventLines {
     // One line of any size may wait alone (the connector caps events); the bound is on a backlog
     // behind the line being written, as in the client-facing sinks.
     long bytes = line.length();
-    long before = queuedBytes.getAndAdd(bytes);
-    if (before > 0 && before + bytes > maxBufferedBytes) {
-      LOG.log(
-          Level.WARNING,
-          "cluster: the forwarding broker reads too slowly: over {0} bytes waiting; cancelling",
-          String.valueOf(maxBufferedBytes));
+    if (overBound(queuedBytes, bytes, maxBufferedBytes)) {
       lost();
       return;
     }
     lines.add(line);
     // Not streamed: the head and body wait for the end (or failure), then go in one write, so
     // the forwarding broker wakes once, not once per line; a large answer goes as it comes.
-    if (streaming() || before + bytes >= HOLD_BYTES) {
+    if (streaming() || queuedBytes.get() >= HOLD_BYTES) {
       drainLater();
     }
   }

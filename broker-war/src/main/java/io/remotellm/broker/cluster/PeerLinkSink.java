@@ -2,7 +2,6 @@ package io.remotellm.broker.cluster;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -72,12 +71,7 @@ final class PeerLinkSink extends SinkEventLines {
     }
     // One frame of any size may wait alone; the bound is on a backlog behind it.
     long bytes = frame.length();
-    long before = unwritten.getAndAdd(bytes);
-    if (before > 0 && before + bytes > maxBufferedBytes) {
-      LOG.log(
-          Level.WARNING,
-          "cluster: the forwarding broker reads too slowly: over {0} bytes waiting; cancelling",
-          String.valueOf(maxBufferedBytes));
+    if (overBound(unwritten, bytes, maxBufferedBytes)) {
       lost(true);
       return;
     }

@@ -8,6 +8,7 @@ import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.broker.relay.ResponseSink;
 import io.remotellm.broker.usage.UsageRecorded;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -34,6 +35,23 @@ abstract class SinkEventLines implements ResponseSink {
 
   /** The last line of the request (its usage, or the error that refused it). */
   abstract void lastLine(String line);
+
+  /**
+   * Counts {@code bytes} more waiting in {@code waiting}; true, logged, when that makes a backlog
+   * over {@code max} behind what is being written (one piece of any size may wait alone): the
+   * forwarding broker reads too slowly and the request is to be cancelled.
+   */
+  static boolean overBound(AtomicLong waiting, long bytes, long max) {
+    long before = waiting.getAndAdd(bytes);
+    if (before > 0 && before + bytes > max) {
+      LOG.log(
+          Level.WARNING,
+          "cluster: the forwarding broker reads too slowly: over {0} bytes waiting; cancelling",
+          String.valueOf(max));
+      return true;
+    }
+    return false;
+  }
 
   /**
    * Relays a forwarded request to a connector of this broker, never to be forwarded again; a
