@@ -42,6 +42,7 @@ public class ClusterForwarding implements RemoteBrokers {
   @Inject UsageListeners usageListeners;
   @Inject BrokerSettings settings;
   @Inject ClusterResponses responses;
+  @Inject PeerLinks links;
 
   private final AtomicBoolean poolChecked = new AtomicBoolean();
 
@@ -96,7 +97,21 @@ public class ClusterForwarding implements RemoteBrokers {
     if (poolChecked.compareAndSet(false, true)) {
       checkAsyncPool();
     }
-    byte[] body = body(request).getBytes(StandardCharsets.UTF_8);
+    String json = body(request);
+    // A stored response's GET or DELETE stays on HTTP; a new request goes over the peer link
+    // when one is open (the first forward to a broker dials it and takes HTTP meanwhile).
+    Optional<PeerLink> link =
+        request.responseId() == null && json.length() <= PeerLinkEndpoint.maxRequestChars(settings)
+            ? links.link(target.get().url())
+            : Optional.empty();
+    if (link.isPresent()) {
+      ForwardedCall forwarded =
+          new ForwardedCall(request, sink, access, target.get(), usageListeners);
+      link.get().forward(json, forwarded);
+      sink.onClientGone(forwarded::clientGone);
+      return true;
+    }
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
     long now = System.currentTimeMillis();
     // Unique per forward, so two equal requests in one millisecond are not taken for a replay.
     String signedId =

@@ -2,9 +2,6 @@ package io.remotellm.broker.cluster;
 
 import io.remotellm.broker.api.SseWriters;
 import io.remotellm.broker.config.BrokerSettings;
-import io.remotellm.broker.error.ApiError;
-import io.remotellm.broker.error.ApiException;
-import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.relay.Dispatcher;
 import io.remotellm.broker.relay.RelayRequest;
 import io.remotellm.protocol.LlmApi;
@@ -98,19 +95,10 @@ public class ClusterRelayServlet extends HttpServlet {
     ForwardedSink sink =
         new ForwardedSink(
             async, request.stream(), writers.executor(), settings.maxBufferedBytesPerStream());
-    AccessLog access = new AccessLog(request.requestId(), "POST", System.nanoTime());
-    access.handToRelay();
-    try {
-      dispatcher.startForwarded(request, sink, access);
-    } catch (ApiException e) {
-      sink.refuse(e.error());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "cluster: a forwarded request failed before it was relayed", e);
-      sink.refuse(ApiError.upstream("The broker serving this model failed"));
-    }
+    SinkEventLines.relay(dispatcher, request, sink);
   }
 
-  private static RelayRequest request(JsonObject o) {
+  static RelayRequest request(JsonObject o) {
     Map<String, String> headers = new HashMap<>();
     JsonObject h = o.getJsonObject("headers");
     for (Map.Entry<String, JsonValue> e : h.entrySet()) {

@@ -42,6 +42,8 @@ final class ForwardedCall implements Flow.Subscriber<String> {
   private boolean ended;
   private boolean counted;
   private boolean clientGone;
+  private Runnable cancelOnLink;
+  private String via = "http";
 
   ForwardedCall(
       RelayRequest request,
@@ -62,6 +64,16 @@ final class ForwardedCall implements Flow.Subscriber<String> {
     if (clientGone) {
       call.cancel(true);
     }
+  }
+
+  /**
+   * Sent over a peer link instead of an HTTP call: {@code cancel} tells the serving broker when the
+   * client goes; the answer's lines come through {@link #onNext}, its end through {@link
+   * #onComplete} or {@link #onError}.
+   */
+  synchronized void onLink(Runnable cancel) {
+    via = "link";
+    cancelOnLink = cancel;
   }
 
   /** The other broker answered with an error status (it refused the signature, or no such path). */
@@ -175,6 +187,7 @@ final class ForwardedCall implements Flow.Subscriber<String> {
   void clientGone() {
     CompletableFuture<?> running;
     Flow.Subscription sub;
+    Runnable cancel;
     synchronized (this) {
       if (clientGone || counted) {
         return;
@@ -182,6 +195,10 @@ final class ForwardedCall implements Flow.Subscriber<String> {
       clientGone = true;
       running = call;
       sub = subscription;
+      cancel = cancelOnLink;
+    }
+    if (cancel != null) {
+      cancel.run();
     }
     if (sub != null) {
       sub.cancel();
@@ -213,6 +230,7 @@ final class ForwardedCall implements Flow.Subscriber<String> {
             .and("model", request.model())
             .and("user", request.user())
             .and("cluster_broker", target.url())
+            .and("cluster_via", via)
             .and("connector_id", connector),
         request.model(),
         where,

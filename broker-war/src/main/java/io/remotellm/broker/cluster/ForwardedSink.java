@@ -1,15 +1,11 @@
 package io.remotellm.broker.cluster;
 
-import io.remotellm.broker.error.ApiError;
-import io.remotellm.broker.relay.ResponseSink;
-import io.remotellm.broker.usage.UsageRecorded;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -30,14 +26,13 @@ import java.util.logging.Logger;
  * its lines written together at its end: one write and one wake-up of the forwarding broker instead
  * of one per line.
  */
-final class ForwardedSink implements ResponseSink {
+final class ForwardedSink extends SinkEventLines {
   private static final Logger LOG = Logger.getLogger(ForwardedSink.class.getName());
 
   /** What an answer that is not streamed may hold back (under the smallest buffer bound). */
   static final long HOLD_BYTES = 32 * 1024;
 
   private final AsyncContext async;
-  private final boolean streaming;
   private final Executor writers;
   private final long maxBufferedBytes;
   private final Queue<String> lines = new ConcurrentLinkedQueue<>();
@@ -49,8 +44,8 @@ final class ForwardedSink implements ResponseSink {
   private volatile boolean completed;
 
   ForwardedSink(AsyncContext async, boolean streaming, Executor writers, long maxBufferedBytes) {
+    super(streaming);
     this.async = async;
-    this.streaming = streaming;
     this.writers = writers;
     this.maxBufferedBytes = maxBufferedBytes;
     async.addListener(
@@ -74,59 +69,19 @@ final class ForwardedSink implements ResponseSink {
   }
 
   @Override
-  public boolean streaming() {
-    return streaming;
+  void line(String line) {
+    write(line);
   }
 
   @Override
-  public void head(int status, Map<String, String> headers) {
-    write(SinkEvents.head(status, headers));
-  }
-
-  @Override
-  public void data(String payload) {
-    write(SinkEvents.data(null, payload));
-  }
-
-  @Override
-  public void data(String event, String payload) {
-    write(SinkEvents.data(event, payload));
-  }
-
-  @Override
-  public void end() {
-    write(SinkEvents.end());
+  void ended() {
     drainLater();
   }
 
   @Override
-  public void fail(ApiError error, boolean afterHead) {
-    write(SinkEvents.fail(error, afterHead));
-    drainLater();
-  }
-
-  /** A request the relay refused before taking it: the error is the whole answer. */
-  void refuse(ApiError error) {
-    write(SinkEvents.fail(error, false));
+  void lastLine(String line) {
+    write(line);
     finish();
-  }
-
-  @Override
-  public void keepAlive() {
-    write(SinkEvents.keepAlive());
-  }
-
-  @Override
-  public boolean takesUsage(UsageRecorded usage) {
-    write(
-        SinkEvents.usage(
-            usage.connectorId(),
-            usage.status(),
-            usage.cancelled(),
-            usage.usage(),
-            usage.timeToFirstToken()));
-    finish();
-    return true;
   }
 
   @Override
@@ -149,19 +104,14 @@ final class ForwardedSink implements ResponseSink {
     // One line of any size may wait alone (the connector caps events); the bound is on a backlog
     // behind the line being written, as in the client-facing sinks.
     long bytes = line.length();
-    long before = queuedBytes.getAndAdd(bytes);
-    if (before > 0 && before + bytes > maxBufferedBytes) {
-      LOG.log(
-          Level.WARNING,
-          "cluster: the forwarding broker reads too slowly: over {0} bytes waiting; cancelling",
-          String.valueOf(maxBufferedBytes));
+    if (overBound(queuedBytes, bytes, maxBufferedBytes)) {
       lost();
       return;
     }
     lines.add(line);
     // Not streamed: the head and body wait for the end (or failure), then go in one write, so
     // the forwarding broker wakes once, not once per line; a large answer goes as it comes.
-    if (streaming || before + bytes >= HOLD_BYTES) {
+    if (streaming() || queuedBytes.get() >= HOLD_BYTES) {
       drainLater();
     }
   }

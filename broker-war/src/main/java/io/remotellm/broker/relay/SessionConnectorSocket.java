@@ -17,9 +17,9 @@ import java.util.logging.Logger;
  * order, no lock held across a send (a {@code synchronized} send here was 2,622 lock waits of 20 ms
  * or more in one benchmark run), and packed into batches once the connector speaks protocol 2. The
  * queue is bounded: a connector that does not take frames as fast as they come gets a failed send,
- * not an ever-growing queue in the broker.
+ * not an ever-growing queue in the broker. Cluster peer links send their frames the same way.
  */
-final class SessionConnectorSocket implements ConnectorSocket {
+public final class SessionConnectorSocket implements ConnectorSocket {
 
   private static final Logger LOG = Logger.getLogger(SessionConnectorSocket.class.getName());
   private static final ByteBuffer PING = ByteBuffer.wrap(new byte[] {'r', 'l'});
@@ -37,7 +37,7 @@ final class SessionConnectorSocket implements ConnectorSocket {
   private final int maxQueued;
   private final FrameQueue queue;
 
-  SessionConnectorSocket(Session session) {
+  public SessionConnectorSocket(Session session) {
     this(session, MAX_QUEUED);
   }
 

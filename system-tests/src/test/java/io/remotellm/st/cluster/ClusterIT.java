@@ -273,6 +273,66 @@ class ClusterIT {
 
   @Test
   @Order(6)
+  void aForwardTakesThePeerLinkAndIsLoggedOnBothBrokers() {
+    // Broker 2 has no connector for model-0 (broker 0 has): the first forward may still take HTTP
+    // while the link is dialled, the ones after take the link.
+    String requestId =
+        Wait.forValue(
+            "a forward from broker 2 to broker 0 over the peer link",
+            Duration.ofSeconds(60),
+            () -> {
+              String id = "st-link-" + UUID.randomUUID();
+              HttpResponse<String> chat =
+                  ClusterCalls.send(
+                      HttpRequest.newBuilder(
+                              ClusterCalls.request(
+                                  layout.ports[2],
+                                  "/v1/chat/completions",
+                                  KEY,
+                                  openAi("model-0", false),
+                                  Duration.ofSeconds(30)),
+                              (name, value) -> true)
+                          .header("x-request-id", id)
+                          .build());
+              assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+              String line =
+                  Wait.forValue(
+                      "broker 2's access line for " + id,
+                      Duration.ofSeconds(20),
+                      () -> PeerLinkTraffic.accessLine(brokers[2], id).orElse(null));
+              return line.contains("\"cluster_via\":\"link\"") ? id : null;
+            });
+    String served =
+        Wait.forValue(
+            "broker 0's access line for " + requestId,
+            Duration.ofSeconds(20),
+            () -> PeerLinkTraffic.accessLine(brokers[0], requestId).orElse(null));
+    assertThat(served).contains("\"status\":\"200\"");
+  }
+
+  @Test
+  @Order(7)
+  void aClientGoneMidStreamOnTheForwardingBrokerCancelsTheCallAcrossThePeerLink()
+      throws IOException {
+    int aborted = llm.abortedCount();
+    String requestId = "st-link-cancel-" + UUID.randomUUID();
+    String body =
+        "{\"model\":\"model-0\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hi\"}],\"fake_llm\":{\"chunks\":3000,\"chunk_delay_ms\":20}}";
+    PeerLinkTraffic.hangUpMidStream(layout.ports[2], KEY, requestId, body);
+    // The connector on broker 0 was told and hung up on the LLM, a minute before it would end.
+    Wait.until(
+        "the LLM call to be aborted", Duration.ofSeconds(30), () -> llm.abortedCount() > aborted);
+    String line =
+        Wait.forValue(
+            "broker 2's access line for " + requestId,
+            Duration.ofSeconds(20),
+            () -> PeerLinkTraffic.accessLine(brokers[2], requestId).orElse(null));
+    assertThat(line).contains("\"cluster_via\":\"link\"", "\"status\":\"499\"");
+  }
+
+  @Test
+  @Order(8)
   void aBrokerKilledUnderLoadFailsOnlyItsOwnRequestsAndItsConnectorComesBackElsewhere()
       throws Exception {
     List<Outcome> outcomes;
@@ -338,7 +398,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(7)
+  @Order(9)
   void theKilledBrokerStartedAgainRejoinsAndEveryBrokerRoutesToEveryConnector() {
     long started = System.nanoTime();
     brokers[KILLED] = startBroker(KILLED);
