@@ -102,14 +102,13 @@ public class ClusterForwarding implements RemoteBrokers {
     // when one is open (the first forward to a broker dials it and takes HTTP meanwhile).
     Optional<PeerLink> link =
         request.responseId() == null && json.length() <= PeerLinkEndpoint.maxRequestChars(settings)
-            ? links.link(target.get().url())
+            ? links.link(target.url())
             : Optional.empty();
     if (link.isPresent()) {
-      ForwardedCall forwarded =
-          new ForwardedCall(request, sink, access, target.get(), usageListeners);
+      ForwardedCall forwarded = new ForwardedCall(request, sink, access, target, usageListeners);
       link.get().forward(json, forwarded);
       sink.onClientGone(forwarded::clientGone);
-      return true;
+      return;
     }
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
     long now = System.currentTimeMillis();
