@@ -44,6 +44,33 @@ final class CpuCost {
   }
 
   /**
+   * CPU time of the JVM's JIT compiler threads in {@code pid} so far, in nanoseconds. A phase in
+   * which they still spend much was measured on a JVM that was still warming up: its CPU per
+   * request and its latency include the compiler's work (on two cores, C2 takes half of one).
+   */
+  static long compilerNanos(long pid) {
+    long total = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException e) {
+          continue; // a thread that ended between the listing and the read
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        if (name.contains("CompilerThre")) {
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot read the threads of process " + pid, e);
+    }
+    return total;
+  }
+
+  /**
    * Runs {@code op} {@code perLoop} times on each of {@code concurrency} threads (each waits for
    * its own call before the next: a closed loop) and returns the CPU the given processes spent
    * meanwhile. Any failed operation fails the batch: a figure over failed requests would flatter.

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -987,10 +988,20 @@ public final class RelayBenchmark {
     int n = plan.latencyRequests();
     long[] d = new long[n];
     long[] r = new long[n];
+    long jit0 = CpuCost.compilerNanos(brokerPid);
+    long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
       d[i] = client.once(req(direct, false, 5, 0));
       r[i] = client.once(req(relay, false, 5, 0));
     }
+    // Whether the broker's JIT was still compiling: if so, the relay's latency includes it.
+    results.info.put(
+        "broker JIT compiler CPU during the c=1 latency phase",
+        String.format(
+            Locale.ROOT,
+            "%.2f s of %.2f s",
+            (CpuCost.compilerNanos(brokerPid) - jit0) / 1e9,
+            (System.nanoTime() - t0) / 1e9));
     writeSamples("latency-c1-nonstream.csv", d, r);
     results.add(
         new Figure(
