@@ -87,6 +87,32 @@ class PeerLinkTest {
   }
 
   @Test
+  void aRequestTheServingBrokerGaveUpOnEndsWithA502AndTheLinkGoesOn() {
+    // What the serving broker sends when the request's backlog passed its bound: an empty Z.
+    link.onOpen(socket);
+    Recorded before = forward();
+    link.onText(socket, PeerLinkFrames.answer(1, true, ""), true);
+    assertThat(before.events).containsExactly("fail 502 false");
+
+    Recorded streaming = forward();
+    Recorded beside = forward();
+    link.onText(socket, PeerLinkFrames.answer(2, false, SinkEvents.head(200, Map.of())), true);
+    link.onText(socket, PeerLinkFrames.answer(2, true, ""), true);
+    assertThat(streaming.events).containsExactly("head 200", "fail 502 true");
+    link.onText(
+        socket,
+        PeerLinkFrames.answer(
+            3,
+            true,
+            SinkEvents.head(200, Map.of())
+                + SinkEvents.end()
+                + SinkEvents.usage("c1", 200, false, TokenUsage.UNKNOWN, null)),
+        true);
+    assertThat(beside.events).containsExactly("head 200", "end");
+    assertThat(link.open()).isTrue();
+  }
+
+  @Test
   void anUnreadableAnswerDropsTheLinkAndFailsItsRequestsAtOnce() {
     List<PeerLink> dropped = new CopyOnWriteArrayList<>();
     for (String garbage : List.of("hello", "R 1\n{}", "C 1")) {
