@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,19 +36,26 @@ final class PeerLink implements WebSocket.Listener {
   private final Map<Long, ForwardedCall> calls = new ConcurrentHashMap<>();
   private final Map<Long, Long> deadlines = new ConcurrentHashMap<>();
   private final long timeoutNanos;
+  private final LongSupplier clock;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicBoolean dropped = new AtomicBoolean();
   private final StringBuilder partial = new StringBuilder();
   private volatile WebSocket socket;
 
   /**
-   * @param timeout how long a request may wait for its last frame, as the HTTP forward's call
-   *     timeout (the serving broker's relay times out first and says so)
+   * @param timeout how long a request may wait for its next frame: longer than the serving broker's
+   *     own upstream timeout, whose relay times out first and says so
    */
   PeerLink(String url, Duration timeout, Consumer<PeerLink> onDrop) {
+    this(url, timeout, onDrop, System::nanoTime);
+  }
+
+  /** {@code clock}: {@link System#nanoTime()}, or a test's. */
+  PeerLink(String url, Duration timeout, Consumer<PeerLink> onDrop, LongSupplier clock) {
     this.url = url;
     this.timeoutNanos = timeout.toNanos();
     this.onDrop = onDrop;
+    this.clock = clock;
   }
 
   String url() {
@@ -62,7 +70,7 @@ final class PeerLink implements WebSocket.Listener {
   void forward(String body, ForwardedCall call) {
     long id = ids.incrementAndGet();
     calls.put(id, call);
-    deadlines.put(id, System.nanoTime() + timeoutNanos);
+    deadlines.put(id, clock.getAsLong() + timeoutNanos);
     call.onLink(
         () -> {
           deadlines.remove(id);
@@ -88,8 +96,8 @@ final class PeerLink implements WebSocket.Listener {
   }
 
   /**
-   * Fails the requests past their deadline (a serving broker that froze without closing the link);
-   * called about once a second while the link is open.
+   * Fails the requests that have heard nothing for longer than the timeout (a serving broker that
+   * froze without closing the link); called about once a second while the link is open.
    */
   void expire(long nowNanos) {
     for (Map.Entry<Long, Long> e : deadlines.entrySet()) {
@@ -142,8 +150,21 @@ final class PeerLink implements WebSocket.Listener {
       text = partial.append(data).toString();
       partial.setLength(0);
     }
+    PeerLinkFrames.Frame frame;
     try {
-      answer(PeerLinkFrames.parse(text));
+      frame = PeerLinkFrames.parse(text);
+      if (frame.kind() != PeerLinkFrames.ANSWER && frame.kind() != PeerLinkFrames.LAST) {
+        throw new IllegalArgumentException("a request frame sent to the forwarding broker");
+      }
+    } catch (IllegalArgumentException e) {
+      // Not this protocol (another version at the far end): its requests here would wait for
+      // answers that never come. Fail them now; the next forward dials again, HTTP meanwhile.
+      webSocket.abort();
+      drop(new IOException("unreadable answer on the peer link: " + e.getMessage()));
+      return null;
+    }
+    try {
+      answer(frame);
     } catch (RuntimeException e) {
       LOG.log(
           Level.WARNING,
@@ -158,6 +179,10 @@ final class PeerLink implements WebSocket.Listener {
     boolean last = frame.kind() == PeerLinkFrames.LAST;
     if (last) {
       deadlines.remove(frame.id());
+    } else {
+      // The timeout is for silence, as the serving broker's own (no frame from its connector for
+      // that long): a stream that keeps coming is never cut, however long it runs.
+      deadlines.replace(frame.id(), clock.getAsLong() + timeoutNanos);
     }
     ForwardedCall call = last ? calls.remove(frame.id()) : calls.get(frame.id());
     if (call == null) {

@@ -16,6 +16,7 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,7 +66,7 @@ public class PeerLinkEndpoint {
   }
 
   @OnMessage
-  public void text(String text) {
+  public void text(String text, Session session) {
     if (socket == null || closed) {
       return;
     }
@@ -73,19 +74,53 @@ public class PeerLinkEndpoint {
     try {
       frame = PeerLinkFrames.parse(text);
     } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "cluster: unreadable peer link frame: {0}", e.getMessage());
+      refuse(session, e.getMessage());
       return;
     }
     switch (frame.kind()) {
-      case PeerLinkFrames.REQUEST -> relay(frame.id(), frame.payload());
+      case PeerLinkFrames.REQUEST -> {
+        if (sinks.containsKey(frame.id())) {
+          // Its answers could not be told from the first one's: the peer is not speaking this
+          // protocol.
+          refuse(session, "a request id already in flight");
+        } else {
+          relay(frame.id(), frame.payload());
+        }
+      }
       case PeerLinkFrames.CANCEL -> {
         PeerLinkSink sink = sinks.remove(frame.id());
         if (sink != null) {
           sink.lost(false);
         }
       }
-      default -> LOG.log(Level.FINE, "cluster: unexpected peer link frame {0}", frame.kind());
+      default -> refuse(session, "an answer frame sent to the serving broker");
     }
+  }
+
+  /** Brokers send text only; without this Tyrus reports a binary message as an error. */
+  @OnMessage
+  public void binary(ByteBuffer data, Session session) {
+    if (socket != null && !closed) {
+      refuse(session, "a binary message");
+    }
+  }
+
+  /**
+   * A peer that sends what this protocol has no meaning for (another version, or not a broker) gets
+   * the link closed (1002), so its requests fail there at once instead of waiting for an answer
+   * that never comes; it dials again and forwards over HTTP meanwhile.
+   */
+  private void refuse(Session session, String why) {
+    LOG.log(
+        Level.WARNING, "cluster: closing peer link {0}: {1}", new Object[] {session.getId(), why});
+    try {
+      session.close(
+          new CloseReason(CloseReason.CloseCodes.PROTOCOL_ERROR, "unreadable peer link frame"));
+    } catch (IOException e) {
+      // The socket is going anyway; OnClose/OnError cancel what it carried.
+      LOG.log(Level.FINE, "cluster: closing peer link failed: {0}", e.toString());
+    }
+    dropped(why);
   }
 
   private void relay(long id, String body) {
@@ -134,6 +169,16 @@ public class PeerLinkEndpoint {
 
   @OnError
   public void error(Session failed, Throwable error) {
+    if (socket != null && !closed && failed.isOpen()) {
+      // The requests on it are cancelled below: the peer must hear that the link is gone too,
+      // or it would go on sending requests nobody here reads.
+      try {
+        failed.close(
+            new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "peer link failed"));
+      } catch (IOException e) {
+        LOG.log(Level.FINE, "cluster: closing peer link failed: {0}", e.toString());
+      }
+    }
     dropped(error.toString());
   }
 

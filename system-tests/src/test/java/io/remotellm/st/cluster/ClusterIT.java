@@ -13,13 +13,18 @@ import io.remotellm.st.support.ProductProcess;
 import io.remotellm.st.support.ProductRun;
 import io.remotellm.st.support.Wait;
 import io.remotellm.testsupport.FakeLlm;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +50,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  * SIGKILL under load through all three brokers (only requests that needed it fail, cleanly; model-1
  * comes back through another broker), and started again with the same flags (it rejoins, and every
  * broker routes to every connector). One cluster for all, booted once.
+ *
+ * <p>The peer links are tested on the same cluster: broker 0 holds at most {@link #BOUND} bytes
+ * unwritten per request on a link, broker 1 has its links switched off (HTTP forwards only), and
+ * broker 2's public URL refuses link upgrades. A link dialled from here ({@link RawPeerLink}) with
+ * a forged, stale or replayed handshake, or sending garbage, is closed and serves nothing; one that
+ * stops reading gets its stream cancelled at the bound while its other requests are answered.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -57,6 +68,26 @@ class ClusterIT {
 
   private static final String APIS = "openai,anthropic,responses,ollama";
   private static final int KILLED = 1;
+
+  /**
+   * Broker 0's max-buffered-bytes-per-stream (the least it takes): what one request forwarded to it
+   * may leave unwritten on a peer link.
+   */
+  private static final int BOUND = 65536;
+
+  /** The chunks of the stream a link never reads: about 9 MB of SSE, over twice what TCP holds. */
+  private static final int UNREAD_CHUNKS = 60_000;
+
+  /** Broker 1 runs with its peer links switched off, as an operator would: HTTP forwards only. */
+  private static final int NO_LINKS = 1;
+
+  /**
+   * Broker 2's public URL is a relay that refuses peer link upgrades: the others' links to it
+   * cannot open, their HTTP forwards get through.
+   */
+  private static final int LINK_REFUSED = 2;
+
+  private static LinkRefusingProxy linkRefusing;
 
   private static FakeLlm llm;
   private static ClusterLayout layout;
@@ -75,6 +106,7 @@ class ClusterIT {
         ProductRun.writeConnectorConfig(
             tokens.values().stream().collect(Collectors.toMap(t -> t, t -> "")));
     layout = ClusterLayout.of(3, "st-");
+    linkRefusing = new LinkRefusingProxy(FreePort.next(), layout.ports[LINK_REFUSED]);
     for (int i = 0; i < 3; i++) {
       brokers[i] = startBroker(i);
     }
@@ -109,8 +141,18 @@ class ClusterIT {
   }
 
   private static ProductProcess startBroker(int i) {
-    return layout.startBroker(
-        i, "cluster-broker-" + i, connectorConfig, Map.of("REMOTELLM_BROKER_USER_API_KEYS", KEY));
+    Map<String, String> env = new HashMap<>(Map.of("REMOTELLM_BROKER_USER_API_KEYS", KEY));
+    switch (i) {
+      case 0 -> env.put("REMOTELLM_BROKER_MAX_BUFFERED_BYTES_PER_STREAM", String.valueOf(BOUND));
+      case NO_LINKS -> env.put("REMOTELLM_BROKER_CLUSTER_PEER_LINK", "false");
+      case LINK_REFUSED -> env.put("REMOTELLM_BROKER_PUBLIC_URL", linkRefusingUrl());
+      default -> throw new IllegalArgumentException("broker " + i);
+    }
+    return layout.startBroker(i, "cluster-broker-" + i, connectorConfig, env);
+  }
+
+  private static String linkRefusingUrl() {
+    return "http://127.0.0.1:" + linkRefusing.port();
   }
 
   @AfterAll
@@ -120,6 +162,13 @@ class ClusterIT {
         .forEach(ProductProcess::close);
     if (llm != null) {
       llm.close();
+    }
+    if (linkRefusing != null) {
+      try {
+        linkRefusing.close();
+      } catch (IOException e) {
+        // Its sockets are the test JVM's own and go with it.
+      }
     }
   }
 
@@ -333,6 +382,329 @@ class ClusterIT {
 
   @Test
   @Order(8)
+  void aPeerLinkHandshakeUnsignedForgedStaleOrReplayedIsClosedWith1008AndServesNothing()
+      throws IOException {
+    int port = layout.ports[0];
+    long now = System.currentTimeMillis();
+    Map<String, String> genuine = RawPeerLink.signed(layout.secret, now);
+    // The control: over a genuine handshake the same frame is served.
+    String served = "st-raw-genuine-" + UUID.randomUUID();
+    try (RawPeerLink link = RawPeerLink.open(port, genuine, 0)) {
+      assertThat(link.status()).isEqualTo(101);
+      link.sendText(RawPeerLink.chatRequest(1, served, "model-0", false, ""));
+      assertThat(lastFrame(link, 1).payload())
+          .contains("\"t\":\"head\"", "\"status\":200", "\"t\":\"usage\"");
+    }
+    assertThat(llmSaw(served)).as("the LLM saw the genuine link's request").isTrue();
+
+    record Refused(String what, Map<String, String> headers, String logged) {}
+    List<Refused> refusals =
+        List.of(
+            new Refused("unsigned", Map.of(), "not signed"),
+            new Refused(
+                "another secret",
+                RawPeerLink.signedWith("not-the-cluster-secret", now),
+                "bad signature"),
+            new Refused(
+                "signed 60 s ago",
+                RawPeerLink.signed(layout.secret, now - 60_000),
+                "signed too long ago"),
+            new Refused(
+                "signed 60 s ahead",
+                RawPeerLink.signed(layout.secret, now + 60_000),
+                "signed too long ago"),
+            new Refused("replayed", genuine, "replayed"));
+    List<String> refusedIds = new ArrayList<>();
+    for (Refused r : refusals) {
+      String id = "st-raw-refused-" + UUID.randomUUID();
+      refusedIds.add(id);
+      try (RawPeerLink link = RawPeerLink.open(port, r.headers(), 0)) {
+        assertThat(link.status()).as(r.what()).isEqualTo(101);
+        sendIfOpen(link, RawPeerLink.chatRequest(1, id, "model-0", false, ""));
+        RawPeerLink.Message first = link.read(Duration.ofSeconds(20));
+        assertThat(first).as(r.what() + ": nothing came back").isNotNull();
+        assertThat(first.isClose()).as(r.what() + ": " + first).isTrue();
+        assertThat(first.closeCode()).as(r.what()).isEqualTo(1008);
+        assertThat(first.text()).as(r.what()).isEqualTo("peer link refused");
+      }
+      assertThat(brokers[0].output())
+          .as(r.what())
+          .contains("cluster: refused a peer link: " + r.logged());
+    }
+    // A request served after them all: had any refused link relayed its frame, it would be seen.
+    String after = "st-raw-after-refusals-" + UUID.randomUUID();
+    try (RawPeerLink link =
+        RawPeerLink.open(port, RawPeerLink.signed(layout.secret, System.currentTimeMillis()), 0)) {
+      link.sendText(RawPeerLink.chatRequest(1, after, "model-0", false, ""));
+      assertThat(lastFrame(link, 1).payload()).contains("\"status\":200");
+    }
+    for (String id : refusedIds) {
+      assertThat(llmSaw(id)).as("the LLM saw " + id).isFalse();
+      assertThat(PeerLinkTraffic.accessLine(brokers[0], id)).as(id).isEmpty();
+    }
+    assertThat(brokers[0].output()).doesNotContain(Files.readString(layout.secret).strip());
+  }
+
+  @Test
+  @Order(9)
+  void unreadableFramesOnAGenuinePeerLinkCloseItWith1002AndServeNothingAfter() throws Exception {
+    int port = layout.ports[0];
+    try (RawPeerLink link = signedLink(0)) {
+      // An unreadable forwarded request is that request's own error; the link goes on.
+      link.sendText("R 1\n{not json");
+      assertThat(lastFrame(link, 1).payload()).contains("\"t\":\"fail\"", "\"status\":400");
+      String next = "st-raw-after-400-" + UUID.randomUUID();
+      link.sendText(RawPeerLink.chatRequest(2, next, "model-0", false, ""));
+      assertThat(lastFrame(link, 2).payload()).contains("\"status\":200");
+    }
+    List<String> ignored = new ArrayList<>();
+    for (String garbage : List.of("hello, broker", "", "A 1\n", "Z 1\n", "X 1\n{}", "R one\n{}")) {
+      try (RawPeerLink link = signedLink(0)) {
+        String id = "st-raw-after-garbage-" + UUID.randomUUID();
+        ignored.add(id);
+        link.sendText(garbage);
+        sendIfOpen(link, RawPeerLink.chatRequest(2, id, "model-0", false, ""));
+        assertClosedWith(link, 1002, "after " + garbage);
+      }
+    }
+    try (RawPeerLink link = signedLink(0)) {
+      String id = "st-raw-after-binary-" + UUID.randomUUID();
+      ignored.add(id);
+      link.sendBinary(new byte[] {'R', ' ', '1'});
+      sendIfOpen(link, RawPeerLink.chatRequest(2, id, "model-0", false, ""));
+      assertClosedWith(link, 1002, "after a binary message");
+    }
+    // A request id used twice: the link closes, and the request in flight on it is cancelled.
+    int aborted = llm.abortedCount();
+    try (RawPeerLink link = signedLink(0)) {
+      String first = "st-raw-first-" + UUID.randomUUID();
+      String twice = "st-raw-twice-" + UUID.randomUUID();
+      ignored.add(twice);
+      link.sendText(
+          RawPeerLink.chatRequest(
+              5, first, "model-0", true, ",\"fake_llm\":{\"chunks\":3000,\"chunk_delay_ms\":20}"));
+      RawPeerLink.Message answer = link.read(Duration.ofSeconds(30));
+      assertThat(answer).isNotNull();
+      assertThat(answer.frameHead()).isEqualTo("A 5");
+      link.sendText(RawPeerLink.chatRequest(5, twice, "model-0", false, ""));
+      assertClosedWith(link, 1002, "after a request id in flight");
+    }
+    Wait.until(
+        "the LLM call of the request on the closed link to be aborted",
+        Duration.ofSeconds(30),
+        () -> llm.abortedCount() > aborted);
+    // Served after them all (as above): nothing sent after the garbage was relayed.
+    try (RawPeerLink link = signedLink(0)) {
+      link.sendText(
+          RawPeerLink.chatRequest(1, "st-raw-" + UUID.randomUUID(), "model-0", false, ""));
+      assertThat(lastFrame(link, 1).payload()).contains("\"status\":200");
+    }
+    for (String id : ignored) {
+      assertThat(llmSaw(id)).as("the LLM saw " + id).isFalse();
+    }
+    assertThat(brokers[0].isAlive()).isTrue();
+    assertThat(post(port, "/v1/chat/completions", openAi("model-0", true)).body())
+        .contains("data: [DONE]");
+  }
+
+  @Test
+  @Order(10)
+  void aBrokerWithItsPeerLinksSwitchedOffForwardsOverHttpStreamedAndNot() {
+    // Broker 1 runs with REMOTELLM_BROKER_CLUSTER_PEER_LINK=false. Requests a few seconds apart:
+    // with links on, every one after the first would take the link (broker 2 does, above).
+    for (int round = 0; round < 3; round++) {
+      for (boolean stream : new boolean[] {false, true}) {
+        String id = "st-no-link-" + round + "-" + stream + "-" + UUID.randomUUID();
+        HttpResponse<String> chat = withId(NO_LINKS, "model-0", stream, id);
+        assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+        assertThat(chat.body()).contains(stream ? "data: [DONE]" : "\"choices\"");
+        assertThat(accessLine(NO_LINKS, id)).contains("\"cluster_via\":\"http\"");
+        assertThat(accessLine(0, id)).as("served by broker 0").contains("\"status\":\"200\"");
+      }
+      sleepMillis(1500);
+    }
+    // Nor did any forward before (every model, every API family): never a link, never a dial.
+    List<String> forwarded =
+        brokers[NO_LINKS].output().lines().filter(l -> l.contains("\"cluster_via\"")).toList();
+    assertThat(forwarded).hasSizeGreaterThan(20);
+    assertThat(forwarded).allMatch(l -> l.contains("\"cluster_via\":\"http\""));
+    assertThat(brokers[NO_LINKS].output()).doesNotContain("peer link to");
+  }
+
+  @Test
+  @Order(11)
+  void aPeerWhoseLinkCannotBeOpenedIsStillReachedOverHttp() {
+    // Broker 2's public URL refuses every peer link upgrade (403) and passes HTTP: broker 0 dials,
+    // fails, forwards over HTTP, and dials again 5 s later, failing again. Over 7 s of requests.
+    int refusedBefore = linkRefusing.refused();
+    long until = System.nanoTime() + Duration.ofSeconds(7).toNanos();
+    int served = 0;
+    while (System.nanoTime() < until || served < 4) {
+      boolean stream = served % 2 == 1;
+      String id = "st-link-refused-" + served + "-" + UUID.randomUUID();
+      HttpResponse<String> chat = withId(0, "model-2", stream, id);
+      assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+      assertThat(chat.body()).contains(stream ? "data: [DONE]" : "\"choices\"");
+      assertThat(accessLine(0, id)).contains("\"cluster_via\":\"http\"");
+      served++;
+      sleepMillis(500);
+    }
+    assertThat(linkRefusing.refused() - refusedBefore)
+        .as("peer link dials refused while forwarding")
+        .isGreaterThanOrEqualTo(1);
+    assertThat(brokers[0].output())
+        .contains("cluster: cannot open a peer link to " + linkRefusingUrl());
+    assertThat(linkRefusing.passed()).as("HTTP forwards through broker 2's URL").isPositive();
+  }
+
+  @Test
+  @Order(12)
+  void anUnreadAnswerOnAPeerLinkIsCancelledAtItsBoundAndTheLinksOtherRequestsAreServed()
+      throws Exception {
+    int aborted = llm.abortedCount();
+    // A forwarding broker that stops reading its link: a small receive buffer, and no reads.
+    try (RawPeerLink link =
+        RawPeerLink.open(
+            layout.ports[0], RawPeerLink.signed(layout.secret, System.currentTimeMillis()), 4096)) {
+      assertThat(link.status()).isEqualTo(101);
+      String unread = "st-raw-unread-" + UUID.randomUUID();
+      String beside = "st-raw-beside-" + UUID.randomUUID();
+      // About 9 MB of SSE: past what the kernel's socket buffers take (at most tcp_wmem's
+      // maximum on broker 0's side, 4 MiB by default) and then past the bound.
+      link.sendText(
+          RawPeerLink.chatRequest(
+              1, unread, "model-0", true, ",\"fake_llm\":{\"chunks\":" + UNREAD_CHUNKS + "}"));
+      link.sendText(RawPeerLink.chatRequest(2, beside, "model-0", false, ""));
+      Wait.until(
+          "the unread stream to be cancelled at its LLM",
+          Duration.ofSeconds(60),
+          () -> llm.abortedCount() > aborted);
+      assertThat(brokers[0].output())
+          .contains("cluster: the forwarding broker reads too slowly: over " + BOUND);
+      // Reading again: request 1 ends early (its Z has no end), request 2 whole.
+      long unreadChars = 0;
+      boolean lastChunkArrived = false;
+      RawPeerLink.Message endOfUnread = null;
+      RawPeerLink.Message endOfBeside = null;
+      while (endOfUnread == null || endOfBeside == null) {
+        RawPeerLink.Message m = link.read(Duration.ofSeconds(60));
+        assertThat(m).as("frames stopped before both requests ended").isNotNull();
+        assertThat(m.isClose()).as("link closed: " + m).isFalse();
+        switch (m.frameHead()) {
+          case "A 1" -> {
+            unreadChars += m.payload().length();
+            lastChunkArrived |= m.payload().contains("tok" + (UNREAD_CHUNKS - 1) + " ");
+          }
+          case "Z 1" -> endOfUnread = m;
+          case "Z 2" -> endOfBeside = m;
+          default -> throw new AssertionError("unexpected frame " + m.frameHead());
+        }
+      }
+      assertThat(endOfUnread.payload()).doesNotContain("\"t\":\"end\"");
+      assertThat(lastChunkArrived).as("the unread stream's last chunk arrived").isFalse();
+      // What is held for a link that does not read: the kernel's send buffer and the bound.
+      assertThat(unreadChars)
+          .as("chars of the unread stream that reached the socket")
+          .isLessThan(maxSocketSendBuffer() + 2L * BOUND);
+      assertThat(endOfBeside.payload()).contains("\"status\":200", "\"t\":\"usage\"");
+      // The link itself is fine.
+      String later = "st-raw-later-" + UUID.randomUUID();
+      link.sendText(RawPeerLink.chatRequest(3, later, "model-0", false, ""));
+      assertThat(lastFrame(link, 3).payload()).contains("\"status\":200", "\"t\":\"end\"");
+      System.out.printf(
+          "ClusterIT: unread stream cancelled at its bound (%d bytes) after %d chars reached the"
+              + " socket%n",
+          BOUND, unreadChars);
+    }
+  }
+
+  /** The most a TCP socket's send buffer grows to on this machine (Linux's tcp_wmem maximum). */
+  private static long maxSocketSendBuffer() throws IOException {
+    // Not Files.readString: on JDK 17 it reads one byte of this file, whose size reads as zero.
+    try (InputStream in = new FileInputStream("/proc/sys/net/ipv4/tcp_wmem")) {
+      String[] wmem = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim().split("\\s+");
+      return Long.parseLong(wmem[2]);
+    }
+  }
+
+  private static RawPeerLink signedLink(int broker) throws IOException {
+    RawPeerLink link =
+        RawPeerLink.open(
+            layout.ports[broker], RawPeerLink.signed(layout.secret, System.currentTimeMillis()), 0);
+    assertThat(link.status()).isEqualTo(101);
+    return link;
+  }
+
+  /** Reads a link's frames until request {@code id}'s last one ({@code Z id}), and returns it. */
+  private static RawPeerLink.Message lastFrame(RawPeerLink link, long id) throws IOException {
+    List<String> seen = new ArrayList<>();
+    while (true) {
+      RawPeerLink.Message m = link.read(Duration.ofSeconds(60));
+      assertThat(m).as("no Z " + id + " after " + seen).isNotNull();
+      assertThat(m.isClose()).as("closed before Z " + id + ": " + m).isFalse();
+      if (m.frameHead().equals("Z " + id)) {
+        return m;
+      }
+      seen.add(m.frameHead());
+    }
+  }
+
+  /**
+   * Reads until the link's close; it must come, with {@code code}, and nothing but answers before.
+   */
+  private static void assertClosedWith(RawPeerLink link, int code, String what) throws IOException {
+    while (true) {
+      RawPeerLink.Message m = link.read(Duration.ofSeconds(20));
+      assertThat(m).as(what + ": the link stayed open").isNotNull();
+      if (m.isClose()) {
+        assertThat(m.closeCode()).as(what + ": " + m).isEqualTo(code);
+        return;
+      }
+      assertThat(m.frameHead()).as(what).startsWith("A ");
+    }
+  }
+
+  /** Sends unless the broker closed the socket first (then it cannot serve the frame either). */
+  private static void sendIfOpen(RawPeerLink link, String text) {
+    try {
+      link.sendText(text);
+    } catch (IOException e) {
+      // Closed already.
+    }
+  }
+
+  private static boolean llmSaw(String requestId) {
+    return llm.chatRequests().stream().anyMatch(r -> requestId.equals(r.header("x-request-id")));
+  }
+
+  private static HttpResponse<String> withId(int broker, String model, boolean stream, String id) {
+    return ClusterCalls.send(
+        HttpRequest.newBuilder(
+                ClusterCalls.request(
+                    layout.ports[broker],
+                    "/v1/chat/completions",
+                    KEY,
+                    openAi(model, stream),
+                    Duration.ofSeconds(30)),
+                (name, value) -> true)
+            .header("x-request-id", id)
+            .build());
+  }
+
+  private static String accessLine(int broker, String id) {
+    return Wait.forValue(
+        "broker " + broker + "'s access line for " + id,
+        Duration.ofSeconds(20),
+        () -> PeerLinkTraffic.accessLine(brokers[broker], id).orElse(null));
+  }
+
+  private static void sleepMillis(long millis) {
+    long until = System.nanoTime() + millis * 1_000_000;
+    Wait.until("a pause", Duration.ofMillis(millis + 5_000), () -> System.nanoTime() >= until);
+  }
+
+  @Test
+  @Order(20)
   void aBrokerKilledUnderLoadFailsOnlyItsOwnRequestsAndItsConnectorComesBackElsewhere()
       throws Exception {
     List<Outcome> outcomes;
@@ -398,7 +770,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(9)
+  @Order(21)
   void theKilledBrokerStartedAgainRejoinsAndEveryBrokerRoutesToEveryConnector() {
     long started = System.nanoTime();
     brokers[KILLED] = startBroker(KILLED);
