@@ -32,6 +32,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -711,8 +713,10 @@ class ClusterIT {
     long killed;
     long dropped;
     long routable;
+    long killedAt;
     try (ClusterLoad load = new ClusterLoad(layout.ports, KEY, MODELS, 2)) {
       Wait.until("the load to get going", Duration.ofSeconds(120), () -> load.finished() >= 24);
+      killedAt = System.currentTimeMillis();
       brokers[KILLED].kill();
       killed = System.nanoTime();
       // model-1b's connector knows only the killed broker: its model stays gone, so its leaving
@@ -733,10 +737,12 @@ class ClusterIT {
     }
     long dropMs = (dropped - killed) / 1_000_000;
     long routableMs = (routable - killed) / 1_000_000;
+    long droppedInBrokersMs = routesDroppedInBrokers(killedAt, 0, 2) - killedAt;
     System.out.printf(
-        "ClusterIT: after kill -9 of broker %d: its routes dropped by both others in %d ms;"
+        "ClusterIT: after kill -9 of broker %d: its routes dropped by both others in %d ms"
+            + " (their log lines), seen through /v1/models in %d ms;"
             + " model-1's connector routable again from both in %d ms%n",
-        KILLED, dropMs, routableMs);
+        KILLED, droppedInBrokersMs, dropMs, routableMs);
     ClusterLoad.print("ClusterIT", outcomes, killed, ClusterIT::elsewhere);
 
     List<Outcome> elsewhere = outcomes.stream().filter(ClusterIT::elsewhere).toList();
@@ -763,9 +769,12 @@ class ClusterIT {
         .as("in flight on the killed broker's connectors and ended with the API's error")
         .anyMatch(o -> o.v() == Verdict.CLEAN_ERROR);
 
-    // The target is 1 s; measured from here it includes the polls (100 ms apart, each a request
-    // on a machine at load average 30), hence the margin. The printed figure is the one.
-    assertThat(dropMs).as("dead broker out of routing (ms)").isLessThanOrEqualTo(2000);
+    // The target is 1 s, from the kill to the moment each other broker dropped the routes (the
+    // timestamp of its log line, written as it drops them). Seen from outside it also includes
+    // the polls (100 ms apart, each a request on a machine at load average 17-30: 2.9 s once),
+    // hence that figure's margin.
+    assertThat(droppedInBrokersMs).as("dead broker out of routing (ms)").isLessThanOrEqualTo(1000);
+    assertThat(dropMs).as("dead broker out of /v1/models (ms)").isLessThanOrEqualTo(4000);
     assertThat(routableMs).as("its connector routable again (ms)").isLessThanOrEqualTo(10_000);
   }
 
@@ -812,6 +821,40 @@ class ClusterIT {
    * Waits, on each broker at once, until it no longer lists {@code model}; returns when the last
    * one dropped it (its {@link System#nanoTime()}).
    */
+  /**
+   * When the last of {@code which} brokers logged that a broker left and its routes are dropped
+   * (each logs it as it drops them), in epoch milliseconds: the routing's own figure, without the
+   * time a poll of /v1/models takes on a loaded machine.
+   */
+  private static long routesDroppedInBrokers(long since, int... which) {
+    long last = 0;
+    for (int i : which) {
+      int broker = i;
+      long[] at = {0};
+      Wait.until(
+          "broker " + i + " to log the killed broker's leaving",
+          Duration.ofSeconds(10),
+          () -> (at[0] = leftAt(brokers[broker].output(), since)) > 0);
+      last = Math.max(last, at[0]);
+    }
+    return last;
+  }
+
+  private static final Pattern TIME_MILLIS = Pattern.compile("\"TimeMillis\":\"(\\d+)\"");
+
+  /** The time of the first "left; its routes are dropped" line at or after {@code since}, or 0. */
+  private static long leftAt(String log, long since) {
+    for (String line : log.split("\n")) {
+      if (line.contains("left; its routes are dropped")) {
+        Matcher m = TIME_MILLIS.matcher(line);
+        if (m.find() && Long.parseLong(m.group(1)) >= since) {
+          return Long.parseLong(m.group(1));
+        }
+      }
+    }
+    return 0;
+  }
+
   private static long awaitEveryBrokerDrops(String model, int... which) {
     // Own threads: the common pool runs one task at a time on two cores.
     ExecutorService pollers = Executors.newFixedThreadPool(which.length);
