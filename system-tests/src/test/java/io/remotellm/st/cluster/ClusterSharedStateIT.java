@@ -2,6 +2,7 @@ package io.remotellm.st.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remotellm.broker.ledger.PostgresCluster;
 import io.remotellm.st.support.FreePort;
 import io.remotellm.st.support.ProductProcess;
 import io.remotellm.st.support.ProductRun;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,11 +30,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Three brokers started by their launcher, clustered on loopback: a user's limit holds across all
@@ -52,6 +56,11 @@ class ClusterSharedStateIT {
 
   private static final boolean[] dead = new boolean[BROKERS];
 
+  /** The database every broker shares, as docs/cluster.md asks; null where none is installed. */
+  private static PostgresCluster postgres;
+
+  private static String noPostgres;
+
   private static FakeLlm llm;
   private static final List<ProductProcess> brokers = new ArrayList<>();
   private static ProductProcess connector;
@@ -64,15 +73,24 @@ class ClusterSharedStateIT {
     Path connectorConfig = ProductRun.writeConnectorConfig(Map.of(token, ""));
     ClusterLayout layout = ClusterLayout.of(BROKERS, "st-shared-");
     ports = layout.ports;
+    Map<String, String> env = new HashMap<>();
+    env.put("REMOTELLM_BROKER_USER_API_KEYS", PLAIN_KEY);
+    env.put("REMOTELLM_BROKER_ADMIN_KEYS", ADMIN_KEY);
+    try {
+      // Skipped (each broker then keeps its own embedded database) only where PostgreSQL is not
+      // installed and CI is not set; CI installs it.
+      postgres = PostgresCluster.start();
+      env.put("REMOTELLM_BROKER_DATABASE_URL", postgres.url());
+      env.put("REMOTELLM_BROKER_DATABASE_USER", PostgresCluster.USER);
+      env.put("REMOTELLM_BROKER_DATABASE_PASSWORD_FILE", postgres.passwordFile().toString());
+    } catch (TestAbortedException e) {
+      noPostgres = e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
     for (int i = 0; i < BROKERS; i++) {
-      brokers.add(
-          layout.startBroker(
-              i,
-              "shared-broker-" + i,
-              connectorConfig,
-              Map.of(
-                  "REMOTELLM_BROKER_USER_API_KEYS", PLAIN_KEY,
-                  "REMOTELLM_BROKER_ADMIN_KEYS", ADMIN_KEY)));
+      brokers.add(layout.startBroker(i, "shared-broker-" + i, connectorConfig, env));
     }
     for (int i = 0; i < BROKERS; i++) {
       ClusterCalls.awaitBroker(brokers.get(i), ports[i], PLAIN_KEY);
@@ -95,6 +113,15 @@ class ClusterSharedStateIT {
     Stream.concat(Stream.ofNullable(connector), brokers.stream()).forEach(ProductProcess::close);
     if (llm != null) {
       llm.close();
+    }
+    if (postgres != null) {
+      try {
+        postgres.close();
+      } catch (IOException e) {
+        System.out.println("ClusterSharedStateIT: PostgreSQL not removed: " + e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -125,6 +152,50 @@ class ClusterSharedStateIT {
 
   @Test
   @Order(2)
+  void usageOnEveryBrokerGoesToOneLedgerThatEachBrokerReads() {
+    Assumptions.assumeTrue(postgres != null, noPostgres);
+    String key = createUser("grace", 0);
+    // Two answers through each broker: broker 1 serves from its connector, the others forward.
+    long tokens = 0;
+    for (int round = 0; round < 2; round++) {
+      for (int port : ports) {
+        HttpResponse<String> answer = chat(port, key, MODEL);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        Matcher used = Pattern.compile("\"total_tokens\":(\\d+)").matcher(answer.body());
+        assertThat(used.find()).as("usage in " + answer.body()).isTrue();
+        tokens += Long.parseLong(used.group(1));
+      }
+    }
+    long expected = tokens;
+    assertThat(expected).isPositive();
+    // Each broker's admin API reads today's tokens from the ledger (refreshed every 10 s at
+    // most); with one database every broker shows all six answers, whichever broker took them.
+    for (int i = 0; i < BROKERS; i++) {
+      int broker = i;
+      Wait.until(
+          "broker " + i + " to show grace's " + expected + " tokens from the shared ledger",
+          Duration.ofSeconds(40),
+          () -> tokensToday(broker, "grace") == expected);
+    }
+  }
+
+  /** The user's {@code tokens_today} as broker {@code broker}'s admin API shows it, or -1. */
+  private static long tokensToday(int broker, String user) {
+    String users = send(admin(broker, "/admin/api/users").GET().build()).body();
+    int at = users.indexOf("\"name\":\"" + user + "\"");
+    if (at < 0) {
+      return -1;
+    }
+    // The user's own fields, up to the next user's name (its limits are an object of their own).
+    int next = users.indexOf("\"name\":", at + 1);
+    Matcher m =
+        Pattern.compile("\"tokens_today\":(\\d+)")
+            .matcher(users.substring(at, next < 0 ? users.length() : next));
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  @Test
+  @Order(3)
   void aConcurrencySlotTakenOnOneBrokerIsGivenBackWhicheverBrokerHoldsTheCounter() {
     String key = createUser("erin", "{\"max_concurrent\":1}");
     // One at a time, through each broker in turn. The slot is given back on the grid just after
@@ -146,7 +217,7 @@ class ClusterSharedStateIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aKilledBrokersConcurrencySlotIsFreedByTheOthers() throws Exception {
     String key = createUser("frank", "{\"max_concurrent\":1}");
     int before = llm.chatCount();
@@ -187,7 +258,7 @@ class ClusterSharedStateIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aKeyRevokedOnOneBrokerIsRefusedOnTheOthersWithinASecond() {
     String key = createUser("dave", 0);
     HttpResponse<String> revoked = send(admin(0, "/admin/api/users/dave").DELETE().build());
@@ -203,7 +274,7 @@ class ClusterSharedStateIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aConnectorTokenRevokedOnOneBrokerClosesItsLinkOnTheOther() {
     String connectors = send(admin(1, "/admin/api/connectors").GET().build()).body();
     Matcher m = Pattern.compile("\"token_fingerprint\":\"([^\"]+)\"").matcher(connectors);
