@@ -19,7 +19,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,8 +52,7 @@ class HttpUpstreamTest {
   private static final String ANSWER = "{\"object\":\"chat.completion\"}";
 
   private final ExecutorService threads = Executors.newCachedThreadPool();
-  private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(threads).build();
+  private org.eclipse.jetty.client.HttpClient http;
 
   /** Counts the retries HttpUpstream schedules. */
   private final AtomicInteger retries = new AtomicInteger();
@@ -74,9 +72,12 @@ class HttpUpstreamTest {
   private SocketLlm llm;
 
   @AfterEach
-  void stop() throws IOException {
+  void stop() throws Exception {
     if (llm != null) {
       llm.close();
+    }
+    if (http != null) {
+      http.stop();
     }
     timer.shutdownNow();
     threads.shutdownNow();
@@ -150,8 +151,81 @@ class HttpUpstreamTest {
     assertThat(llm.connections.get()).isEqualTo(4);
   }
 
-  private HttpUpstream upstream(URI url, int maxConnections) {
-    return new HttpUpstream(http, url, null, WAIT, () -> {}, maxConnections, threads, timer);
+  @Test
+  void theTimeoutBoundsTheStartOfTheAnswerNotAStreamThatRunsLonger() throws Exception {
+    llm = new SocketLlm(0);
+    llm.streamEvents = 6; // one event each 100 ms: the stream outlives the 300 ms timeout
+    forward(upstream(llm.url(), 4, Duration.ofMillis(300)), "r1");
+    awaitFinished("r1");
+    List<Frame> frames = framesOf("r1");
+    assertThat(frames).first().isInstanceOf(Head.class);
+    assertThat(frames).last().isInstanceOf(End.class);
+    assertThat(frames.stream().filter(Data.class::isInstance)).hasSize(6);
+  }
+
+  @Test
+  void anLlmSilentPastTheTimeoutIsA504() throws Exception {
+    llm = new SocketLlm(0);
+    llm.hold = true;
+    forward(upstream(llm.url(), 4, Duration.ofMillis(300)), "r1");
+    awaitFinished("r1");
+    assertThat(framesOf("r1"))
+        .singleElement()
+        .isInstanceOfSatisfying(
+            Failure.class,
+            f -> {
+              assertThat(f.status()).isEqualTo(504);
+              assertThat(f.code()).isEqualTo("upstream_timeout");
+            });
+    assertThat(retries.get()).isZero();
+  }
+
+  @Test
+  void theLlmGetsTheRequestsHeadersAndNoneTheClientAddsOfItsOwn() throws Exception {
+    llm = new SocketLlm(0);
+    HttpUpstream upstream = upstream(llm.url(), 4);
+    CountDownLatch done = new CountDownLatch(1);
+    finished.put("r1", done);
+    upstream.forward(
+        new Request(
+            "r1",
+            "POST",
+            "/v1/chat/completions",
+            Map.of(
+                "x-request-id", "r1",
+                "x-custom", "kept",
+                "connection", "close",
+                "x-split", "a\r\nx-injected: 1",
+                "accept-encoding", "gzip"),
+            "{}",
+            false),
+        new AnswerFrames("r1", "r1", sender, done::countDown));
+    awaitFinished("r1");
+    Map<String, String> seen = llm.headers.get("r1");
+    assertThat(seen)
+        .containsEntry("x-custom", "kept")
+        .containsEntry("content-type", "application/json");
+    assertThat(seen)
+        .doesNotContainKeys("x-split", "x-injected", "accept-encoding", "cookie", "connection");
+  }
+
+  @Test
+  void headerNamesAndValuesThatCouldSplitTheRequestAreRefused() {
+    assertThat(HttpUpstream.validHeader("x-ok", "a value; with: colons")).isTrue();
+    assertThat(HttpUpstream.validHeader("x bad", "v")).isFalse();
+    assertThat(HttpUpstream.validHeader("x:bad", "v")).isFalse();
+    assertThat(HttpUpstream.validHeader("", "v")).isFalse();
+    assertThat(HttpUpstream.validHeader("x-ok", "a\nb")).isFalse();
+    assertThat(HttpUpstream.validHeader("x-ok", "a\rb")).isFalse();
+  }
+
+  private HttpUpstream upstream(URI url, int maxConnections) throws Exception {
+    return upstream(url, maxConnections, WAIT);
+  }
+
+  private HttpUpstream upstream(URI url, int maxConnections, Duration timeout) throws Exception {
+    http = LlmForwardingClient.start(url, Duration.ofSeconds(5), maxConnections, 4);
+    return new HttpUpstream(http, url, null, timeout, () -> {}, maxConnections, threads, timer);
   }
 
   private AnswerFrames forward(HttpUpstream upstream, String id) {
@@ -209,6 +283,8 @@ class HttpUpstreamTest {
   private static final class SocketLlm implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+    final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
+    volatile int streamEvents;
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     volatile boolean hold;
     private final int drops;
@@ -262,8 +338,13 @@ class HttpUpstreamTest {
                 new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         String id = null;
         int length = 0;
+        Map<String, String> seen = new ConcurrentHashMap<>();
         for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
           String lower = line.toLowerCase();
+          int colon = lower.indexOf(':');
+          if (colon > 0) {
+            seen.put(lower.substring(0, colon).strip(), line.substring(colon + 1).strip());
+          }
           if (lower.startsWith("x-request-id:")) {
             id = line.substring(13).strip();
           } else if (lower.startsWith("content-length:")) {
@@ -274,12 +355,24 @@ class HttpUpstreamTest {
         if (drop) {
           return; // closed without a byte of an answer
         }
+        headers.put(String.valueOf(id), seen);
         arrivals.add(String.valueOf(id));
         if (hold && !gate(String.valueOf(id)).await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
           return;
         }
-        byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
         OutputStream out = socket.getOutputStream();
+        if (streamEvents > 0) {
+          out.write(
+              ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+          for (int i = 0; i < streamEvents; i++) {
+            Thread.sleep(100);
+            out.write(("data: {\"n\":" + i + "}\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+          }
+          return;
+        }
+        byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
         out.write(
             ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                     + body.length

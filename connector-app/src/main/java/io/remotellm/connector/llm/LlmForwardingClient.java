@@ -1,0 +1,127 @@
+package io.remotellm.connector.llm;
+
+import io.remotellm.connector.config.ConnectorConfig;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpProxy;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+
+/**
+ * Jetty's {@link HttpClient}, set up to forward requests to the LLM as the JDK's client did before
+ * it: HTTP/1.1 with keep-alive, no redirects followed, no cookies kept, no compression asked for,
+ * the JVM's trust for an {@code https://} LLM, a proxy only when a JVM option asks for one.
+ *
+ * <p>Why Jetty's and not the JDK's: the JDK client hands each exchange between its selector, its
+ * executor and the common pool (6.5–7.6 thread wake-ups per request, about 60 % of the connector's
+ * CPU); Jetty's parses a read on the thread that did it and calls us there (docs/benchmarks.md,
+ * issue 17, "The LLM hop on Jetty's HttpClient").
+ */
+public final class LlmForwardingClient {
+  /** How long a kept-alive connection to the LLM may sit unused before it is closed. */
+  static final Duration IDLE_CONNECTION_TIMEOUT = Duration.ofSeconds(60);
+
+  /** How long a pool thread without work lives on: an idle connector keeps almost none. */
+  private static final int IDLE_THREAD_MILLIS = 60_000;
+
+  private LlmForwardingClient() {}
+
+  /**
+   * A started client for {@code config}'s LLM: at most {@code config.llmConnections()} connections
+   * (as many as calls run at once, {@link LlmConnections}), one selector thread and a few pool
+   * threads that come and go with the load.
+   */
+  public static HttpClient start(ConnectorConfig config) throws Exception {
+    return start(
+        config.llmUrl(),
+        config.llmConnectTimeout(),
+        config.llmConnections(),
+        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+  }
+
+  static HttpClient start(URI llm, Duration connectTimeout, int connections, int maxThreads)
+      throws Exception {
+    QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 1, IDLE_THREAD_MILLIS);
+    threads.setName("llm-http");
+    threads.setDaemon(true);
+    ClientConnector connector = new ClientConnector();
+    connector.setSelectors(1);
+    connector.setExecutor(threads);
+    connector.setScheduler(new ScheduledExecutorScheduler("llm-http-timer", true));
+    connector.setSslContextFactory(tls(llm));
+    HttpClient http = new HttpClient(new HttpClientTransportOverHTTP(connector));
+    http.setConnectTimeout(connectTimeout.toMillis());
+    http.setIdleTimeout(IDLE_CONNECTION_TIMEOUT.toMillis());
+    http.setMaxConnectionsPerDestination(connections);
+    http.setFollowRedirects(false); // the JDK client's default (NEVER): the client sees the 3xx
+    http.setHttpCookieStore(new HttpCookieStore.Empty());
+    proxyFor(llm, System.getProperties(), ProxySelector.getDefault())
+        .ifPresent(proxy -> http.getProxyConfiguration().addProxy(proxy));
+    http.start();
+    // Registered at start from the class path (gzip); the JDK client asked for no encoding and
+    // the relay passes the LLM's bytes on as they are, so none is asked for here either.
+    http.getContentDecoderFactories().clear();
+    return http;
+  }
+
+  /**
+   * For an {@code https://} LLM the JVM's default TLS context, the one the JDK client used (its
+   * trust store, {@code -Djavax.net.ssl.trustStore}), with host name verification. For an {@code
+   * http://} LLM a factory that never loads anything: started plainly, Jetty's would load the JDK's
+   * CA certificates (about 7 MB of the idle footprint, see {@code NoTls}) for a client that never
+   * opens a TLS connection.
+   */
+  static SslContextFactory.Client tls(URI llm) throws NoSuchAlgorithmException {
+    if (!"https".equalsIgnoreCase(llm.getScheme())) {
+      return new NoTlsFactory();
+    }
+    SslContextFactory.Client tls = new SslContextFactory.Client();
+    tls.setSslContext(SSLContext.getDefault());
+    tls.setEndpointIdentificationAlgorithm("HTTPS");
+    return tls;
+  }
+
+  /** Never started, so never loads a key or trust store; an https:// request through it fails. */
+  private static final class NoTlsFactory extends SslContextFactory.Client {
+    @Override
+    protected void doStart() {
+      // Nothing to load: this client speaks plain http:// only.
+    }
+  }
+
+  /**
+   * The HTTP proxy the JDK's client would have used for the LLM: none unless a JVM option asks for
+   * one ({@code -Dhttp.proxyHost}, {@code -Dhttps.proxyHost}, {@code
+   * -Djava.net.useSystemProxies=true}); then the JDK's default selector's answer for the LLM's URL
+   * (which honours {@code http.nonProxyHosts}), asked once, as every request goes to that one
+   * server.
+   */
+  static Optional<HttpProxy> proxyFor(URI llm, Properties properties, ProxySelector selector) {
+    if (LlmClient.noProxyConfigured(properties) || selector == null) {
+      return Optional.empty();
+    }
+    List<Proxy> proxies = selector.select(llm);
+    for (Proxy proxy : proxies) {
+      if (proxy.type() == Proxy.Type.HTTP && proxy.address() instanceof InetSocketAddress address) {
+        return Optional.of(new HttpProxy(address.getHostString(), address.getPort()));
+      }
+      if (proxy.type() == Proxy.Type.DIRECT) {
+        break;
+      }
+    }
+    return Optional.empty();
+  }
+}
