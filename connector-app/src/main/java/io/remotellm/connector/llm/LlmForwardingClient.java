@@ -58,6 +58,15 @@ public final class LlmForwardingClient {
 
   static HttpClient start(URI llm, Duration connectTimeout, int connections, int maxThreads)
       throws Exception {
+    return start(llm, connectTimeout, connections, maxThreads, null);
+  }
+
+  /**
+   * @param trust the TLS context for an {@code https://} LLM; null for the JVM's default
+   */
+  static HttpClient start(
+      URI llm, Duration connectTimeout, int connections, int maxThreads, SSLContext trust)
+      throws Exception {
     // Jetty's queues pad to the cache line and, unless told, ask the platform MBean server
     // whether references are compressed: that loads JMX, about 200 classes of the idle footprint.
     // They are (heaps under 32 GB, the launcher's 512 MB): 64-byte lines of 4-byte references.
@@ -71,7 +80,7 @@ public final class LlmForwardingClient {
     connector.setSelectors(1);
     connector.setExecutor(threads);
     connector.setScheduler(new ScheduledExecutorScheduler("llm-http-timer", true));
-    connector.setSslContextFactory(tls(llm));
+    connector.setSslContextFactory(tls(llm, trust));
     HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
     // Our code called with the LLM's bytes never blocks (frames go out through the WebSocket's
     // asynchronous send; a re-probe is asynchronous too), so Jetty may run it on the selector
@@ -104,12 +113,13 @@ public final class LlmForwardingClient {
    * CA certificates (about 7 MB of the idle footprint, see {@code NoTls}) for a client that never
    * opens a TLS connection.
    */
-  static SslContextFactory.Client tls(URI llm) throws NoSuchAlgorithmException {
+  private static SslContextFactory.Client tls(URI llm, SSLContext trust)
+      throws NoSuchAlgorithmException {
     if (!"https".equalsIgnoreCase(llm.getScheme())) {
       return new NoTlsFactory();
     }
     SslContextFactory.Client tls = new SslContextFactory.Client();
-    tls.setSslContext(SSLContext.getDefault());
+    tls.setSslContext(trust != null ? trust : SSLContext.getDefault());
     tls.setEndpointIdentificationAlgorithm("HTTPS");
     return tls;
   }

@@ -2,6 +2,8 @@ package io.remotellm.connector.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.remotellm.connector.connection.FrameSender;
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
@@ -12,15 +14,20 @@ import io.remotellm.protocol.Head;
 import io.remotellm.protocol.Request;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +45,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link HttpUpstream} against a plain-socket LLM that can drop connections unanswered or hold
@@ -219,12 +230,130 @@ class HttpUpstreamTest {
     assertThat(HttpUpstream.validHeader("x-ok", "a\rb")).isFalse();
   }
 
+  @Test
+  void anHttpsLlmIsReachedWithTheTrustGivenAndItsNameChecked(@TempDir Path dir) throws Exception {
+    Path keystore = selfSigned(dir);
+    HttpsServer server = httpsLlm(keystore);
+    try {
+      int port = server.getAddress().getPort();
+      SSLContext trust = trusting(keystore);
+      forward(upstream(URI.create("https://127.0.0.1:" + port), 4, WAIT, trust), "r1");
+      awaitFinished("r1");
+      assertThat(framesOf("r1")).hasExactlyElementsOfTypes(Head.class, Data.class, End.class);
+      assertThat(((Data) framesOf("r1").get(1)).data()).isEqualTo(ANSWER);
+
+      // The same certificate reached by a name it does not carry (127.0.0.2 is this host too).
+      http.stop();
+      forward(upstream(URI.create("https://127.0.0.2:" + port), 4, WAIT, trust), "r2");
+      awaitFinished("r2");
+      assertThat(framesOf("r2"))
+          .singleElement()
+          .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void anHttpsLlmTheJvmsCasDoNotVouchForIsUnreachable(@TempDir Path dir) throws Exception {
+    HttpsServer server = httpsLlm(selfSigned(dir));
+    try {
+      URI url = URI.create("https://127.0.0.1:" + server.getAddress().getPort());
+      forward(upstream(url, 4, WAIT, null), "r1");
+      awaitFinished("r1");
+      assertThat(framesOf("r1"))
+          .singleElement()
+          .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  private static final char[] STORE_PASSWORD = "changeit".toCharArray();
+
+  /** A PKCS12 keystore with a self-signed certificate for 127.0.0.1 and localhost only. */
+  private static Path selfSigned(Path dir) throws Exception {
+    Path keystore = dir.resolve("llm.p12");
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "llm",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=llm",
+                "-ext",
+                "san=ip:127.0.0.1,dns:localhost",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                new String(STORE_PASSWORD))
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(keytool.exitValue()).as("keytool: %s", output).isZero();
+    return keystore;
+  }
+
+  private static KeyStore load(Path keystore) throws Exception {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      store.load(in, STORE_PASSWORD);
+    }
+    return store;
+  }
+
+  private static SSLContext trusting(Path keystore) throws Exception {
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(load(keystore));
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    return context;
+  }
+
+  /** An LLM on HTTPS, on every local address, answering every request with {@link #ANSWER}. */
+  private static HttpsServer httpsLlm(Path keystore) throws Exception {
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(load(keystore), STORE_PASSWORD);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), null, null);
+    HttpsServer server = HttpsServer.create(new InetSocketAddress(0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(context));
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("content-type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+    return server;
+  }
+
   private HttpUpstream upstream(URI url, int maxConnections) throws Exception {
     return upstream(url, maxConnections, WAIT);
   }
 
   private HttpUpstream upstream(URI url, int maxConnections, Duration timeout) throws Exception {
-    http = LlmForwardingClient.start(url, Duration.ofSeconds(5), maxConnections, 4);
+    return upstream(url, maxConnections, timeout, null);
+  }
+
+  private HttpUpstream upstream(URI url, int maxConnections, Duration timeout, SSLContext trust)
+      throws Exception {
+    http = LlmForwardingClient.start(url, Duration.ofSeconds(5), maxConnections, 4, trust);
     return new HttpUpstream(http, url, null, timeout, () -> {}, maxConnections, threads, timer);
   }
 
