@@ -175,6 +175,15 @@ class HttpUpstreamTest {
   }
 
   @Test
+  void anAnswerWithoutABodyStillEnds() throws Exception {
+    llm = new SocketLlm(0);
+    llm.emptyBody = true;
+    forward(upstream(llm.url(), 4), "r1");
+    awaitFinished("r1");
+    assertThat(framesOf("r1")).hasExactlyElementsOfTypes(Head.class, End.class);
+  }
+
+  @Test
   void anLlmSilentPastTheTimeoutIsA504() throws Exception {
     llm = new SocketLlm(0);
     llm.hold = true;
@@ -414,6 +423,7 @@ class HttpUpstreamTest {
     final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
     final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
     volatile int streamEvents;
+    volatile boolean emptyBody;
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     volatile boolean hold;
     private final int drops;
@@ -501,7 +511,7 @@ class HttpUpstreamTest {
           }
           return;
         }
-        byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
+        byte[] body = emptyBody ? new byte[0] : ANSWER.getBytes(StandardCharsets.UTF_8);
         out.write(
             ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                     + body.length
