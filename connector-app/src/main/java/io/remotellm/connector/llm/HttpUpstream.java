@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request.Content;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
@@ -139,7 +140,7 @@ public final class HttpUpstream implements Upstream {
                   http.newRequest(uri)
                       .method(method)
                       .idleTimeout(0, TimeUnit.MILLISECONDS) // none while in flight, as before
-                      .headers(h -> h.add(headers));
+                      .headers(h -> replace(h, headers));
               if (body != null) {
                 out.body(content(body));
               }
@@ -148,6 +149,13 @@ public final class HttpUpstream implements Upstream {
             sink,
             this)
         .enter();
+  }
+
+  /** Ours win over the client's own (its User-Agent), each name once. */
+  private static void replace(HttpFields.Mutable into, HttpFields headers) {
+    for (HttpField field : headers) {
+      into.put(field);
+    }
   }
 
   /** The body as it was sent; the content type is among the headers. */

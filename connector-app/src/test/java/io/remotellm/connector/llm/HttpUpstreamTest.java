@@ -214,6 +214,7 @@ class HttpUpstreamTest {
             Map.of(
                 "x-request-id", "r1",
                 "x-custom", "kept",
+                "user-agent", "openai-python/1.0",
                 "connection", "close",
                 "x-split", "a\r\nx-injected: 1",
                 "accept-encoding", "gzip"),
@@ -223,6 +224,7 @@ class HttpUpstreamTest {
     awaitFinished("r1");
     Map<String, String> seen = llm.headers.get("r1");
     assertThat(seen)
+        .containsEntry("user-agent", "openai-python/1.0")
         .containsEntry("x-custom", "kept")
         .containsEntry("content-type", "application/json");
     assertThat(seen)
@@ -482,7 +484,11 @@ class HttpUpstreamTest {
           String lower = line.toLowerCase();
           int colon = lower.indexOf(':');
           if (colon > 0) {
-            seen.put(lower.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            // A header sent twice shows as both values, comma-joined.
+            seen.merge(
+                lower.substring(0, colon).strip(),
+                line.substring(colon + 1).strip(),
+                (a, b) -> a + ", " + b);
           }
           if (lower.startsWith("x-request-id:")) {
             id = line.substring(13).strip();
