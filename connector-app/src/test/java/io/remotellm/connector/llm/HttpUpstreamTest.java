@@ -12,6 +12,7 @@ import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Head;
 import io.remotellm.protocol.Request;
+import io.remotellm.testsupport.Keytool;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -285,33 +286,7 @@ class HttpUpstreamTest {
   /** A PKCS12 keystore with a self-signed certificate for 127.0.0.1 and localhost only. */
   private static Path selfSigned(Path dir) throws Exception {
     Path keystore = dir.resolve("llm.p12");
-    Process keytool =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair",
-                "-alias",
-                "llm",
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-validity",
-                "2",
-                "-dname",
-                "CN=llm",
-                "-ext",
-                "san=ip:127.0.0.1,dns:localhost",
-                "-keystore",
-                keystore.toString(),
-                "-storetype",
-                "PKCS12",
-                "-storepass",
-                new String(STORE_PASSWORD))
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(keytool.exitValue()).as("keytool: %s", output).isZero();
+    Keytool.selfSigned("llm", keystore, new String(STORE_PASSWORD));
     return keystore;
   }
 
