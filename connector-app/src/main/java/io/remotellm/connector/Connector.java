@@ -15,6 +15,7 @@ import io.remotellm.connector.llm.HttpUpstream;
 import io.remotellm.connector.llm.InFlightRequests;
 import io.remotellm.connector.llm.LlmApiDetector;
 import io.remotellm.connector.llm.LlmClient;
+import io.remotellm.connector.llm.LlmForwardingClient;
 import io.remotellm.connector.llm.LlmProbe;
 import io.remotellm.connector.llm.Upstream;
 import io.remotellm.protocol.Fingerprint;
@@ -56,6 +57,10 @@ public final class Connector implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ExecutorService httpThreads;
   private final HttpClient http;
+
+  /** Forwards requests to the LLM; null for the demo model. The probe keeps the JDK's client. */
+  private final org.eclipse.jetty.client.HttpClient forwarding;
+
   private final FrameCodec codec = new FrameCodec();
   private final LlmProbe probe;
   private final InFlightRequests inFlight;
@@ -81,6 +86,7 @@ public final class Connector implements AutoCloseable {
       models = config.models().isEmpty() ? List.of(DemoEchoUpstream.MODEL) : config.models();
       upstream = new DemoEchoUpstream(models, timer, DEMO_PACE);
       apis = config.apis().isEmpty() ? LlmApi.DEFAULT : config.apis();
+      forwarding = null;
     } else {
       probe = new LlmProbe(http, config.llmUrl(), config.llmApiKey());
       models = config.models().isEmpty() ? discover(probe) : config.models();
@@ -88,9 +94,15 @@ public final class Connector implements AutoCloseable {
           config.apis().isEmpty()
               ? LlmApiDetector.detect(http, config.llmUrl(), config.llmApiKey())
               : config.apis();
+      try {
+        forwarding = LlmForwardingClient.start(config);
+      } catch (Exception e) {
+        shutdownThreads();
+        throw new StartupException("cannot start the HTTP client for the LLM: " + e.getMessage());
+      }
       upstream =
           new HttpUpstream(
-              http,
+              forwarding,
               config.llmUrl(),
               config.llmApiKey(),
               config.llmTimeout(),
@@ -268,6 +280,13 @@ public final class Connector implements AutoCloseable {
   private void shutdownThreads() {
     timer.shutdownNow();
     httpThreads.shutdownNow();
+    if (forwarding != null) {
+      try {
+        forwarding.stop();
+      } catch (Exception e) {
+        log(LOG, Level.WARNING, "the LLM client did not stop cleanly", e);
+      }
+    }
   }
 
   private static ThreadFactory threads(String name) {

@@ -3,26 +3,32 @@ package io.remotellm.connector.llm;
 import io.remotellm.protocol.LlmApi;
 import io.remotellm.protocol.Request;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request.Content;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 
 /**
- * Forwards requests to an OpenAI-compatible LLM with {@link HttpClient#sendAsync}: no thread waits
- * on a request. Headers go as the broker sent them, minus hop-by-hop ones; the LLM key (the one the
- * broker injected, else the connector's own) goes as the request's API family expects it: {@code
- * x-api-key} for Anthropic Messages, {@code Authorization: Bearer} for the others; the LLM's status
- * and body come back unchanged, errors included. At most {@code maxConnections} calls run at once,
- * the others wait in line; each call's attempts, retries and failures are its {@link LlmCall}'s.
+ * Forwards requests to an OpenAI-compatible LLM with Jetty's {@link HttpClient} ({@link
+ * LlmForwardingClient}), asynchronously: no thread waits on a request. Headers go as the broker
+ * sent them, minus hop-by-hop ones; the LLM key (the one the broker injected, else the connector's
+ * own) goes as the request's API family expects it: {@code x-api-key} for Anthropic Messages,
+ * {@code Authorization: Bearer} for the others; the LLM's status and body come back unchanged,
+ * errors included. At most {@code maxConnections} calls run at once, the others wait in line; each
+ * call's attempts, retries and failures are its {@link LlmCall}'s.
  */
 public final class HttpUpstream implements Upstream {
-  /** Per-connection headers (RFC 9110 §7.6.1) and those HttpClient sets itself. */
+  /** Per-connection headers (RFC 9110 §7.6.1) and those the client sets itself. */
   private static final Set<String> NOT_FORWARDED =
       Set.of(
           "connection",
@@ -111,24 +117,58 @@ public final class HttpUpstream implements Upstream {
 
   @Override
   public void forward(Request request, AnswerFrames sink) {
-    HttpRequest.Builder builder;
     if (!Request.isValidQuery(request.query())) {
       sink.fail(400, "invalid_request_error", "invalid query string");
       return;
     }
+    URI uri;
     try {
-      builder =
-          HttpRequest.newBuilder(target(base, request.path(), request.query())).timeout(timeout);
+      uri = target(base, request.path(), request.query());
+      if (uri.getHost() == null) {
+        throw new IllegalArgumentException("no host");
+      }
     } catch (IllegalArgumentException e) {
       sink.fail(400, "invalid_request_error", "invalid request path");
       return;
     }
-    boolean hasBody = !request.body().isEmpty();
-    builder.method(
-        request.method(),
-        hasBody
-            ? HttpRequest.BodyPublishers.ofString(request.body())
-            : HttpRequest.BodyPublishers.noBody());
+    HttpFields headers = headers(request, sink.requestId());
+    String method = request.method();
+    byte[] body = request.body().isEmpty() ? null : request.body().getBytes(StandardCharsets.UTF_8);
+    new LlmCall(
+            () -> {
+              org.eclipse.jetty.client.Request out =
+                  http.newRequest(uri)
+                      .method(method)
+                      .idleTimeout(0, TimeUnit.MILLISECONDS) // none while in flight, as before
+                      .headers(h -> replace(h, headers));
+              if (body != null) {
+                out.body(content(body));
+              }
+              return out;
+            },
+            sink,
+            this)
+        .enter();
+  }
+
+  /** Ours win over the client's own (its User-Agent), each name once. */
+  private static void replace(HttpFields.Mutable into, HttpFields headers) {
+    for (HttpField field : headers) {
+      into.put(field);
+    }
+  }
+
+  /** The body as it was sent; the content type is among the headers. */
+  private static Content content(byte[] body) {
+    return new BytesRequestContent((String) null, body);
+  }
+
+  /**
+   * The headers for the LLM: the broker's, minus hop-by-hop ones, with the key as the request's API
+   * family expects it and a content type for a body that has none.
+   */
+  private HttpFields headers(Request request, String requestId) {
+    HttpFields.Mutable out = HttpFields.build(request.headers().size() + 2);
     boolean anthropic = request.family() == LlmApi.ANTHROPIC;
     String key = apiKey;
     boolean contentType = false;
@@ -142,25 +182,46 @@ public final class HttpUpstream implements Upstream {
         key = bearerToken(header.getValue());
         continue;
       }
-      try {
-        builder.header(name, header.getValue());
-        contentType |= name.equals("content-type");
-      } catch (IllegalArgumentException restricted) {
-        // HttpClient refuses a few headers it manages itself; the LLM gets its own values.
+      if (!validHeader(name, header.getValue())) {
+        continue; // the JDK client refused such a header too; the LLM never saw it
       }
+      out.put(name, header.getValue());
+      contentType |= name.equals("content-type");
     }
     if (!request.headers().containsKey("x-request-id")) {
       // The same id in every log line and at the LLM: the broker always sends one, a test may not.
-      builder.header("x-request-id", sink.requestId());
+      out.put("x-request-id", requestId);
     }
     if (key != null && !key.isEmpty()) {
       // Anthropic's API takes its key in x-api-key; every other family as a bearer token.
-      builder.header(anthropic ? "x-api-key" : "authorization", anthropic ? key : "Bearer " + key);
+      out.put(anthropic ? "x-api-key" : "authorization", anthropic ? key : "Bearer " + key);
     }
-    if (hasBody && !contentType) {
-      builder.header("content-type", "application/json");
+    if (!request.body().isEmpty() && !contentType) {
+      out.put("content-type", "application/json");
     }
+    return out.asImmutable();
+  }
 
-    new LlmCall(builder.build(), sink, this).enter();
+  /**
+   * A header the request line may carry: an RFC 9110 token for a name and no CR, LF or NUL in the
+   * value, so nothing the broker passes on can split the request (the JDK client checked this).
+   */
+  static boolean validHeader(String name, String value) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c <= ' ' || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+        return false;
+      }
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\r' || c == '\n' || c == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -12,8 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Flow;
-import java.util.function.Consumer;
+import java.util.concurrent.CancellationException;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.io.Content;
 
 /**
  * Relays the LLM's response body into {@code data} frames as it arrives: one frame per SSE event
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  * the last frame of the previous ones has been written to the socket, so a slow broker link slows
  * the read instead of filling memory. Usage figures seen on the way go into {@code end}.
  */
-final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
+final class LlmBodyRelay {
   /** Looked up once: {@code Json.create...} asks the service loader on every call. */
   private static final JsonProvider JSON = SharedJsonProvider.INSTANCE;
 
@@ -53,7 +54,8 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   /** The last bytes of a body too large to keep whole; OpenAI puts usage at the end. */
   private byte[] tail = new byte[0];
 
-  private volatile Flow.Subscription subscription;
+  private volatile Response response;
+  private volatile Content.Source source;
   private volatile boolean cancelled;
   private JsonObject usage;
 
@@ -75,64 +77,108 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   /** Stops reading; with HTTP/1.1 this closes the connection, so the LLM sees the client gone. */
   void cancel() {
     cancelled = true;
-    Flow.Subscription s = subscription;
-    if (s != null) {
-      s.cancel();
+    Response r = response;
+    if (r != null) {
+      r.abort(new CancellationException("the relay stopped reading"));
     }
   }
 
-  @Override
-  public void onSubscribe(Flow.Subscription s) {
-    subscription = s;
+  /** The body begins: reads it from {@code body}, as fast as the frames are written. */
+  void start(Response response, Content.Source body) {
+    this.response = response;
+    this.source = body;
     if (cancelled) {
-      s.cancel();
+      cancel();
       return;
     }
-    s.request(1);
+    read();
   }
 
-  @Override
-  public void onNext(List<ByteBuffer> buffers) {
-    List<SseEvent> payloads = new ArrayList<>();
-    for (ByteBuffer buffer : buffers) {
-      if (splitter != null || lines != null) {
-        List<SseEvent> events;
-        try {
-          events =
-              splitter != null
-                  ? splitter.feedEvents(buffer)
-                  : lines.feed(buffer).stream().map(SseEvent::unnamed).toList();
-        } catch (SseEventSplitter.EventTooLargeException e) {
-          cancel();
-          send(payloads, null);
-          sink.fail(502, "upstream_error", e.getMessage());
-          return;
-        }
-        for (SseEvent event : events) {
-          keep(event, payloads);
-        }
-      } else {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        pending.write(bytes, 0, bytes.length);
-        bodyBytes += bytes.length;
-        if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT) {
-          whole.write(bytes, 0, bytes.length);
-        } else if (scanForUsage) {
-          tail = lastBytes(tail, bytes, TAIL_BYTES);
-        }
-        while (pending.size() >= PIECE_BYTES) {
-          payloads.add(SseEvent.unnamed(takePiece()));
-        }
+  /**
+   * Reads what has arrived; sends the frames it makes and stops until they are written (then {@link
+   * #sent} asks for more), or asks Jetty to call again when more bytes come.
+   */
+  private void read() {
+    Content.Source s = source;
+    while (!cancelled) {
+      Content.Chunk chunk = s.read();
+      if (chunk == null) {
+        s.demand(this::read);
+        return;
+      }
+      if (Content.Chunk.isFailure(chunk)) {
+        failed(chunk.getFailure());
+        return;
+      }
+      boolean last = chunk.isLast();
+      List<SseEvent> payloads;
+      try {
+        payloads = feed(chunk.getByteBuffer());
+      } finally {
+        chunk.release();
+      }
+      if (payloads == null) {
+        return; // failed: an event over the bound
+      }
+      if (last) {
+        complete(payloads);
+        return;
+      }
+      if (!payloads.isEmpty()) {
+        sink.events(payloads, this::sent);
+        return;
       }
     }
-    if (!send(payloads, this::requestMore)) {
-      requestMore(null);
+  }
+
+  /** The frames of one read, or null when it failed the request. */
+  private List<SseEvent> feed(ByteBuffer buffer) {
+    List<SseEvent> payloads = new ArrayList<>();
+    if (!buffer.hasRemaining()) {
+      return payloads;
+    }
+    if (splitter != null || lines != null) {
+      List<SseEvent> events;
+      try {
+        events =
+            splitter != null
+                ? splitter.feedEvents(buffer)
+                : lines.feed(buffer).stream().map(SseEvent::unnamed).toList();
+      } catch (SseEventSplitter.EventTooLargeException e) {
+        cancel();
+        sink.fail(502, "upstream_error", e.getMessage());
+        return null;
+      }
+      for (SseEvent event : events) {
+        keep(event, payloads);
+      }
+    } else {
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      pending.write(bytes, 0, bytes.length);
+      bodyBytes += bytes.length;
+      if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT) {
+        whole.write(bytes, 0, bytes.length);
+      } else if (scanForUsage) {
+        tail = lastBytes(tail, bytes, TAIL_BYTES);
+      }
+      while (pending.size() >= PIECE_BYTES) {
+        payloads.add(SseEvent.unnamed(takePiece()));
+      }
+    }
+    return payloads;
+  }
+
+  /** The frames were written (null) or not: then the request stops here. */
+  private void sent(Throwable sendError) {
+    if (sendError != null || cancelled) {
+      cancel();
+    } else {
+      source.demand(this::read);
     }
   }
 
-  @Override
-  public void onError(Throwable error) {
+  private void failed(Throwable error) {
     if (!cancelled) {
       sink.fail(
           502,
@@ -141,9 +187,7 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
     }
   }
 
-  @Override
-  public void onComplete() {
-    List<SseEvent> payloads = new ArrayList<>();
+  private void complete(List<SseEvent> payloads) {
     if (splitter != null || lines != null) {
       for (SseEvent event :
           splitter != null
@@ -182,24 +226,6 @@ final class LlmBodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
       }
     }
     payloads.add(event);
-  }
-
-  /** Sends the payloads; {@code afterLast} hears about the last one. False if there were none. */
-  private boolean send(List<SseEvent> payloads, Consumer<Throwable> afterLast) {
-    if (payloads.isEmpty()) {
-      return false;
-    }
-    sink.events(payloads, afterLast);
-    return true;
-  }
-
-  private void requestMore(Throwable sendError) {
-    Flow.Subscription s = subscription;
-    if (sendError != null || cancelled) {
-      cancel();
-    } else if (s != null) {
-      s.request(1);
-    }
   }
 
   /** Up to 64 KiB, cut before a UTF-8 continuation byte so no character is split. */

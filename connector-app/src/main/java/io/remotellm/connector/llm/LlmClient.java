@@ -12,16 +12,19 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLParameters;
 
-/** The HTTP client the connector talks to its LLM with, and the threads it runs on. */
+/**
+ * The JDK HTTP client the connector probes its LLM with (models, API family), and the threads it
+ * runs on; requests are forwarded through {@link LlmForwardingClient}'s.
+ */
 public final class LlmClient {
   private LlmClient() {}
 
   /**
-   * The client for the LLM. Built plainly, {@link HttpClient} sets up the JDK's default TLS context
-   * at once, whatever the URL: the TLS stack and every CA certificate of the JDK, about 7 MB of the
-   * connector's idle footprint of 60 MB. An {@code http://} LLM (or the demo model) never needs it,
-   * so that client gets {@link NoTls} instead, which refuses to make a TLS connection; an {@code
-   * https://} LLM gets the JDK's default, as before.
+   * The probe's client for the LLM. Built plainly, {@link HttpClient} sets up the JDK's default TLS
+   * context at once, whatever the URL: the TLS stack and every CA certificate of the JDK, about 7
+   * MB of the connector's idle footprint of 60 MB. An {@code http://} LLM (or the demo model) never
+   * needs it, so that client gets {@link NoTls} instead, which refuses to make a TLS connection; an
+   * {@code https://} LLM gets the JDK's default, as before.
    */
   public static HttpClient build(ConnectorConfig config, Executor executor) {
     HttpClient.Builder builder =

@@ -2,6 +2,8 @@ package io.remotellm.connector.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.remotellm.connector.connection.FrameSender;
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
@@ -10,18 +12,23 @@ import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Head;
 import io.remotellm.protocol.Request;
+import io.remotellm.testsupport.Keytool;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +46,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link HttpUpstream} against a plain-socket LLM that can drop connections unanswered or hold
@@ -53,8 +64,7 @@ class HttpUpstreamTest {
   private static final String ANSWER = "{\"object\":\"chat.completion\"}";
 
   private final ExecutorService threads = Executors.newCachedThreadPool();
-  private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(threads).build();
+  private org.eclipse.jetty.client.HttpClient http;
 
   /** Counts the retries HttpUpstream schedules. */
   private final AtomicInteger retries = new AtomicInteger();
@@ -74,9 +84,12 @@ class HttpUpstreamTest {
   private SocketLlm llm;
 
   @AfterEach
-  void stop() throws IOException {
+  void stop() throws Exception {
     if (llm != null) {
       llm.close();
+    }
+    if (http != null) {
+      http.stop();
     }
     timer.shutdownNow();
     threads.shutdownNow();
@@ -150,8 +163,184 @@ class HttpUpstreamTest {
     assertThat(llm.connections.get()).isEqualTo(4);
   }
 
-  private HttpUpstream upstream(URI url, int maxConnections) {
-    return new HttpUpstream(http, url, null, WAIT, () -> {}, maxConnections, threads, timer);
+  @Test
+  void theTimeoutBoundsTheStartOfTheAnswerNotAStreamThatRunsLonger() throws Exception {
+    llm = new SocketLlm(0);
+    llm.streamEvents = 6; // one event each 100 ms: the stream outlives the 300 ms timeout
+    forward(upstream(llm.url(), 4, Duration.ofMillis(300)), "r1");
+    awaitFinished("r1");
+    List<Frame> frames = framesOf("r1");
+    assertThat(frames).first().isInstanceOf(Head.class);
+    assertThat(frames).last().isInstanceOf(End.class);
+    assertThat(frames.stream().filter(Data.class::isInstance)).hasSize(6);
+  }
+
+  @Test
+  void anAnswerWithoutABodyStillEnds() throws Exception {
+    llm = new SocketLlm(0);
+    llm.emptyBody = true;
+    forward(upstream(llm.url(), 4), "r1");
+    awaitFinished("r1");
+    assertThat(framesOf("r1")).hasExactlyElementsOfTypes(Head.class, End.class);
+  }
+
+  @Test
+  void anLlmSilentPastTheTimeoutIsA504() throws Exception {
+    llm = new SocketLlm(0);
+    llm.hold = true;
+    forward(upstream(llm.url(), 4, Duration.ofMillis(300)), "r1");
+    awaitFinished("r1");
+    assertThat(framesOf("r1"))
+        .singleElement()
+        .isInstanceOfSatisfying(
+            Failure.class,
+            f -> {
+              assertThat(f.status()).isEqualTo(504);
+              assertThat(f.code()).isEqualTo("upstream_timeout");
+            });
+    assertThat(retries.get()).isZero();
+  }
+
+  @Test
+  void theLlmGetsTheRequestsHeadersAndNoneTheClientAddsOfItsOwn() throws Exception {
+    llm = new SocketLlm(0);
+    HttpUpstream upstream = upstream(llm.url(), 4);
+    CountDownLatch done = new CountDownLatch(1);
+    finished.put("r1", done);
+    upstream.forward(
+        new Request(
+            "r1",
+            "POST",
+            "/v1/chat/completions",
+            Map.of(
+                "x-request-id", "r1",
+                "x-custom", "kept",
+                "user-agent", "openai-python/1.0",
+                "connection", "close",
+                "x-split", "a\r\nx-injected: 1",
+                "accept-encoding", "gzip"),
+            "{}",
+            false),
+        new AnswerFrames("r1", "r1", sender, done::countDown));
+    awaitFinished("r1");
+    Map<String, String> seen = llm.headers.get("r1");
+    assertThat(seen)
+        .containsEntry("user-agent", "openai-python/1.0")
+        .containsEntry("x-custom", "kept")
+        .containsEntry("content-type", "application/json");
+    assertThat(seen)
+        .doesNotContainKeys("x-split", "x-injected", "accept-encoding", "cookie", "connection");
+  }
+
+  @Test
+  void headerNamesAndValuesThatCouldSplitTheRequestAreRefused() {
+    assertThat(HttpUpstream.validHeader("x-ok", "a value; with: colons")).isTrue();
+    assertThat(HttpUpstream.validHeader("x bad", "v")).isFalse();
+    assertThat(HttpUpstream.validHeader("x:bad", "v")).isFalse();
+    assertThat(HttpUpstream.validHeader("", "v")).isFalse();
+    assertThat(HttpUpstream.validHeader("x-ok", "a\nb")).isFalse();
+    assertThat(HttpUpstream.validHeader("x-ok", "a\rb")).isFalse();
+  }
+
+  @Test
+  void anHttpsLlmIsReachedWithTheTrustGivenAndItsNameChecked(@TempDir Path dir) throws Exception {
+    Path keystore = selfSigned(dir);
+    HttpsServer server = httpsLlm(keystore);
+    try {
+      int port = server.getAddress().getPort();
+      SSLContext trust = trusting(keystore);
+      forward(upstream(URI.create("https://127.0.0.1:" + port), 4, WAIT, trust), "r1");
+      awaitFinished("r1");
+      assertThat(framesOf("r1")).hasExactlyElementsOfTypes(Head.class, Data.class, End.class);
+      assertThat(((Data) framesOf("r1").get(1)).data()).isEqualTo(ANSWER);
+
+      // The same certificate reached by a name it does not carry (127.0.0.2 is this host too).
+      http.stop();
+      forward(upstream(URI.create("https://127.0.0.2:" + port), 4, WAIT, trust), "r2");
+      awaitFinished("r2");
+      assertThat(framesOf("r2"))
+          .singleElement()
+          .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void anHttpsLlmTheJvmsCasDoNotVouchForIsUnreachable(@TempDir Path dir) throws Exception {
+    HttpsServer server = httpsLlm(selfSigned(dir));
+    try {
+      URI url = URI.create("https://127.0.0.1:" + server.getAddress().getPort());
+      forward(upstream(url, 4, WAIT, null), "r1");
+      awaitFinished("r1");
+      assertThat(framesOf("r1"))
+          .singleElement()
+          .isInstanceOfSatisfying(Failure.class, f -> assertThat(f.status()).isEqualTo(502));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  private static final char[] STORE_PASSWORD = "changeit".toCharArray();
+
+  /** A PKCS12 keystore with a self-signed certificate for 127.0.0.1 and localhost only. */
+  private static Path selfSigned(Path dir) throws Exception {
+    Path keystore = dir.resolve("llm.p12");
+    Keytool.selfSigned("llm", keystore, new String(STORE_PASSWORD));
+    return keystore;
+  }
+
+  private static KeyStore load(Path keystore) throws Exception {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      store.load(in, STORE_PASSWORD);
+    }
+    return store;
+  }
+
+  private static SSLContext trusting(Path keystore) throws Exception {
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(load(keystore));
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    return context;
+  }
+
+  /** An LLM on HTTPS, on every local address, answering every request with {@link #ANSWER}. */
+  private static HttpsServer httpsLlm(Path keystore) throws Exception {
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(load(keystore), STORE_PASSWORD);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), null, null);
+    HttpsServer server = HttpsServer.create(new InetSocketAddress(0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(context));
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("content-type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+    return server;
+  }
+
+  private HttpUpstream upstream(URI url, int maxConnections) throws Exception {
+    return upstream(url, maxConnections, WAIT);
+  }
+
+  private HttpUpstream upstream(URI url, int maxConnections, Duration timeout) throws Exception {
+    return upstream(url, maxConnections, timeout, null);
+  }
+
+  private HttpUpstream upstream(URI url, int maxConnections, Duration timeout, SSLContext trust)
+      throws Exception {
+    http = LlmForwardingClient.start(url, Duration.ofSeconds(5), maxConnections, 4, trust);
+    return new HttpUpstream(http, url, null, timeout, () -> {}, maxConnections, threads, timer);
   }
 
   private AnswerFrames forward(HttpUpstream upstream, String id) {
@@ -209,6 +398,9 @@ class HttpUpstreamTest {
   private static final class SocketLlm implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+    final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
+    volatile int streamEvents;
+    volatile boolean emptyBody;
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     volatile boolean hold;
     private final int drops;
@@ -262,8 +454,17 @@ class HttpUpstreamTest {
                 new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         String id = null;
         int length = 0;
+        Map<String, String> seen = new ConcurrentHashMap<>();
         for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
           String lower = line.toLowerCase();
+          int colon = lower.indexOf(':');
+          if (colon > 0) {
+            // A header sent twice shows as both values, comma-joined.
+            seen.merge(
+                lower.substring(0, colon).strip(),
+                line.substring(colon + 1).strip(),
+                (a, b) -> a + ", " + b);
+          }
           if (lower.startsWith("x-request-id:")) {
             id = line.substring(13).strip();
           } else if (lower.startsWith("content-length:")) {
@@ -274,12 +475,24 @@ class HttpUpstreamTest {
         if (drop) {
           return; // closed without a byte of an answer
         }
+        headers.put(String.valueOf(id), seen);
         arrivals.add(String.valueOf(id));
         if (hold && !gate(String.valueOf(id)).await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
           return;
         }
-        byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
         OutputStream out = socket.getOutputStream();
+        if (streamEvents > 0) {
+          out.write(
+              ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+          for (int i = 0; i < streamEvents; i++) {
+            Thread.sleep(100);
+            out.write(("data: {\"n\":" + i + "}\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+          }
+          return;
+        }
+        byte[] body = emptyBody ? new byte[0] : ANSWER.getBytes(StandardCharsets.UTF_8);
         out.write(
             ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                     + body.length

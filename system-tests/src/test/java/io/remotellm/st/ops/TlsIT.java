@@ -7,7 +7,7 @@ import io.remotellm.st.support.ProductProcess;
 import io.remotellm.st.support.ProductRun;
 import io.remotellm.st.support.Wait;
 import io.remotellm.testsupport.FakeLlm;
-import java.io.IOException;
+import io.remotellm.testsupport.Keytool;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -80,7 +79,7 @@ class TlsIT {
     jvmTrustHealth = FreePort.next();
     jdkCasHealth = FreePort.next();
     Path jvmTrustStore = dir.resolve("jvm-trust.p12");
-    keytool(
+    Keytool.run(
         "-importcert",
         "-noprompt",
         "-alias",
@@ -234,49 +233,8 @@ class TlsIT {
 
   /** A PKCS12 keystore with a self-signed EC key for 127.0.0.1 and localhost, and its PEM cert. */
   private static void selfSigned(String alias, Path keystore, Path pem) throws Exception {
-    keytool(
-        "-genkeypair",
-        "-alias",
-        alias,
-        "-keyalg",
-        "EC",
-        "-groupname",
-        "secp256r1",
-        "-validity",
-        "2",
-        "-dname",
-        "CN=" + alias,
-        "-ext",
-        "san=ip:127.0.0.1,dns:localhost",
-        "-keystore",
-        keystore.toString(),
-        "-storetype",
-        "PKCS12",
-        "-storepass",
-        STORE_PASSWORD,
-        "-keypass",
-        STORE_PASSWORD);
-    keytool(
-        "-exportcert",
-        "-rfc",
-        "-alias",
-        alias,
-        "-keystore",
-        keystore.toString(),
-        "-storepass",
-        STORE_PASSWORD,
-        "-file",
-        pem.toString());
-  }
-
-  private static void keytool(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as("keytool %s: %s", args[0], output).isZero();
+    Keytool.selfSigned(alias, keystore, STORE_PASSWORD);
+    Keytool.exportPem(alias, keystore, STORE_PASSWORD, pem);
   }
 
   private static SSLContext trusting(Path pem) throws Exception {
