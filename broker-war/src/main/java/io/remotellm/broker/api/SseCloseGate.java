@@ -1,5 +1,8 @@
 package io.remotellm.broker.api;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,6 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 5439). A fast answer (the LLM done before the request thread got that far) always closes from our
  * writer thread, so the close waits here for {@link SseDispatchFilter} to say the request thread is
  * done. Events are not held back: Jersey's queue takes those safely from any thread.
+ *
+ * <p>A close held back this way runs on the given executor, never on the request thread itself:
+ * RESTEasy (WildFly) closes by waiting for an asynchronous flush that Undertow completes only after
+ * the request's dispatch has returned, and the filter that opens the gate is still inside that
+ * dispatch. Run there, the close waited forever, parking the request thread and leaving the client
+ * with a stream that never ended (seen once in about 800 fast streams of the benchmark on WildFly
+ * 39; the thread dump showed {@code SseEventOutputImpl.close} under {@code SseDispatchFilter}).
  */
 final class SseCloseGate {
 
@@ -25,6 +35,7 @@ final class SseCloseGate {
 
   private final AtomicInteger state;
   private volatile Runnable pendingClose;
+  private volatile Executor pendingExecutor;
 
   private SseCloseGate(int state) {
     this.state = new AtomicInteger(state);
@@ -40,9 +51,13 @@ final class SseCloseGate {
     return new SseCloseGate(DISPATCHED);
   }
 
-  /** Runs {@code close} now, or on the request thread once its dispatch has ended. */
-  void close(Runnable close) {
-    pendingClose = close; // written before the CAS below publishes it
+  /**
+   * Runs {@code close} now, on the calling thread, or, if the request is still in its dispatch, on
+   * {@code later} once the dispatch has ended.
+   */
+  void close(Runnable close, Executor later) {
+    pendingClose = close; // both written before the CAS below publishes them
+    pendingExecutor = later;
     if (!state.compareAndSet(DISPATCHING, CLOSE_WAITING)) {
       close.run();
     }
@@ -51,7 +66,13 @@ final class SseCloseGate {
   /** Called by the request thread once the container's dispatch of the request has returned. */
   void dispatchEnded() {
     if (state.getAndSet(DISPATCHED) == CLOSE_WAITING) {
-      pendingClose.run();
+      Runnable close = pendingClose;
+      try {
+        pendingExecutor.execute(close);
+      } catch (RejectedExecutionException stopping) {
+        // The writers are gone (the server is stopping); still not on this thread (see above).
+        CompletableFuture.runAsync(close);
+      }
     }
   }
 }

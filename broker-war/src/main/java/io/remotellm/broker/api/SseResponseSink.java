@@ -269,7 +269,7 @@ final class SseResponseSink implements ResponseSink {
 
   private void closeSink() {
     gone.set(true);
-    closeGate.close(this::closeQuietly);
+    closeGate.close(this::closeQuietly, writer);
   }
 
   private void closeQuietly() {
