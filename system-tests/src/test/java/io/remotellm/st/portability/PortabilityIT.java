@@ -291,6 +291,61 @@ abstract class PortabilityIT {
   }
 
   /**
+   * Many streams whose whole answer comes at once, a few at a time: each ends. Such an answer
+   * usually reaches the broker while the server still dispatches the client's request, and the
+   * stream's close then waits for the dispatch to end; on WildFly that close, run on the request
+   * thread, waited forever for a flush that only the end of the dispatch completes (the benchmark
+   * saw it: a stream that never ended, a request thread parked for good). A stream still open after
+   * 20 s fails the test.
+   */
+  @Test
+  void instantStreamsEachEnd() throws Exception {
+    String instantModel = "instant-model";
+    URI ws = URI.create("ws://127.0.0.1:" + server.apiPort() + "/ws");
+    int streams = 1000;
+    Map<String, Long> counts;
+    try (InstantConnector instant = InstantConnector.attach(http, ws, token, instantModel)) {
+      java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(8);
+      List<CompletableFuture<String>> outcomes = new java.util.ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        slots.acquire();
+        CompletableFuture<String> outcome =
+            http.sendAsync(
+                    chatRequest("instant-" + i, userKey, true, instantModel),
+                    HttpResponse.BodyHandlers.ofString())
+                .thenApply(
+                    r ->
+                        r.statusCode() == 200
+                                && r.body().contains("\"content\":\"hi\"")
+                                && r.body().endsWith("data: [DONE]\n\n")
+                            ? "ended"
+                            : "status " + r.statusCode() + ", ending " + tail(r.body()))
+                .orTimeout(20, TimeUnit.SECONDS)
+                .exceptionally(e -> "no end: " + e);
+        outcome.whenComplete((r, e) -> slots.release());
+        outcomes.add(outcome);
+      }
+      counts =
+          outcomes.stream()
+              .map(CompletableFuture::join)
+              .collect(Collectors.groupingBy(r -> r, Collectors.counting()));
+    }
+    // The other tests expect the real connector's model alone.
+    Wait.until(
+        "the instant connector's model is gone",
+        Duration.ofSeconds(30),
+        () ->
+            !openai.models().list().data().stream().map(Model::id).toList().contains(instantModel));
+    assertThat(counts)
+        .as(server.name() + ": how " + streams + " streams ended")
+        .isEqualTo(Map.of("ended", (long) streams));
+  }
+
+  private static String tail(String body) {
+    return body.length() > 40 ? body.substring(body.length() - 40) : body;
+  }
+
+  /**
    * Ollama's native API is a servlet of its own at /api: NDJSON streamed by default, each line
    * flushed as the LLM writes it, on every server.
    */
@@ -682,9 +737,13 @@ abstract class PortabilityIT {
   }
 
   private HttpRequest chatRequest(String requestId, String key, boolean stream) {
+    return chatRequest(requestId, key, stream, MODEL);
+  }
+
+  private HttpRequest chatRequest(String requestId, String key, boolean stream, String model) {
     String body =
         "{\"model\":\""
-            + MODEL
+            + model
             + "\",\"stream\":"
             + stream
             + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
