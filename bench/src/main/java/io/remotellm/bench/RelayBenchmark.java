@@ -56,6 +56,10 @@ public final class RelayBenchmark {
           + " -XX:ReservedCodeCacheSize=16m -XX:-UsePerfData -Djdk.httpclient.bufsize=4096";
 
   private static final String MODEL = "fake-model";
+
+  /** Seconds a single stream of the warm-up or the c=1 phase may take before the run stops. */
+  private static final int STREAM_END = 60;
+
   private static final String USER_KEY = "sk-bench-user";
   private static final String CONNECTOR_TOKEN = "bench-connector-token";
 
@@ -929,12 +933,11 @@ public final class RelayBenchmark {
       }
     }
     for (int i = 0; i < plan.warmup() / 10; i++) {
-      orThrow(client.stream(req(direct, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
-      orThrow(client.stream(req(relay, true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
+      orThrow(client.stream(req(direct, true, 20, 0), 20, Long.MAX_VALUE, null, null));
+      orThrow(client.stream(req(relay, true, 20, 0), 20, Long.MAX_VALUE, null, null));
       if (relayWithoutLedger != null) {
         orThrow(
-            client.stream(req(relayWithoutLedger, true, 20, 0), 20, Long.MAX_VALUE, null, null)
-                .get());
+            client.stream(req(relayWithoutLedger, true, 20, 0), 20, Long.MAX_VALUE, null, null));
       }
     }
     // The broker without the ledger is warmed exactly like the measured one.
@@ -948,8 +951,7 @@ public final class RelayBenchmark {
       client.once(req(floorChat(), false, 5, 0));
     }
     for (int i = 0; i < plan.warmup() / 10; i++) {
-      orThrow(
-          client.stream(req(floorStream(20), true, 20, 0), 20, Long.MAX_VALUE, null, null).get());
+      orThrow(client.stream(req(floorStream(20), true, 20, 0), 20, Long.MAX_VALUE, null, null));
     }
   }
 
@@ -1068,12 +1070,9 @@ public final class RelayBenchmark {
     long[] rTotal = new long[n];
     for (int i = 0; i < n; i++) {
       StreamResult d =
-          orThrow(
-              client.stream(req(direct, true, chunks, 0), chunks, Long.MAX_VALUE, null, null)
-                  .get());
+          orThrow(client.stream(req(direct, true, chunks, 0), chunks, Long.MAX_VALUE, null, null));
       StreamResult r =
-          orThrow(
-              client.stream(req(relay, true, chunks, 0), chunks, Long.MAX_VALUE, null, null).get());
+          orThrow(client.stream(req(relay, true, chunks, 0), chunks, Long.MAX_VALUE, null, null));
       dFirst[i] = d.firstChunkNanos();
       rFirst[i] = r.firstChunkNanos();
       dTotal[i] = d.totalNanos();
@@ -1579,6 +1578,20 @@ public final class RelayBenchmark {
   }
 
   // ------------------------------------------------------------------------------------ helpers
+
+  /**
+   * The stream's result once it ended, within {@link #STREAM_END} seconds: a stream that never ends
+   * (a hang on the path measured) stops the run with that said, rather than hold it, and the
+   * machine's bench lock, forever.
+   */
+  private static StreamResult orThrow(CompletableFuture<StreamResult> stream) throws Exception {
+    try {
+      return orThrow(stream.get(STREAM_END, TimeUnit.SECONDS));
+    } catch (TimeoutException e) {
+      stream.cancel(true);
+      throw new IllegalStateException("a stream did not end within " + STREAM_END + " s", e);
+    }
+  }
 
   private static StreamResult orThrow(StreamResult r) {
     if (r.error() != null) {
