@@ -102,7 +102,7 @@ public final class LlmForwardingClient {
     // defaults (direct buffers, a pool keeping up to an eighth of the heap's maximum of each kind:
     // 62 MB under the launcher's -Xmx512m) held 78 MB of native memory with 2,000 streams open,
     // which only a full collection gave back; these took the peak RSS with 2,000 paced streams
-    // from 137-193 to 114-115 MB, CPU per request and per event unchanged (docs/benchmarks.md,
+    // from 137-199 to 114-116 MB, CPU per request and per event unchanged (docs/benchmarks.md,
     // issue 17, "memory").
     ArrayByteBufferPool buffers =
         new ArrayByteBufferPool(0, -1, -1, Integer.MAX_VALUE, POOLED_BYTES, POOLED_BYTES);
