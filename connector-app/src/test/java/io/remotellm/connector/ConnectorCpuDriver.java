@@ -36,6 +36,12 @@ public final class ConnectorCpuDriver {
   private static final int CONCURRENCY = 4;
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+  /**
+   * Tokens in a non-streamed answer (about 6 bytes each): 5 as the bench's, more to measure what a
+   * long answer costs ({@code -Dconnllm.tokens=5000}: about 30 KB).
+   */
+  private static final int ANSWER_TOKENS = Integer.getInteger("connllm.tokens", 5);
+
   private final ScriptedBroker broker;
   private final AtomicInteger ids = new AtomicInteger();
   private final Object sendLock = new Object();
@@ -278,7 +284,7 @@ public final class ConnectorCpuDriver {
   }
 
   private void one(boolean stream) throws Exception {
-    check(send(stream, stream ? 100 : 5, 0));
+    check(send(stream, stream ? 100 : ANSWER_TOKENS, 0));
   }
 
   private String send(boolean stream, int chunks, int delayMs) throws Exception {
