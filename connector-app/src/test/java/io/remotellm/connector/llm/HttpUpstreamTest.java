@@ -203,17 +203,7 @@ class HttpUpstreamTest {
     com.sun.net.httpserver.HttpServer server =
         com.sun.net.httpserver.HttpServer.create(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          exchange.getRequestBody().readAllBytes();
-          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().set("content-type", "application/json");
-          exchange.getResponseHeaders().set("x-long", header);
-          exchange.sendResponseHeaders(200, bytes.length);
-          exchange.getResponseBody().write(bytes);
-          exchange.close();
-        });
+    server.createContext("/", answering(body, Map.of("x-long", header)));
     server.start();
     try {
       forward(upstream(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), 4), "r1");
@@ -374,18 +364,23 @@ class HttpUpstreamTest {
     context.init(keys.getKeyManagers(), null, null);
     HttpsServer server = HttpsServer.create(new InetSocketAddress(0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(context));
-    server.createContext(
-        "/",
-        exchange -> {
-          exchange.getRequestBody().readAllBytes();
-          byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().set("content-type", "application/json");
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
+    server.createContext("/", answering(ANSWER, Map.of()));
     server.start();
     return server;
+  }
+
+  /** Answers every request with {@code body} as JSON, and {@code headers} besides. */
+  private static com.sun.net.httpserver.HttpHandler answering(
+      String body, Map<String, String> headers) {
+    return exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("content-type", "application/json");
+      headers.forEach(exchange.getResponseHeaders()::set);
+      exchange.sendResponseHeaders(200, bytes.length);
+      exchange.getResponseBody().write(bytes);
+      exchange.close();
+    };
   }
 
   private HttpUpstream upstream(URI url, int maxConnections) throws Exception {
