@@ -36,6 +36,12 @@ public final class ConnectorCpuDriver {
   private static final int CONCURRENCY = 4;
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+  /**
+   * Tokens in a non-streamed answer (about 6 bytes each): 5 as the bench's, more to measure what a
+   * long answer costs ({@code -Dconnllm.tokens=5000}: about 30 KB).
+   */
+  private static final int ANSWER_TOKENS = Integer.getInteger("connllm.tokens", 5);
+
   private final ScriptedBroker broker;
   private final AtomicInteger ids = new AtomicInteger();
   private final Object sendLock = new Object();
@@ -240,28 +246,45 @@ public final class ConnectorCpuDriver {
    * checked; with {@code nmtPid} > 0, the connector's native memory summary is printed at the top.
    */
   private void hold(int count, long nmtPid, String name) throws Exception {
+    if (nmtPid > 0) {
+      jcmd(nmtPid, "VM.native_memory baseline");
+    }
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       ids.add(send(true, 50, 20));
     }
     if (nmtPid > 0) {
-      Thread.sleep(600);
-      Process jcmd =
-          new ProcessBuilder("jcmd", Long.toString(nmtPid), "VM.native_memory", "summary")
-              .redirectErrorStream(true)
-              .start();
-      String text = new String(jcmd.getInputStream().readAllBytes());
-      jcmd.waitFor();
-      System.out.println("== " + name + ": native memory with " + count + " streams open ==");
-      System.out.println(text);
+      // Twice while the streams are open (they last a second or more each), then what is in the
+      // heap: GC.class_histogram collects first, so its figures are the streams' live objects.
+      for (int sample = 0; sample < 2; sample++) {
+        Thread.sleep(500);
+        System.out.printf(
+            "== %s: %d streams sent, %d ms on: RSS %.1f MB, %d threads ==%n",
+            name, count, 500 * (sample + 1), rssKb(nmtPid) / 1024.0, threads(nmtPid));
+        System.out.println(jcmd(nmtPid, "VM.native_memory summary.diff"));
+        System.out.println(jcmd(nmtPid, "GC.heap_info"));
+      }
+      String histogram = jcmd(nmtPid, "GC.class_histogram");
+      System.out.println(String.join("\n", histogram.lines().limit(60).toList()));
+      System.out.printf(
+          "== %s: RSS after the histogram's collection %.1f MB ==%n", name, rssKb(nmtPid) / 1024.0);
     }
     for (String id : ids) {
       check(id);
     }
   }
 
+  private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+    List<String> line = new ArrayList<>(List.of("jcmd", Long.toString(pid)));
+    line.addAll(Arrays.asList(command.split(" ")));
+    Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
+    String text = new String(p.getInputStream().readAllBytes());
+    p.waitFor();
+    return "== jcmd " + command + " ==\n" + text;
+  }
+
   private void one(boolean stream) throws Exception {
-    check(send(stream, stream ? 100 : 5, 0));
+    check(send(stream, stream ? 100 : ANSWER_TOKENS, 0));
   }
 
   private String send(boolean stream, int chunks, int delayMs) throws Exception {
@@ -325,6 +348,12 @@ public final class ConnectorCpuDriver {
       }
     }
     return sum;
+  }
+
+  private static long threads(long pid) throws IOException {
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      return tasks.count();
+    }
   }
 
   private static long rssKb(long pid) {
