@@ -70,7 +70,9 @@ public final class ConnectorCpuDriver {
       for (Variant v : variants) {
         ScriptedBroker broker = new ScriptedBroker("t0ken-for-cpu-driver", 30);
         open.add(broker);
-        broker.protocol = 2;
+        // The broker's highest version: each connector is served in the highest it speaks, as the
+        // broker would serve it (a version 3 connector sends binary messages, an older one text).
+        broker.protocol = Frame.PROTOCOL_VERSION;
         broker.start();
         Process p = startConnector(v, llm, broker);
         processes.add(p);
