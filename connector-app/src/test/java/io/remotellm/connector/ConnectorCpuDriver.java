@@ -164,13 +164,15 @@ public final class ConnectorCpuDriver {
       for (int i = 0; i < variants.size(); i++) {
         System.out.printf(
             "%s: %.3f ms CPU per request, %.1f us per SSE event (%d rounds);"
-                + " RSS now %.1f MB, peak %.1f MB%n",
+                + " RSS now %.1f MB, peak %.1f MB; %d of %d messages binary%n",
             variants.get(i).name(),
             requestTicks[i] * 10.0 / (requests * rounds),
             eventTicks[i] * 10_000.0 / (streams * 100.0 * rounds),
             rounds,
             rssKb(processes.get(i).pid()) / 1024.0,
-            peak[i] / 1024.0);
+            peak[i] / 1024.0,
+            drivers.get(i).broker.binaryMessages.get(),
+            drivers.get(i).broker.messages.size());
       }
     } finally {
       for (Process p : processes) {
