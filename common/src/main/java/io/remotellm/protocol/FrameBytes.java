@@ -1,9 +1,6 @@
 package io.remotellm.protocol;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A binary relay message (protocol 3) read as the text it carries: exactly the UTF-8 of the text
@@ -20,20 +17,8 @@ public final class FrameBytes {
    * @throws ProtocolException if the bytes are not valid UTF-8
    */
   public static String text(byte[] bytes) throws ProtocolException {
-    // The JDK's lenient decoding is one intrinsic copy for ASCII. It replaces what is malformed by
-    // U+FFFD, so only a text that contains U+FFFD (which a Latin-1 string cannot: that check does
-    // not scan) needs the strict, slower decoder to tell a sent U+FFFD from malformed input.
-    String text = new String(bytes, StandardCharsets.UTF_8);
-    if (text.indexOf('\uFFFD') < 0) {
-      return text;
-    }
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      return Utf8Text.decode(bytes);
     } catch (CharacterCodingException e) {
       throw new ProtocolException("a binary message that is not valid UTF-8");
     }
