@@ -140,20 +140,10 @@ class RelayAbuseIT {
     assertThat(rogue.isOpen()).isTrue();
     assertThat(good.isOpen()).isTrue();
 
-    // 200 unreadable frames, one WARNING. The log file is written a moment later; the rogue's
-    // own access line comes after every line about the junk it sent before on the same socket.
-    String log =
-        await()
-            .atMost(WAIT)
-            .pollInterval(Duration.ofMillis(100))
-            .until(() -> logSince(logBefore), l -> l.contains("model=rogue-model connector="));
-    long warnings =
-        log.lines()
-            .filter(
-                l ->
-                    l.contains("further invalid frames of this connector") && l.contains("WARNING"))
-            .count();
-    assertThat(warnings).as("WARNING lines for the rogue connector's invalid frames").isEqualTo(1);
+    // 200 unreadable frames, one WARNING.
+    assertThat(invalidFrameWarnings(logBefore, "rogue-model"))
+        .as("WARNING lines for the rogue connector's invalid frames")
+        .hasSize(1);
   }
 
   @Test
@@ -234,19 +224,27 @@ class RelayAbuseIT {
     assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
     assertThat(own.body()).contains("bytes but fine");
     assertThat(rogue.isOpen()).isTrue();
+    List<String> warnings = invalidFrameWarnings(logBefore, "bytes-model");
+    assertThat(warnings).hasSize(1);
+    assertThat(warnings.get(0)).contains("a binary message that is not valid UTF-8");
+  }
+
+  /**
+   * The WARNING lines about invalid frames written since {@code logBefore}, read once the access
+   * line of a request to {@code model} is there: the log file is written a moment later, and a
+   * connector's own access line comes after every line about the junk it sent before on the same
+   * socket.
+   */
+  private static List<String> invalidFrameWarnings(long logBefore, String model) {
     String log =
         await()
             .atMost(WAIT)
             .pollInterval(Duration.ofMillis(100))
-            .until(() -> logSince(logBefore), l -> l.contains("model=bytes-model connector="));
-    List<String> warnings =
-        log.lines()
-            .filter(
-                l ->
-                    l.contains("further invalid frames of this connector") && l.contains("WARNING"))
-            .toList();
-    assertThat(warnings).hasSize(1);
-    assertThat(warnings.get(0)).contains("a binary message that is not valid UTF-8");
+            .until(() -> logSince(logBefore), l -> l.contains("model=" + model + " connector="));
+    return log.lines()
+        .filter(
+            l -> l.contains("further invalid frames of this connector") && l.contains("WARNING"))
+        .toList();
   }
 
   /** The peer sends a frame just over the limit, as text or as a binary message. */
