@@ -21,4 +21,12 @@ public record Welcome(String connectorId, int heartbeatSeconds, Integer protocol
   public boolean batches() {
     return protocol >= BATCH_PROTOCOL;
   }
+
+  /**
+   * Whether the connector may send its messages to the broker as binary (UTF-8) on this link. Only
+   * the connector's direction: the broker's frames stay text messages.
+   */
+  public boolean binary() {
+    return protocol >= BINARY_PROTOCOL;
+  }
 }

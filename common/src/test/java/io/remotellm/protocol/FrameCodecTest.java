@@ -151,7 +151,10 @@ class FrameCodecTest {
             CODEC.decode("{\"type\":\"welcome\",\"connectorId\":\"c\",\"heartbeatSeconds\":15}");
     assertThat(w.protocol()).isEqualTo(1);
     assertThat(w.batches()).isFalse();
+    assertThat(w.binary()).isFalse();
     assertThat(new Welcome("c", 15, 2).batches()).isTrue();
+    assertThat(new Welcome("c", 15, 2).binary()).isFalse();
+    assertThat(new Welcome("c", 15, 3).binary()).isTrue();
   }
 
   @Test

@@ -76,7 +76,9 @@ public final class ConnectorCpuDriver {
       for (Variant v : variants) {
         ScriptedBroker broker = new ScriptedBroker("t0ken-for-cpu-driver", 30);
         open.add(broker);
-        broker.protocol = 2;
+        // The broker's highest version: each connector is served in the highest it speaks, as the
+        // broker would serve it (a version 3 connector sends binary messages, an older one text).
+        broker.protocol = Frame.PROTOCOL_VERSION;
         broker.start();
         Process p = startConnector(v, llm, broker);
         processes.add(p);
@@ -168,13 +170,15 @@ public final class ConnectorCpuDriver {
       for (int i = 0; i < variants.size(); i++) {
         System.out.printf(
             "%s: %.3f ms CPU per request, %.1f us per SSE event (%d rounds);"
-                + " RSS now %.1f MB, peak %.1f MB%n",
+                + " RSS now %.1f MB, peak %.1f MB; %d of %d messages binary%n",
             variants.get(i).name(),
             requestTicks[i] * 10.0 / (requests * rounds),
             eventTicks[i] * 10_000.0 / (streams * 100.0 * rounds),
             rounds,
             rssKb(processes.get(i).pid()) / 1024.0,
-            peak[i] / 1024.0);
+            peak[i] / 1024.0,
+            drivers.get(i).broker.binaryMessages.get(),
+            drivers.get(i).broker.messages.size());
       }
     } finally {
       for (Process p : processes) {

@@ -275,6 +275,42 @@ class ConnectorRelayIT {
     // head, body and end left together: one WebSocket message, one per-message cost at the broker.
     assertThat(broker.messages).hasSize(1);
     assertThat(broker.messages.peek()).startsWith("{\"type\":\"batch\"");
+    assertThat(broker.binaryMessages).as("binary messages to a version 2 broker").hasValue(0);
+  }
+
+  @Test
+  void withAVersion3BrokerEveryMessageAfterWelcomeIsBinaryAndCarriesTheSameFrames()
+      throws Exception {
+    broker.protocol = 3;
+    connect();
+    Hello hello = registered();
+    assertThat(hello.protocol()).isEqualTo(3);
+    assertThat(broker.binaryMessages).as("hello goes before welcome: as text").hasValue(0);
+    broker.messages.clear();
+    broker.send(chat("n3", false, body(false, ""), Map.of()));
+    List<Frame> answer = broker.awaitAnswer("n3", WAIT);
+    assertThat(answer).hasSize(3);
+    assertThat(((Data) answer.get(1)).data()).startsWith("{\"id\":\"chatcmpl-").contains("tok4 ");
+    assertThat(((End) answer.get(2)).usage().getInt("total_tokens")).isEqualTo(12);
+    llm.script(llm.script().withChunks(100));
+    for (int i = 0; i < 5; i++) {
+      broker.send(chat("s" + i, true, body(true, ""), Map.of()));
+    }
+    for (int i = 0; i < 5; i++) {
+      List<Frame> frames = broker.awaitAnswer("s" + i, WAIT);
+      assertThat(frames.get(0)).isInstanceOf(Head.class);
+      assertThat(frames.get(frames.size() - 1)).isInstanceOf(End.class);
+      List<String> payloads =
+          frames.subList(1, frames.size() - 1).stream().map(f -> ((Data) f).data()).toList();
+      assertThat(payloads).hasSize(101);
+      for (int c = 0; c < 100; c++) {
+        assertThat(payloads.get(c)).contains("\"content\":\"tok" + c + " \"");
+      }
+    }
+    assertThat(broker.binaryMessages.get())
+        .as("binary among %d messages", broker.messages.size())
+        .isEqualTo(broker.messages.size())
+        .isPositive();
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
 import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.FrameBytes;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
 import io.remotellm.protocol.ModelsChanged;
@@ -56,14 +57,20 @@ final class ScriptedBroker implements AutoCloseable {
   /** The protocol version said in welcome; null says none, as a version 1 broker does. */
   volatile Integer protocol;
 
+  /** The version the last welcome agreed on (1 before any). */
+  private volatile int agreed = 1;
+
   /** Acts as a version 1 broker did: any hello of another version is closed with 1002. */
   volatile boolean version1Only;
 
   /** The protocol of every hello, in order, accepted or not. */
   final BlockingQueue<Integer> helloVersions = new LinkedBlockingQueue<>();
 
-  /** Every text message the connector sent, as sent (a batch is one). */
+  /** Every message the connector sent, as text (a batch is one; a binary one as its UTF-8). */
   final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+
+  /** How many of {@link #messages} came as binary messages (protocol 3). */
+  final AtomicInteger binaryMessages = new AtomicInteger();
 
   ScriptedBroker(String token, int heartbeatSeconds) throws IOException {
     this.token = token;
@@ -199,6 +206,10 @@ final class ScriptedBroker implements AutoCloseable {
       broker.received(text);
     }
 
+    private void onBinary(byte[] bytes) {
+      broker.receivedBinary(bytes);
+    }
+
     @Override
     public void onClose(Session s, CloseReason reason) {
       if (authorized) {
@@ -221,6 +232,20 @@ final class ScriptedBroker implements AutoCloseable {
     }
     session = s;
     s.addMessageHandler(String.class, (MessageHandler.Whole<String>) link::onText);
+    s.addMessageHandler(byte[].class, (MessageHandler.Whole<byte[]>) link::onBinary);
+  }
+
+  private void receivedBinary(byte[] bytes) {
+    if (agreed < Frame.BINARY_PROTOCOL) {
+      throw new AssertionError(
+          "the connector sent a binary message to a broker that did not offer protocol 3");
+    }
+    binaryMessages.incrementAndGet();
+    try {
+      received(FrameBytes.text(bytes));
+    } catch (ProtocolException e) {
+      throw new AssertionError("the connector sent invalid UTF-8: " + e.getMessage());
+    }
   }
 
   private void received(String text) {
@@ -232,7 +257,7 @@ final class ScriptedBroker implements AutoCloseable {
       throw new AssertionError("the connector sent an invalid frame: " + e.getMessage());
     }
     if (frame instanceof Batch batch) {
-      if (protocol == null || protocol < 2) {
+      if (agreed < Frame.BATCH_PROTOCOL) {
         throw new AssertionError(
             "the connector sent a batch to a broker that did not offer protocol 2");
       }
@@ -257,7 +282,10 @@ final class ScriptedBroker implements AutoCloseable {
         return;
       }
       try {
-        send(new Welcome("c-test-" + connections.get(), heartbeatSeconds, protocol));
+        // As the broker does: the lower of the two versions (none, as a version 1 broker says).
+        Integer version = protocol == null ? null : Math.min(protocol, hello.protocol());
+        agreed = version == null ? 1 : version;
+        send(new Welcome("c-test-" + connections.get(), heartbeatSeconds, version));
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }

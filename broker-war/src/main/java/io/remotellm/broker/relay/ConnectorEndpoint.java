@@ -59,6 +59,8 @@ public class ConnectorEndpoint {
       return;
     }
     session.setMaxTextMessageBufferSize(settings.maxFrameBytes());
+    // A version 3 connector sends binary messages (the UTF-8 of the same text): the same bound.
+    session.setMaxBinaryMessageBufferSize(settings.maxFrameBytes());
     // Liveness is the heartbeat's job; an idle but healthy connector must not be timed out.
     session.setMaxIdleTimeout(0);
     link =
@@ -79,6 +81,15 @@ public class ConnectorEndpoint {
     ConnectorLink current = link;
     if (current != null) {
       registry.onText(current, text);
+    }
+  }
+
+  /** Protocol 3: a binary message is the UTF-8 of the text message it stands for. */
+  @OnMessage
+  public void binary(byte[] bytes) {
+    ConnectorLink current = link;
+    if (current != null) {
+      registry.onBinary(current, bytes);
     }
   }
 

@@ -6,6 +6,7 @@ import io.remotellm.broker.config.BrokerSettings;
 import io.remotellm.broker.metrics.BrokerMetrics;
 import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.Frame;
+import io.remotellm.protocol.FrameBytes;
 import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.Hello;
 import io.remotellm.protocol.LlmApi;
@@ -121,14 +122,34 @@ public class ConnectorRegistry {
           "connector {0}: ignoring {1}",
           new Object[] {link.id(), Bounds.forLog(e.getMessage())});
     } catch (ProtocolException e) {
-      // Once per link at WARNING: a broken or hostile connector must not flood the log.
-      int count = link.invalidFrame();
-      LOG.log(
-          count == 1 ? Level.WARNING : Level.FINE,
-          "connector {0}: {1} (frame ignored; further invalid frames of this connector are"
-              + " logged at FINE)",
-          new Object[] {link.id(), Bounds.forLog(e.getMessage())});
+      invalid(link, e);
     }
+  }
+
+  /**
+   * A binary message from a connector (protocol 3): read as the text whose UTF-8 it is, from any
+   * connector, whatever version it said. Invalid UTF-8 is an invalid frame like bad JSON.
+   */
+  void onBinary(ConnectorLink link, byte[] bytes) {
+    String text;
+    try {
+      text = FrameBytes.text(bytes);
+    } catch (ProtocolException e) {
+      link.heard();
+      invalid(link, e);
+      return;
+    }
+    onText(link, text);
+  }
+
+  /** Once per link at WARNING: a broken or hostile connector must not flood the log. */
+  private static void invalid(ConnectorLink link, ProtocolException e) {
+    int count = link.invalidFrame();
+    LOG.log(
+        count == 1 ? Level.WARNING : Level.FINE,
+        "connector {0}: {1} (frame ignored; further invalid frames of this connector are"
+            + " logged at FINE)",
+        new Object[] {link.id(), Bounds.forLog(e.getMessage())});
   }
 
   private void onFrame(ConnectorLink link, Frame frame) {

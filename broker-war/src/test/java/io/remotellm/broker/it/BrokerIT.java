@@ -812,6 +812,35 @@ class BrokerIT {
   }
 
   @Test
+  void protocol3PeersAnswerInBinaryMessagesAndEveryCharacterArrives() throws Exception {
+    ConnectorPeer v3 = ConnectorPeer.attach(ws(), PLAIN_TOKEN, 3, "binary-v3");
+    peers.add(v3);
+    assertThat(v3.welcome().protocol()).isEqualTo(3);
+    v3.binary(true);
+    // Non-ASCII, a line separator and a sent replacement character: all valid UTF-8.
+    String text = "Grüße 🌍 \u2028 \uFFFD \\\" end";
+    String payload = "{\"text\":\"" + text + "\"}";
+    v3.autoAnswerBatched(
+        req -> {
+          List<Frame> frames = new ArrayList<>();
+          frames.add(
+              new Head(
+                  req.id(),
+                  200,
+                  Map.of("content-type", req.stream() ? "text/event-stream" : "application/json")));
+          frames.add(new Data(req.id(), payload));
+          frames.add(End.of(req.id()));
+          return frames;
+        });
+    HttpResponse<String> plain = send(chat("{\"model\":\"binary-v3\"}").build());
+    assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+    assertThat(plain.body()).isEqualTo(payload);
+    HttpResponse<String> streamed = send(chat("{\"model\":\"binary-v3\",\"stream\":true}").build());
+    assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(200);
+    assertThat(streamed.body()).contains("data: " + payload + "\n\n").endsWith("data: [DONE]\n\n");
+  }
+
+  @Test
   void twoConnectorsForOneModelShareTheLoadEvenly() throws Exception {
     ConnectorPeer a = attach(PLAIN_TOKEN, "fair-model");
     ConnectorPeer b = attach(NOKEY_TOKEN, "fair-model");

@@ -14,6 +14,8 @@ import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,7 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
   private volatile Function<Request, List<Frame>> autoAnswer;
   private volatile Session session;
   private volatile boolean batchAnswers;
+  private volatile boolean binary;
   private volatile Welcome welcome;
 
   static ConnectorPeer connect(URI ws, String token) throws Exception {
@@ -191,18 +194,32 @@ final class ConnectorPeer extends Endpoint implements AutoCloseable {
     this.autoAnswer = answer;
   }
 
+  /** Sends every message from now on as a binary message of its UTF-8, as protocol 3 allows. */
+  void binary(boolean on) {
+    this.binary = on;
+  }
+
   synchronized void send(Frame frame) {
+    sendRaw(codec.encode(frame));
+  }
+
+  /** Sends text as it is, valid frame or not (as its UTF-8 in binary mode). */
+  synchronized void sendRaw(String text) {
+    if (binary) {
+      sendBytes(text.getBytes(StandardCharsets.UTF_8));
+      return;
+    }
     try {
-      session.getBasicRemote().sendText(codec.encode(frame));
+      session.getBasicRemote().sendText(text);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** Sends text as it is, valid frame or not. */
-  synchronized void sendRaw(String text) {
+  /** Sends bytes as one binary message, valid UTF-8 or not. */
+  synchronized void sendBytes(byte[] bytes) {
     try {
-      session.getBasicRemote().sendText(text);
+      session.getBasicRemote().sendBinary(ByteBuffer.wrap(bytes));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

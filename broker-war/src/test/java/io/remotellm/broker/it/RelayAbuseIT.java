@@ -140,20 +140,10 @@ class RelayAbuseIT {
     assertThat(rogue.isOpen()).isTrue();
     assertThat(good.isOpen()).isTrue();
 
-    // 200 unreadable frames, one WARNING. The log file is written a moment later; the rogue's
-    // own access line comes after every line about the junk it sent before on the same socket.
-    String log =
-        await()
-            .atMost(WAIT)
-            .pollInterval(Duration.ofMillis(100))
-            .until(() -> logSince(logBefore), l -> l.contains("model=rogue-model connector="));
-    long warnings =
-        log.lines()
-            .filter(
-                l ->
-                    l.contains("further invalid frames of this connector") && l.contains("WARNING"))
-            .count();
-    assertThat(warnings).as("WARNING lines for the rogue connector's invalid frames").isEqualTo(1);
+    // 200 unreadable frames, one WARNING.
+    assertThat(invalidFrameWarnings(logBefore, "rogue-model"))
+        .as("WARNING lines for the rogue connector's invalid frames")
+        .hasSize(1);
   }
 
   @Test
@@ -204,22 +194,76 @@ class RelayAbuseIT {
   @Test
   @Order(4)
   void aFrameOverTheLimitClosesOnlyThatLinkAndFailsOnlyItsRequest() throws Exception {
+    assertAFrameOverTheLimitClosesOnlyThatLink(false);
+  }
+
+  @Test
+  @Order(5)
+  void aBinaryMessageOverTheLimitClosesOnlyThatLinkAsATextOneDoes() throws Exception {
+    assertAFrameOverTheLimitClosesOnlyThatLink(true);
+  }
+
+  @Test
+  @Order(6)
+  void invalidUtf8InABinaryMessageIsAnInvalidFrameLoggedOnceAndTheLinkServesOn() throws Exception {
+    ConnectorPeer rogue = attach(KEYED_TOKEN, "bytes-model");
+    long logBefore = logSize();
+    byte[][] junk = {
+      {'{', (byte) 0xC3},
+      {(byte) 0x80},
+      {(byte) 0xC0, (byte) 0xAF},
+      {(byte) 0xED, (byte) 0xA0, (byte) 0x80}
+    };
+    for (int i = 0; i < 50; i++) {
+      rogue.sendBytes(junk[i % junk.length]);
+    }
+    // Valid binary messages on the same link are read as their text.
+    rogue.binary(true);
+    rogue.autoAnswer(request -> answer(request.id(), "bytes but fine"));
+    HttpResponse<String> own = send("bytes-model", false);
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+    assertThat(own.body()).contains("bytes but fine");
+    assertThat(rogue.isOpen()).isTrue();
+    List<String> warnings = invalidFrameWarnings(logBefore, "bytes-model");
+    assertThat(warnings).hasSize(1);
+    assertThat(warnings.get(0)).contains("a binary message that is not valid UTF-8");
+  }
+
+  /**
+   * The WARNING lines about invalid frames written since {@code logBefore}, read once the access
+   * line of a request to {@code model} is there: the log file is written a moment later, and a
+   * connector's own access line comes after every line about the junk it sent before on the same
+   * socket.
+   */
+  private static List<String> invalidFrameWarnings(long logBefore, String model) {
+    String log =
+        await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> logSince(logBefore), l -> l.contains("model=" + model + " connector="));
+    return log.lines()
+        .filter(
+            l -> l.contains("further invalid frames of this connector") && l.contains("WARNING"))
+        .toList();
+  }
+
+  /** The peer sends a frame just over the limit, as text or as a binary message. */
+  private void assertAFrameOverTheLimitClosesOnlyThatLink(boolean binary) throws Exception {
     ConnectorPeer big = attach(PLAIN_TOKEN, "big-model");
     ConnectorPeer good = attach(NOKEY_TOKEN, "good-model");
     good.autoAnswer(request -> answer(request.id(), "fine"));
     CompletableFuture<HttpResponse<String>> pending = sendAsync("big-model", true);
     Request request = big.await(Request.class);
+    big.binary(binary);
     big.send(new Head(request.id(), 200, Map.of("content-type", "text/event-stream")));
     try {
       big.send(new Data(request.id(), "x".repeat(MAX_FRAME + 1024)));
     } catch (IllegalStateException
         | java.util.concurrent.RejectedExecutionException closedWhileSending) {
       // The broker may close the socket before the whole frame is out: that is the point. The
-      // test's
-      // Tyrus client then says so either way: an IOException (wrapped by the peer), or, when the
-      // close
-      // has already shut its session's executor down, a rejected idle-timeout task (seen once in
-      // CI).
+      // test's Tyrus client then says so either way: an IOException (wrapped by the peer), or,
+      // when the close has already shut its session's executor down, a rejected idle-timeout task
+      // (seen once in CI).
     }
     HttpResponse<String> failed = pending.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(failed.statusCode()).isEqualTo(200);

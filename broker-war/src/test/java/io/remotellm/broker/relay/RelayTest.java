@@ -11,6 +11,7 @@ import io.remotellm.broker.logging.AccessLog;
 import io.remotellm.broker.usage.TokenUsage;
 import io.remotellm.broker.usage.UsageListeners;
 import io.remotellm.broker.usage.UsageRecorded;
+import io.remotellm.protocol.Batch;
 import io.remotellm.protocol.Cancel;
 import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
@@ -22,6 +23,7 @@ import io.remotellm.protocol.Hello;
 import io.remotellm.protocol.ProtocolException;
 import io.remotellm.protocol.Request;
 import io.remotellm.protocol.Welcome;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -714,5 +716,32 @@ class RelayTest {
     registry.onText(a, "not json");
     registry.onText(a, "{\"type\":\"future-frame\"}");
     assertThat(router.models()).containsExactly("m");
+  }
+
+  @Test
+  void aVersion3ConnectorIsWelcomedIn3AndItsBinaryMessagesAreReadAsTheirText() {
+    FakeSocket socket = new FakeSocket();
+    ConnectorLink a = new ConnectorLink("a", tokens.grant("tok-a", Optional.empty()), socket);
+    registry.onText(a, codec.encode(new Hello(3, "test", List.of("m"), 4)));
+    assertThat(socket.sent(Welcome.class))
+        .singleElement()
+        .satisfies(w -> assertThat(w.protocol()).isEqualTo(3));
+    RecordingSink sink = start("r-bin", "m");
+    String id = idOn(a);
+    String event = "{\"t\":\"Grüße 🌍 \u2028\"}";
+    // Invalid UTF-8 first: skipped as an invalid frame, the link serves on.
+    registry.onBinary(a, new byte[] {'{', (byte) 0xC3});
+    registry.onBinary(
+        a,
+        codec
+            .encode(
+                new Batch(
+                    List.of(
+                        new Head(id, 200, Map.of("content-type", "text/event-stream")),
+                        new Data(id, event))))
+            .getBytes(StandardCharsets.UTF_8));
+    registry.onBinary(a, codec.encode(End.of(id)).getBytes(StandardCharsets.UTF_8));
+    assertThat(sink.events).containsExactly("head 200", "data " + event, "end");
+    assertThat(socket.closedWith).isNull();
   }
 }

@@ -244,6 +244,7 @@ final class BrokerLink implements WebSocket.Listener {
     }
     welcomed = true;
     sender.batching(welcome.batches());
+    sender.binary(welcome.binary());
     cancel(welcomeTimeout);
     backoff.connected(System.nanoTime());
     events.welcomed();

@@ -5,6 +5,7 @@ import io.remotellm.protocol.FrameCodec;
 import io.remotellm.protocol.FrameQueue;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,12 +17,13 @@ import java.util.function.Consumer;
 
 /**
  * Sends frames on the relay socket through a {@link FrameQueue}: asynchronously, one message at a
- * time, in order, and packed into batches once the broker speaks protocol 2. Each frame may carry a
- * callback, told null once the frame is written or the failure otherwise; the forwarder uses it to
- * read the next piece from the LLM only then, which bounds what is buffered.
+ * time, in order, packed into batches once the broker speaks protocol 2, and as binary messages of
+ * UTF-8 once it speaks 3. Each frame may carry a callback, told null once the frame is written or
+ * the failure otherwise; the forwarder uses it to read the next piece from the LLM only then, which
+ * bounds what is buffered.
  *
- * <p>The JDK's {@link WebSocket} refuses a second text send while one is outstanding; the queue
- * starts the next send only from the previous one's completion, so that never happens.
+ * <p>The JDK's {@link WebSocket} refuses a second text or binary send while one is outstanding; the
+ * queue starts the next send only from the previous one's completion, so that never happens.
  */
 public final class FrameSender {
 
@@ -35,6 +37,7 @@ public final class FrameSender {
   private final FrameCodec codec;
   private final FrameQueue queue;
   private volatile boolean closed;
+  private volatile boolean binary;
 
   public FrameSender(WebSocket socket, FrameCodec codec) {
     this.socket = socket;
@@ -42,13 +45,28 @@ public final class FrameSender {
     this.queue = new FrameQueue(this::sendText, Integer.MAX_VALUE, MAX_BATCH_CHARS);
   }
 
+  /**
+   * A binary message costs less here than a text one: the JDK's {@code sendText} encodes char by
+   * char through a {@code CharBuffer} view of the string (a sixth of the connector's CPU per SSE
+   * event, docs/benchmarks.md), while {@code getBytes(UTF_8)} of a Latin-1 string is one array
+   * copy.
+   */
   private void sendText(String text, Consumer<Throwable> done) {
-    socket.sendText(text, true).whenComplete((ws, error) -> done.accept(error));
+    CompletableFuture<WebSocket> sent =
+        binary
+            ? socket.sendBinary(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), true)
+            : socket.sendText(text, true);
+    sent.whenComplete((ws, error) -> done.accept(error));
   }
 
   /** Packs waiting frames into batches from now on: the broker said it reads them. */
   void batching(boolean on) {
     queue.batching(on);
+  }
+
+  /** Sends messages as binary (their UTF-8) from now on: the broker said it reads them. */
+  void binary(boolean on) {
+    binary = on;
   }
 
   public void send(Frame frame) {
