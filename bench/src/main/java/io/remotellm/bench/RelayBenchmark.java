@@ -1193,11 +1193,12 @@ public final class RelayBenchmark {
   private void heldStreams(LoadClient client) throws Exception {
     phase("memory per open stream");
     int n = plan.heldStreams();
-    // Heap after a full GC, then RSS: both measured the same way with and without the streams.
+    // Heap after a full GC, then RSS after a native trim: both the same way with and without the
+    // streams.
     long bHeap0 = Memory.heapUsedKb(brokerPid, true);
     long cHeap0 = Memory.heapUsedKb(connector.pid(), true);
-    long bRss0 = Memory.rssKb(brokerPid);
-    long cRss0 = Memory.rssKb(connector.pid());
+    long bRss0 = Memory.settledRssKb(brokerPid);
+    long cRss0 = Memory.settledRssKb(connector.pid());
     Gauge open = new Gauge();
     List<CompletableFuture<StreamResult>> streams = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -1211,8 +1212,8 @@ public final class RelayBenchmark {
     int held = open.now();
     long bHeap1 = Memory.heapUsedKb(brokerPid, true);
     long cHeap1 = Memory.heapUsedKb(connector.pid(), true);
-    long bRss1 = Memory.rssKb(brokerPid);
-    long cRss1 = Memory.rssKb(connector.pid());
+    long bRss1 = Memory.settledRssKb(brokerPid);
+    long cRss1 = Memory.settledRssKb(connector.pid());
     int errors = 0;
     String firstError = null;
     for (CompletableFuture<StreamResult> s : streams) {
