@@ -44,7 +44,26 @@ final class Memory {
    */
   static long settledRssKb(long pid) {
     jcmd(pid, "System.trim_native_heap");
-    return rssKb(pid);
+    // G1 gives back the heap a collection shrank in the background, after the collection: wait
+    // (at most 3 s) until RSS stops falling, so that happens before this reading, not after it.
+    long rss = rssKb(pid);
+    for (int i = 0; i < 15; i++) {
+      sleep(200);
+      long next = rssKb(pid);
+      if (next >= rss - 512) {
+        return next;
+      }
+      rss = next;
+    }
+    return rss;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Heap used in KiB (sum over the generations jcmd lists), or -1 if jcmd could not tell. */
