@@ -11,6 +11,7 @@ import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.eclipse.jetty.client.Response;
@@ -163,7 +164,7 @@ final class LlmBodyRelay {
         tail = lastBytes(tail, bytes, TAIL_BYTES);
       }
       while (pending.size() >= PIECE_BYTES) {
-        payloads.add(SseEvent.unnamed(takePiece()));
+        payloads.add(SseEvent.ofBytes(null, takePiece()));
       }
     }
     return payloads;
@@ -197,7 +198,7 @@ final class LlmBodyRelay {
       }
     } else {
       while (pending.size() > 0) {
-        payloads.add(SseEvent.unnamed(takePiece()));
+        payloads.add(SseEvent.ofBytes(null, takePiece()));
       }
       if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT && whole.size() > 0) {
         usage = usageOf(whole.toString(StandardCharsets.UTF_8));
@@ -211,15 +212,15 @@ final class LlmBodyRelay {
 
   /** The upstream's [DONE] is not passed on: the broker ends every stream with its own. */
   private void keep(SseEvent event, List<SseEvent> payloads) {
-    if (event.data().equals("[DONE]")) {
+    if (event.dataIs("[DONE]")) {
       return;
     }
-    if (hasUsageObject(event.data())) {
+    if (hasUsageObject(event)) {
       JsonObject u = usageOf(event.data());
       if (u != null) {
         usage = u;
       }
-    } else if (lines != null && event.data().contains("\"eval_count\"")) {
+    } else if (lines != null && event.lastIndexOf("\"eval_count\"") >= 0) {
       JsonObject u = usageOf(event.data());
       if (u != null) {
         usage = u;
@@ -229,7 +230,7 @@ final class LlmBodyRelay {
   }
 
   /** Up to 64 KiB, cut before a UTF-8 continuation byte so no character is split. */
-  private String takePiece() {
+  private byte[] takePiece() {
     byte[] all = pending.toByteArray();
     int cut = Math.min(all.length, PIECE_BYTES);
     if (cut < all.length) {
@@ -237,31 +238,37 @@ final class LlmBodyRelay {
         cut--;
       }
     }
-    String piece = new String(all, 0, cut, StandardCharsets.UTF_8);
+    byte[] piece = Arrays.copyOf(all, cut);
     pending.reset();
     pending.write(all, cut, all.length - cut);
     return piece;
   }
 
   /**
-   * Cheap test before parsing: with {@code include_usage} every chunk carries {@code "usage":null},
-   * and only the last one an object worth parsing.
+   * Cheap test before parsing, on the event's bytes: with {@code include_usage} every chunk carries
+   * {@code "usage":null}, and only the last one an object worth parsing.
    */
-  static boolean hasUsageObject(String event) {
+  static boolean hasUsageObject(SseEvent event) {
     int at = event.lastIndexOf("\"usage\"");
     if (at < 0) {
       return false;
     }
+    byte[] bytes = event.utf8();
     int i = at + 7;
-    while (i < event.length()
-        && (event.charAt(i) == ' '
-            || event.charAt(i) == ':'
-            || event.charAt(i) == '\n'
-            || event.charAt(i) == '\t'
-            || event.charAt(i) == '\r')) {
+    while (i < bytes.length
+        && (bytes[i] == ' '
+            || bytes[i] == ':'
+            || bytes[i] == '\n'
+            || bytes[i] == '\t'
+            || bytes[i] == '\r')) {
       i++;
     }
-    return i < event.length() && event.charAt(i) == '{';
+    return i < bytes.length && bytes[i] == '{';
+  }
+
+  /** As {@link #hasUsageObject(SseEvent)}, on text. */
+  static boolean hasUsageObject(String event) {
+    return hasUsageObject(SseEvent.unnamed(event));
   }
 
   private static byte[] lastBytes(byte[] kept, byte[] more, int limit) {
