@@ -12,9 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request.Content;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 
@@ -142,7 +140,7 @@ public final class HttpUpstream implements Upstream {
                       .idleTimeout(0, TimeUnit.MILLISECONDS) // none while in flight, as before
                       .headers(h -> replace(h, headers));
               if (body != null) {
-                out.body(content(body));
+                out.body(new RequestBody(body));
               }
               return out;
             },
@@ -156,11 +154,6 @@ public final class HttpUpstream implements Upstream {
     for (HttpField field : headers) {
       into.put(field);
     }
-  }
-
-  /** The body as it was sent; the content type is among the headers. */
-  private static Content content(byte[] body) {
-    return new BytesRequestContent((String) null, body);
   }
 
   /**
