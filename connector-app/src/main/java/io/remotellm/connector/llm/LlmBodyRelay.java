@@ -201,7 +201,7 @@ final class LlmBodyRelay {
         payloads.add(SseEvent.ofBytes(null, takePiece()));
       }
       if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT && whole.size() > 0) {
-        usage = usageOf(whole.toString(StandardCharsets.UTF_8));
+        usage = usageOfBody(whole.toString(StandardCharsets.UTF_8));
       } else if (tail.length > 0) {
         usage = usageInTail(new String(tail, StandardCharsets.UTF_8));
       }
@@ -296,6 +296,78 @@ final class LlmBodyRelay {
       // A tail that does not parse has no usage we can trust.
     }
     return null;
+  }
+
+  /**
+   * What {@link #usageOf} finds in a whole non-streamed body, without building the objects it does
+   * not look at: the body is read as a stream of parser events (so it is checked as JSON all the
+   * same), and only the values of the top-level {@code usage}, {@code response}, {@code eval_count}
+   * and {@code prompt_eval_count} are built, the last of each name winning as in a parsed object.
+   * Building the whole answer's tree cost a tenth of the bytes the connector allocates per request
+   * (docs/benchmarks.md, issue 17). Anything unusual (not an object, text after it, a parse error)
+   * is left to {@link #usageOf} itself, so the outcome is always its own (LlmBodyRelayTest compares
+   * the two).
+   */
+  static JsonObject usageOfBody(String json) {
+    try (JsonParser parser = JSON.createParser(new StringReader(json))) {
+      if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
+        return usageOf(json);
+      }
+      JsonValue usage = null;
+      JsonValue response = null;
+      JsonValue evalCount = null;
+      JsonValue promptEvalCount = null;
+      JsonParser.Event event;
+      while ((event = parser.next()) != JsonParser.Event.END_OBJECT) {
+        if (event != JsonParser.Event.KEY_NAME) {
+          return usageOf(json);
+        }
+        String key = parser.getString();
+        JsonParser.Event value = parser.next();
+        switch (key) {
+          case "usage" -> usage = parser.getValue();
+          case "response" -> response = parser.getValue();
+          case "eval_count" -> evalCount = parser.getValue();
+          case "prompt_eval_count" -> promptEvalCount = parser.getValue();
+          default -> skip(parser, value);
+        }
+      }
+      if (parser.hasNext()) {
+        return usageOf(json);
+      }
+      if (usage instanceof JsonObject u) {
+        return u;
+      }
+      if (response instanceof JsonObject r && r.get("usage") instanceof JsonObject u) {
+        return u;
+      }
+      if (evalCount != null) {
+        var counts = JSON.createObjectBuilder().add("eval_count", evalCount);
+        if (promptEvalCount != null) {
+          counts.add("prompt_eval_count", promptEvalCount);
+        }
+        return OllamaUsage.of(counts.build());
+      }
+      return null;
+    } catch (RuntimeException unusual) {
+      return usageOf(json);
+    }
+  }
+
+  /** Reads past the value that began with {@code first}, checking it as the parser goes. */
+  private static void skip(JsonParser parser, JsonParser.Event first) {
+    if (first != JsonParser.Event.START_OBJECT && first != JsonParser.Event.START_ARRAY) {
+      return;
+    }
+    int depth = 1;
+    while (depth > 0) {
+      JsonParser.Event event = parser.next();
+      if (event == JsonParser.Event.START_OBJECT || event == JsonParser.Event.START_ARRAY) {
+        depth++;
+      } else if (event == JsonParser.Event.END_OBJECT || event == JsonParser.Event.END_ARRAY) {
+        depth--;
+      }
+    }
   }
 
   static JsonObject usageOf(String json) {
