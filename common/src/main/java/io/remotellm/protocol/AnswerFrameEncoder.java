@@ -31,8 +31,9 @@ final class AnswerFrameEncoder {
   private static String end(End frame) {
     StringBuilder out = start("end", frame.id(), 96);
     if (frame.usage() != null) {
-      // JSON-P writes a JsonObject as compact JSON text: the same object JSON-B would write.
-      out.append(",\"usage\":").append(frame.usage());
+      // Compact JSON text, the same JSON-P's toString (and JSON-B before it) writes.
+      out.append(",\"usage\":");
+      JsonText.value(out, frame.usage());
     }
     return out.append('}').toString();
   }

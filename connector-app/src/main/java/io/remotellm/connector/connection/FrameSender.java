@@ -22,14 +22,19 @@ import java.util.function.Consumer;
  * the failure otherwise; the forwarder uses it to read the next piece from the LLM only then, which
  * bounds what is buffered.
  *
+ * <p>What it queues is each frame's wire text: its UTF-8 bytes, one char per byte (a Latin-1 {@code
+ * String} is a byte array underneath). That lets the connector write a {@code data} frame straight
+ * from the LLM's bytes and the queue pack frames as before, and a binary message is then a plain
+ * copy of the bytes; only a text message (protocol 1 and 2 brokers) decodes them again.
+ *
  * <p>The JDK's {@link WebSocket} refuses a second text or binary send while one is outstanding; the
  * queue starts the next send only from the previous one's completion, so that never happens.
  */
 public final class FrameSender {
 
   /**
-   * The largest batch, in chars (at most 96 KiB of UTF-8, well under the broker's frame limit),
-   * enough for a few hundred tokens of several streams in one message.
+   * The largest batch, in bytes of UTF-8 (well under the broker's frame limit), enough for a few
+   * hundred tokens of several streams in one message.
    */
   static final int MAX_BATCH_CHARS = 32 * 1024;
 
@@ -48,15 +53,25 @@ public final class FrameSender {
   /**
    * A binary message costs less here than a text one: the JDK's {@code sendText} encodes char by
    * char through a {@code CharBuffer} view of the string (a sixth of the connector's CPU per SSE
-   * event, docs/benchmarks.md), while {@code getBytes(UTF_8)} of a Latin-1 string is one array
-   * copy.
+   * event, docs/benchmarks.md), while the wire text's bytes are one array copy.
    */
-  private void sendText(String text, Consumer<Throwable> done) {
+  private void sendText(String wire, Consumer<Throwable> done) {
+    byte[] utf8 = wire.getBytes(StandardCharsets.ISO_8859_1);
     CompletableFuture<WebSocket> sent =
         binary
-            ? socket.sendBinary(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), true)
-            : socket.sendText(text, true);
+            ? socket.sendBinary(ByteBuffer.wrap(utf8), true)
+            : socket.sendText(new String(utf8, StandardCharsets.UTF_8), true);
     sent.whenComplete((ws, error) -> done.accept(error));
+  }
+
+  /** The wire text of a frame's JSON text: its UTF-8, one char per byte. */
+  public static String wireOf(String text) {
+    return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+  }
+
+  /** The frame as this sender queues it. */
+  public String wire(Frame frame) {
+    return wireOf(codec.encode(frame));
   }
 
   /** Packs waiting frames into batches from now on: the broker said it reads them. */
@@ -74,7 +89,7 @@ public final class FrameSender {
   }
 
   public void send(Frame frame, Consumer<Throwable> done) {
-    queue.offer(encode(frame), done);
+    queue.offer(wire(frame), done);
   }
 
   /**
@@ -85,13 +100,14 @@ public final class FrameSender {
   public void sendAll(List<? extends Frame> frames, Consumer<Throwable> done) {
     List<String> texts = new ArrayList<>(frames.size());
     for (Frame frame : frames) {
-      texts.add(encode(frame));
+      texts.add(wire(frame));
     }
     queue.offerAll(texts, done);
   }
 
-  private String encode(Frame frame) {
-    return codec.encode(frame);
+  /** As {@link #sendAll}, for frames already in wire text ({@link #wire}, {@link #wireOf}). */
+  public void sendWire(List<String> wire, Consumer<Throwable> done) {
+    queue.offerAll(wire, done);
   }
 
   void ping() {

@@ -5,10 +5,8 @@ import static io.remotellm.connector.logging.JsonField.of;
 
 import io.remotellm.connector.connection.FrameSender;
 import io.remotellm.connector.logging.JsonField;
-import io.remotellm.protocol.Data;
 import io.remotellm.protocol.End;
 import io.remotellm.protocol.Failure;
-import io.remotellm.protocol.Frame;
 import io.remotellm.protocol.Head;
 import jakarta.json.JsonObject;
 import java.util.ArrayList;
@@ -34,6 +32,7 @@ public final class AnswerFrames {
   private final String requestId;
   private final FrameSender sender;
   private final Runnable onDone;
+  private final DataFrameBytes dataFrame;
   private final long started = System.nanoTime();
   private final AtomicBoolean done = new AtomicBoolean();
   private volatile boolean headSent;
@@ -48,6 +47,7 @@ public final class AnswerFrames {
     this.requestId = requestId;
     this.sender = sender;
     this.onDone = onDone;
+    this.dataFrame = new DataFrameBytes(id);
   }
 
   public String id() {
@@ -108,7 +108,7 @@ public final class AnswerFrames {
       }
       return;
     }
-    sender.sendAll(headAndData(events), sent);
+    sender.sendWire(headAndData(events), sent);
   }
 
   public void end(JsonObject usage) {
@@ -123,9 +123,9 @@ public final class AnswerFrames {
   /** The last events and {@code end}, sent together. */
   public void completeEvents(List<SseEvent> payloads, JsonObject usage) {
     if (done.compareAndSet(false, true)) {
-      List<Frame> frames = headAndData(payloads);
-      frames.add(new End(id, usage));
-      sender.sendAll(frames, null);
+      List<String> frames = headAndData(payloads);
+      frames.add(sender.wire(new End(id, usage)));
+      sender.sendWire(frames, null);
       finish("done", Level.INFO);
     }
   }
@@ -133,31 +133,34 @@ public final class AnswerFrames {
   public void fail(int httpStatus, String code, String message) {
     if (done.compareAndSet(false, true)) {
       status = httpStatus;
-      List<Frame> frames = new ArrayList<>(2);
+      List<String> frames = new ArrayList<>(2);
       // A head already given stays in the record: the broker must not retry an answer the LLM
       // began.
       addHeldHead(frames);
-      frames.add(new Failure(id, httpStatus, code, message));
-      sender.sendAll(frames, null);
+      frames.add(sender.wire(new Failure(id, httpStatus, code, message)));
+      sender.sendWire(frames, null);
       finish("failed: " + message, Level.WARNING);
     }
   }
 
-  /** The held head, if any, and a {@code data} frame per payload; room left for one more frame. */
-  private List<Frame> headAndData(List<SseEvent> payloads) {
-    List<Frame> frames = new ArrayList<>(payloads.size() + 2);
+  /**
+   * The held head, if any, and a {@code data} frame per payload, as wire text; room left for one
+   * more frame.
+   */
+  private List<String> headAndData(List<SseEvent> payloads) {
+    List<String> frames = new ArrayList<>(payloads.size() + 2);
     addHeldHead(frames);
     for (SseEvent payload : payloads) {
-      frames.add(new Data(id, payload.data(), payload.name()));
+      frames.add(dataFrame.frame(payload));
     }
     dataFrames += payloads.size();
     return frames;
   }
 
-  private void addHeldHead(List<Frame> frames) {
+  private void addHeldHead(List<String> frames) {
     Head head = heldHead.getAndSet(null);
     if (head != null) {
-      frames.add(head);
+      frames.add(sender.wire(head));
     }
   }
 

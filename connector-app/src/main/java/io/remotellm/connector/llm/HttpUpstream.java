@@ -8,13 +8,12 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request.Content;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 
@@ -53,6 +52,15 @@ public final class HttpUpstream implements Upstream {
   final Runnable onUnreachable;
   final LlmConnections connections;
   final ScheduledExecutorService timer;
+
+  /** Most request paths whose URI is kept; paths are the clients' to choose, so this is bounded. */
+  private static final int MAX_TARGETS = 256;
+
+  /**
+   * The LLM's URI per request path without a query: clients use a handful of endpoints, and parsing
+   * the URI anew was a fiftieth of the connector's CPU per request (docs/benchmarks.md, issue 17).
+   */
+  private final Map<String, URI> targets = new ConcurrentHashMap<>();
 
   /** Calls the LLM is answering right now (its status line came): proof that it is up. */
   final AtomicInteger answering = new AtomicInteger();
@@ -109,6 +117,20 @@ public final class HttpUpstream implements Upstream {
     return query == null ? target : URI.create(target + "?" + query);
   }
 
+  private URI targetOf(String path, String query) {
+    if (query != null) {
+      return target(base, path, query);
+    }
+    URI uri = targets.get(path);
+    if (uri == null) {
+      uri = target(base, path);
+      if (targets.size() < MAX_TARGETS) {
+        targets.put(path, uri);
+      }
+    }
+    return uri;
+  }
+
   /** The token of {@code Bearer <token>}; any other value as it is. */
   static String bearerToken(String value) {
     String v = value.strip();
@@ -123,7 +145,7 @@ public final class HttpUpstream implements Upstream {
     }
     URI uri;
     try {
-      uri = target(base, request.path(), request.query());
+      uri = targetOf(request.path(), request.query());
       if (uri.getHost() == null) {
         throw new IllegalArgumentException("no host");
       }
@@ -142,7 +164,7 @@ public final class HttpUpstream implements Upstream {
                       .idleTimeout(0, TimeUnit.MILLISECONDS) // none while in flight, as before
                       .headers(h -> replace(h, headers));
               if (body != null) {
-                out.body(content(body));
+                out.body(new RequestBody(body));
               }
               return out;
             },
@@ -156,11 +178,6 @@ public final class HttpUpstream implements Upstream {
     for (HttpField field : headers) {
       into.put(field);
     }
-  }
-
-  /** The body as it was sent; the content type is among the headers. */
-  private static Content content(byte[] body) {
-    return new BytesRequestContent((String) null, body);
   }
 
   /**

@@ -11,6 +11,7 @@ import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.eclipse.jetty.client.Response;
@@ -163,7 +164,7 @@ final class LlmBodyRelay {
         tail = lastBytes(tail, bytes, TAIL_BYTES);
       }
       while (pending.size() >= PIECE_BYTES) {
-        payloads.add(SseEvent.unnamed(takePiece()));
+        payloads.add(SseEvent.ofBytes(null, takePiece()));
       }
     }
     return payloads;
@@ -197,10 +198,10 @@ final class LlmBodyRelay {
       }
     } else {
       while (pending.size() > 0) {
-        payloads.add(SseEvent.unnamed(takePiece()));
+        payloads.add(SseEvent.ofBytes(null, takePiece()));
       }
       if (whole != null && bodyBytes <= USAGE_SCAN_LIMIT && whole.size() > 0) {
-        usage = usageOf(whole.toString(StandardCharsets.UTF_8));
+        usage = usageOfBody(whole.toString(StandardCharsets.UTF_8));
       } else if (tail.length > 0) {
         usage = usageInTail(new String(tail, StandardCharsets.UTF_8));
       }
@@ -211,15 +212,15 @@ final class LlmBodyRelay {
 
   /** The upstream's [DONE] is not passed on: the broker ends every stream with its own. */
   private void keep(SseEvent event, List<SseEvent> payloads) {
-    if (event.data().equals("[DONE]")) {
+    if (event.dataIs("[DONE]")) {
       return;
     }
-    if (hasUsageObject(event.data())) {
+    if (hasUsageObject(event)) {
       JsonObject u = usageOf(event.data());
       if (u != null) {
         usage = u;
       }
-    } else if (lines != null && event.data().contains("\"eval_count\"")) {
+    } else if (lines != null && event.lastIndexOf("\"eval_count\"") >= 0) {
       JsonObject u = usageOf(event.data());
       if (u != null) {
         usage = u;
@@ -229,7 +230,7 @@ final class LlmBodyRelay {
   }
 
   /** Up to 64 KiB, cut before a UTF-8 continuation byte so no character is split. */
-  private String takePiece() {
+  private byte[] takePiece() {
     byte[] all = pending.toByteArray();
     int cut = Math.min(all.length, PIECE_BYTES);
     if (cut < all.length) {
@@ -237,31 +238,37 @@ final class LlmBodyRelay {
         cut--;
       }
     }
-    String piece = new String(all, 0, cut, StandardCharsets.UTF_8);
+    byte[] piece = Arrays.copyOf(all, cut);
     pending.reset();
     pending.write(all, cut, all.length - cut);
     return piece;
   }
 
   /**
-   * Cheap test before parsing: with {@code include_usage} every chunk carries {@code "usage":null},
-   * and only the last one an object worth parsing.
+   * Cheap test before parsing, on the event's bytes: with {@code include_usage} every chunk carries
+   * {@code "usage":null}, and only the last one an object worth parsing.
    */
-  static boolean hasUsageObject(String event) {
+  static boolean hasUsageObject(SseEvent event) {
     int at = event.lastIndexOf("\"usage\"");
     if (at < 0) {
       return false;
     }
+    byte[] bytes = event.utf8();
     int i = at + 7;
-    while (i < event.length()
-        && (event.charAt(i) == ' '
-            || event.charAt(i) == ':'
-            || event.charAt(i) == '\n'
-            || event.charAt(i) == '\t'
-            || event.charAt(i) == '\r')) {
+    while (i < bytes.length
+        && (bytes[i] == ' '
+            || bytes[i] == ':'
+            || bytes[i] == '\n'
+            || bytes[i] == '\t'
+            || bytes[i] == '\r')) {
       i++;
     }
-    return i < event.length() && event.charAt(i) == '{';
+    return i < bytes.length && bytes[i] == '{';
+  }
+
+  /** As {@link #hasUsageObject(SseEvent)}, on text. */
+  static boolean hasUsageObject(String event) {
+    return hasUsageObject(SseEvent.unnamed(event));
   }
 
   private static byte[] lastBytes(byte[] kept, byte[] more, int limit) {
@@ -289,6 +296,78 @@ final class LlmBodyRelay {
       // A tail that does not parse has no usage we can trust.
     }
     return null;
+  }
+
+  /**
+   * What {@link #usageOf} finds in a whole non-streamed body, without building the objects it does
+   * not look at: the body is read as a stream of parser events (so it is checked as JSON all the
+   * same), and only the values of the top-level {@code usage}, {@code response}, {@code eval_count}
+   * and {@code prompt_eval_count} are built, the last of each name winning as in a parsed object.
+   * Building the whole answer's tree cost a tenth of the bytes the connector allocates per request
+   * (docs/benchmarks.md, issue 17). Anything unusual (not an object, text after it, a parse error)
+   * is left to {@link #usageOf} itself, so the outcome is always its own (LlmBodyRelayTest compares
+   * the two).
+   */
+  static JsonObject usageOfBody(String json) {
+    try (JsonParser parser = JSON.createParser(new StringReader(json))) {
+      if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
+        return usageOf(json);
+      }
+      JsonValue usage = null;
+      JsonValue response = null;
+      JsonValue evalCount = null;
+      JsonValue promptEvalCount = null;
+      JsonParser.Event event;
+      while ((event = parser.next()) != JsonParser.Event.END_OBJECT) {
+        if (event != JsonParser.Event.KEY_NAME) {
+          return usageOf(json);
+        }
+        String key = parser.getString();
+        JsonParser.Event value = parser.next();
+        switch (key) {
+          case "usage" -> usage = parser.getValue();
+          case "response" -> response = parser.getValue();
+          case "eval_count" -> evalCount = parser.getValue();
+          case "prompt_eval_count" -> promptEvalCount = parser.getValue();
+          default -> skip(parser, value);
+        }
+      }
+      if (parser.hasNext()) {
+        return usageOf(json);
+      }
+      if (usage instanceof JsonObject u) {
+        return u;
+      }
+      if (response instanceof JsonObject r && r.get("usage") instanceof JsonObject u) {
+        return u;
+      }
+      if (evalCount != null) {
+        var counts = JSON.createObjectBuilder().add("eval_count", evalCount);
+        if (promptEvalCount != null) {
+          counts.add("prompt_eval_count", promptEvalCount);
+        }
+        return OllamaUsage.of(counts.build());
+      }
+      return null;
+    } catch (RuntimeException unusual) {
+      return usageOf(json);
+    }
+  }
+
+  /** Reads past the value that began with {@code first}, checking it as the parser goes. */
+  private static void skip(JsonParser parser, JsonParser.Event first) {
+    if (first != JsonParser.Event.START_OBJECT && first != JsonParser.Event.START_ARRAY) {
+      return;
+    }
+    int depth = 1;
+    while (depth > 0) {
+      JsonParser.Event event = parser.next();
+      if (event == JsonParser.Event.START_OBJECT || event == JsonParser.Event.START_ARRAY) {
+        depth++;
+      } else if (event == JsonParser.Event.END_OBJECT || event == JsonParser.Event.END_ARRAY) {
+        depth--;
+      }
+    }
   }
 
   static JsonObject usageOf(String json) {

@@ -3,6 +3,7 @@ package io.remotellm.connector.llm;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -10,8 +11,9 @@ import java.util.List;
  * {@code data:} and one optional space, several data lines joined by a newline, as the SSE spec
  * says, with the event's name ({@code event:}) when it has one. Comments and other fields are
  * dropped, events without data are skipped. Works on bytes ({@link ByteLines}), so a multi-byte
- * character split between two network reads stays whole; an event's data becomes one {@code
- * String}, decoded once from the bytes. Not thread-safe: one per response.
+ * character split between two network reads stays whole; an event's data stay bytes ({@link
+ * SseEvent}), copied once out of the reads, and are decoded only if someone reads them as text. Not
+ * thread-safe: one per response.
  */
 public final class SseEventSplitter {
 
@@ -31,10 +33,11 @@ public final class SseEventSplitter {
   /** The events completed by the current {@link #feedEvents} call. */
   private List<SseEvent> completed;
 
-  /** The first data line of the event so far; {@link #more} once there is a second. */
-  private String data;
+  /** The event's data lines so far, joined by LF; {@link #hasData} says whether there is one. */
+  private byte[] data = new byte[0];
 
-  private StringBuilder more;
+  private int dataLength;
+  private boolean hasData;
   private String name;
 
   /**
@@ -75,11 +78,11 @@ public final class SseEventSplitter {
 
   private void dispatch() {
     lines.resetCount();
-    if (data != null) {
-      completed.add(new SseEvent(name, more == null ? data : more.toString()));
+    if (hasData) {
+      completed.add(SseEvent.ofBytes(name, Arrays.copyOf(data, dataLength)));
     }
-    data = null;
-    more = null;
+    hasData = false;
+    dataLength = 0;
     name = null;
   }
 
@@ -101,15 +104,19 @@ public final class SseEventSplitter {
       value++;
     }
     if (is(bytes, from, colon, DATA)) {
-      String text = new String(bytes, value, end - value, StandardCharsets.UTF_8);
-      if (data == null) {
-        data = text;
-      } else {
-        if (more == null) {
-          more = new StringBuilder(data);
-        }
-        more.append('\n').append(text);
+      // Decoding the joined bytes gives what joining each line's decoding gave: a malformed
+      // sequence never reaches past a line end, which is ASCII.
+      int size = end - value;
+      int needed = dataLength + (hasData ? 1 : 0) + size;
+      if (needed > data.length) {
+        data = Arrays.copyOf(data, Math.max(needed, Math.max(128, 2 * data.length)));
       }
+      if (hasData) {
+        data[dataLength++] = '\n';
+      }
+      System.arraycopy(bytes, value, data, dataLength, size);
+      dataLength += size;
+      hasData = true;
     } else if (is(bytes, from, colon, EVENT)) {
       name = value == end ? null : new String(bytes, value, end - value, StandardCharsets.UTF_8);
     }

@@ -2,7 +2,6 @@ package io.remotellm.connector.logging;
 
 import io.remotellm.protocol.Bounds;
 import io.remotellm.protocol.JsonText;
-import java.time.Instant;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -28,7 +27,7 @@ public final class JsonLineFormatter extends Formatter {
   @Override
   public String format(LogRecord record) {
     StringBuilder out = new StringBuilder(256).append('{');
-    field(out, "ts", Instant.ofEpochMilli(record.getMillis()).toString());
+    field(out, "ts", UtcTimestamp.of(record.getMillis()));
     out.append(',');
     field(out, "level", levelName(record.getLevel()));
     out.append(',');
