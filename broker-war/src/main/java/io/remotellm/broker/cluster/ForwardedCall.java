@@ -40,6 +40,10 @@ final class ForwardedCall implements Flow.Subscriber<String> {
   private CompletableFuture<?> call;
   private boolean headSeen;
   private boolean ended;
+
+  /** The answer's end or error, held until its usage is counted (see Exchange.Finish). */
+  private Runnable lastWrite;
+
   private boolean counted;
   private boolean clientGone;
   private Runnable cancelOnLink;
@@ -124,11 +128,13 @@ final class ForwardedCall implements Flow.Subscriber<String> {
       case "keepalive" -> sink.keepAlive();
       case "end" -> {
         ended = true;
-        sink.end();
+        lastWrite = sink::end;
       }
       case "fail" -> {
         ended = true;
-        sink.fail(SinkEvents.error(event), event.getBoolean("after_head", headSeen));
+        ApiError error = SinkEvents.error(event);
+        boolean afterHead = event.getBoolean("after_head", headSeen);
+        lastWrite = () -> sink.fail(error, afterHead);
       }
       case "usage" -> {
         Duration ttft =
@@ -142,6 +148,7 @@ final class ForwardedCall implements Flow.Subscriber<String> {
             SinkEvents.tokens(event),
             ttft,
             null);
+        tellClient();
       }
       default -> LOG.log(Level.FINE, "cluster: unknown event {0}", event.getString("t"));
     }
@@ -159,9 +166,6 @@ final class ForwardedCall implements Flow.Subscriber<String> {
 
   /** The call is over: whatever the other broker did not finish is finished here. */
   private synchronized void completed(Throwable error) {
-    if (counted) {
-      return;
-    }
     if (clientGone) {
       count(499, true, null, TokenUsage.UNKNOWN, null, "client_closed");
       return;
@@ -178,9 +182,25 @@ final class ForwardedCall implements Flow.Subscriber<String> {
             "cluster: forwarded request {0} to {1} failed: {2}",
             new Object[] {request.requestId(), target.url(), error.toString()});
       }
-      sink.fail(ApiError.upstream(why), headSeen);
+      ApiError failed = ApiError.upstream(why);
+      boolean afterHead = headSeen;
+      lastWrite = () -> sink.fail(failed, afterHead);
     }
     count(502, false, null, TokenUsage.UNKNOWN, null, "upstream_error");
+    tellClient();
+  }
+
+  /** Writes the held end or error once; a client gone by now changes nothing here. */
+  private void tellClient() {
+    Runnable write = lastWrite;
+    lastWrite = null;
+    if (write != null) {
+      try {
+        write.run();
+      } catch (RuntimeException e) {
+        // The client connection is broken, so the end cannot reach it; the call is over anyway.
+      }
+    }
   }
 
   /** The client went away: the forwarded call is closed, so the other broker cancels too. */

@@ -113,7 +113,12 @@ abstract class SinkEventLines implements ResponseSink {
   }
 
   @Override
-  public boolean takesUsage(UsageRecorded usage) {
+  public boolean forwardsUsage() {
+    return true;
+  }
+
+  @Override
+  public void forwardUsage(UsageRecorded usage) {
     lastLine(
         SinkEvents.usage(
             usage.connectorId(),
@@ -121,6 +126,5 @@ abstract class SinkEventLines implements ResponseSink {
             usage.cancelled(),
             usage.usage(),
             usage.timeToFirstToken()));
-    return true;
   }
 }

@@ -249,12 +249,19 @@ public class Dispatcher {
         }
       }
     }
-    ExchangeLog.finished(exchange, finish.status(), finish.errorCode());
     UsageRecorded usage = usage(exchange, finish);
-    // A forwarded request's usage is counted by the broker that admitted it, once.
-    if (!exchange.sink().takesUsage(usage)) {
+    ResponseSink sink = exchange.sink();
+    if (sink.forwardsUsage()) {
+      // A forwarded request's usage is counted once, by the broker that admitted it, which reads
+      // it after the answer.
+      finish.tellClient();
+      sink.forwardUsage(usage);
+    } else {
+      // Counted (and the slot freed) before the client can see the end: see Exchange.Finish.
       usageListeners.recorded(usage);
+      finish.tellClient();
     }
+    ExchangeLog.finished(exchange, finish.status(), finish.errorCode());
   }
 
   /** What the finished exchange used, for the limiter, the metrics and the ledger. */

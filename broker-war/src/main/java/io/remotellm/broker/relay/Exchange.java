@@ -43,16 +43,35 @@ final class Exchange {
 
   /**
    * The exchange is over: release {@code lease} (null if no connector was ever chosen), tell its
-   * connector to stop if {@code cancelReason} is set, log the access line; {@code bug}, if set, is
-   * the exception that made the exchange give up.
+   * connector to stop if {@code cancelReason} is set, count its usage, then make {@code lastWrite}
+   * (the answer's end or error, null if the client gets nothing more) and log the access line;
+   * {@code bug}, if set, is the exception that made the exchange give up.
+   *
+   * <p>The last write waits for the dispatcher so that the user's concurrency slot is free before
+   * the client can see the answer end: a client that sends its next request at once must not be
+   * refused as over {@code max_concurrent} by its own finished one.
    */
   record Finish(
       Lease<ConnectorLink> lease,
       int status,
       String errorCode,
       String cancelReason,
-      RuntimeException bug)
-      implements Step {}
+      RuntimeException bug,
+      Runnable lastWrite)
+      implements Step {
+
+    /** Writes the answer's end or error; a client gone by now changes nothing for the relay. */
+    void tellClient() {
+      if (lastWrite == null) {
+        return;
+      }
+      try {
+        lastWrite.run();
+      } catch (RuntimeException e) {
+        // The client connection is broken, so the end cannot reach it; the exchange is over anyway.
+      }
+    }
+  }
 
   static final Step CONTINUE = new Continue();
 
@@ -221,12 +240,7 @@ final class Exchange {
       }
       finished = true;
       ended = true;
-      try {
-        sink.end();
-      } catch (RuntimeException e) {
-        // The whole answer came; a client gone by now changes nothing for the connector.
-      }
-      return new Finish(lease, status, null, null, null);
+      return new Finish(lease, status, null, null, null, sink::end);
     } else if (frame instanceof Failure f) {
       if (!headSeen && f.status() == 503 && tried.size() < MAX_ATTEMPTS) {
         return giveUpAttempt(
@@ -281,7 +295,7 @@ final class Exchange {
       return CONTINUE;
     }
     finished = true;
-    return new Finish(lease, 499, "client_closed", "client disconnected", null);
+    return new Finish(lease, 499, "client_closed", "client disconnected", null, null);
   }
 
   /** A timer round at {@code now}: keep-alives and the upstream timeout. */
@@ -312,15 +326,12 @@ final class Exchange {
     return fail(error, error.status(), null);
   }
 
-  /** Tells the client; the exchange ends whether or not the sink could write. */
+  /** Ends the exchange; the dispatcher tells the client, whether or not the sink can write. */
   private Step fail(ApiError error, int finalStatus, String cancelReason) {
     finished = true;
-    try {
-      sink.fail(error, headSeen);
-    } catch (RuntimeException e) {
-      // The client connection is broken, so the error cannot reach it; the exchange ends anyway.
-    }
-    return new Finish(lease, finalStatus, error.code(), cancelReason, null);
+    boolean afterHead = headSeen;
+    return new Finish(
+        lease, finalStatus, error.code(), cancelReason, null, () -> sink.fail(error, afterHead));
   }
 
   /**
@@ -329,6 +340,6 @@ final class Exchange {
    */
   private Step abandon(RuntimeException bug) {
     finished = true;
-    return new Finish(lease, 500, "internal_error", "broker error", bug);
+    return new Finish(lease, 500, "internal_error", "broker error", bug, null);
   }
 }

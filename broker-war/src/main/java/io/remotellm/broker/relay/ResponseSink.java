@@ -42,11 +42,18 @@ public interface ResponseSink {
   void onClientGone(Runnable callback);
 
   /**
-   * The request's usage as it ends, after {@link #end} or {@link #fail}: true when the sink takes
-   * it to where the request was admitted (another broker of the cluster), so this broker's usage
-   * listeners must not count it too.
+   * True when the request was admitted by another broker of the cluster, which counts its usage:
+   * the usage then goes there by {@link #forwardUsage}, and this broker's usage listeners do not
+   * count it too.
    */
-  default boolean takesUsage(UsageRecorded usage) {
+  default boolean forwardsUsage() {
     return false;
+  }
+
+  /**
+   * The usage of a request whose sink {@link #forwardsUsage}, after {@link #end} or {@link #fail}.
+   */
+  default void forwardUsage(UsageRecorded usage) {
+    throw new UnsupportedOperationException("this sink's usage is counted by this broker");
   }
 }

@@ -74,6 +74,30 @@ class PeerLinkTest {
     assertThat(client.events).noneMatch(e -> e.startsWith("fail"));
   }
 
+  /**
+   * The serving broker sends the answer's end, then its usage: the client sees the end only once
+   * the usage is counted here, where the request was admitted (its concurrency slot freed), so a
+   * next request sent at once is not refused by this one.
+   */
+  @Test
+  void theEndReachesTheClientOnlyOnceItsUsageIsCountedHere() {
+    link.onOpen(socket);
+    List<String> counted = new CopyOnWriteArrayList<>();
+    Recorded client = forward(link, UsageListeners.of(u -> counted.add("counted " + u.status())));
+    link.onText(socket, PeerLinkFrames.answer(1, false, SinkEvents.head(200, Map.of())), true);
+    link.onText(socket, PeerLinkFrames.answer(1, false, SinkEvents.end()), true);
+    assertThat(client.events).containsExactly("head 200");
+    assertThat(counted).isEmpty();
+
+    link.onText(
+        socket,
+        PeerLinkFrames.answer(
+            1, true, SinkEvents.usage("c1", 200, false, TokenUsage.UNKNOWN, null)),
+        true);
+    assertThat(counted).containsExactly("counted 200");
+    assertThat(client.events).containsExactly("head 200", "end");
+  }
+
   @Test
   void aStreamThatStopsMidwayFailsAfterTheHeadWithTheErrorEvent() {
     link.onOpen(socket);
@@ -133,6 +157,10 @@ class PeerLinkTest {
   }
 
   private Recorded forward(PeerLink link) {
+    return forward(link, UsageListeners.of());
+  }
+
+  private Recorded forward(PeerLink link, UsageListeners counted) {
     Recorded client = new Recorded();
     RelayRequest request =
         new RelayRequest(
@@ -153,7 +181,7 @@ class PeerLinkTest {
             client,
             new AccessLog("r-sweep", "POST", System.nanoTime()),
             new ClusterView.Target("member", "http://peer", "c1"),
-            UsageListeners.of());
+            counted);
     link.forward("{}", call);
     return client;
   }

@@ -645,6 +645,45 @@ class RelayTest {
     assertThat(router.models()).isEmpty();
   }
 
+  /**
+   * The usage (and with it the user's concurrency slot) is counted before the client can see the
+   * answer end or fail, so a client that sends its next request at once is not refused as over
+   * {@code max_concurrent} by the request that just ended.
+   */
+  @Test
+  void usageIsCountedBeforeTheClientSeesTheAnswerEndOrFail() {
+    ConnectorLink a = connector("a", Optional.empty(), "m");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    RecordingSink sink =
+        new RecordingSink() {
+          @Override
+          public void end() {
+            seen.add("end after " + recorded.size() + " counted");
+            super.end();
+          }
+
+          @Override
+          public void fail(ApiError e, boolean afterHead) {
+            seen.add("fail after " + recorded.size() + " counted");
+            super.fail(e, afterHead);
+          }
+        };
+    dispatcher.start(
+        new RelayRequest("r1", "/v1/chat/completions", "m", true, "{}"),
+        sink,
+        new AccessLog("r1", "POST", System.nanoTime()));
+    answer(a, new Head(idOn(a), 200, Map.of()));
+    answer(a, End.of(idOn(a)));
+    dispatcher.start(
+        new RelayRequest("r2", "/v1/chat/completions", "m", true, "{}"),
+        sink,
+        new AccessLog("r2", "POST", System.nanoTime()));
+    answer(a, new Head(idOn(a), 200, Map.of()));
+    answer(a, new Failure(idOn(a), 502, "upstream_error", "LLM dropped"));
+    assertThat(seen).containsExactly("end after 1 counted", "fail after 2 counted");
+    assertThat(sink.events).containsExactly("head 200", "end", "head 200", "fail 502");
+  }
+
   @Test
   void aSinkThatThrowsStillEndsTheExchange() {
     ConnectorLink a = connector("a", Optional.empty(), "m");
