@@ -33,7 +33,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * name=<jar>::<JVM options, and NAME=value for environment variables> ...}
  */
 public final class ConnectorCpuDriver {
-  private static final int CONCURRENCY = 4;
+  /**
+   * Requests in flight at once: 4 as the bench's CPU phase ({@code -Dconnllm.concurrency=1} shows
+   * what the connector pays when each request wakes it from idle).
+   */
+  private static final int CONCURRENCY = Integer.getInteger("connllm.concurrency", 4);
+
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   /**
@@ -224,7 +229,7 @@ public final class ConnectorCpuDriver {
     return pb.start();
   }
 
-  /** {@code count} requests (or streams of 100 events) at c=4, each checked to end well. */
+  /** {@code count} requests (or streams of 100 events) at CONCURRENCY, each checked to end well. */
   private void run(int count, boolean stream) throws Exception {
     AtomicInteger left = new AtomicInteger(count);
     ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
