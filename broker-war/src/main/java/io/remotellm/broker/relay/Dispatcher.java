@@ -249,17 +249,20 @@ public class Dispatcher {
         }
       }
     }
-    UsageRecorded usage = usage(exchange, finish);
     ResponseSink sink = exchange.sink();
     if (sink.forwardsUsage()) {
       // A forwarded request's usage is counted once, by the broker that admitted it, which reads
       // it after the answer.
       finish.tellClient();
-      sink.forwardUsage(usage);
+      sink.forwardUsage(usage(exchange, finish));
     } else {
-      // Counted (and the slot freed) before the client can see the end: see Exchange.Finish.
-      usageListeners.recorded(usage);
-      finish.tellClient();
+      try {
+        // Counted (and the slot freed) before the client can see the end: see Exchange.Finish.
+        usageListeners.recorded(usage(exchange, finish));
+      } finally {
+        // Whatever the counting did, the client is never left waiting for its answer's end.
+        finish.tellClient();
+      }
     }
     ExchangeLog.finished(exchange, finish.status(), finish.errorCode());
   }
